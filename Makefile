@@ -1,0 +1,24 @@
+# The two set-up commands of the README. Each installs what it needs itself.
+PYTHON ?= python3
+NPM_DIR := tests/js
+
+.PHONY: demo test install install-test lint
+
+install:
+	$(PYTHON) -m pip install --quiet -e .
+
+install-test:
+	$(PYTHON) -m pip install --quiet -e '.[test]'
+	cd $(NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+# Main job on the built-in demo snapshot.
+demo: install
+	zkpor demo --out demo
+
+lint: install-test
+	ruff check verifier publisher tests bench
+	mypy verifier publisher
+
+# Everything the tests need, then the tests.
+test: install-test lint
+	$(PYTHON) -m pytest -n 2
