@@ -105,6 +105,7 @@ def build_batch_circuit(shape: CircuitShape) -> ConstraintSystem:
     totals_in = [
         input_in_range(cs, lambda i, a=a: _entry(i, "totals_in", a), TOTAL_BITS) for a in assets
     ]
+    _name(cs, "totals_in", totals_in)
     blind_in = private_value(cs, lambda i: _entry(i, "blind_in"))
     blind_out = private_value(cs, lambda i: _entry(i, "blind_out"))
     cs.label("accumulator in: opening")
@@ -119,6 +120,7 @@ def build_batch_circuit(shape: CircuitShape) -> ConstraintSystem:
             for a in assets
         ]
         balances.append(row)
+        _name(cs, f"balances[{slot}]", row)
         idc = private_value(cs, lambda i, s=slot: _entry(i, "idc", s))
         cs.label(f"leaf {slot}: hash")
         packed = [
@@ -128,16 +130,25 @@ def build_batch_circuit(shape: CircuitShape) -> ConstraintSystem:
         leaves.append(poseidon_gadget(cs, [lc_const(TAG_LEAF), idc, *packed]))
 
     cs.label("batch subtree")
+    first_node_wire = cs.n_wires
     cs.set_public(PUBLIC_ROOT, subtree(cs, leaves, shape.arity))
+    cs.names["subtree"] = tuple(range(first_node_wire, cs.n_wires))
 
     cs.label("accumulator out: totals = totals in + batch sum, range check")
     totals_out = [
         range_check(cs, lc_add(totals_in[a], *(row[a] for row in balances)), TOTAL_BITS)
         for a in assets
     ]
+    _name(cs, "totals_out", totals_out)
     cs.label("accumulator out: opening")
     cs.set_public(PUBLIC_ACC_OUT, accumulator_gadget(cs, totals_out, blind_out))
     return cs
+
+
+def _name(cs: ConstraintSystem, name: str, values: Sequence[LC]) -> None:
+    """Record the bit wires of each range-checked value as ``name[i]``."""
+    for i, lc in enumerate(values):
+        cs.names[f"{name}[{i}]"] = tuple(lc)
 
 
 def batch_witness(shape: CircuitShape, data: BatchWitnessInput) -> list[int]:

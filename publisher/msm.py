@@ -74,25 +74,22 @@ def _g1_add_pairs(left: list[_Pt], right: list[_Pt]) -> tuple[list[_Pt], bool]:
     distinct x coordinates, true except for P + P and P + (-P); those go to the slow path.
     """
     p = P_MPZ
-    dens = [b[0] - a[0] for a, b in zip(left, right, strict=True)]
-    if 0 in dens:
-        return _g1_add_pairs_slow(left, right)
     prefix: list[Any] = []
     push = prefix.append  # bound once: saves an attribute lookup per element
     acc = _ONE
-    for d in dens:
+    for a, b in zip(left, right, strict=True):
         push(acc)
-        acc = acc * d % p
+        acc = acc * (b[0] - a[0]) % p
+    if not acc:  # p is prime: the product vanishes iff some x1 == x2
+        return _g1_add_pairs_slow(left, right)
     inv = gmpy2.invert(acc, p)
     out: list[_Pt] = []
     push = out.append
     # Walk backwards: inv holds 1/(d_0...d_i), so inv*prefix[i] = 1/d_i. The three-way
     # product (y2-y1)*inv*pre is reduced once: one mpz op fewer than reducing inv*pre.
-    for (x1, y1), (x2, y2), pre, d in zip(
-        reversed(left), reversed(right), reversed(prefix), reversed(dens), strict=True
-    ):
+    for (x1, y1), (x2, y2), pre in zip(reversed(left), reversed(right), reversed(prefix)):
         lam = (y2 - y1) * inv * pre % p
-        inv = inv * d % p
+        inv = inv * (x2 - x1) % p
         x3 = (lam * lam - x1 - x2) % p
         push((x3, (lam * (x1 - x3) - y1) % p))
     out.reverse()

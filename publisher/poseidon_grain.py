@@ -28,8 +28,8 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections import deque
 from collections.abc import Iterator, Sequence
+from operator import mul
 from pathlib import Path
 from typing import Any
 
@@ -165,19 +165,15 @@ class GrainLFSR:
 
 def _mat_mul(a: Matrix, b: Matrix, p: int) -> Matrix:
     cols = list(zip(*b, strict=True))
-    return [[sum(x * y for x, y in zip(row, col, strict=True)) % p for col in cols] for row in a]
+    return [[sum(map(mul, row, col)) % p for col in cols] for row in a]
 
 
 def _mat_vec(a: Matrix, v: Sequence[int], p: int) -> list[int]:
-    return [sum(x * y for x, y in zip(row, v, strict=True)) % p for row in a]
+    return [sum(map(mul, row, v)) % p for row in a]
 
 
 def _vec_mat(v: Sequence[int], a: Matrix, p: int) -> list[int]:
-    return [sum(x * y for x, y in zip(v, col, strict=True)) % p for col in zip(*a, strict=True)]
-
-
-def _identity(n: int) -> Matrix:
-    return [[int(i == j) for j in range(n)] for i in range(n)]
+    return [sum(map(mul, v, col)) % p for col in zip(*a, strict=True)]
 
 
 def _rref(rows: Sequence[Sequence[int]], ncols: int, p: int) -> tuple[Matrix, list[int]]:
@@ -316,9 +312,7 @@ def _split_linear_factors(g: Poly, p: int) -> list[int]:
     while True:  # deterministic sequence of trial shifts; any split is as good
         h = _poly_monic_gcd(g, _poly_sub(_poly_powmod([a, 1], (p - 1) // 2, g, p), [1], p), p)
         if 1 < len(h) < len(g):
-            return _split_linear_factors(h, p) + _split_linear_factors(
-                _poly_div_exact(g, h, p), p
-            )
+            return _split_linear_factors(h, p) + _split_linear_factors(_poly_div_exact(g, h, p), p)
         a += 1
 
 

@@ -54,6 +54,8 @@ class ConstraintSystem:
     hints: list[Hint] = field(default_factory=list)
     #: (first constraint index, label) for each gadget, to name a failing constraint.
     labels: list[tuple[int, str]] = field(default_factory=list)
+    #: Named groups of wires (a balance's bits, a total's bits), for tests and debugging.
+    names: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.n_wires = 1 + self.n_public

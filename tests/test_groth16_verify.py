@@ -10,7 +10,6 @@ and only the tests that need the pairing reach it.
 import copy
 import json
 import random
-import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,6 +28,7 @@ from py_ecc.optimized_bn128.optimized_curve import (
 )
 from py_ecc.optimized_bn128.optimized_pairing import final_exponentiate, pairing
 
+from tests import peers
 from verifier import errors, groth16
 from verifier.field import P, R
 from verifier.groth16 import (
@@ -42,8 +42,6 @@ from verifier.groth16 import (
     verify_many,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-SNARKJS = ROOT / "tests" / "js" / "node_modules" / ".bin" / "snarkjs"
 INPUTS = (7, R - 1, 123456789012345678901234567890)
 
 
@@ -408,32 +406,27 @@ def test_json_not_an_object() -> None:
 @pytest.fixture
 def snarkjs_dir(vk: VerifyingKey, proof: Proof, tmp_path: Path) -> Iterator[Path]:
     """Return a directory holding vk.json, public.json and proof.json of a valid proof."""
-    if not SNARKJS.exists():
-        pytest.fail(f"{SNARKJS} is missing: run make install-test")
     (tmp_path / "vk.json").write_text(json.dumps(vk.to_json()))
     (tmp_path / "public.json").write_text(json.dumps(public_inputs_to_json(INPUTS)))
     (tmp_path / "proof.json").write_text(json.dumps(proof.to_json()))
     yield tmp_path
 
 
-def run_snarkjs(directory: Path) -> subprocess.CompletedProcess[str]:
+def run_snarkjs(directory: Path) -> peers.Run:
     """Return the result of ``snarkjs groth16 verify`` on the files of ``directory``."""
-    command = ["node", str(SNARKJS), "groth16", "verify", "vk.json", "public.json", "proof.json"]
-    return subprocess.run(
-        command, cwd=directory, capture_output=True, text=True, timeout=300, check=False
-    )
+    return peers.snarkjs("groth16", "verify", "vk.json", "public.json", "proof.json", cwd=directory)
 
 
 @pytest.mark.interop
 def test_snarkjs_accepts_our_files(snarkjs_dir: Path) -> None:
     result = run_snarkjs(snarkjs_dir)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "OK" in result.stdout
+    assert result.code == 0, result.output
+    assert "OK" in result.output
 
 
 @pytest.mark.interop
 def test_snarkjs_rejects_tampered_proof(snarkjs_dir: Path, proof: Proof) -> None:
     (snarkjs_dir / "proof.json").write_text(json.dumps(replace(proof, c=g1(1234)).to_json()))
     result = run_snarkjs(snarkjs_dir)
-    assert result.returncode != 0, result.stdout + result.stderr
-    assert "Invalid proof" in result.stdout + result.stderr
+    assert result.code != 0, result.output
+    assert "Invalid proof" in result.output

@@ -13,7 +13,6 @@ import re
 import struct
 import subprocess
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -27,37 +26,18 @@ from publisher.iden3 import (
     wtns_bytes,
 )
 from publisher.r1cs import LC, ConstraintSystem, UnsatisfiedConstraint
+from tests import peers
 from verifier.errors import MalformedInput
 from verifier.field import R
 
-JS_DIR = Path(__file__).resolve().parent / "js"
-SNARKJS = JS_DIR / "node_modules" / ".bin" / "snarkjs"
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-@dataclass(frozen=True)
-class Run:
-    """The exit code and the colour-stripped output (stdout then stderr) of snarkjs."""
-
-    code: int
-    output: str
-
-
-Snarkjs = Callable[..., Run]
+JS_DIR = peers.JS_DIR
+Snarkjs = Callable[..., peers.Run]
 
 
 @pytest.fixture
 def snarkjs() -> Snarkjs:
     """Return a function running the installed snarkjs CLI."""
-    if not SNARKJS.exists():
-        pytest.fail(f"{SNARKJS} is missing: run make install-test")
-
-    def run(*args: str | Path) -> Run:
-        command = ["node", str(SNARKJS), *map(str, args)]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-        return Run(done.returncode, ANSI.sub("", done.stdout + done.stderr))
-
-    return run
+    return peers.snarkjs
 
 
 # -- a tiny hand-built circuit ------------------------------------------------------------

@@ -226,7 +226,9 @@ def _optimized(t: int) -> _Optimized:
     p = params(t)
     half, n_partial = p.full_rounds // 2, p.partial_rounds
     mds = [list(row) for row in p.mds]
-    consts = [list(p.round_constants[k * t : (k + 1) * t]) for k in range(p.full_rounds + n_partial)]
+    consts = [
+        list(p.round_constants[k * t : (k + 1) * t]) for k in range(p.full_rounds + n_partial)
+    ]
     first_p, last_p = half, half + n_partial - 1  # indices of the first/last partial rounds
 
     # 1. Constants: push each partial round's vector back through M^-1 into the round before.
@@ -235,7 +237,10 @@ def _optimized(t: int) -> _Optimized:
     post = dict.fromkeys(range(first_p, last_p + 1), 0)  # added to state[0] after the S-box
     for k in range(last_p, first_p, -1):
         u = _mat_vec(mds_inv, pre[k])
-        pre[k - 1] = [pre[k - 1][0], *((a + b) % R for a, b in zip(pre[k - 1][1:], u[1:], strict=True))]
+        pre[k - 1] = [
+            pre[k - 1][0],
+            *((a + b) % R for a, b in zip(pre[k - 1][1:], u[1:], strict=True)),
+        ]
         post[k - 1] = (post[k - 1] + u[0]) % R
         pre[k] = [0] * t
 
@@ -256,8 +261,7 @@ def _optimized(t: int) -> _Optimized:
     m = _as_matrix(mds)
     return _Optimized(
         first=tuple(
-            (tuple(consts[k]), _as_matrix(pre_partial) if k == half - 1 else m)
-            for k in range(half)
+            (tuple(consts[k]), _as_matrix(pre_partial) if k == half - 1 else m) for k in range(half)
         ),
         partial_offset=tuple(_mat_vec(d_first, pre[first_p])),
         partial=tuple((post[k], mds[0][0], *sparse[k]) for k in range(first_p, last_p + 1)),
