@@ -58,8 +58,9 @@ def dev_keys(
 def random_batch(shape: CircuitShape, rng: random.Random | None = None) -> BatchWitnessInput:
     """Return a batch of random accounts with a random running total coming in."""
     rng = rng or random.Random(secrets.randbits(64))
-    balances = [[rng.randrange(1 << 40) for _ in range(shape.n_assets)] for _ in range(
-        shape.batch_size)]
+    balances = [
+        [rng.randrange(1 << 40) for _ in range(shape.n_assets)] for _ in range(shape.batch_size)
+    ]
     return BatchWitnessInput(
         id_commitments=[rng.randrange(R) for _ in range(shape.batch_size)],
         balances=balances,

@@ -12,7 +12,7 @@ constraints and no guarantee.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import cast
@@ -95,6 +95,11 @@ def _entry(inputs: Mapping[str, object], name: str, *index: int) -> int:
     return int(cast(int, value))
 
 
+def _reader(name: str, *index: int) -> Callable[[Mapping[str, object]], int]:
+    """Return a function reading ``inputs[name][index...]``."""
+    return lambda inputs: _entry(inputs, name, *index)
+
+
 @lru_cache(maxsize=4)
 def build_batch_circuit(shape: CircuitShape) -> ConstraintSystem:
     """Return the constraint system of one batch of ``shape``."""
@@ -102,12 +107,10 @@ def build_batch_circuit(shape: CircuitShape) -> ConstraintSystem:
     assets = range(shape.n_assets)
 
     cs.label("accumulator in: totals range check")
-    totals_in = [
-        input_in_range(cs, lambda i, a=a: _entry(i, "totals_in", a), TOTAL_BITS) for a in assets
-    ]
+    totals_in = [input_in_range(cs, _reader("totals_in", a), TOTAL_BITS) for a in assets]
     _name(cs, "totals_in", totals_in)
-    blind_in = private_value(cs, lambda i: _entry(i, "blind_in"))
-    blind_out = private_value(cs, lambda i: _entry(i, "blind_out"))
+    blind_in = private_value(cs, _reader("blind_in"))
+    blind_out = private_value(cs, _reader("blind_out"))
     cs.label("accumulator in: opening")
     cs.set_public(PUBLIC_ACC_IN, accumulator_gadget(cs, totals_in, blind_in))
 
@@ -115,13 +118,10 @@ def build_batch_circuit(shape: CircuitShape) -> ConstraintSystem:
     balances: list[list[LC]] = []
     for slot in range(shape.batch_size):
         cs.label(f"leaf {slot}: balance range check")
-        row = [
-            input_in_range(cs, lambda i, s=slot, a=a: _entry(i, "balances", s, a), BALANCE_BITS)
-            for a in assets
-        ]
+        row = [input_in_range(cs, _reader("balances", slot, a), BALANCE_BITS) for a in assets]
         balances.append(row)
         _name(cs, f"balances[{slot}]", row)
-        idc = private_value(cs, lambda i, s=slot: _entry(i, "idc", s))
+        idc = private_value(cs, _reader("idc", slot))
         cs.label(f"leaf {slot}: hash")
         packed = [
             pack(cs, row[j : j + BALANCES_PER_ELEMENT], BALANCE_BITS)

@@ -61,7 +61,9 @@ def circuit_info(assets: Assets = 4, arity: Arity = 4, batch_depth: Depth = 2) -
 
 @batch_app.command("prove")
 def batch_prove(
-    out: Annotated[Path, typer.Option("--out", help="Folder for vk.json, public.json, proof.json.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for vk.json, public.json, proof.json.")
+    ],
     assets: Assets = 4,
     arity: Arity = 4,
     batch_depth: Depth = 2,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from publisher.r1cs import LC, ONE, ConstraintSystem, lc_add, lc_const
 from verifier.field import R
@@ -116,7 +116,7 @@ def _mix(p: PoseidonParams, state: list[dict[int, int]]) -> list[dict[int, int]]
     return mixed
 
 
-@lru_cache(maxsize=None)
+@cache
 def _poseidon_plan(t: int) -> _PoseidonPlan:
     """Return the symbolic plan of the width-``t`` permutation."""
     p = params(t)

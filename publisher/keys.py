@@ -113,9 +113,7 @@ class _Reader:
             raise ValueError("proving key file is truncated")
         self.offset = end
         chunk = self.data[start:end]
-        return [
-            int.from_bytes(chunk[i : i + _COORD], "big") for i in range(0, len(chunk), _COORD)
-        ]
+        return [int.from_bytes(chunk[i : i + _COORD], "big") for i in range(0, len(chunk), _COORD)]
 
     def g1s(self, count: int) -> list[G1]:
         c = self.ints(2 * count)

@@ -38,8 +38,8 @@ class ToxicWaste:
     @classmethod
     def random(cls) -> ToxicWaste:
         """Return fresh secrets from the OS, each in [1, r)."""
-        draw = lambda: 1 + secrets.randbelow(R - 1)  # noqa: E731
-        return cls(tau=draw(), alpha=draw(), beta=draw(), gamma=draw(), delta=draw())
+        tau, alpha, beta, gamma, delta = (1 + secrets.randbelow(R - 1) for _ in range(5))
+        return cls(tau=tau, alpha=alpha, beta=beta, gamma=gamma, delta=delta)
 
 
 def dev_setup(

@@ -20,37 +20,17 @@ from publisher.circuit import (
     constraint_counts,
 )
 from publisher.gadgets import poseidon_gadget
+from publisher.keys import ProvingKey
 from publisher.prove import ProverError, prove
 from publisher.r1cs import ConstraintSystem, UnsatisfiedConstraint, lc_const
-from publisher.setup import ToxicWaste, dev_setup
+from tests.conftest import SMALL_SHAPE, make_batch
 from verifier import protocol
 from verifier.field import R
-from verifier.groth16 import verify
+from verifier.groth16 import VerifyingKey, verify
 from verifier.poseidon import poseidon
 
-SHAPE = CircuitShape(n_assets=4, arity=2, batch_depth=1)
-
-
-def make_batch(shape: CircuitShape, seed: int = 7) -> BatchWitnessInput:
-    rng = random.Random(seed)
-    return BatchWitnessInput(
-        id_commitments=[rng.randrange(R) for _ in range(shape.batch_size)],
-        # Odd balances: the limb-moving cheat below takes 1 from bit 0 of asset 1.
-        balances=[
-            [rng.randrange(1 << 50) | 1 for _ in range(shape.n_assets)]
-            for _ in range(shape.batch_size)
-        ],
-        totals_in=[rng.randrange(1 << 90) for _ in range(shape.n_assets)],
-        blind_in=rng.randrange(R),
-        blind_out=rng.randrange(R),
-    )
-
-
-@pytest.fixture(scope="module")
-def keys() -> tuple[object, object]:
-    cs = build_batch_circuit(SHAPE)
-    toxic = ToxicWaste(tau=11, alpha=12, beta=13, gamma=14, delta=15)
-    return dev_setup(cs, SHAPE.circuit_id, toxic)
+SHAPE = SMALL_SHAPE
+Keys = tuple[ProvingKey, VerifyingKey]
 
 
 def public_of(witness: list[int]) -> list[int]:
@@ -62,7 +42,9 @@ def test_public_inputs_match_native_hashes() -> None:
     data = make_batch(shape)
     witness = batch_witness(shape, data)
     build_batch_circuit(shape).check(witness)
-    leaves = [protocol.leaf_hash(i, b) for i, b in zip(data.id_commitments, data.balances, strict=True)]
+    leaves = [
+        protocol.leaf_hash(i, b) for i, b in zip(data.id_commitments, data.balances, strict=True)
+    ]
     totals = [data.totals_in[a] + sum(row[a] for row in data.balances) for a in range(5)]
     assert public_of(witness) == [
         protocol.subtree_root(leaves, 4),
@@ -123,31 +105,31 @@ def cheat(overrides: dict[int, int]) -> tuple[ConstraintSystem, list[int]]:
     return cs, cs.witness(make_batch(SHAPE).as_inputs(), overrides)
 
 
-def assert_rejected(cs: ConstraintSystem, witness: list[int], label: str, keys: object) -> None:
+def assert_rejected(cs: ConstraintSystem, witness: list[int], label: str, small_keys: Keys) -> None:
     with pytest.raises(UnsatisfiedConstraint) as caught:
         cs.check(witness)
     assert caught.value.label == label
-    pk, _ = keys  # type: ignore[misc]
+    pk, _ = small_keys
     with pytest.raises(ProverError, match="witness rejected"):
         prove(pk, cs, witness)
 
 
-def test_negative_balance_r_minus_1_is_unsatisfiable(keys: object) -> None:
+def test_negative_balance_r_minus_1_is_unsatisfiable(small_keys: Keys) -> None:
     cs = build_batch_circuit(SHAPE)
     bits = cs.names["balances[0][0]"]
     # bit 0 = r - 1 and every other bit 0: the balance reads as -1.
     cs, witness = cheat({bits[0]: R - 1, **{b: 0 for b in bits[1:]}})
-    assert_rejected(cs, witness, "leaf 0: balance range check", keys)
+    assert_rejected(cs, witness, "leaf 0: balance range check", small_keys)
 
 
-def test_balance_of_2_to_64_is_unsatisfiable(keys: object) -> None:
+def test_balance_of_2_to_64_is_unsatisfiable(small_keys: Keys) -> None:
     cs = build_batch_circuit(SHAPE)
     bits = cs.names["balances[1][2]"]
     cs, witness = cheat({bits[63]: 2, **{b: 0 for b in bits[:63]}})
-    assert_rejected(cs, witness, "leaf 1: balance range check", keys)
+    assert_rejected(cs, witness, "leaf 1: balance range check", small_keys)
 
 
-def test_value_moved_between_packed_limbs_is_unsatisfiable(keys: object) -> None:
+def test_value_moved_between_packed_limbs_is_unsatisfiable(small_keys: Keys) -> None:
     """b0 + 2^64 and b1 - 1 pack to the same element: the leaf would not change."""
     cs = build_batch_circuit(SHAPE)
     data = make_batch(SHAPE)
@@ -160,43 +142,43 @@ def test_value_moved_between_packed_limbs_is_unsatisfiable(keys: object) -> None
     assert protocol.pack_balances([b0, b1, 0])[0] == (b0 + (1 << 64)) + ((b1 - 1) << 64)
     assert witness[1] == honest[1]
     # ...yet moves 2^64 - 1 units from asset 1 to asset 0 in the totals: refused.
-    assert_rejected(cs, witness, "leaf 0: balance range check", keys)
+    assert_rejected(cs, witness, "leaf 0: balance range check", small_keys)
 
 
-def test_wrong_accumulator_total_is_unsatisfiable(keys: object) -> None:
+def test_wrong_accumulator_total_is_unsatisfiable(small_keys: Keys) -> None:
     cs = build_batch_circuit(SHAPE)
     honest = cs.witness(make_batch(SHAPE).as_inputs())
     bits = cs.names["totals_out[3]"]
     # Claim a total of asset 3 one unit off what the batch adds up to.
     cs, witness = cheat({bits[0]: 1 - honest[bits[0]]})
     assert_rejected(
-        cs, witness, "accumulator out: totals = totals in + batch sum, range check", keys
+        cs, witness, "accumulator out: totals = totals in + batch sum, range check", small_keys
     )
 
 
-def test_wrong_merkle_node_is_unsatisfiable(keys: object) -> None:
+def test_wrong_merkle_node_is_unsatisfiable(small_keys: Keys) -> None:
     cs = build_batch_circuit(SHAPE)
     first_node_sbox = cs.names["subtree"][0]
     honest = cs.witness(make_batch(SHAPE).as_inputs())
     cs, witness = cheat({first_node_sbox: (honest[first_node_sbox] + 1) % R})
-    assert_rejected(cs, witness, "batch subtree", keys)
+    assert_rejected(cs, witness, "batch subtree", small_keys)
 
 
-def test_wrong_public_root_is_unsatisfiable(keys: object) -> None:
+def test_wrong_public_root_is_unsatisfiable(small_keys: Keys) -> None:
     cs, witness = cheat({1: 12345})
-    assert_rejected(cs, witness, "batch subtree", keys)
+    assert_rejected(cs, witness, "batch subtree", small_keys)
 
 
-def test_honest_witness_proves_and_verifies(keys: object) -> None:
-    pk, vk = keys  # type: ignore[misc]
+def test_honest_witness_proves_and_verifies(small_keys: Keys) -> None:
+    pk, vk = small_keys
     cs = build_batch_circuit(SHAPE)
     witness = batch_witness(SHAPE, make_batch(SHAPE))
     proof = prove(pk, cs, witness, r=3, s=4)
     verify(vk, public_of(witness), proof)
 
 
-def test_prover_refuses_a_key_for_another_circuit(keys: object) -> None:
-    pk, _ = keys  # type: ignore[misc]
+def test_prover_refuses_a_key_for_another_circuit(small_keys: Keys) -> None:
+    pk, _ = small_keys
     other = CircuitShape(n_assets=3, arity=2, batch_depth=1)
     cs = build_batch_circuit(other)
     with pytest.raises(ProverError, match="wires"):

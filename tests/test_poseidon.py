@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import subprocess
-import sys
 from importlib import resources
 from itertools import product
 from pathlib import Path
@@ -14,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from publisher import poseidon_grain as grain
+from tests import peers
 from verifier.field import R
 from verifier.poseidon import (
     MAX_INPUTS,
@@ -25,8 +24,7 @@ from verifier.poseidon import (
 )
 
 HERE = Path(__file__).resolve().parent
-JS_DIR = HERE / "js"
-HASH_SCRIPT = JS_DIR / "poseidon_hash.mjs"
+HASH_SCRIPT = peers.JS_DIR / "poseidon_hash.mjs"
 VECTORS = HERE / "vectors" / "poseidon" / "circomlibjs_vectors.json"
 WIDTHS = range(2, MAX_INPUTS + 2)
 
@@ -320,19 +318,13 @@ def _interop_inputs(t: int, count: int = 210) -> list[list[int]]:
 
 
 def _run_circomlibjs(batch: list[list[int]]) -> list[int]:
-    if not (JS_DIR / "node_modules" / "circomlibjs").is_dir():
-        pytest.fail(
-            f"circomlibjs is not installed in {JS_DIR / 'node_modules'}: run `make install-test`"
-        )
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is not on PATH: install Node.js, then run `make install-test`")
+    peers.require("circomlibjs")
     proc = subprocess.run(
-        [node, str(HASH_SCRIPT)],
+        [peers.node(), str(HASH_SCRIPT)],
         input=json.dumps([[str(x) for x in inputs] for inputs in batch]),
         capture_output=True,
         text=True,
-        cwd=JS_DIR,
+        cwd=peers.JS_DIR,
         timeout=600,
         check=False,
     )
@@ -360,6 +352,6 @@ def test_interop_circomlibjs(t: int) -> None:
 def test_missing_node_modules_fails_with_hint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys.modules[__name__], "JS_DIR", tmp_path)
+    monkeypatch.setattr(peers, "NODE_MODULES", tmp_path / "node_modules")
     with pytest.raises(pytest.fail.Exception, match="make install-test"):
         _run_circomlibjs([[1, 2]])

@@ -1,0 +1,39 @@
+"""Shared fixtures: one small batch shape and its development keys, made once per session."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from publisher.circuit import BatchWitnessInput, CircuitShape, build_batch_circuit
+from publisher.keys import ProvingKey
+from publisher.setup import ToxicWaste, dev_setup
+from verifier.field import R
+from verifier.groth16 import VerifyingKey
+
+#: Four assets (two packed elements per leaf) in a binary batch of two leaves: every
+#: gadget of the real circuit at the smallest size.
+SMALL_SHAPE = CircuitShape(n_assets=4, arity=2, batch_depth=1)
+
+
+def make_batch(shape: CircuitShape, seed: int = 7) -> BatchWitnessInput:
+    """Return a deterministic batch; balances are odd (a soundness test relies on it)."""
+    rng = random.Random(seed)
+    return BatchWitnessInput(
+        id_commitments=[rng.randrange(R) for _ in range(shape.batch_size)],
+        balances=[
+            [rng.randrange(1 << 50) | 1 for _ in range(shape.n_assets)]
+            for _ in range(shape.batch_size)
+        ],
+        totals_in=[rng.randrange(1 << 90) for _ in range(shape.n_assets)],
+        blind_in=rng.randrange(R),
+        blind_out=rng.randrange(R),
+    )
+
+
+@pytest.fixture(scope="session")
+def small_keys() -> tuple[ProvingKey, VerifyingKey]:
+    """Return development keys of ``SMALL_SHAPE`` from fixed toxic waste (tests only)."""
+    toxic = ToxicWaste(tau=11, alpha=12, beta=13, gamma=14, delta=15)
+    return dev_setup(build_batch_circuit(SMALL_SHAPE), SMALL_SHAPE.circuit_id, toxic)
