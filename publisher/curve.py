@@ -24,8 +24,9 @@ from typing import Any
 
 import gmpy2
 from gmpy2 import mpz
-from py_ecc.optimized_bn128 import FQ, FQ2
-from py_ecc.optimized_bn128 import G2 as _PY_G2
+from py_ecc.fields import optimized_bn128_FQ as FQ
+from py_ecc.fields import optimized_bn128_FQ2 as FQ2
+from py_ecc.optimized_bn128.optimized_curve import G2 as _PY_G2
 
 from verifier.field import P, R
 
@@ -193,7 +194,7 @@ def g1_to_py_ecc(pt: G1) -> tuple[Any, Any, Any]:
 
 def g2_from_py_ecc(pt: Any) -> G2:
     """From a py_ecc.optimized_bn128 homogeneous twist point to affine ``G2``."""
-    x, y, z = (tuple(int(c) for c in v.coeffs) for v in pt)
+    x, y, z = ((int(v.coeffs[0]), int(v.coeffs[1])) for v in pt)
     if fp2_is_zero(z):
         return None
     zi = fp2_inv(z)

@@ -61,6 +61,8 @@ from verifier.field import R
 Cols = list[list[Any]]
 #: Batch addition ``a[i] + b[i]`` of two None-free column vectors of equal length.
 AddFn = Callable[[Cols, Cols], Cols]
+#: In-place bucket update ``acc[where[t]] += src[idx[t]]`` with distinct ``where``.
+AddIntoFn = Callable[[Cols, Cols, list[int], list[int]], None]
 #: One internal affine point: (x, y) for G1, (x0, x1, y0, y1) for G2; None = infinity.
 _Pt = tuple[Any, ...] | None
 
@@ -160,6 +162,36 @@ def _g1_add_slow(a: Cols, b: Cols) -> Cols:
     return [xs, ys]
 
 
+def _g1_add_into(acc: Cols, src: Cols, where: list[int], idx: list[int]) -> None:
+    """Bucket update ``acc[where[t]] += src[idx[t]]`` in place (``where`` distinct).
+
+    Same arithmetic as ``_g1_add`` but reading and writing the buckets directly:
+    no gathered copies, output lists or scatter loop (~10% of an addition).
+    """
+    ax, ay = acc
+    sx, sy = src
+    p = P_MPZ
+    prefix: list[Any] = []
+    push = prefix.append
+    t = _ONE
+    for j, i in zip(where, idx, strict=True):
+        push(t)
+        t = t * (sx[i] - ax[j]) % p
+    if not t:
+        _scatter(acc, where, _g1_add_slow(_take(acc, where), _take(src, idx)))
+        return
+    inv = gmpy2.invert(t, p)
+    for j, i, pre in zip(reversed(where), reversed(idx), reversed(prefix), strict=True):
+        x1 = ax[j]
+        y1 = ay[j]
+        x2 = sx[i]
+        lam = (sy[i] - y1) * inv * pre % p
+        inv = inv * (x2 - x1) % p
+        x3 = (lam * lam - x1 - x2) % p
+        ax[j] = x3
+        ay[j] = (lam * (x1 - x3) - y1) % p
+
+
 # --------------------------------------------------------------------------- G2 batch add
 
 
@@ -188,6 +220,7 @@ def _g2_add(a: Cols, b: Cols) -> Cols:
     c1: list[Any] = []
     c2: list[Any] = []
     c3: list[Any] = []
+    push0, push1, push2, push3 = c0.append, c1.append, c2.append, c3.append
     for x10, x11, y10, y11, x20, x21, y20, y21, pre, nm, d0, d1 in zip(
         *(reversed(c) for c in (ax0, ax1, ay0, ay1, bx0, bx1, by0, by1)),
         reversed(prefix),
@@ -206,10 +239,10 @@ def _g2_add(a: Cols, b: Cols) -> Cols:
         x31 = (2 * l0 * l1 - x11 - x21) % p
         e0 = x10 - x30
         e1 = x11 - x31
-        c0.append(x30)
-        c1.append(x31)
-        c2.append((l0 * e0 - l1 * e1 - y10) % p)
-        c3.append((l0 * e1 + l1 * e0 - y11) % p)
+        push0(x30)
+        push1(x31)
+        push2((l0 * e0 - l1 * e1 - y10) % p)
+        push3((l0 * e1 + l1 * e0 - y11) % p)
     for c in (c0, c1, c2, c3):
         c.reverse()
     return [c0, c1, c2, c3]
@@ -254,6 +287,54 @@ def _g2_add_slow(a: Cols, b: Cols) -> Cols:
     return out
 
 
+def _g2_add_into(acc: Cols, src: Cols, where: list[int], idx: list[int]) -> None:
+    """In-place bucket update for G2, as ``_g1_add_into`` (``where`` distinct)."""
+    ax0, ax1, ay0, ay1 = acc
+    sx0, sx1, sy0, sy1 = src
+    p = P_MPZ
+    prefix: list[Any] = []
+    push = prefix.append
+    norms: list[Any] = []
+    push_norm = norms.append
+    t = _ONE
+    for j, i in zip(where, idx, strict=True):
+        d0 = sx0[i] - ax0[j]
+        d1 = sx1[i] - ax1[j]
+        nm = (d0 * d0 + d1 * d1) % p
+        push(t)
+        push_norm(nm)
+        t = t * nm % p
+    if not t:
+        _scatter(acc, where, _g2_add_slow(_take(acc, where), _take(src, idx)))
+        return
+    inv = gmpy2.invert(t, p)
+    for j, i, pre, nm in zip(
+        reversed(where), reversed(idx), reversed(prefix), reversed(norms), strict=True
+    ):
+        x10 = ax0[j]
+        x11 = ax1[j]
+        y10 = ay0[j]
+        y11 = ay1[j]
+        x20 = sx0[i]
+        x21 = sx1[i]
+        d0 = x20 - x10
+        d1 = x21 - x11
+        u = inv * pre % p  # 1/N(d)
+        inv = inv * nm % p
+        n0 = sy0[i] - y10
+        n1 = sy1[i] - y11
+        l0 = (n0 * d0 + n1 * d1) * u % p  # lam = n * conj(d) / N(d)
+        l1 = (n1 * d0 - n0 * d1) * u % p
+        x30 = ((l0 + l1) * (l0 - l1) - x10 - x20) % p
+        x31 = (2 * l0 * l1 - x11 - x21) % p
+        e0 = x10 - x30
+        e1 = x11 - x31
+        ax0[j] = x30
+        ax1[j] = x31
+        ay0[j] = (l0 * e0 - l1 * e1 - y10) % p
+        ay1[j] = (l0 * e1 + l1 * e0 - y11) % p
+
+
 # --------------------------------------------------------------------------- column vectors
 
 
@@ -264,6 +345,12 @@ def _has_inf(col0: list[Any]) -> bool:
 
 def _take(cols: Cols, idx: Sequence[int]) -> Cols:
     return [[c[i] for i in idx] for c in cols]
+
+
+def _scatter(cols: Cols, where: list[int], values: Cols) -> None:
+    for c, v in zip(cols, values, strict=True):
+        for j, x in zip(where, v, strict=True):
+            c[j] = x
 
 
 def _point(cols: Cols, i: int) -> _Pt:
@@ -390,7 +477,9 @@ def _windows_for(top: int, c: int) -> int:
     return windows
 
 
-def _window_sums(src: Cols, m: int, digits: list[int], half: int, add: AddFn) -> Cols:
+def _window_sums(
+    src: Cols, m: int, digits: list[int], half: int, add: AddFn, add_into: AddIntoFn
+) -> Cols:
     """Bucket sums of one window: entry j - 1 is the sum of points with digit +-j.
 
     ``src`` holds the m points followed by their m negations. Points are visited in
@@ -426,22 +515,14 @@ def _window_sums(src: Cols, m: int, digits: list[int], half: int, add: AddFn) ->
             where.append(j)
             idx.append(i)
             if len(where) >= batch:
-                _flush(acc, src, where, idx, add)
+                add_into(acc, src, where, idx)
                 busy = bytearray(half + 1)
                 where, idx = [], []
-    _flush(acc, src, where, idx, add)
+    if where:
+        add_into(acc, src, where, idx)
     if over_j:
         _merge_overflow(acc, src, over_j, over_i, add)
     return [a[1:] for a in acc]
-
-
-def _flush(acc: Cols, src: Cols, where: list[int], idx: list[int], add: AddFn) -> None:
-    """One batch of bucket additions ``acc[where[t]] += src[idx[t]]``."""
-    if not where:
-        return
-    for a, s in zip(acc, add(_take(acc, where), _take(src, idx)), strict=True):
-        for j, v in zip(where, s, strict=True):
-            a[j] = v
 
 
 def _merge_overflow(
@@ -457,12 +538,12 @@ def _merge_overflow(
     for pos, j in enumerate(over_j):
         groups[j].append(pos)
     sums = _sum_lists(store, [groups[j] for j in keys], add)
-    for a, s in zip(acc, sums, strict=True):
-        for j, v in zip(keys, s, strict=True):
-            a[j] = v
+    _scatter(acc, keys, sums)
 
 
-def _bucket_sums(src: Cols, m: int, ks: list[int], c: int, windows: int, add: AddFn) -> Cols:
+def _bucket_sums(
+    src: Cols, m: int, ks: list[int], c: int, windows: int, add: AddFn, add_into: AddIntoFn
+) -> Cols:
     """All bucket sums, bucket-major: bucket j >= 1 of window w at (j - 1)*windows + w.
 
     The layout lets ``_aggregate`` split all windows' buckets in halves with a slice.
@@ -474,7 +555,8 @@ def _bucket_sums(src: Cols, m: int, ks: list[int], c: int, windows: int, add: Ad
     out: Cols = [[None] * (windows * half) for _ in src]
     for w in range(windows):
         sh = c * w
-        sums = _window_sums(src, m, [(k >> sh) & mask for k in shifted], half, add)
+        digits = [(k >> sh) & mask for k in shifted]
+        sums = _window_sums(src, m, digits, half, add, add_into)
         for o, s in zip(out, sums, strict=True):
             o[w::windows] = s
     return out
@@ -507,13 +589,15 @@ def _aggregate(sums: Cols, half: int, windows: int, add: AddFn) -> list[list[_Pt
     return terms
 
 
-def _pippenger(src: Cols, ks: list[int], add: AddFn, max_c: int) -> tuple[list[list[_Pt]], int]:
+def _pippenger(
+    src: Cols, ks: list[int], add: AddFn, add_into: AddIntoFn, max_c: int
+) -> tuple[list[list[_Pt]], int]:
     """Bucket phase shared by G1 and G2: per-window aggregation terms, and c."""
     m = len(ks)
     top = max(ks)
     c = _window_bits(m, top.bit_length(), max_c)
     windows = _windows_for(top, c)
-    sums = _bucket_sums(src, m, ks, c, windows, add)
+    sums = _bucket_sums(src, m, ks, c, windows, add, add_into)
     return _aggregate(sums, 1 << (c - 1), windows, add), c
 
 
@@ -601,7 +685,7 @@ def msm_g1(points: Sequence[G1], scalars: Sequence[int]) -> G1:
     if pts:
         src, gks = _g1_glv_src(pts, ks)
         if gks:
-            terms, c = _pippenger(src, gks, _g1_add, _G1_MAX_C)
+            terms, c = _pippenger(src, gks, _g1_add, _g1_add_into, _G1_MAX_C)
             acc = _g1_combine(terms, c)
     if ones:
         acc = g1_jac_add(acc, _g1_jac(_sum_one(_g1_cols(ones), _g1_add)))
@@ -678,7 +762,7 @@ def msm_g2(points: Sequence[G2], scalars: Sequence[int]) -> G2:
     acc = G2_JAC_INF
     if pts:
         src, sks = _g2_psi_src(pts, ks)
-        terms, c = _pippenger(src, sks, _g2_add, _G2_MAX_C)
+        terms, c = _pippenger(src, sks, _g2_add, _g2_add_into, _G2_MAX_C)
         acc = _g2_combine(terms, c)
     if ones:
         acc = g2_jac_add(acc, _g2_jac(_sum_one(_g2_cols(ones), _g2_add)))

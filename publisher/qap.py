@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from publisher.ntt import MULTIPLICATIVE_GENERATOR, domain_root
 from publisher.r1cs import ConstraintSystem
 from verifier.field import R
 
-COSET_SHIFT = 5
+#: Shift of the coset where h is computed: not in any power-of-two subgroup of Fr^*.
+COSET_SHIFT = MULTIPLICATIVE_GENERATOR
 
 
 def domain_size(cs: ConstraintSystem) -> int:
@@ -57,7 +59,7 @@ def lagrange_at(x: int, n: int, shift: int = 1) -> list[int]:
     ``L_i(x) = (x^n - shift^n) * c_i / (n * shift^n * (x - c_i))`` with
     ``c_i = shift * omega^i``; ``x`` must not be one of the points.
     """
-    omega = pow(COSET_GENERATOR, (R - 1) // n, R)
+    omega = domain_root(n)
     points = [shift] * n
     for i in range(1, n):
         points[i] = points[i - 1] * omega % R
@@ -81,7 +83,3 @@ def wire_polynomials_at(
     for k in range(cs.n_public + 1):
         u[k] += lagrange[m + k]
     return [x % R for x in u], [x % R for x in v], [x % R for x in w]
-
-
-#: 5 generates the multiplicative group of Fr, so ``5^((r-1)/n)`` has order exactly n.
-COSET_GENERATOR = 5
