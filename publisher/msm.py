@@ -397,26 +397,62 @@ def _sum_one(cols: Cols, add: AddFn) -> _Pt:
     return _point(cols, 0) if cols[0] else None
 
 
+def _fold_long(
+    store: Cols, lists: list[list[int]], limit: int, add: AddFn
+) -> tuple[Cols, list[list[int]]]:
+    """Shorten lists longer than ``limit`` by pairwise addition, all lists per batch.
+
+    The partial sums are appended to a copy of ``store``; returns it and the lists
+    rewritten to index them. Inputs are returned unchanged if no list is too long.
+    """
+    todo = [li for li, q in enumerate(lists) if len(q) > limit]
+    if not todo:
+        return store, lists
+    vecs = {li: _take(store, lists[li]) for li in todo}
+    while todo:
+        left: Cols = [[] for _ in store]
+        right: Cols = [[] for _ in store]
+        for li in todo:
+            v = vecs[li]
+            h = len(v[0]) >> 1
+            for lc, rc, c in zip(left, right, v, strict=True):
+                lc += c[:h]
+                rc += c[h : 2 * h]
+        sums = _vec_add(left, right, add)
+        pos = 0
+        nxt = []
+        for li in todo:
+            v = vecs[li]
+            n = len(v[0])
+            h = n >> 1
+            vecs[li] = [s[pos : pos + h] + c[2 * h :] for s, c in zip(sums, v, strict=True)]
+            pos += h
+            if n - h > limit:
+                nxt.append(li)
+        todo = nxt
+    store = [list(c) for c in store]
+    lists = list(lists)
+    for li, v in vecs.items():
+        base = len(store[0])
+        for s, c in zip(store, v, strict=True):
+            s.extend(c)
+        lists[li] = list(range(base, base + len(v[0])))
+    return store, lists
+
+
 def _sum_lists(store: Cols, lists: list[list[int]], add: AddFn) -> Cols:
     """For each list of indices into ``store``, the sum of those points (None if empty).
 
     Lists are sorted by decreasing length and transposed with ``zip_longest``; column k
     is then added into the running sums of the lists longer than k with one batch, so
-    no Python code runs per list per step. Exceptionally long lists are folded first
-    (into new store entries) so that the transposed table stays about input-sized.
+    no Python code runs per list per step.
     """
     n = len(lists)
-    limit = 4 * (sum(map(len, lists)) // max(1, n)) + 64
-    if any(len(q) > limit for q in lists):
-        store = [list(c) for c in store]
-        lists = list(lists)
-        for li, q in enumerate(lists):
-            if len(q) > limit:
-                folded = _fold(_take(store, q), limit, add)
-                base = len(store[0])
-                for s, f in zip(store, folded, strict=True):
-                    s.extend(f)
-                lists[li] = list(range(base, base + len(folded[0])))
+    # Transposition pays per column; folding (halving every long list in one batch per
+    # round) pays per round. Fold lists much longer than average, and lists longer than
+    # the number of lists, where a column would be too small a batch.
+    limit = max(2, min(4 * (sum(map(len, lists)) // max(1, n)) + 64, n))
+    store, lists = _fold_long(store, lists, limit, add)
     lens = [len(q) for q in lists]
     order = sorted(range(n), key=lens.__getitem__, reverse=True)
     sorted_lens = [lens[i] for i in order]
@@ -478,7 +514,13 @@ def _windows_for(top: int, c: int) -> int:
 
 
 def _window_sums(
-    src: Cols, m: int, digits: list[int], half: int, add: AddFn, add_into: AddIntoFn
+    src: Cols,
+    m: int,
+    digits: list[int],
+    half: int,
+    span: int,
+    add: AddFn,
+    add_into: AddIntoFn,
 ) -> Cols:
     """Bucket sums of one window: entry j - 1 is the sum of points with digit +-j.
 
@@ -487,11 +529,14 @@ def _window_sums(
     distinct buckets: reading the large input sequentially was measured to halve the
     cost of an addition compared with gathering each bucket's points first. A point
     whose bucket is already in the current batch waits in an overflow list.
+
+    ``span`` bounds the number of distinct digits in ``digits`` (a top window may use
+    few buckets); batches are kept to an eighth of it so that overflows stay rare.
     """
     acc: Cols = [[None] * (half + 1) for _ in src]
     acc0 = acc[0]
     busy = bytearray(half + 1)
-    batch = max(16, half >> 3)
+    batch = max(16, span >> 4)
     where: list[int] = []
     idx: list[int] = []
     over_j: list[int] = []
@@ -552,11 +597,17 @@ def _bucket_sums(
     mask = (1 << c) - 1
     offset = _digit_offset(c, windows)
     shifted = [k + offset for k in ks]
+    top, bottom = max(shifted), min(shifted)
     out: Cols = [[None] * (windows * half) for _ in src]
     for w in range(windows):
         sh = c * w
         digits = [(k >> sh) & mask for k in shifted]
-        sums = _window_sums(src, m, digits, half, add, add_into)
+        span = half
+        if w == windows - 1:
+            # No higher digits: u = k >> sh exactly, so the top window's digits span
+            # only [bottom >> sh, top >> sh]; often far fewer buckets than half.
+            span = min(half, (top >> sh) - (bottom >> sh) + 1)
+        sums = _window_sums(src, m, digits, half, span, add, add_into)
         for o, s in zip(out, sums, strict=True):
             o[w::windows] = s
     return out
