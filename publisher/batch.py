@@ -39,20 +39,28 @@ def _key_paths(shape: CircuitShape, cache: Path) -> tuple[Path, Path]:
     return stem.with_suffix(".pk"), stem.with_suffix(".vk.json")
 
 
-@lru_cache(maxsize=2)
-def dev_keys(
+def dev_key_paths(
     shape: CircuitShape, cache: Path, on_setup: Callable[[], None] | None = None
-) -> tuple[ProvingKey, VerifyingKey]:
-    """Return the development key pair of ``shape``, made and cached on first use."""
+) -> tuple[Path, VerifyingKey]:
+    """Return (proving key path, verifying key) of ``shape``'s development setup.
+
+    Made on first use and cached per shape and R1CS digest.
+    """
     pk_path, vk_path = _key_paths(shape, cache)
-    if pk_path.exists() and vk_path.exists():
-        return ProvingKey.load(pk_path), VerifyingKey.from_json(json.loads(vk_path.read_text()))
-    if on_setup:
-        on_setup()
-    pk, vk = dev_setup(build_batch_circuit(shape), shape.circuit_id)
-    pk.save(pk_path)
-    write_atomic(vk_path, json.dumps(vk.to_json(), indent=1).encode())
-    return pk, vk
+    if not (pk_path.exists() and vk_path.exists()):
+        if on_setup:
+            on_setup()
+        pk, vk = dev_setup(build_batch_circuit(shape), shape.circuit_id)
+        pk.save(pk_path)
+        write_atomic(vk_path, json.dumps(vk.to_json(), indent=1).encode())
+    return pk_path, VerifyingKey.from_json(json.loads(vk_path.read_text()))
+
+
+@lru_cache(maxsize=2)
+def dev_keys(shape: CircuitShape, cache: Path) -> tuple[ProvingKey, VerifyingKey]:
+    """Return the development key pair of ``shape``, made and cached on first use."""
+    pk_path, vk = dev_key_paths(shape, cache)
+    return ProvingKey.load(pk_path), vk
 
 
 def random_batch(shape: CircuitShape, rng: random.Random | None = None) -> BatchWitnessInput:

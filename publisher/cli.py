@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from publisher import cli_prove, cli_verify
 from publisher.batch import (
     default_cache_dir,
     dev_keys,
@@ -32,6 +33,8 @@ circuit_app = typer.Typer(no_args_is_help=True, help="Inspect the zkpor/1 batch 
 batch_app = typer.Typer(no_args_is_help=True, help="Prove and verify a single batch.")
 app.add_typer(circuit_app, name="circuit")
 app.add_typer(batch_app, name="batch")
+cli_prove.register(app)
+cli_verify.register(app)
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +40,16 @@ def small_keys() -> tuple[ProvingKey, VerifyingKey]:
     """Return development keys of ``SMALL_SHAPE`` from fixed toxic waste (tests only)."""
     toxic = ToxicWaste(tau=11, alpha=12, beta=13, gamma=14, delta=15)
     return dev_setup(build_batch_circuit(SMALL_SHAPE), SMALL_SHAPE.circuit_id, toxic)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def key_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep development keys made by tests out of the user's cache."""
+    cache = tmp_path_factory.mktemp("zkpor-cache")
+    previous = os.environ.get("ZKPOR_CACHE")
+    os.environ["ZKPOR_CACHE"] = str(cache)
+    yield cache
+    if previous is None:
+        del os.environ["ZKPOR_CACHE"]
+    else:
+        os.environ["ZKPOR_CACHE"] = previous

@@ -13,13 +13,17 @@ from py_ecc.optimized_bn128.optimized_curve import Z1, Z2, add, multiply, normal
 
 from publisher import msm
 from publisher.curve import (
+    B2,
     G1,
     G1_GEN,
     G2,
     G2_GEN,
     GLV_LAMBDA,
     PSI_EIGENVALUE,
+    fp2_add,
     fp2_inv,
+    fp2_mul,
+    fp2_sqr,
     fp_inv,
     g1_add,
     g1_endo,
@@ -41,6 +45,7 @@ from publisher.curve import (
     g2_jac_double,
     g2_jac_neg,
     g2_mul,
+    g2_mul_unreduced,
     g2_neg,
     g2_psi,
     g2_to_jac,
@@ -115,6 +120,30 @@ def test_on_curve_rejects_bad_points() -> None:
     (x0, x1), y = G2_GEN  # type: ignore[misc]
     assert not g2_is_on_curve(((x0 + 1, x1), y))
     assert not g2_is_in_subgroup(((x0 + 1, x1), y))
+
+
+def twist_point_off_subgroup() -> G2:
+    """Some point of the twist outside G2: a valid x, y = sqrt(x^3 + b) in Fp2."""
+    for x0 in range(1, 50):
+        x = (x0, 1)
+        a0, a1 = fp2_add(fp2_mul(fp2_sqr(x), x), B2)
+        alpha = pow(a0 * a0 + a1 * a1, (P + 1) // 4, P)  # sqrt of the norm, p = 3 mod 4
+        if alpha * alpha % P != (a0 * a0 + a1 * a1) % P:
+            continue
+        for half in ((a0 + alpha) * pow(2, -1, P) % P, (a0 - alpha) * pow(2, -1, P) % P):
+            y0 = pow(half, (P + 1) // 4, P)
+            if y0 and y0 * y0 % P == half:
+                y = (y0, a1 * pow(2 * y0, -1, P) % P)
+                if fp2_sqr(y) == (a0, a1):
+                    return (x, y)
+    raise AssertionError("no twist point found")
+
+
+def test_subgroup_check_rejects_twist_points_outside_g2() -> None:
+    q = twist_point_off_subgroup()
+    assert g2_is_on_curve(q)
+    assert not g2_is_in_subgroup(q)
+    assert g2_mul_unreduced(q, R) is not None  # indeed not of order r
 
 
 def test_add_neg_mul_edges() -> None:

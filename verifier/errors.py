@@ -87,3 +87,15 @@ class KeyPointNotInSubgroup(InvalidVerifyingKey):
 
 class KeyPointAtInfinity(InvalidVerifyingKey):
     """One of alpha, beta, gamma, delta of the key is the point at infinity."""
+
+
+class UnreadableFile(VerificationError):
+    """A file of the attestation directory is missing or cannot be read."""
+
+
+class StepSkipped(ZkporError):
+    """A check could not run because something it needs failed in an earlier step.
+
+    Not a ``VerificationError``: a skipped step proves nothing either way, and the report
+    says why it did not run.
+    """

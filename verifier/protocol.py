@@ -92,3 +92,26 @@ def subtree_root(leaves: Sequence[int], arity: int) -> int:
             raise ValueError(f"{len(level)} nodes is not a multiple of the arity {arity}")
         level = [node_hash(level[i : i + arity]) for i in range(0, len(level), arity)]
     return level[0]
+
+
+def top_depth_for(batches: int, arity: int) -> int:
+    """Return ``d_t``: the fewest levels of arity ``k`` above ``batches`` batch roots."""
+    depth = 0
+    while arity**depth < batches:
+        depth += 1
+    return depth
+
+
+def top_levels(batch_roots: Sequence[int], arity: int, top_depth: int) -> list[list[int]]:
+    """Return the public top of the tree, from the ``k^d_t`` batch slots up to ``[root]``.
+
+    Slots with no batch hold 0, as DESIGN.md §3 fixes.
+    """
+    width = arity**top_depth
+    if len(batch_roots) > width:
+        raise ValueError(f"{len(batch_roots)} batches do not fit {width} slots")
+    levels = [list(batch_roots) + [0] * (width - len(batch_roots))]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        levels.append([node_hash(below[i : i + arity]) for i in range(0, len(below), arity)])
+    return levels

@@ -1,0 +1,160 @@
+"""``zkpor prove`` and ``zkpor demo``: the custodian's main job, from the command line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from verifier.attestation import verify_attestation
+from verifier.fetch import directory_reader
+from verifier.report import passed
+
+from publisher.batch import default_cache_dir, dev_key_paths
+from publisher.circuit import CircuitShape
+from publisher.config import load_config
+from publisher.demo import write_demo_inputs
+from publisher.executors import open_executor
+from publisher.ingest import InputError, read_liabilities
+from publisher.pipeline import Keys, PipelineError, inputs_digest, prove_attestation
+from publisher.setup import DEV_SETUP_WARNING
+from verifier.manifest import SETUP_INSECURE_DEV, Manifest
+
+CORES = os.cpu_count() or 1
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+Workers = Annotated[
+    int, typer.Option("--workers", help="Local prover processes (default: all cores).")
+]
+Dask = Annotated[
+    str | None, typer.Option("--dask", help="Prove on this Dask scheduler (tcp://host:port).")
+]
+
+
+def _dev_keys(shape: CircuitShape) -> Keys:
+    """Return the development keys of ``shape`` (made once per shape, then cached)."""
+    err_console.print(f"[bold yellow]WARNING[/]: {DEV_SETUP_WARNING}")
+    with console.status(f"loading or making the proving key of {shape.circuit_id}"):
+        pk_path, vk = dev_key_paths(shape, default_cache_dir())
+    return Keys(pk_path, vk, SETUP_INSECURE_DEV, DEV_SETUP_WARNING)
+
+
+def run_prove(
+    liabilities: Path,
+    config_path: Path,
+    out: Path,
+    private: Path,
+    workers: int,
+    dask: str | None,
+) -> Manifest:
+    """Prove the snapshot into ``out`` with progress bars; exit 2 on bad input."""
+    try:
+        config = load_config(config_path)
+        with console.status(f"reading {liabilities}"):
+            snapshot = read_liabilities(liabilities, config)
+    except InputError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from exc
+    console.print(f"{len(snapshot)} accounts, {len(config.assets)} assets")
+    for symbol, count in snapshot.rounded.items():
+        if count:
+            console.print(f"  {symbol}: {count} amounts rounded up to {symbol}'s precision")
+    digest = inputs_digest(liabilities, config_path)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    try:
+        with open_executor(workers, dask) as (executor, parallel), Progress(*columns) as bar:
+            task = bar.add_task("proving batches", total=None, rate="")
+
+            def progress(done: int, total: int) -> None:
+                elapsed = bar.tasks[task].elapsed or 0.0
+                rate = f"{done * config.batch_size / elapsed:.0f} accounts/s" if elapsed else ""
+                bar.update(task, completed=done, total=total, rate=rate)
+
+            return prove_attestation(
+                snapshot,
+                config,
+                digest,
+                out,
+                private,
+                _dev_keys,
+                executor,
+                in_flight=2 * parallel,
+                progress=progress,
+            )
+    except (PipelineError, InputError) as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from exc
+
+
+def _print_report(attestation: Path) -> bool:
+    """Verify ``attestation`` and print one line per step; return whether all passed."""
+    results = verify_attestation(directory_reader(attestation))
+    for step in results:
+        console.print(f"{step.number}. {step.status}: {step.name} — {step.detail}", markup=False)
+    return passed(results)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``prove`` and ``demo`` to ``app``."""
+
+    @app.command("prove")
+    def prove(
+        liabilities: Annotated[Path, typer.Option("--liabilities", help="liabilities.csv")],
+        config: Annotated[Path, typer.Option("--config", help="zkpor.toml")],
+        out: Annotated[Path, typer.Option("--out", help="Attestation directory to create.")],
+        private: Annotated[
+            Path,
+            typer.Option("--private", help="Private directory (salts, blinds): never publish."),
+        ],
+        workers: Workers = CORES,
+        dask: Dask = None,
+    ) -> None:
+        """Prove a liabilities snapshot into a public attestation directory."""
+        manifest = run_prove(liabilities, config, out, private, workers, dask)
+        console.print(f"wrote {out} (root {manifest.tree.root:#x})")
+        console.print(f"check it: zkpor verify {out}")
+
+    @app.command("demo")
+    def demo(
+        out: Annotated[
+            Path, typer.Option("--out", help="Folder for input/, attestation/, private/.")
+        ],
+        users: Annotated[int, typer.Option("--users", help="Synthetic accounts.")] = 1000,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")] = 1,
+        workers: Workers = CORES,
+    ) -> None:
+        """Run the whole job on a synthetic snapshot: inputs, proofs, attestation, check."""
+        attestation = out / "attestation"
+        if attestation.exists():
+            err_console.print(f"error: {attestation} already exists; choose another --out")
+            raise typer.Exit(2)
+        liabilities, config = write_demo_inputs(out / "input", users, seed)
+        console.print(f"wrote a synthetic snapshot of {users} accounts to {out / 'input'}")
+        run_prove(liabilities, config, attestation, out / "private", workers, None)
+        console.print("verifying the attestation as a reviewer would:")
+        if not _print_report(attestation):
+            raise typer.Exit(1)
+        console.print(
+            "\nnext:\n"
+            f"  zkpor verify {attestation}           # check every proof again\n"
+            f"  ls {out / 'private'}                 # secrets: never publish this folder",
+            markup=False,
+        )

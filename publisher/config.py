@@ -1,0 +1,383 @@
+"""Read and validate ``zkpor.toml``, the public parameters of one attestation.
+
+Everything here ends up in the published ``attestation.json`` or fixes the circuit, so
+the file is read strictly: unknown sections and keys, wrong types and out-of-range
+values are errors (a typo such as ``pad-to`` must not silently mean "no padding").
+This module must never guess a value it was not given (only ``tree.pad_to`` has a
+default) and never write anything.
+
+Full example::
+
+    [issuer]
+    name = "Example Exchange"          # 1..200 characters, no control characters
+    url = "https://example.com"        # an https:// URL
+
+    [attestation]
+    id = "example-2026-11-21"          # [A-Za-z0-9._-]{1,64}, not only dots
+    as_of = "2026-11-21T00:00:00Z"     # RFC 3339 in UTC (Z or +00:00), whole seconds;
+                                       # stored as YYYY-MM-DDTHH:MM:SSZ. A TOML
+                                       # offset date-time (unquoted) is accepted too.
+
+    [tree]
+    arity = 4          # 2, 4 or 8
+    batch_depth = 3    # >= 1; a batch holds arity**batch_depth accounts (at most 2**18)
+    pad_to = 1024      # optional, default 0: the tree holds at least this many leaves
+                       # (hides the exact user count); 0..2**32
+
+    [[assets]]
+    symbol = "BTC"     # [A-Z0-9]{1,12}, unique
+    decimals = 8       # 0..30: balances are integer counts of 10^-decimals units
+
+    [[assets]]
+    symbol = "ETH"
+    decimals = 18
+
+There must be 1..``verifier.protocol.MAX_ASSETS`` (28) ``[[assets]]`` entries; their
+order is the order of the balances in every leaf.
+
+Every error is an ``InputError`` naming the file, the line when it can be found, and the
+field (``tree.arity``, ``assets[2].decimals``: entries count from 0). Lines are found by
+a simple scan of the text for the table header and the ``key =`` line; a key written in
+an inline table or a dotted key is not found, and the error then has no line.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from publisher.ingest import InputError
+from verifier.protocol import MAX_ASSETS
+
+ARITIES = (2, 4, 8)
+MAX_DECIMALS = 30
+#: At ~700+ constraints per account, a larger batch exceeds 2^28 constraints, the size
+#: of the largest public powers-of-tau file: it could never be proven.
+MAX_BATCH_SIZE = 1 << 18
+#: Totals are 96-bit limbs, sized for 2^32 accounts at the largest balance.
+MAX_PAD_TO = 1 << 32
+MAX_ISSUER_NAME = 200
+
+_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_SYMBOL_RE = re.compile(r"[A-Z0-9]{1,12}")
+_AS_OF_RE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
+)
+_TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_TABLES = {
+    "issuer": frozenset({"name", "url"}),
+    "attestation": frozenset({"id", "as_of"}),
+    "tree": frozenset({"arity", "batch_depth", "pad_to"}),
+}
+_ASSET_KEYS = frozenset({"symbol", "decimals"})
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One asset: its symbol and how many decimals one unit of a balance is."""
+
+    symbol: str
+    decimals: int
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated contents of ``zkpor.toml``."""
+
+    issuer_name: str
+    issuer_url: str
+    attestation_id: str
+    as_of: str
+    assets: tuple[Asset, ...]
+    arity: int
+    batch_depth: int
+    pad_to: int
+
+    @property
+    def batch_size(self) -> int:
+        """Return ``B = arity**batch_depth``, the accounts one batch proof covers."""
+        return int(self.arity**self.batch_depth)
+
+
+class _Source:
+    """The file's name and text, to point an error at the line of a key."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.file = str(path)
+        self.lines = text.splitlines()
+
+    def line_of(self, table: str, index: int | None, key: str | None) -> int | None:
+        """Return the line of ``key =`` in ``[table]`` (the ``index``-th ``[[table]]``).
+
+        With ``key`` None, or when the key is not found, return the line of the table
+        header; ``None`` if that is not found either (top-level keys have table "").
+        """
+        want = (table, index or 0)
+        current = ("", 0)
+        counts: dict[str, int] = {}
+        header: int | None = None
+        key_re = None if key is None else re.compile(rf"\s*(['\"]?){re.escape(key)}\1\s*=")
+        for number, raw in enumerate(self.lines, start=1):
+            name = _header_name(raw)
+            if name is not None:
+                counts[name] = counts.get(name, -1) + 1
+                current = (name, counts[name] if raw.lstrip().startswith("[[") else 0)
+                if current == want:
+                    header = number
+            elif current == want and key_re is not None and key_re.match(raw):
+                return number
+        return header
+
+    def error(self, table: str, index: int | None, key: str | None, reason: str) -> InputError:
+        """Return an ``InputError`` for the field ``table[index].key``, with its line."""
+        name = table if index is None else f"{table}[{index}]"
+        field = name if key is None else (f"{name}.{key}" if name else key)
+        return InputError(self.file, self.line_of(table, index, key), field, reason)
+
+
+def _header_name(raw: str) -> str | None:
+    """Return the table name if ``raw`` is a ``[table]`` or ``[[table]]`` header."""
+    line = raw.strip()
+    if not line.startswith("["):
+        return None
+    inner = line.lstrip("[").split("]", 1)[0]
+    return "".join(inner.split())
+
+
+class _Table:
+    """One TOML table being validated, with the error location of each key."""
+
+    def __init__(self, source: _Source, name: str, index: int | None, data: dict[str, Any]) -> None:
+        self.source = source
+        self.name = name
+        self.index = index
+        self.data = data
+
+    def fail(self, key: str | None, reason: str) -> InputError:
+        return self.source.error(self.name, self.index, key, reason)
+
+    def check_keys(self, allowed: frozenset[str]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                expected = ", ".join(sorted(allowed))
+                raise self.fail(key, f"unknown key (expected: {expected})")
+
+    def get(self, key: str) -> Any:
+        if key not in self.data:
+            raise self.fail(key, "missing key")
+        return self.data[key]
+
+    def string(self, key: str) -> str:
+        value = self.get(key)
+        if not isinstance(value, str):
+            raise self.fail(key, f"must be a string, found {_toml_type(value)}")
+        return value
+
+    def integer(self, key: str, default: int | None = None) -> int:
+        if default is not None and key not in self.data:
+            return default
+        value = self.get(key)
+        # bool is a subclass of int in Python, not in TOML.
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.fail(key, f"must be an integer, found {_toml_type(value)}")
+        return value
+
+
+def _toml_type(value: object) -> str:
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }
+    for kind, name in names.items():
+        if isinstance(value, kind):
+            return f"{name} ({value!r})" if kind in (bool, int, float, str) else name
+    return type(value).__name__
+
+
+def _parse(path: Path) -> tuple[_Source, dict[str, Any]]:
+    """Read and parse the file; syntax and encoding errors become ``InputError``."""
+    file = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(file, None, None, f"cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(file, line, None, "invalid UTF-8") from None
+    try:
+        return _Source(path, text), tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11 keeps the position only in the message: "... (at line 3, column 7)".
+        message = str(exc)
+        found = _TOML_POSITION_RE.search(message)
+        at_line = int(found.group(1)) if found else None
+        reason = message[: found.start()] if found else message
+        raise InputError(file, at_line, None, f"TOML syntax error: {reason}") from None
+
+
+def _table(source: _Source, data: dict[str, Any], name: str) -> _Table:
+    """Return the required ``[name]`` table, its keys checked."""
+    if name not in data:
+        raise source.error(name, None, None, f"missing section [{name}]")
+    value = data[name]
+    if not isinstance(value, dict):
+        raise source.error("", None, name, f"must be a table [{name}], found {_toml_type(value)}")
+    table = _Table(source, name, None, value)
+    table.check_keys(_TABLES[name])
+    return table
+
+
+def _plain_text(table: _Table, key: str, limit: int) -> str:
+    """Return a string that prints as written: trimmed, bounded, no control characters."""
+    value = table.string(key)
+    if not value or value != value.strip():
+        raise table.fail(key, "must be non-empty, without leading or trailing whitespace")
+    if len(value) > limit:
+        raise table.fail(key, f"is {len(value)} characters, at most {limit}")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in value):
+        raise table.fail(key, "contains a control or invisible character")
+    return value
+
+
+def _issuer(table: _Table) -> tuple[str, str]:
+    name = _plain_text(table, "name", MAX_ISSUER_NAME)
+    url = _plain_text(table, "url", 2000)
+    parts = urlsplit(url)
+    # The site links to it: a plain-http link could be rewritten on the way.
+    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in url):
+        raise table.fail("url", f"must be an https:// URL, found {url!r}")
+    return name, url
+
+
+def _attestation_id(table: _Table) -> str:
+    value = table.string("id")
+    # Used in file and directory names: "." and ".." would name something else.
+    if not _ID_RE.fullmatch(value) or not value.strip("."):
+        raise table.fail("id", f"{value!r} must match [A-Za-z0-9._-]{{1,64}} (not only dots)")
+    return value
+
+
+def _as_of(table: _Table) -> str:
+    value = table.get("as_of")
+    if isinstance(value, datetime):
+        # An unquoted TOML date-time; a local one (no offset) says nothing about UTC.
+        if value.utcoffset() is None:
+            raise table.fail("as_of", "must carry a UTC offset (end with Z)")
+        text = value.isoformat()
+    elif isinstance(value, str):
+        text = value
+    else:
+        found = _toml_type(value)
+        raise table.fail("as_of", f"must be an RFC 3339 date-time string, found {found}")
+    return _normalize_as_of(table, text)
+
+
+def _normalize_as_of(table: _Table, text: str) -> str:
+    match = _AS_OF_RE.fullmatch(text)
+    if match is None:
+        raise table.fail(
+            "as_of", f"{text!r} is not an RFC 3339 date-time such as 2026-11-21T00:00:00Z"
+        )
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    fraction, offset = match.group(7), match.group(8)
+    if fraction and fraction.strip(".0"):
+        raise table.fail("as_of", f"{text!r}: fractional seconds are not supported")
+    if offset not in ("Z", "z", "+00:00", "-00:00"):
+        raise table.fail("as_of", f"{text!r} must be in UTC (end with Z)")
+    try:
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError as exc:
+        raise table.fail("as_of", f"{text!r} is not a valid date-time: {exc}") from None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _tree(table: _Table) -> tuple[int, int, int]:
+    arity = table.integer("arity")
+    if arity not in ARITIES:
+        raise table.fail("arity", f"must be 2, 4 or 8, found {arity}")
+    depth = table.integer("batch_depth")
+    if depth < 1:
+        raise table.fail("batch_depth", f"must be at least 1, found {depth}")
+    if arity**depth > MAX_BATCH_SIZE:
+        raise table.fail(
+            "batch_depth",
+            f"a batch of {arity}**{depth} accounts is too large to prove (at most 2**18)",
+        )
+    pad_to = table.integer("pad_to", default=0)
+    if not 0 <= pad_to <= MAX_PAD_TO:
+        raise table.fail("pad_to", f"must be in 0..2**32, found {pad_to}")
+    return arity, depth, pad_to
+
+
+def _assets(source: _Source, data: dict[str, Any]) -> tuple[Asset, ...]:
+    entries = data.get("assets")
+    if entries is None:
+        raise source.error("assets", None, None, "missing [[assets]]: at least one asset")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise source.error("", None, "assets", "must be an array of tables ([[assets]] entries)")
+    if not entries:
+        raise source.error("", None, "assets", "at least one asset is required")
+    if len(entries) > MAX_ASSETS:
+        raise source.error(
+            "assets",
+            MAX_ASSETS,
+            None,
+            f"{len(entries)} assets, zkpor/1 supports at most {MAX_ASSETS}",
+        )
+    assets: list[Asset] = []
+    for index, entry in enumerate(entries):
+        table = _Table(source, "assets", index, entry)
+        assets.append(_asset(table, assets))
+    return tuple(assets)
+
+
+def _asset(table: _Table, earlier: list[Asset]) -> Asset:
+    table.check_keys(_ASSET_KEYS)
+    symbol = table.string("symbol")
+    if not _SYMBOL_RE.fullmatch(symbol):
+        raise table.fail("symbol", f"{symbol!r} must match [A-Z0-9]{{1,12}}")
+    for other_index, other in enumerate(earlier):
+        if other.symbol == symbol:
+            raise table.fail("symbol", f"duplicate symbol {symbol!r} (also assets[{other_index}])")
+    decimals = table.integer("decimals")
+    if not 0 <= decimals <= MAX_DECIMALS:
+        raise table.fail("decimals", f"must be in 0..{MAX_DECIMALS}, found {decimals}")
+    return Asset(symbol=symbol, decimals=decimals)
+
+
+def load_config(path: Path) -> Config:
+    """Read ``zkpor.toml`` at ``path``; raise ``InputError`` on the first problem."""
+    source, data = _parse(path)
+    for key, value in data.items():
+        if key not in _TABLES and key != "assets":
+            # A table is found by its [header], a plain key by its "key =" line.
+            table, name = (key, None) if isinstance(value, dict) else ("", key)
+            raise source.error(
+                table, None, name, "unknown section (expected: issuer, attestation, tree, assets)"
+            )
+    issuer_name, issuer_url = _issuer(_table(source, data, "issuer"))
+    attestation = _table(source, data, "attestation")
+    attestation_id, as_of = _attestation_id(attestation), _as_of(attestation)
+    arity, batch_depth, pad_to = _tree(_table(source, data, "tree"))
+    return Config(
+        issuer_name=issuer_name,
+        issuer_url=issuer_url,
+        attestation_id=attestation_id,
+        as_of=as_of,
+        assets=_assets(source, data),
+        arity=arity,
+        batch_depth=batch_depth,
+        pad_to=pad_to,
+    )

@@ -1,0 +1,288 @@
+"""The public attestation directory of zkpor/1: its file names and data types.
+
+An attestation directory holds (DESIGN.md §4):
+
+``attestation.json``  the manifest (``Manifest``), which also lists the sha256 of every
+                      other file;
+``vk.json``           the Groth16 verifying key, snarkjs format;
+``proofs.json``       one ``{"batch": j, "public": [root, acc_in, acc_out], "proof": {..}}``
+                      per batch, in batch order;
+``tree.json``         ``{"arity": k, "levels": [[slot_0 .. slot_{k^d_t - 1}], .., [root]]}``:
+                      the public top of the tree, from the batch slots (batch roots, then
+                      ``"0"`` for slots with no batch) up to the root.
+
+Numbers that are field elements or token amounts are decimal strings; counts are JSON
+integers. Parsing is strict: a missing key, a wrong type or an out-of-range value raises
+``MalformedInput`` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from verifier.errors import MalformedInput
+from verifier.field import R
+from verifier.protocol import FORMAT
+
+MANIFEST = "attestation.json"
+VK = "vk.json"
+PROOFS = "proofs.json"
+TREE = "tree.json"
+
+SETUP_INSECURE_DEV = "insecure-dev"
+
+
+@dataclass(frozen=True)
+class AssetLiability:
+    """One asset: its precision and the liabilities the proofs add up to, in units."""
+
+    symbol: str
+    decimals: int
+    liabilities: int
+
+    @property
+    def amount(self) -> str:
+        """Return the liabilities as a decimal string in whole tokens (``12.5``)."""
+        return format_units(self.liabilities, self.decimals)
+
+
+@dataclass(frozen=True)
+class TreeInfo:
+    """Shape of the liabilities tree and its root."""
+
+    arity: int
+    batch_depth: int
+    top_depth: int
+    batches: int
+    root: int
+
+    @property
+    def batch_size(self) -> int:
+        """Return the number of leaves under one batch root."""
+        return int(self.arity**self.batch_depth)
+
+    @property
+    def leaves(self) -> int:
+        """Return the number of leaves in all batches (accounts plus padding)."""
+        return self.batches * self.batch_size
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """``attestation.json``: what the attestation claims and how to check it."""
+
+    attestation_id: str
+    issuer_name: str
+    issuer_url: str
+    as_of: str
+    assets: tuple[AssetLiability, ...]
+    tree: TreeInfo
+    initial_accumulator: int
+    final_accumulator: int
+    final_totals: tuple[int, ...]
+    final_blind: int
+    circuit_id: str
+    constraints: int
+    setup_kind: str
+    setup_statement: str
+    software_version: str
+    files: Mapping[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON object of ``attestation.json``."""
+        return {
+            "format": FORMAT,
+            "id": self.attestation_id,
+            "issuer": {"name": self.issuer_name, "url": self.issuer_url},
+            "as_of": self.as_of,
+            "assets": [
+                {
+                    "symbol": a.symbol,
+                    "decimals": a.decimals,
+                    "liabilities": str(a.liabilities),
+                    "liabilities_amount": a.amount,
+                }
+                for a in self.assets
+            ],
+            "tree": {
+                "arity": self.tree.arity,
+                "batch_depth": self.tree.batch_depth,
+                "top_depth": self.tree.top_depth,
+                "batch_size": self.tree.batch_size,
+                "batches": self.tree.batches,
+                "leaves": self.tree.leaves,
+                "root": str(self.tree.root),
+            },
+            "accumulator": {
+                "initial": str(self.initial_accumulator),
+                "final": str(self.final_accumulator),
+                "final_totals": [str(t) for t in self.final_totals],
+                "final_blind": str(self.final_blind),
+            },
+            "circuit": {"id": self.circuit_id, "constraints": self.constraints},
+            "setup": {"kind": self.setup_kind, "statement": self.setup_statement},
+            "software": {"name": "zkpor", "version": self.software_version},
+            "files": dict(sorted(self.files.items())),
+        }
+
+    @classmethod
+    def from_json(cls, obj: object) -> Manifest:
+        """Return the manifest of a parsed ``attestation.json``."""
+        doc = _Doc(obj, MANIFEST)
+        if doc.str("format") != FORMAT:
+            raise MalformedInput(f"{MANIFEST}: format must be {FORMAT!r}")
+        tree, acc = doc.sub("tree"), doc.sub("accumulator")
+        return cls(
+            attestation_id=doc.str("id"),
+            issuer_name=doc.sub("issuer").str("name"),
+            issuer_url=doc.sub("issuer").str("url"),
+            as_of=doc.str("as_of"),
+            assets=tuple(
+                AssetLiability(a.str("symbol"), a.int("decimals"), a.units("liabilities"))
+                for a in doc.subs("assets")
+            ),
+            tree=TreeInfo(
+                arity=tree.int("arity"),
+                batch_depth=tree.int("batch_depth"),
+                top_depth=tree.int("top_depth"),
+                batches=tree.int("batches"),
+                root=tree.field("root"),
+            ),
+            initial_accumulator=acc.field("initial"),
+            final_accumulator=acc.field("final"),
+            final_totals=tuple(acc.units_list("final_totals")),
+            final_blind=acc.field("final_blind"),
+            circuit_id=doc.sub("circuit").str("id"),
+            constraints=doc.sub("circuit").int("constraints"),
+            setup_kind=doc.sub("setup").str("kind"),
+            setup_statement=doc.sub("setup").str("statement"),
+            software_version=doc.sub("software").str("version"),
+            files=doc.str_map("files"),
+        )
+
+
+def format_units(units: int, decimals: int) -> str:
+    """Return ``units`` of ``10^-decimals`` as a decimal string without trailing zeros."""
+    whole, frac = divmod(units, 10**decimals)
+    digits = f"{frac:0{decimals}d}".rstrip("0") if decimals else ""
+    return f"{whole}.{digits}" if digits else str(whole)
+
+
+class _Doc:
+    """Typed, strict access to one JSON object, with errors that name file and key."""
+
+    def __init__(self, obj: object, where: str) -> None:
+        if not isinstance(obj, dict):
+            raise MalformedInput(f"{where} must be a JSON object")
+        self.obj: dict[str, object] = obj
+        self.where = where
+
+    def _get(self, key: str) -> object:
+        if key not in self.obj:
+            raise MalformedInput(f"{self.where}: missing key {key!r}")
+        return self.obj[key]
+
+    def _fail(self, key: str, expected: str) -> MalformedInput:
+        return MalformedInput(f"{self.where}.{key} must be {expected}")
+
+    def str(self, key: str) -> str:
+        value = self._get(key)
+        if not isinstance(value, str):
+            raise self._fail(key, "a string")
+        return value
+
+    def int(self, key: str) -> int:
+        value = self._get(key)
+        if type(value) is not int or value < 0:
+            raise self._fail(key, "a non-negative integer")
+        return value
+
+    def _decimal(self, key: str, value: object, bound: int) -> int:
+        if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+            raise self._fail(key, "a decimal string")
+        if len(value) > 80 or int(value) >= bound:
+            raise self._fail(key, f"below {bound}")
+        return int(value)
+
+    def field(self, key: str) -> int:
+        return self._decimal(key, self._get(key), R)
+
+    def units(self, key: str) -> int:
+        return self._decimal(key, self._get(key), 1 << 96)
+
+    def units_list(self, key: str) -> list[int]:
+        values = self._get(key)
+        if not isinstance(values, list):
+            raise self._fail(key, "a list")
+        return [self._decimal(f"{key}[{i}]", v, 1 << 96) for i, v in enumerate(values)]
+
+    def sub(self, key: str) -> _Doc:
+        return _Doc(self._get(key), f"{self.where}.{key}")
+
+    def subs(self, key: str) -> list[_Doc]:
+        values = self._get(key)
+        if not isinstance(values, list):
+            raise self._fail(key, "a list")
+        return [_Doc(v, f"{self.where}.{key}[{i}]") for i, v in enumerate(values)]
+
+    def str_map(self, key: str) -> dict[str, str]:
+        values = self._get(key)
+        if not isinstance(values, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in values.items()
+        ):
+            raise self._fail(key, "an object of strings")
+        return dict(values)
+
+
+@dataclass(frozen=True)
+class BatchEntry:
+    """One entry of ``proofs.json``: a batch's public inputs and its proof (as JSON)."""
+
+    batch: int
+    public: tuple[int, ...]
+    proof: Mapping[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON object of this entry."""
+        return {"batch": self.batch, "public": [str(v) for v in self.public], "proof": self.proof}
+
+
+def parse_proofs(obj: object) -> list[BatchEntry]:
+    """Return the entries of a parsed ``proofs.json``; public inputs are not range-checked
+    here (the Groth16 verifier rejects those >= r with a precise reason)."""
+    if not isinstance(obj, list):
+        raise MalformedInput(f"{PROOFS} must be a JSON list")
+    entries = []
+    for i, item in enumerate(obj):
+        doc = _Doc(item, f"{PROOFS}[{i}]")
+        public = doc._get("public")
+        if not isinstance(public, list) or not all(
+            isinstance(v, str) and v.isascii() and v.isdigit() and len(v) <= 80 for v in public
+        ):
+            raise MalformedInput(f"{PROOFS}[{i}].public must be a list of decimal strings")
+        proof = doc._get("proof")
+        if not isinstance(proof, dict):
+            raise MalformedInput(f"{PROOFS}[{i}].proof must be a JSON object")
+        entries.append(BatchEntry(doc.int("batch"), tuple(int(v) for v in public), proof))
+    return entries
+
+
+def parse_tree(obj: object) -> tuple[int, list[list[int]]]:
+    """Return (arity, levels) of a parsed ``tree.json``."""
+    doc = _Doc(obj, TREE)
+    levels = doc._get("levels")
+    if not isinstance(levels, list) or not levels:
+        raise MalformedInput(f"{TREE}.levels must be a non-empty list of lists")
+    parsed = []
+    for i, level in enumerate(levels):
+        if not isinstance(level, list) or not level:
+            raise MalformedInput(f"{TREE}.levels[{i}] must be a non-empty list")
+        parsed.append([doc._decimal(f"levels[{i}][{j}]", v, R) for j, v in enumerate(level)])
+    return doc.int("arity"), parsed
+
+
+def tree_to_json(arity: int, levels: Sequence[Sequence[int]]) -> dict[str, Any]:
+    """Return the JSON object of ``tree.json``."""
+    return {"arity": arity, "levels": [[str(v) for v in level] for level in levels]}
