@@ -570,9 +570,7 @@ def _window_sums(
     return [a[1:] for a in acc]
 
 
-def _merge_overflow(
-    acc: Cols, src: Cols, over_j: list[int], over_i: list[int], add: AddFn
-) -> None:
+def _merge_overflow(acc: Cols, src: Cols, over_j: list[int], over_i: list[int], add: AddFn) -> None:
     """Add the postponed points ``src[over_i[t]]`` into buckets ``acc[over_j[t]]``."""
     keys = sorted(set(over_j))
     store = _take(src, over_i)

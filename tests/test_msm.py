@@ -344,6 +344,7 @@ def test_fixed_base_g1() -> None:
     assert fixed_base_g1(base, ks[:6]) == [g1_mul(base, k) for k in ks[:6]]
     assert fixed_base_g1(base, []) == []
     assert fixed_base_g1(None, [1, 2]) == [None, None]
+    assert fixed_base_g1(base, [0, R, -R]) == [None, None, None]
     py = multiply(PY_G1, ks[-1])
     assert fixed_base_g1(G1_GEN, [ks[-1]])[0] == g1_from_py_ecc(py)
 
