@@ -198,6 +198,30 @@ def _scalar_mix(values: Sequence[int]) -> Json:
     }
 
 
+def _msm_terms(points: Sequence[object], scalars: Sequence[int] | None) -> Json:
+    """Count an MSM's terms: point at infinity, scalar 0, scalar 1, or full work."""
+    inf = sum(1 for p in points if p is None)
+    if scalars is None:  # h: values on the coset, uniformly random
+        return {
+            "terms": len(points),
+            "infinity": inf,
+            "zero": 0,
+            "one": 0,
+            "other": len(points) - inf,
+        }
+    zero = one = other = 0
+    for point, k in zip(points, scalars, strict=True):
+        if point is None:
+            continue
+        if k == 0:
+            zero += 1
+        elif k == 1:
+            one += 1
+        else:
+            other += 1
+    return {"terms": len(points), "infinity": inf, "zero": zero, "one": one, "other": other}
+
+
 def prove_worker(users: int, folder: Path, reps: int, max_seconds: float) -> Json:
     """Load the key, prove ``reps`` times, verify the last proof and write the witness."""
     shape = shape_for(users)
@@ -243,6 +267,13 @@ def prove_worker(users: int, folder: Path, reps: int, max_seconds: float) -> Jso
         "verified": True,
         "public": [str(v) for v in proof.public],
         "scalars": {"witness": _scalar_mix(witness), "private": _scalar_mix(private)},
+        "msm_terms": {
+            "msm_a_g1": _msm_terms(pk.a_g1, witness),
+            "msm_b_g2": _msm_terms(pk.b_g2, witness),
+            "msm_b_g1": _msm_terms(pk.b_g1, witness),
+            "msm_l_g1": _msm_terms(pk.l_g1, private),
+            "msm_h_g1": _msm_terms(pk.h_g1, None),
+        },
         "worker_peak_rss_mb": peak_rss_mb(),
     }
 

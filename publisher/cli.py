@@ -36,8 +36,8 @@ app.add_typer(batch_app, name="batch")
 cli_prove.register(app)
 cli_verify.register(app)
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 Assets = Annotated[int, typer.Option("--assets", help="Number of assets A.")]
 Arity = Annotated[int, typer.Option("--arity", help="Tree arity k (2, 4 or 8).")]

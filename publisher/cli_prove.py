@@ -31,8 +31,8 @@ from publisher.setup import DEV_SETUP_WARNING
 from verifier.manifest import SETUP_INSECURE_DEV, Manifest
 
 CORES = os.cpu_count() or 1
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 Workers = Annotated[
     int, typer.Option("--workers", help="Local prover processes (default: all cores).")

@@ -30,8 +30,10 @@ Format of ``liabilities.csv``::
   per-asset total must be ``< 2^96``.
 * A header-only file (no account) is an error: an attestation of nothing proves nothing.
 
-This module must never write anything, never print an account, and never accept a row
-it does not fully understand: the first bad row raises ``InputError``.
+This module must never write anything and never accept a row it does not fully
+understand: the first bad row raises ``InputError``. Its messages name the line and the
+column but never quote a user id or an amount: ``zkpor prove`` runs in CI, whose logs
+may be public, and the snapshot is private.
 
 The file is streamed row by row. Accounts are stored compactly (one ``array('Q')`` of
 balances, one list of ids), not as one Python object per account, so a few million
@@ -41,9 +43,10 @@ accounts fit in a few hundred MB.
 from __future__ import annotations
 
 import csv
+import operator
 import unicodedata
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -116,29 +119,71 @@ def parse_amount(text: str, decimals: int) -> tuple[int, bool]:
     """Return ``(units, rounded)``: ``text`` scaled to ``10^-decimals`` units, rounded up.
 
     ``rounded`` is true when nonzero digits beyond ``decimals`` were dropped (and one
-    unit added). Raises ``ValueError`` with a plain reason on anything but a plain,
-    unsigned decimal string. Does not check the 64-bit bound (the caller does).
+    unit added). Raises ``ValueError`` with a plain reason for anything but a plain,
+    unsigned decimal string, and for a result that does not fit 64 bits.
     """
     if not text:
         raise _BadCell("missing amount (empty cell)")
-    if text[0] == "-":
-        units, _ = parse_amount(text[1:], decimals)
-        if units:
-            raise _BadCell(f"negative amount {text!r}")
-        raise _BadCell(f"signed amount {text!r}: no sign is allowed")
-    whole, dot, fraction = text.partition(".")
+    negative = text[0] == "-"
+    body = text[1:] if negative else text
+    whole, dot, fraction = body.partition(".")
     # isdigit() alone accepts non-ASCII digits ("²", "١") that int() would read.
-    if not (whole.isdigit() and whole.isascii()) or (
-        dot and not (fraction.isdigit() and fraction.isascii())
-    ):
-        raise _BadCell(f"malformed amount {text!r}: expected a plain decimal number such as 12.5")
-    if len(fraction) <= decimals:
-        return int(whole + fraction.ljust(decimals, "0")), False
+    if not (body.isascii() and whole.isdigit() and (fraction.isdigit() or not dot)):
+        raise _BadCell(
+            "malformed amount: expected a plain decimal number such as 12.5 (ASCII digits, "
+            "at most one '.', no sign, exponent, space or thousands separator)"
+        )
+    if negative:
+        if body.strip("0."):
+            raise _BadCell("negative amount")
+        raise _BadCell("signed amount: no sign is allowed, not even on zero")
+    too_big = _BadCell(
+        f"amount does not fit 64 bits after scaling to {decimals} decimals "
+        f"(the largest amount is {_largest_amount(decimals)}; fewer decimals allow more)"
+    )
+    # 2^64 has 20 digits; checking first also keeps int() clear of its 4300-digit limit.
+    if len(whole.lstrip("0")) > 20:
+        raise too_big
     kept, dropped = fraction[:decimals], fraction[decimals:]
+    units = int(whole + kept.ljust(decimals, "0"))
     # Liabilities are never understated: any nonzero dropped digit costs a whole unit.
-    if dropped.strip("0"):
-        return int(whole + kept) + 1, True
-    return int(whole + kept), False
+    rounded = bool(dropped.strip("0"))
+    units += rounded
+    if units >= BALANCE_LIMIT:
+        raise too_big
+    return units, rounded
+
+
+def _largest_amount(decimals: int) -> str:
+    """Return the largest amount a 64-bit balance holds at ``decimals``, as a decimal string."""
+    digits = str(BALANCE_LIMIT - 1).rjust(decimals + 1, "0")
+    whole, fraction = digits[: len(digits) - decimals], digits[len(digits) - decimals :]
+    return f"{whole}.{fraction}" if fraction else whole
+
+
+def _amount_parser(decimals: int, rounded: list[int], slot: int) -> Callable[[str], int]:
+    """Return a fast ``text -> units`` for one asset; it counts roundings in ``rounded[slot]``.
+
+    The common case (ASCII digits, at most ``decimals`` fractional digits) is handled
+    inline; anything else, including every error, goes through ``parse_amount``.
+    """
+    powers: list[int] = [10**k for k in range(decimals + 1)]
+
+    def parse(text: str) -> int:
+        if text == "0":  # most accounts hold nothing of most assets
+            return 0
+        whole, dot, fraction = text.partition(".")
+        size = len(fraction)
+        plain = text.isascii() and whole.isdigit() and (fraction.isdigit() or not dot)
+        if plain and size <= decimals:
+            units = int(whole + fraction) * powers[decimals - size]
+            if units < BALANCE_LIMIT:
+                return units
+        units, was_rounded = parse_amount(text, decimals)
+        rounded[slot] += was_rounded
+        return units
+
+    return parse
 
 
 def _check_user_id(user_id: str) -> None:
@@ -146,15 +191,16 @@ def _check_user_id(user_id: str) -> None:
     if not user_id:
         raise _BadCell("empty user_id")
     if user_id != user_id.strip():
-        raise _BadCell(f"user_id {user_id!r} has leading or trailing whitespace")
+        raise _BadCell("user_id has leading or trailing whitespace")
     # Fast path: printable ASCII of at most 256 characters is always fine.
     if user_id.isascii() and user_id.isprintable() and len(user_id) <= MAX_USER_ID_BYTES:
         return
-    for char in user_id:
+    for position, char in enumerate(user_id, start=1):
         category = unicodedata.category(char)
         if category in _FORBIDDEN_CATEGORIES or (category == "Zs" and char != " "):
             raise _BadCell(
-                f"user_id {user_id!r} contains the invisible or control character U+{ord(char):04X}"
+                f"user_id contains the control, invisible or non-ASCII space character "
+                f"U+{ord(char):04X} (character {position})"
             )
     size = len(user_id.encode("utf-8"))
     if size > MAX_USER_ID_BYTES:
@@ -175,7 +221,8 @@ def _decoded_lines(raw: BinaryIO) -> Iterator[str]:
     error be blamed on the right line; the caller knows which line is being read.
     """
     first = raw.readline()
-    yield first.decode("utf-8-sig")
+    if first:  # an empty file has no line at all, not one empty line
+        yield first.decode("utf-8-sig")
     yield from map(bytes.decode, raw)
 
 
@@ -187,6 +234,9 @@ class _Reader:
         self.config = config
         self.rows = csv.reader(_decoded_lines(raw), strict=True)
         self.row_line = 1  # line on which the row being read starts
+        self.snap = Snapshot(assets=config.assets)
+        self.seen: set[str] = set()  # duplicate-detection keys of the accounts read
+        self.lines = array("Q")  # start line of each account, for the duplicate message
 
     def error(self, line: int | None, field: str | None, reason: str) -> InputError:
         return InputError(self.file, line, field, reason)
@@ -200,13 +250,7 @@ class _Reader:
             return None
         except UnicodeDecodeError as exc:
             # The failing line was not counted: it is the one after the last one read.
-            line = self.rows.line_num + 1
-            raise self.error(
-                line,
-                None,
-                f"invalid UTF-8 (byte 0x{exc.object[exc.start]:02x} at byte "
-                f"{exc.start + 1} of the line)",
-            ) from None
+            raise self.error(self.rows.line_num + 1, None, _utf8_reason(exc)) from None
         except csv.Error as exc:
             raise self.error(self.row_line, None, f"malformed CSV: {exc}") from None
 
@@ -217,9 +261,12 @@ class _Reader:
         if row is None:
             raise self.error(1, "header", f"empty file: expected a header such as {expected!r}")
         if not row or row[0] != USER_ID_COLUMN:
-            first = row[0] if row else ""
+            # The found name is not quoted: without a header, line 1 is an account.
             raise self.error(
-                1, "header", f"the first column must be {USER_ID_COLUMN!r}, found {first!r}"
+                1,
+                "header",
+                f"the first column must be named {USER_ID_COLUMN!r} (is the header missing? "
+                f"expected a header such as {expected!r})",
             )
         index = {asset.symbol: i for i, asset in enumerate(self.config.assets)}
         seen: dict[str, int] = {USER_ID_COLUMN: 1}
@@ -246,73 +293,102 @@ class _Reader:
         assets = self.config.assets
         columns = self.header()
         width = len(columns) + 1
-        # (column, asset index, decimals, symbol) for each cell, in column order.
-        cells = [(c, a, assets[a].decimals, assets[a].symbol) for c, a in columns]
-        snap = Snapshot(assets=assets)
-        snap.rounded = {asset.symbol: 0 for asset in assets}
-        totals = [0] * len(assets)
         rounded = [0] * len(assets)
-        seen: set[str] = set()
-        lines = array("Q")  # start line of each account, for the duplicate message
-        values = [0] * len(assets)
-        while (row := self.next_row()) is not None:
-            line = self.row_line
-            if len(row) != width:
-                raise self.error(line, None, self._width_reason(row, width))
-            user_id = row[0]
-            try:
-                _check_user_id(user_id)
-            except _BadCell as exc:
-                raise self.error(line, USER_ID_COLUMN, str(exc)) from None
-            key = _dedup_key(user_id)
-            if key in seen:
-                reason = self._duplicate_reason(snap, lines, user_id, key)
-                raise self.error(line, USER_ID_COLUMN, reason)
-            for column, asset, decimals, symbol in cells:
+        # One parser per asset, in the config's order, so a row's values need no reordering.
+        parsers = [
+            (column, _amount_parser(assets[slot].decimals, rounded, slot))
+            for column, slot in sorted(columns, key=lambda pair: pair[1])
+        ]
+        snap, seen, lines = self.snap, self.seen, self.lines
+        user_ids, balances = snap.user_ids, snap.balances
+        totals = [0] * len(assets)
+        rows = self.rows
+        last = rows.line_num  # the line the previous row ended on
+        try:
+            for row in rows:
+                line, last = last + 1, rows.line_num
+                if len(row) != width:
+                    raise self.error(line, None, _width_reason(row, width))
+                user_id = row[0]
+                key = self.account_key(user_id, line)
                 try:
-                    units, was_rounded = parse_amount(row[column], decimals)
-                except _BadCell as exc:
-                    raise self.error(line, symbol, str(exc)) from None
-                if units >= BALANCE_LIMIT:
-                    raise self.error(
-                        line,
-                        symbol,
-                        f"{row[column]!r} does not fit 64 bits after scaling "
-                        f"to {decimals} decimals",
-                    )
-                rounded[asset] += was_rounded
-                total = totals[asset] + units
-                if total >= TOTAL_LIMIT:
-                    raise self.error(
-                        line,
-                        symbol,
-                        f"the total of {symbol} up to this row does not fit {TOTAL_BITS} bits",
-                    )
-                totals[asset] = total
-                values[asset] = units
-            seen.add(key)
-            snap.user_ids.append(user_id)
-            snap.balances.extend(values)
-            lines.append(line)
-        if not snap.user_ids:
+                    values = [parse(row[column]) for column, parse in parsers]
+                except ValueError:
+                    raise self.amount_error(row, line, columns) from None
+                totals = list(map(operator.add, totals, values))
+                if max(totals) >= TOTAL_LIMIT:
+                    raise self.total_error(totals, line)
+                seen.add(key)
+                user_ids.append(user_id)
+                balances.extend(values)
+                lines.append(line)
+        except UnicodeDecodeError as exc:
+            # The undecodable line was never handed to the reader: it is the next one.
+            raise self.error(rows.line_num + 1, None, _utf8_reason(exc)) from None
+        except csv.Error as exc:
+            raise self.error(last + 1, None, f"malformed CSV: {exc}") from None
+        if not user_ids:
             raise self.error(None, None, "no accounts: the file has a header but no rows")
         snap.totals = totals
         snap.rounded = {asset.symbol: n for asset, n in zip(assets, rounded, strict=True)}
         return snap
 
-    @staticmethod
-    def _width_reason(row: list[str], width: int) -> str:
-        if not row:
-            return "empty row (blank line)"
-        many = "too many" if len(row) > width else "too few"
-        return f"{many} cells: expected {width} (user_id and one per asset), found {len(row)}"
+    def account_key(self, user_id: str, line: int) -> str:
+        """Return the duplicate-detection key of a valid, new ``user_id``; else raise."""
+        # Fast path: printable ASCII, not padded, at most 256 bytes, is valid and its own key.
+        if (
+            user_id.isascii()
+            and user_id.isprintable()
+            and 0 < len(user_id) <= MAX_USER_ID_BYTES
+            and user_id[0] != " " != user_id[-1]
+        ):
+            key = user_id
+        else:
+            try:
+                _check_user_id(user_id)
+            except _BadCell as exc:
+                raise self.error(line, USER_ID_COLUMN, str(exc)) from None
+            key = _dedup_key(user_id)
+        if key in self.seen:
+            raise self.error(line, USER_ID_COLUMN, self.duplicate_reason(user_id, key))
+        return key
 
-    @staticmethod
-    def _duplicate_reason(snap: Snapshot, lines: array[int], user_id: str, key: str) -> str:
-        # Only on the error path: a linear search instead of a dict of lines in memory.
-        first = next(i for i, other in enumerate(snap.user_ids) if _dedup_key(other) == key)
-        same = "" if snap.user_ids[first] == user_id else " (same after Unicode NFC normalisation)"
-        return f"duplicate user_id{same}, first seen on line {lines[first]}"
+    def duplicate_reason(self, user_id: str, key: str) -> str:
+        """Say where ``user_id`` was first seen (error path only: a linear search)."""
+        # Searching here keeps memory at one set of ids instead of a dict of line numbers.
+        user_ids = self.snap.user_ids
+        first = next(i for i, other in enumerate(user_ids) if _dedup_key(other) == key)
+        same = "" if user_ids[first] == user_id else " (equal after Unicode NFC normalisation)"
+        return f"duplicate user_id{same}, first seen on line {self.lines[first]}"
+
+    def amount_error(self, row: list[str], line: int, columns: list[tuple[int, int]]) -> InputError:
+        """Return the error of the first bad amount of ``row``, in column order."""
+        for column, slot in columns:
+            asset = self.config.assets[slot]
+            try:
+                parse_amount(row[column], asset.decimals)
+            except ValueError as exc:
+                return self.error(line, asset.symbol, str(exc))
+        raise AssertionError("amount_error called on a row without a bad amount")
+
+    def total_error(self, totals: list[int], line: int) -> InputError:
+        """Return the error for the first asset whose running total reached 2^96."""
+        slot = next(i for i, total in enumerate(totals) if total >= TOTAL_LIMIT)
+        symbol = self.config.assets[slot].symbol
+        return self.error(
+            line, symbol, f"the total of {symbol} up to this row does not fit {TOTAL_BITS} bits"
+        )
+
+
+def _width_reason(row: list[str], width: int) -> str:
+    if not row:
+        return "empty row (blank line)"
+    many = "too many" if len(row) > width else "too few"
+    return f"{many} cells: expected {width} (user_id and one per asset), found {len(row)}"
+
+
+def _utf8_reason(exc: UnicodeDecodeError) -> str:
+    return f"invalid UTF-8 (byte 0x{exc.object[exc.start]:02x}): the file must be saved as UTF-8"
 
 
 def read_liabilities(path: Path, config: Config) -> Snapshot:

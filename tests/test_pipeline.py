@@ -110,7 +110,7 @@ def test_attestation_verifies_and_totals_are_the_snapshot_sums(
     assert (
         btc.liabilities == int(0.5e8) + 100000001 + 12 * 10**8 + 1 + 3 * 10**8 + 21 * 10**14 + 10**7
     )
-    assert usdt.amount == "124661.389001"
+    assert usdt.amount == "124562.389001"
     # 10 accounts in batches of 4 leaves: 3 batches, padded to 12 leaves, top depth 2.
     assert (manifest.tree.batches, manifest.tree.leaves, manifest.tree.top_depth) == (3, 12, 2)
     assert manifest.setup_kind == SETUP_INSECURE_DEV

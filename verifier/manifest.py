@@ -18,6 +18,7 @@ integers. Parsing is strict: a missing key, a wrong type or an out-of-range valu
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -193,41 +194,41 @@ class _Doc:
             raise self._fail(key, "a string")
         return value
 
-    def int(self, key: str) -> int:
+    def int(self, key: builtins.str) -> builtins.int:
         value = self._get(key)
         if type(value) is not int or value < 0:
             raise self._fail(key, "a non-negative integer")
         return value
 
-    def _decimal(self, key: str, value: object, bound: int) -> int:
+    def _decimal(self, key: builtins.str, value: object, bound: builtins.int) -> builtins.int:
         if not isinstance(value, str) or not value.isascii() or not value.isdigit():
             raise self._fail(key, "a decimal string")
         if len(value) > 80 or int(value) >= bound:
             raise self._fail(key, f"below {bound}")
         return int(value)
 
-    def field(self, key: str) -> int:
+    def field(self, key: builtins.str) -> builtins.int:
         return self._decimal(key, self._get(key), R)
 
-    def units(self, key: str) -> int:
+    def units(self, key: builtins.str) -> builtins.int:
         return self._decimal(key, self._get(key), 1 << 96)
 
-    def units_list(self, key: str) -> list[int]:
+    def units_list(self, key: builtins.str) -> list[builtins.int]:
         values = self._get(key)
         if not isinstance(values, list):
             raise self._fail(key, "a list")
         return [self._decimal(f"{key}[{i}]", v, 1 << 96) for i, v in enumerate(values)]
 
-    def sub(self, key: str) -> _Doc:
+    def sub(self, key: builtins.str) -> _Doc:
         return _Doc(self._get(key), f"{self.where}.{key}")
 
-    def subs(self, key: str) -> list[_Doc]:
+    def subs(self, key: builtins.str) -> list[_Doc]:
         values = self._get(key)
         if not isinstance(values, list):
             raise self._fail(key, "a list")
         return [_Doc(v, f"{self.where}.{key}[{i}]") for i, v in enumerate(values)]
 
-    def str_map(self, key: str) -> dict[str, str]:
+    def str_map(self, key: builtins.str) -> dict[builtins.str, builtins.str]:
         values = self._get(key)
         if not isinstance(values, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in values.items()

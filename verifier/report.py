@@ -34,7 +34,12 @@ class StepResult:
 
     def to_json(self) -> dict[str, object]:
         """Return this result as a JSON object."""
-        return {"number": self.number, "name": self.name, "status": self.status, "detail": self.detail}
+        return {
+            "number": self.number,
+            "name": self.name,
+            "status": self.status,
+            "detail": self.detail,
+        }
 
 
 def run_step(number: int, name: str, check: Callable[[], str]) -> StepResult:

@@ -1,0 +1,413 @@
+"""The reviewer's full check of an attestation directory, as six numbered, named steps.
+
+The CLI (``zkpor verify``) and the browser run these same steps and show the same
+names. Files come only through ``read(name)``, which returns a file's bytes or raises
+``FileNotFoundError`` (or another ``OSError``): a local folder, an http(s) base URL or
+the browser's ``fetch`` (see ``verifier.fetch``). This module must never touch the file
+system or the network itself, and must stay importable in Pyodide.
+
+Every file is read once and the bytes that were hashed in step 1 are the bytes that
+later steps parse, so a server cannot answer the hash check and the parser differently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from verifier.errors import MalformedInput, StepSkipped, UnreadableFile, VerificationError
+from verifier.field import R
+from verifier.groth16 import Proof, VerifyingKey, verify_many
+from verifier.manifest import (
+    MANIFEST,
+    PROOFS,
+    TREE,
+    VK,
+    BatchEntry,
+    Manifest,
+    parse_proofs,
+    parse_tree,
+)
+from verifier.protocol import (
+    MAX_ASSETS,
+    accumulator,
+    initial_accumulator,
+    top_depth_for,
+    top_levels,
+)
+from verifier.report import Step, StepResult, run_steps
+
+Reader = Callable[[str], bytes]
+
+STEP_NAMES = (
+    "manifest and file hashes",
+    "verification key",
+    "batch proofs",
+    "accumulator chain",
+    "tree",
+    "totals",
+)
+#: The public inputs of every batch proof, in order.
+PUBLIC_INPUTS = ("root", "acc_in", "acc_out")
+ARITIES = (2, 4, 8)
+_SHA256_HEX = re.compile("[0-9a-f]{64}")
+
+
+def _show(value: object) -> str:
+    """Return a short printable form of a value taken from a file, for a message."""
+    if isinstance(value, str) and value.isprintable() and 0 < len(value) <= 40:
+        return value
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Return the object of ``pairs``, refusing a key given twice (parsers disagree on it)."""
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ValueError(f"duplicate key {_show(key)}")
+        obj[key] = value
+    return obj
+
+
+def _reject_constant(name: str) -> None:
+    """Refuse NaN and Infinity, which are not JSON."""
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class _Attestation:
+    """The files of one attestation, each read once, and what the steps parsed from them.
+
+    A field stays ``None`` while the step that parses it has not succeeded; steps that
+    need it then raise ``StepSkipped``.
+    """
+
+    def __init__(self, read: Reader) -> None:
+        self._read = read
+        self._bytes: dict[str, bytes] = {}
+        self.manifest: Manifest | None = None
+        self.vk: VerifyingKey | None = None
+        self.entries: list[BatchEntry] | None = None
+
+    def bytes(self, name: str) -> bytes:
+        """Return the bytes of file ``name``, reading it on first use only."""
+        if name not in self._bytes:
+            try:
+                self._bytes[name] = self._read(name)
+            except FileNotFoundError as exc:
+                raise UnreadableFile(f"{_show(name)} is missing from the attestation") from exc
+            except OSError as exc:
+                raise UnreadableFile(f"cannot read {_show(name)}: {exc}") from exc
+        return self._bytes[name]
+
+    def json(self, name: str) -> object:
+        """Return the parsed JSON of file ``name`` (strict UTF-8 JSON, no duplicate keys)."""
+        try:
+            text = self.bytes(name).decode("utf-8")
+            return json.loads(
+                text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant
+            )
+        except (ValueError, RecursionError) as exc:
+            raise MalformedInput(f"{name} is not valid JSON: {exc}") from exc
+
+    def need_manifest(self) -> Manifest:
+        """Return the manifest, or skip the step if step 1 could not parse it."""
+        if self.manifest is None:
+            raise StepSkipped(f"needs {MANIFEST}, which could not be read (step 1)")
+        return self.manifest
+
+    def need_vk(self) -> VerifyingKey:
+        """Return the verification key, or skip the step if step 2 rejected it."""
+        if self.vk is None:
+            raise StepSkipped(f"needs {VK}, which was rejected (step 2)")
+        return self.vk
+
+    def need_entries(self) -> list[BatchEntry]:
+        """Return the batch entries, or skip the step if step 3 could not read them."""
+        if self.entries is None:
+            raise StepSkipped(f"needs the batches of {PROOFS}, which could not be read (step 3)")
+        return self.entries
+
+
+# --- 1. manifest and file hashes -------------------------------------------------------
+
+
+def _json_difference(found: object, written: object, where: str) -> str | None:
+    """Return the first place where the manifest as found differs from the manifest as
+    zkpor/1 writes it from the parsed fields (None if nowhere).
+
+    This catches fields the parser does not read: derived ones a reader sees (batch
+    size, leaf count, amounts in whole tokens), unknown extra fields, non-canonical numbers.
+    """
+    if isinstance(found, dict) and isinstance(written, dict):
+        for key in [*written, *(k for k in found if k not in written)]:
+            if key not in found:
+                return f"{where}.{key} is missing"
+            if key not in written:
+                return f"{where} has a field zkpor/1 does not define: {_show(key)}"
+            if difference := _json_difference(found[key], written[key], f"{where}.{key}"):
+                return difference
+        return None
+    if isinstance(found, list) and isinstance(written, list) and len(found) == len(written):
+        for i, (value, expected) in enumerate(zip(found, written, strict=True)):
+            if difference := _json_difference(value, expected, f"{where}[{i}]"):
+                return difference
+        return None
+    if type(found) is type(written) and found == written:
+        return None
+    return (
+        f"{where} is {_show(json.dumps(found))}, expected {_show(json.dumps(written))} "
+        "(as zkpor/1 writes it from the other fields)"
+    )
+
+
+def _file_problem(files: _Attestation, name: str, listed: str) -> str | None:
+    """Return what is wrong with listed file ``name``, or None if it hashes to ``listed``."""
+    if not _SHA256_HEX.fullmatch(listed):
+        return f"the sha256 listed for {_show(name)} is not 64 lowercase hex digits"
+    try:
+        actual = hashlib.sha256(files.bytes(name)).hexdigest()
+    except UnreadableFile as exc:
+        return str(exc)
+    if actual != listed:
+        return f"{_show(name)} has sha256 {actual}, but the manifest lists {listed}"
+    return None
+
+
+def check_manifest(files: _Attestation) -> str:
+    """Step 1: parse the manifest and check the sha256 of every file it lists."""
+    doc = files.json(MANIFEST)
+    files.manifest = manifest = Manifest.from_json(doc)
+    difference = _json_difference(doc, manifest.to_json(), MANIFEST)
+    problems = [] if difference is None else [difference]
+    problems += [
+        f"{MANIFEST} does not list the sha256 of {name}"
+        for name in (VK, PROOFS, TREE)
+        if name not in manifest.files
+    ]
+    problems += [
+        problem
+        for name, listed in sorted(manifest.files.items())
+        if (problem := _file_problem(files, name, listed)) is not None
+    ]
+    if problems:
+        raise VerificationError("; ".join(problems))
+    return f"{len(manifest.files)} files match their sha256"
+
+
+# --- 2. verification key ---------------------------------------------------------------
+
+
+def check_vk(files: _Attestation) -> str:
+    """Step 2: parse the verification key; it must take the three public inputs."""
+    doc = files.json(VK)
+    if not isinstance(doc, dict):
+        raise MalformedInput(f"{VK} must be a JSON object")
+    vk = VerifyingKey.from_json(doc)
+    if vk.n_public != len(PUBLIC_INPUTS):
+        raise MalformedInput(
+            f"{VK} is for {vk.n_public} public inputs, but a zkpor/1 batch proof has "
+            f"{len(PUBLIC_INPUTS)} ({', '.join(PUBLIC_INPUTS)}): it is not a zkpor/1 key"
+        )
+    files.vk = vk
+    return f"Groth16 key for {len(PUBLIC_INPUTS)} public inputs ({', '.join(PUBLIC_INPUTS)})"
+
+
+# --- 3. batch proofs -------------------------------------------------------------------
+
+
+def _batch_entries(files: _Attestation, batches: int) -> list[BatchEntry]:
+    """Return the entries of proofs.json once there is one per batch, in batch order."""
+    entries = parse_proofs(files.json(PROOFS))
+    if batches == 0:
+        raise MalformedInput(f"{MANIFEST} says the tree has 0 batches; there must be at least 1")
+    if len(entries) != batches:
+        raise MalformedInput(
+            f"{PROOFS} has {len(entries)} entries, but {MANIFEST} says {batches} batches"
+        )
+    for i, entry in enumerate(entries):
+        if entry.batch != i:
+            raise MalformedInput(f"{PROOFS} entry {i} is for batch {entry.batch}, expected {i}")
+        if len(entry.public) != len(PUBLIC_INPUTS):
+            raise MalformedInput(
+                f"{PROOFS} entry {i} has {len(entry.public)} public inputs, expected "
+                f"{len(PUBLIC_INPUTS)} ({', '.join(PUBLIC_INPUTS)})"
+            )
+    return entries
+
+
+def _proof_of(entry: BatchEntry) -> Proof:
+    """Return the parsed proof of ``entry``, naming the batch if it is malformed."""
+    try:
+        return Proof.from_json(entry.proof)
+    except MalformedInput as exc:
+        raise MalformedInput(f"the proof of batch {entry.batch} is malformed: {exc}") from exc
+
+
+def check_proofs(files: _Attestation) -> str:
+    """Step 3: one well-formed entry per batch, in order, and every Groth16 proof valid."""
+    manifest = files.need_manifest()
+    entries = _batch_entries(files, manifest.tree.batches)
+    files.entries = entries
+    proofs = [_proof_of(entry) for entry in entries]
+    vk = files.need_vk()
+    try:
+        verify_many(vk, [(e.public, p) for e, p in zip(entries, proofs, strict=True)])
+    except VerificationError as exc:
+        index = getattr(exc, "index", None)
+        if index is None:
+            raise VerificationError(f"the proofs cannot be checked: {exc}") from exc
+        raise VerificationError(f"batch {index} is not proven: {exc}") from exc
+    return f"{len(entries)} Groth16 proofs valid"
+
+
+# --- 4. accumulator chain --------------------------------------------------------------
+
+
+def _check_asset_count(manifest: Manifest) -> int:
+    """Return the number of assets once it fits zkpor/1 and matches the final totals."""
+    count = len(manifest.assets)
+    if not 1 <= count <= MAX_ASSETS:
+        raise MalformedInput(f"{MANIFEST} lists {count} assets; zkpor/1 allows 1 to {MAX_ASSETS}")
+    if len(manifest.final_totals) != count:
+        raise MalformedInput(
+            f"{MANIFEST} lists {count} assets but {len(manifest.final_totals)} final totals"
+        )
+    return count
+
+
+def check_chain(files: _Attestation) -> str:
+    """Step 4: the batches chain acc_0 -> acc_1 -> ... to the published final totals."""
+    manifest, entries = files.need_manifest(), files.need_entries()
+    acc_0 = initial_accumulator(_check_asset_count(manifest))
+    if manifest.initial_accumulator != acc_0:
+        raise VerificationError(
+            f"the manifest's initial accumulator is {manifest.initial_accumulator}, but "
+            f"acc_0 = H(ACC, 0..0, 0) is {acc_0}"
+        )
+    if entries[0].public[1] != acc_0:
+        raise VerificationError(
+            f"batch 0 starts from accumulator {entries[0].public[1]}, not from "
+            f"acc_0 = {acc_0} (the totals of zero accounts)"
+        )
+    for j in range(len(entries) - 1):
+        if entries[j + 1].public[1] != entries[j].public[2]:
+            raise VerificationError(
+                f"batch {j + 1} starts from a different accumulator than batch {j} ended with "
+                f"({entries[j + 1].public[1]} vs {entries[j].public[2]})"
+            )
+    last = len(entries) - 1
+    if entries[last].public[2] != manifest.final_accumulator:
+        raise VerificationError(
+            f"batch {last} ends with accumulator {entries[last].public[2]}, but the manifest's "
+            f"final accumulator is {manifest.final_accumulator}"
+        )
+    if accumulator(manifest.final_totals, manifest.final_blind) != manifest.final_accumulator:
+        raise VerificationError(
+            "the manifest's final totals and final blind do not open its final accumulator: "
+            "the published totals are not the ones the proofs add up to"
+        )
+    return f"{len(entries)} batches chain from zero to the published final totals"
+
+
+# --- 5. tree ---------------------------------------------------------------------------
+
+
+def _expected_levels(manifest: Manifest, entries: list[BatchEntry]) -> list[list[int]]:
+    """Return the public top of the tree recomputed from the batch roots in proofs.json."""
+    arity, top_depth = manifest.tree.arity, manifest.tree.top_depth
+    if arity not in ARITIES:
+        raise MalformedInput(f"{MANIFEST} tree arity is {arity}; zkpor/1 allows 2, 4 or 8")
+    if top_depth != (needed := top_depth_for(len(entries), arity)):
+        raise VerificationError(
+            f"{MANIFEST} says the top of the tree has {top_depth} levels, but "
+            f"{len(entries)} batches of arity {arity} need exactly {needed}"
+        )
+    roots = [entry.public[0] for entry in entries]
+    for j, root in enumerate(roots):
+        if root >= R:
+            raise VerificationError(f"the root of batch {j} in {PROOFS} is not below r")
+    return top_levels(roots, arity, top_depth)
+
+
+def _first_difference(found: list[list[int]], expected: list[list[int]], batches: int) -> str:
+    """Return where tree.json first differs from the recomputed levels."""
+    if len(found) != len(expected):
+        return f"{TREE} has {len(found)} levels, expected {len(expected)} (batch slots to root)"
+    for depth, (have, want) in enumerate(zip(found, expected, strict=True)):
+        if len(have) != len(want):
+            return f"{TREE} level {depth} has {len(have)} nodes, expected {len(want)}"
+        for slot, (h, w) in enumerate(zip(have, want, strict=True)):
+            if h != w:
+                why = (
+                    f"the root of batch {slot} in {PROOFS}"
+                    if depth == 0 and slot < batches
+                    else "an empty batch slot is 0"
+                    if depth == 0
+                    else "the hash of the level below"
+                )
+                return f"{TREE} level {depth} slot {slot} is {h}, expected {w} ({why})"
+    return f"{TREE} differs from the levels recomputed from the batch roots"
+
+
+def check_tree(files: _Attestation) -> str:
+    """Step 5: tree.json is the top of the tree over the proven batch roots, up to the root."""
+    manifest, entries = files.need_manifest(), files.need_entries()
+    arity, levels = parse_tree(files.json(TREE))
+    if arity != manifest.tree.arity:
+        raise VerificationError(
+            f"{TREE} has arity {arity}, but {MANIFEST} says {manifest.tree.arity}"
+        )
+    expected = _expected_levels(manifest, entries)
+    if levels != expected:
+        raise VerificationError(_first_difference(levels, expected, len(entries)))
+    if expected[-1] != [manifest.tree.root]:
+        raise VerificationError(
+            f"{MANIFEST} publishes root {manifest.tree.root}, but the batch roots hash to "
+            f"{expected[-1][0]}"
+        )
+    return f"{len(entries)} batch roots hash to the published root"
+
+
+# --- 6. totals -------------------------------------------------------------------------
+
+
+def check_totals(files: _Attestation) -> str:
+    """Step 6: each published liability is the proven final total of its asset."""
+    manifest = files.need_manifest()
+    if len(manifest.final_totals) != len(manifest.assets):
+        raise MalformedInput(
+            f"{MANIFEST} lists {len(manifest.assets)} assets but "
+            f"{len(manifest.final_totals)} final totals"
+        )
+    for asset, total in zip(manifest.assets, manifest.final_totals, strict=True):
+        if asset.liabilities != total:
+            raise VerificationError(
+                f"asset {_show(asset.symbol)}: the manifest publishes liabilities of "
+                f"{asset.liabilities} units, but the proven final total is {total}"
+            )
+    return f"{len(manifest.assets)} published liabilities equal the proven totals"
+
+
+# --- the steps -------------------------------------------------------------------------
+
+
+def attestation_steps(read: Reader) -> list[Step]:
+    """Return the six ``(name, check)`` steps over the files ``read`` returns.
+
+    For a caller that shows each step as it runs (the browser): run them one by one with
+    ``verifier.report.run_step``, in order, since later steps use what earlier ones parsed.
+    """
+    files = _Attestation(read)
+    checks = (check_manifest, check_vk, check_proofs, check_chain, check_tree, check_totals)
+    return [(name, partial(check, files)) for name, check in zip(STEP_NAMES, checks, strict=True)]
+
+
+def verify_attestation(read: Reader) -> list[StepResult]:
+    """Return the report of all six steps over the attestation files ``read`` returns."""
+    return run_steps(attestation_steps(read))

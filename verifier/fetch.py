@@ -1,0 +1,71 @@
+"""Readers of an attestation directory for CPython: a local folder or an http(s) URL.
+
+``verifier.attestation`` reads files only through a ``read(name) -> bytes`` function; this
+module makes them. The browser supplies its own reader over ``fetch`` and never imports
+this module (nor, through it, ``urllib``). A reader raises ``FileNotFoundError`` for a
+file that is not there and another ``OSError`` when it cannot read one.
+"""
+
+from __future__ import annotations
+
+import http.client
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+#: The most a reader returns for one file, so a hostile server cannot exhaust memory.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+#: Seconds to wait for an http(s) server before giving up.
+TIMEOUT = 60.0
+
+
+def _check_name(name: str) -> None:
+    """Refuse a file name that could reach outside the attestation directory.
+
+    It raises an ``OSError`` (as for any file that cannot be read), so that a manifest
+    listing ``../secret`` fails verification instead of crashing it.
+    """
+    if not name or any(bad in name for bad in ("/", "\\", "..", ":", "\0")):
+        raise PermissionError(f"refusing to read {name!r}: not a plain file name")
+
+
+def directory_reader(path: Path) -> Callable[[str], bytes]:
+    """Return a reader of the files in the local folder ``path``."""
+
+    def read(name: str) -> bytes:
+        _check_name(name)
+        file = path / name
+        if file.stat().st_size > MAX_FILE_BYTES:
+            raise OSError(f"{name} is larger than {MAX_FILE_BYTES} bytes")
+        return file.read_bytes()
+
+    return read
+
+
+def http_reader(base_url: str, timeout: float = TIMEOUT) -> Callable[[str], bytes]:
+    """Return a reader of the files under ``base_url`` (http or https; 404 means absent)."""
+    if urllib.parse.urlsplit(base_url).scheme not in ("http", "https"):
+        raise ValueError(f"not an http(s) URL: {base_url!r}")
+    base = base_url if base_url.endswith("/") else base_url + "/"
+
+    def read(name: str) -> bytes:
+        _check_name(name)
+        url = base + urllib.parse.quote(name)
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                data: bytes = response.read(MAX_FILE_BYTES + 1)
+        except urllib.error.HTTPError as exc:
+            if exc.code in (404, 410):
+                raise FileNotFoundError(f"{url}: HTTP {exc.code}") from exc
+            raise OSError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
+        except urllib.error.URLError as exc:
+            raise OSError(f"{url}: {exc.reason}") from exc
+        except http.client.HTTPException as exc:  # e.g. a truncated body; not an OSError
+            raise OSError(f"{url}: {exc!r}") from exc
+        if len(data) > MAX_FILE_BYTES:
+            raise OSError(f"{url} is larger than {MAX_FILE_BYTES} bytes")
+        return data
+
+    return read
