@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -12,13 +13,11 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from verifier.attestation import verify_attestation
-from verifier.fetch import directory_reader
-from verifier.report import passed
 
 from publisher.batch import default_cache_dir, dev_key_paths
 from publisher.circuit import CircuitShape
@@ -28,7 +27,10 @@ from publisher.executors import open_executor
 from publisher.ingest import InputError, read_liabilities
 from publisher.pipeline import Keys, PipelineError, inputs_digest, prove_attestation
 from publisher.setup import DEV_SETUP_WARNING
+from verifier.attestation import verify_attestation
+from verifier.fetch import directory_reader
 from verifier.manifest import SETUP_INSECURE_DEV, Manifest
+from verifier.report import passed
 
 CORES = os.cpu_count() or 1
 console = Console(highlight=False, soft_wrap=True)
@@ -71,23 +73,11 @@ def run_prove(
         if count:
             console.print(f"  {symbol}: {count} amounts rounded up to {symbol}'s precision")
     digest = inputs_digest(liabilities, config_path)
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
     try:
-        with open_executor(workers, dask) as (executor, parallel), Progress(*columns) as bar:
-            task = bar.add_task("proving batches", total=None, rate="")
-
-            def progress(done: int, total: int) -> None:
-                elapsed = bar.tasks[task].elapsed or 0.0
-                rate = f"{done * config.batch_size / elapsed:.0f} accounts/s" if elapsed else ""
-                bar.update(task, completed=done, total=total, rate=rate)
-
+        with (
+            open_executor(workers, dask) as (executor, parallel),
+            _BatchProgress(config.batch_size) as progress,
+        ):
             return prove_attestation(
                 snapshot,
                 config,
@@ -102,6 +92,38 @@ def run_prove(
     except (PipelineError, InputError) as exc:
         err_console.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from exc
+
+
+class _BatchProgress(Progress):
+    """A progress bar of proven batches, with the proving rate of this run in accounts/s.
+
+    The rate counts only batches proven now: resumed ones and the key setup before the
+    first batch would make it lie.
+    """
+
+    def __init__(self, batch_size: int) -> None:
+        super().__init__(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self.batch_size = batch_size
+        self.task: TaskID | None = None
+        self.first_done = 0
+        self.started = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.add_task("proving batches", total=total, completed=done, rate="")
+            self.first_done, self.started = done, time.monotonic()
+            return
+        elapsed = time.monotonic() - self.started
+        rate = (done - self.first_done) * self.batch_size / elapsed if elapsed else 0.0
+        self.update(self.task, completed=done, rate=f"{rate:.1f} accounts/s")
 
 
 def _print_report(attestation: Path) -> bool:

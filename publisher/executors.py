@@ -17,7 +17,7 @@ def open_executor(workers: int, dask_address: str | None = None) -> Iterator[tup
     if dask_address:
         from distributed import Client  # optional dependency: pip install 'zkpor[dask]'
 
-        with Client(dask_address) as client:
+        with Client(dask_address) as client:  # type: ignore[no-untyped-call]
             info = client.scheduler_info()["workers"]
             threads = sum(int(w.get("nthreads", 1)) for w in info.values())
             with client.get_executor() as executor:

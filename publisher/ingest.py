@@ -164,8 +164,8 @@ def _largest_amount(decimals: int) -> str:
 def _amount_parser(decimals: int, rounded: list[int], slot: int) -> Callable[[str], int]:
     """Return a fast ``text -> units`` for one asset; it counts roundings in ``rounded[slot]``.
 
-    The common case (ASCII digits, at most ``decimals`` fractional digits) is handled
-    inline; anything else, including every error, goes through ``parse_amount``.
+    Valid amounts are handled inline (this runs once per cell); anything else goes
+    through ``parse_amount``, which raises the reason.
     """
     powers: list[int] = [10**k for k in range(decimals + 1)]
 
@@ -174,12 +174,16 @@ def _amount_parser(decimals: int, rounded: list[int], slot: int) -> Callable[[st
             return 0
         whole, dot, fraction = text.partition(".")
         size = len(fraction)
-        plain = text.isascii() and whole.isdigit() and (fraction.isdigit() or not dot)
-        if plain and size <= decimals:
-            units = int(whole + fraction) * powers[decimals - size]
+        if text.isascii() and whole.isdigit() and (fraction.isdigit() or not dot):
+            if size <= decimals:
+                units, up = int(whole + fraction) * powers[decimals - size], 0
+            else:  # round up, as parse_amount does
+                up = 1 if fraction[decimals:].strip("0") else 0
+                units = int(whole + fraction[:decimals]) + up
             if units < BALANCE_LIMIT:
+                rounded[slot] += up
                 return units
-        units, was_rounded = parse_amount(text, decimals)
+        units, was_rounded = parse_amount(text, decimals)  # raises the reason, in practice
         rounded[slot] += was_rounded
         return units
 
@@ -192,9 +196,17 @@ def _check_user_id(user_id: str) -> None:
         raise _BadCell("empty user_id")
     if user_id != user_id.strip():
         raise _BadCell("user_id has leading or trailing whitespace")
-    # Fast path: printable ASCII of at most 256 characters is always fine.
-    if user_id.isascii() and user_id.isprintable() and len(user_id) <= MAX_USER_ID_BYTES:
-        return
+    # str.isprintable() is false for every forbidden character (and for some allowed ones,
+    # such as unassigned code points): only then is each character's category looked up.
+    if not user_id.isprintable():
+        _check_characters(user_id)
+    size = len(user_id.encode("utf-8"))
+    if size > MAX_USER_ID_BYTES:
+        raise _BadCell(f"user_id is {size} bytes of UTF-8, at most {MAX_USER_ID_BYTES}")
+
+
+def _check_characters(user_id: str) -> None:
+    """Raise ``_BadCell`` at the first control, invisible or non-ASCII space character."""
     for position, char in enumerate(user_id, start=1):
         category = unicodedata.category(char)
         if category in _FORBIDDEN_CATEGORIES or (category == "Zs" and char != " "):
@@ -202,9 +214,6 @@ def _check_user_id(user_id: str) -> None:
                 f"user_id contains the control, invisible or non-ASCII space character "
                 f"U+{ord(char):04X} (character {position})"
             )
-    size = len(user_id.encode("utf-8"))
-    if size > MAX_USER_ID_BYTES:
-        raise _BadCell(f"user_id is {size} bytes of UTF-8, at most {MAX_USER_ID_BYTES}")
 
 
 def _dedup_key(user_id: str) -> str:

@@ -34,6 +34,7 @@ from publisher.ingest import Snapshot
 from publisher.jobs import BatchJob, BatchResult, run_batch_job
 from verifier import __version__, protocol
 from verifier.errors import ZkporError
+from verifier.field import R
 from verifier.groth16 import Proof, VerifyingKey, verify_many
 from verifier.manifest import (
     MANIFEST,
@@ -104,7 +105,7 @@ def make_plan(snapshot: Snapshot, config: Config, digest: str) -> Plan:
     placement = list(range(len(snapshot))) + [-1] * (n_leaves - len(snapshot))
     secrets.SystemRandom().shuffle(placement)
     salts = [secrets.randbits(SALT_BITS) for _ in range(n_leaves)]
-    blinds = [0] + [secrets.randbelow(protocol.R) for _ in range(batches)]
+    blinds = [0] + [secrets.randbelow(R) for _ in range(batches)]
     return Plan(digest, batches, placement, salts, blinds)
 
 

@@ -4,6 +4,7 @@ names the file, the right line and the field."""
 
 from __future__ import annotations
 
+import random
 import textwrap
 from pathlib import Path
 
@@ -127,6 +128,36 @@ def test_parse_amount() -> None:
     assert parse_amount("0.5", 0) == (1, True)
     assert parse_amount("0.00", 0) == (0, False)
     assert parse_amount("184467440737.09551615", 8) == (MAX64, False)
+
+
+def test_fast_parser_agrees_with_parse_amount() -> None:
+    rng = random.Random(5)
+    alphabet = "0000123456789....-e "
+    for decimals in (0, 1, 6, 8, 18, 30):
+        rounded = [0]
+        fast = ingest._amount_parser(decimals, rounded, 0)
+        expected_rounded = 0
+        for _ in range(3000):
+            if rng.random() < 0.5:  # mostly junk
+                text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 30)))
+            else:  # a well-formed amount, sometimes with more decimals than configured
+                whole = str(rng.randrange(10 ** rng.randrange(1, 22)))
+                fraction = "".join(rng.choice("0123456789") for _ in range(rng.randrange(34)))
+                text = f"{whole}.{fraction}" if fraction else whole
+            try:
+                expected: tuple[int, bool] | str = parse_amount(text, decimals)
+            except ValueError as exc:
+                expected = str(exc)
+            try:
+                got: int | str = fast(text)
+            except ValueError as exc:
+                got = str(exc)
+            if isinstance(expected, tuple):
+                assert got == expected[0], text
+                expected_rounded += expected[1]
+            else:
+                assert got == expected, text
+        assert rounded[0] == expected_rounded
 
 
 # --- liabilities.csv: one test per bad input -------------------------------------------

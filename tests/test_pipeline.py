@@ -9,9 +9,6 @@ from typing import Any
 
 import pytest
 from typer.testing import CliRunner
-from verifier.attestation import verify_attestation
-from verifier.fetch import directory_reader
-from verifier.report import passed
 
 from publisher.batch import default_cache_dir, dev_key_paths
 from publisher.circuit import CircuitShape
@@ -26,7 +23,10 @@ from publisher.pipeline import (
     prove_attestation,
 )
 from publisher.setup import DEV_SETUP_WARNING
+from verifier.attestation import verify_attestation
+from verifier.fetch import directory_reader
 from verifier.manifest import MANIFEST, SETUP_INSECURE_DEV, Manifest
+from verifier.report import passed
 
 CONFIG = """\
 [issuer]

@@ -55,6 +55,9 @@ STEP_NAMES = (
 PUBLIC_INPUTS = ("root", "acc_in", "acc_out")
 ARITIES = (2, 4, 8)
 _SHA256_HEX = re.compile("[0-9a-f]{64}")
+#: Deepest nesting of arrays and objects read; zkpor/1 files need 5.
+MAX_JSON_DEPTH = 32
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 def _show(value: object) -> str:
@@ -78,6 +81,24 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _reject_constant(name: str) -> None:
     """Refuse NaN and Infinity, which are not JSON."""
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _check_depth(text: str) -> None:
+    """Refuse JSON nested deeper than ``MAX_JSON_DEPTH``.
+
+    py_ecc raises the recursion limit to 100000 when imported, so the recursive parser
+    would overflow the C stack (a crash, not an exception) on ``[[[[...`` long before
+    Python stops it. Strings are skipped, so brackets inside them do not count.
+    """
+    depth = 0
+    for token in _JSON_NESTING.finditer(text):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        elif bracket in "]}":
+            depth -= 1
 
 
 class _Attestation:
@@ -109,10 +130,11 @@ class _Attestation:
         """Return the parsed JSON of file ``name`` (strict UTF-8 JSON, no duplicate keys)."""
         try:
             text = self.bytes(name).decode("utf-8")
+            _check_depth(text)
             return json.loads(
                 text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant
             )
-        except (ValueError, RecursionError) as exc:
+        except ValueError as exc:
             raise MalformedInput(f"{name} is not valid JSON: {exc}") from exc
 
     def need_manifest(self) -> Manifest:
