@@ -30,7 +30,9 @@ Full example::
 
     [[assets]]
     symbol = "ETH"
-    decimals = 18
+    decimals = 9       # not 18: a balance is below 2^64 units, and 2^64 wei is only
+                       # 18.4 ETH; at 9 decimals the limit is 18.4 billion ETH. Amounts
+                       # with more decimals are rounded up (and counted).
 
 There must be 1..``verifier.protocol.MAX_ASSETS`` (28) ``[[assets]]`` entries; their
 order is the order of the balances in every leaf.
@@ -326,7 +328,9 @@ def _assets(source: _Source, data: dict[str, Any]) -> tuple[Asset, ...]:
     if entries is None:
         raise source.error("assets", None, None, "missing [[assets]]: at least one asset")
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise source.error("", None, "assets", "must be an array of tables ([[assets]] entries)")
+        # Written as a single [assets] table, it is found by its header; else by "assets =".
+        where, key = ("assets", None) if isinstance(entries, dict) else ("", "assets")
+        raise source.error(where, None, key, "must be an array of tables ([[assets]] entries)")
     if not entries:
         raise source.error("", None, "assets", "at least one asset is required")
     if len(entries) > MAX_ASSETS:

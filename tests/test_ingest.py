@@ -576,7 +576,7 @@ def test_config_no_assets(tmp_path: Path) -> None:
 
 def test_config_assets_not_an_array_of_tables(tmp_path: Path) -> None:
     head = GOOD_TOML.split("[[assets]]", 1)[0]
-    toml_error(tmp_path, head + '[assets]\nsymbol = "BTC"\n', None, "assets", "array of tables")
+    toml_error(tmp_path, head + '[assets]\nsymbol = "BTC"\n', 14, "assets", "array of tables")
 
 
 def test_config_missing_file(tmp_path: Path) -> None:
