@@ -13,6 +13,7 @@ install-test:
 
 # Main job on the built-in demo snapshot.
 demo: install
+	rm -rf demo
 	zkpor demo --out demo
 
 lint: install-test

@@ -29,7 +29,6 @@ from publisher.circuit import BatchWitnessInput, CircuitShape, batch_witness, bu
 from publisher.cli_verify import register
 from publisher.prove import prove
 from publisher.setup import DEV_SETUP_WARNING, ToxicWaste, dev_setup
-from verifier import attestation as attestation_module
 from verifier.attestation import STEP_NAMES, verify_attestation
 from verifier.errors import MalformedInput, StepSkipped, VerificationError
 from verifier.fetch import directory_reader, http_reader
@@ -45,6 +44,7 @@ from verifier.manifest import (
     BatchEntry,
     Manifest,
     TreeInfo,
+    format_units,
     tree_to_json,
 )
 from verifier.protocol import (
@@ -71,8 +71,10 @@ ACCOUNTS = {
 }
 #: Manifest fields that nothing can check (free text, or only checkable against the
 #: circuit): changing them must not be expected to fail verification.
-UNCHECKABLE = ("id", "name", "url", "as_of", "symbol", "constraints", "kind", "statement")
-UNCHECKABLE += ("version",)
+UNCHECKABLE = (
+    *("id", "name", "url", "as_of", "symbol"),
+    *("constraints", "kind", "statement", "version"),
+)
 
 Files = dict[str, bytes]
 
@@ -215,35 +217,36 @@ def failed_steps(results: list[StepResult]) -> set[str]:
     return {r.name for r in results if r.status == "FAIL"}
 
 
-@pytest.fixture
+#: Poseidon hashes and pairing checks already computed in this module (see fast_checks).
+_HASHES: dict[tuple[int, ...], int] = {}
+_VALID_BATCHES: set[Any] = set()
+
+
+@pytest.fixture(autouse=True)
 def fast_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Memoize Poseidon and the pairing check, for tests that verify thousands of variants.
+    """Remember Poseidon hashes and valid pairing checks across this module's tests.
 
-    A pairing check result is remembered only for inputs already seen valid, so a changed
-    proof or key is still verified for real unless ``stub_pairings`` is used as well.
+    Most tests change a file but not the proofs, and one check of 3 proofs takes seconds.
+    A pairing check is skipped only for exactly the key, inputs and proofs that already
+    passed a real check; anything changed is verified for real.
     """
-    import verifier.protocol as protocol
-
-    hashes: dict[tuple[int, ...], int] = {}
-    real_poseidon = protocol.poseidon
+    from verifier.groth16 import verify_many as real_verify_many
+    from verifier.poseidon import poseidon as real_poseidon
 
     def poseidon(inputs: Any) -> int:
         key = tuple(inputs)
-        if key not in hashes:
-            hashes[key] = real_poseidon(inputs)
-        return hashes[key]
-
-    valid_batches: set[Any] = set()
-    real_verify_many = attestation_module.verify_many
+        if key not in _HASHES:
+            _HASHES[key] = real_poseidon(inputs)
+        return _HASHES[key]
 
     def verify_many(vk: VerifyingKey, items: Any, rng: Any = None) -> None:
         key = (vk, tuple((tuple(public), proof) for public, proof in items))
-        if key not in valid_batches:
+        if key not in _VALID_BATCHES:
             real_verify_many(vk, items, rng)
-            valid_batches.add(key)
+            _VALID_BATCHES.add(key)
 
-    monkeypatch.setattr(protocol, "poseidon", poseidon)
-    monkeypatch.setattr(attestation_module, "verify_many", verify_many)
+    monkeypatch.setattr("verifier.protocol.poseidon", poseidon)
+    monkeypatch.setattr("verifier.attestation.verify_many", verify_many)
 
 
 # --- the valid attestation -------------------------------------------------------------------
@@ -292,11 +295,11 @@ def _flipped(data: bytes, position: int) -> bytes:
 
 @pytest.mark.parametrize("name", [VK, PROOFS, TREE])
 def test_every_changed_byte_of_a_listed_file_fails_its_hash(
-    valid: Files, name: str, fast_checks: None, monkeypatch: pytest.MonkeyPatch
+    valid: Files, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The hash is what must catch these; the pairings of thousands of variants would only
     # add minutes, so they are skipped here (tampered proofs are verified for real below).
-    monkeypatch.setattr(attestation_module, "verify_many", lambda *args: None)
+    monkeypatch.setattr("verifier.attestation.verify_many", lambda *args: None)
     for position in range(len(valid[name])):
         results = check({**valid, name: _flipped(valid[name], position)})
         first = results[0]
@@ -314,7 +317,7 @@ def _uncheckable_spans(text: str) -> list[range]:
 
 
 def test_every_changed_byte_of_the_manifest_outside_free_text_fails_a_step(
-    valid: Files, fast_checks: None
+    valid: Files,
 ) -> None:
     data = valid[MANIFEST]
     spans = _uncheckable_spans(data.decode())
@@ -393,13 +396,14 @@ def test_dropping_a_middle_batch_breaks_the_chain(valid: Files) -> None:
 def test_a_changed_published_liability_fails_totals(valid: Files) -> None:
     manifest = load(valid, MANIFEST)
     asset = manifest["assets"][1]
-    asset["liabilities"] = str(int(asset["liabilities"]) - 1)
-    asset["liabilities_amount"] = "1099.499999"
+    proven = int(asset["liabilities"])
+    asset["liabilities"] = str(proven - 1)
+    asset["liabilities_amount"] = format_units(proven - 1, 6)
     results = check(rehash(valid, manifest=manifest))
     assert failed_steps(results) == {"totals"}
     assert detail(results, "totals") == (
-        "asset USDT: the manifest publishes liabilities of 1099499999 units, "
-        "but the proven final total is 1099500000"
+        f"asset USDT: the manifest publishes liabilities of {proven - 1} units, "
+        f"but the proven final total is {proven}"
     )
 
 
@@ -518,6 +522,32 @@ def test_a_manifest_that_is_not_json_skips_every_step_that_needs_it(valid: Files
 def test_strict_json(valid: Files, text: bytes, reason: str) -> None:
     results = check({**valid, MANIFEST: text})
     assert reason in detail(results, "manifest and file hashes")
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (("assets", 0, "decimals"), 10**9, "decimals must be at most 77"),
+        (("tree", "batch_depth"), 10**9, "batch_depth must be at most 64"),
+        (("tree", "arity"), 10**4000, "arity must be 2 or 4 or 8"),
+        (("tree", "arity"), 3, "arity must be 2 or 4 or 8"),
+        (("tree", "batches"), 10**4000, "batches must be at most 4294967296"),
+        (("tree", "top_depth"), 10**4000, "the top of the tree has 1000"),
+    ],
+)
+def test_hostile_counts_in_the_manifest_fail_fast(
+    valid: Files, path: tuple[Any, ...], value: int, reason: str
+) -> None:
+    manifest = load(valid, MANIFEST)
+    parent = manifest
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    start = time.perf_counter()
+    results = check(rehash(valid, manifest=manifest))
+    assert time.perf_counter() - start < 5
+    assert not passed(results)
+    assert any(reason in r.detail for r in results), results
 
 
 def test_a_manifest_field_zkpor1_does_not_define_fails(valid: Files) -> None:

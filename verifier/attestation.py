@@ -53,7 +53,6 @@ STEP_NAMES = (
 )
 #: The public inputs of every batch proof, in order.
 PUBLIC_INPUTS = ("root", "acc_in", "acc_out")
-ARITIES = (2, 4, 8)
 _SHA256_HEX = re.compile("[0-9a-f]{64}")
 #: Deepest nesting of arrays and objects read; zkpor/1 files need 5.
 MAX_JSON_DEPTH = 32
@@ -201,7 +200,7 @@ def _file_problem(files: _Attestation, name: str, listed: str) -> str | None:
     return None
 
 
-def check_manifest(files: _Attestation) -> str:
+def _check_manifest(files: _Attestation) -> str:
     """Step 1: parse the manifest and check the sha256 of every file it lists."""
     doc = files.json(MANIFEST)
     files.manifest = manifest = Manifest.from_json(doc)
@@ -225,7 +224,7 @@ def check_manifest(files: _Attestation) -> str:
 # --- 2. verification key ---------------------------------------------------------------
 
 
-def check_vk(files: _Attestation) -> str:
+def _check_vk(files: _Attestation) -> str:
     """Step 2: parse the verification key; it must take the three public inputs."""
     doc = files.json(VK)
     if not isinstance(doc, dict):
@@ -271,7 +270,7 @@ def _proof_of(entry: BatchEntry) -> Proof:
         raise MalformedInput(f"the proof of batch {entry.batch} is malformed: {exc}") from exc
 
 
-def check_proofs(files: _Attestation) -> str:
+def _check_proofs(files: _Attestation) -> str:
     """Step 3: one well-formed entry per batch, in order, and every Groth16 proof valid."""
     manifest = files.need_manifest()
     entries = _batch_entries(files, manifest.tree.batches)
@@ -303,7 +302,7 @@ def _check_asset_count(manifest: Manifest) -> int:
     return count
 
 
-def check_chain(files: _Attestation) -> str:
+def _check_chain(files: _Attestation) -> str:
     """Step 4: the batches chain acc_0 -> acc_1 -> ... to the published final totals."""
     manifest, entries = files.need_manifest(), files.need_entries()
     acc_0 = initial_accumulator(_check_asset_count(manifest))
@@ -343,8 +342,6 @@ def check_chain(files: _Attestation) -> str:
 def _expected_levels(manifest: Manifest, entries: list[BatchEntry]) -> list[list[int]]:
     """Return the public top of the tree recomputed from the batch roots in proofs.json."""
     arity, top_depth = manifest.tree.arity, manifest.tree.top_depth
-    if arity not in ARITIES:
-        raise MalformedInput(f"{MANIFEST} tree arity is {arity}; zkpor/1 allows 2, 4 or 8")
     if top_depth != (needed := top_depth_for(len(entries), arity)):
         raise VerificationError(
             f"{MANIFEST} says the top of the tree has {top_depth} levels, but "
@@ -357,6 +354,13 @@ def _expected_levels(manifest: Manifest, entries: list[BatchEntry]) -> list[list
     return top_levels(roots, arity, top_depth)
 
 
+def _slot_meaning(depth: int, slot: int, batches: int) -> str:
+    """Return what the value at (``depth``, ``slot``) of the top of the tree must be."""
+    if depth > 0:
+        return "the hash of the level below"
+    return f"the root of batch {slot} in {PROOFS}" if slot < batches else "an empty batch slot is 0"
+
+
 def _first_difference(found: list[list[int]], expected: list[list[int]], batches: int) -> str:
     """Return where tree.json first differs from the recomputed levels."""
     if len(found) != len(expected):
@@ -366,18 +370,12 @@ def _first_difference(found: list[list[int]], expected: list[list[int]], batches
             return f"{TREE} level {depth} has {len(have)} nodes, expected {len(want)}"
         for slot, (h, w) in enumerate(zip(have, want, strict=True)):
             if h != w:
-                why = (
-                    f"the root of batch {slot} in {PROOFS}"
-                    if depth == 0 and slot < batches
-                    else "an empty batch slot is 0"
-                    if depth == 0
-                    else "the hash of the level below"
-                )
+                why = _slot_meaning(depth, slot, batches)
                 return f"{TREE} level {depth} slot {slot} is {h}, expected {w} ({why})"
     return f"{TREE} differs from the levels recomputed from the batch roots"
 
 
-def check_tree(files: _Attestation) -> str:
+def _check_tree(files: _Attestation) -> str:
     """Step 5: tree.json is the top of the tree over the proven batch roots, up to the root."""
     manifest, entries = files.need_manifest(), files.need_entries()
     arity, levels = parse_tree(files.json(TREE))
@@ -399,7 +397,7 @@ def check_tree(files: _Attestation) -> str:
 # --- 6. totals -------------------------------------------------------------------------
 
 
-def check_totals(files: _Attestation) -> str:
+def _check_totals(files: _Attestation) -> str:
     """Step 6: each published liability is the proven final total of its asset."""
     manifest = files.need_manifest()
     if len(manifest.final_totals) != len(manifest.assets):
@@ -426,7 +424,7 @@ def attestation_steps(read: Reader) -> list[Step]:
     ``verifier.report.run_step``, in order, since later steps use what earlier ones parsed.
     """
     files = _Attestation(read)
-    checks = (check_manifest, check_vk, check_proofs, check_chain, check_tree, check_totals)
+    checks = (_check_manifest, _check_vk, _check_proofs, _check_chain, _check_tree, _check_totals)
     return [(name, partial(check, files)) for name, check in zip(STEP_NAMES, checks, strict=True)]
 
 

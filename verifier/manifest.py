@@ -34,6 +34,14 @@ TREE = "tree.json"
 
 SETUP_INSECURE_DEV = "insecure-dev"
 
+#: Bounds on the counts a manifest may claim. They keep every derived value (10^decimals,
+#: arity^batch_depth, the leaf count) small, so a hostile manifest cannot make a reader
+#: compute for hours; real attestations are far below them.
+ARITIES = (2, 4, 8)
+MAX_DECIMALS = 77
+MAX_BATCH_DEPTH = 64
+MAX_BATCHES = 1 << 32
+
 
 @dataclass(frozen=True)
 class AssetLiability:
@@ -141,14 +149,16 @@ class Manifest:
             issuer_url=doc.sub("issuer").str("url"),
             as_of=doc.str("as_of"),
             assets=tuple(
-                AssetLiability(a.str("symbol"), a.int("decimals"), a.units("liabilities"))
+                AssetLiability(
+                    a.str("symbol"), a.int("decimals", MAX_DECIMALS), a.units("liabilities")
+                )
                 for a in doc.subs("assets")
             ),
             tree=TreeInfo(
-                arity=tree.int("arity"),
-                batch_depth=tree.int("batch_depth"),
+                arity=tree.choice("arity", ARITIES),
+                batch_depth=tree.int("batch_depth", MAX_BATCH_DEPTH),
                 top_depth=tree.int("top_depth"),
-                batches=tree.int("batches"),
+                batches=tree.int("batches", MAX_BATCHES),
                 root=tree.field("root"),
             ),
             initial_accumulator=acc.field("initial"),
@@ -194,10 +204,18 @@ class _Doc:
             raise self._fail(key, "a string")
         return value
 
-    def int(self, key: builtins.str) -> builtins.int:
+    def int(self, key: builtins.str, maximum: builtins.int | None = None) -> builtins.int:
         value = self._get(key)
         if type(value) is not int or value < 0:
             raise self._fail(key, "a non-negative integer")
+        if maximum is not None and value > maximum:
+            raise self._fail(key, f"at most {maximum}")
+        return value
+
+    def choice(self, key: builtins.str, allowed: Sequence[builtins.int]) -> builtins.int:
+        value = self._get(key)
+        if type(value) is not int or value not in allowed:
+            raise self._fail(key, " or ".join(map(str, allowed)))
         return value
 
     def _decimal(self, key: builtins.str, value: object, bound: builtins.int) -> builtins.int:
