@@ -51,6 +51,8 @@ def open_attestation(target: str) -> Callable[[str], bytes]:
     """Return a reader of the attestation at ``target`` once it has an attestation.json."""
     if not _is_url(target):
         folder = Path(target)
+        if not folder.exists():
+            raise NoAttestation(f"{target} does not exist")
         if not folder.is_dir():
             raise NoAttestation(f"{target} is not a directory")
         if not (folder / MANIFEST).is_file():

@@ -402,8 +402,8 @@ def test_a_changed_published_liability_fails_totals(valid: Files) -> None:
     results = check(rehash(valid, manifest=manifest))
     assert failed_steps(results) == {"totals"}
     assert detail(results, "totals") == (
-        f"asset USDT: the manifest publishes liabilities of {proven - 1} units, "
-        f"but the proven final total is {proven}"
+        "asset USDT: the manifest publishes liabilities of 1099.5 (1099500000 units), "
+        "but the proofs add up to 1099.500001 (1099500001 units)"
     )
 
 
@@ -755,6 +755,17 @@ def test_cli_fails_a_tampered_directory(cli: typer.Typer, valid: Files, tmp_path
     assert lines[-1] == "FAILED: 1 of 6 checks failed, 2 skipped"
 
 
+@pytest.mark.parametrize("name", [MANIFEST, VK, PROOFS, TREE])
+def test_cli_exit_1_for_one_changed_byte(
+    cli: typer.Typer, valid: Files, tmp_path: Path, name: str
+) -> None:
+    position = valid[name].rindex(b'"') - 3  # a digit of the last number or hex digest
+    folder = write_directory(tmp_path / "a", {**valid, name: _flipped(valid[name], position)})
+    result = runner.invoke(cli, ["verify", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert "FAIL" in result.output and result.output.endswith("skipped\n")
+
+
 def test_cli_json_report(cli: typer.Typer, valid: Files, tmp_path: Path) -> None:
     folder = write_directory(tmp_path / "a", valid)
     result = runner.invoke(cli, ["verify", str(folder), "--json"])
@@ -793,7 +804,11 @@ def test_cli_exit_2_without_an_attestation(cli: typer.Typer, tmp_path: Path, cas
         target.mkdir()
     result = runner.invoke(cli, ["verify", str(target)])
     assert result.exit_code == 2
-    expected = "has no attestation.json" if case == "empty" else "is not a directory"
+    expected = {
+        "missing": "does not exist",
+        "file": "is not a directory",
+        "empty": "has no attestation.json",
+    }[case]
     assert expected in result.output
 
 

@@ -29,6 +29,7 @@ from verifier.manifest import (
     VK,
     BatchEntry,
     Manifest,
+    format_units,
     parse_proofs,
     parse_tree,
 )
@@ -407,9 +408,11 @@ def _check_totals(files: _Attestation) -> str:
         )
     for asset, total in zip(manifest.assets, manifest.final_totals, strict=True):
         if asset.liabilities != total:
+            proven = format_units(total, asset.decimals)
             raise VerificationError(
                 f"asset {_show(asset.symbol)}: the manifest publishes liabilities of "
-                f"{asset.liabilities} units, but the proven final total is {total}"
+                f"{asset.amount} ({asset.liabilities} units), but the proofs add up to "
+                f"{proven} ({total} units)"
             )
     return f"{len(manifest.assets)} published liabilities equal the proven totals"
 
