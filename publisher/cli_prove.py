@@ -21,6 +21,7 @@ from rich.progress import (
 
 from publisher.batch import default_cache_dir, dev_key_paths
 from publisher.circuit import CircuitShape
+from publisher.cli_verify import print_report
 from publisher.config import load_config
 from publisher.demo import write_demo_inputs
 from publisher.executors import open_executor
@@ -126,14 +127,6 @@ class _BatchProgress(Progress):
         self.update(self.task, completed=done, rate=f"{rate:.1f} accounts/s")
 
 
-def _print_report(attestation: Path) -> bool:
-    """Verify ``attestation`` and print one line per step; return whether all passed."""
-    results = verify_attestation(directory_reader(attestation))
-    for step in results:
-        console.print(f"{step.number}. {step.status}: {step.name} — {step.detail}", markup=False)
-    return passed(results)
-
-
 def register(app: typer.Typer) -> None:
     """Add ``prove`` and ``demo`` to ``app``."""
 
@@ -172,7 +165,9 @@ def register(app: typer.Typer) -> None:
         console.print(f"wrote a synthetic snapshot of {users} accounts to {out / 'input'}")
         run_prove(liabilities, config, attestation, out / "private", workers, None)
         console.print("verifying the attestation as a reviewer would:")
-        if not _print_report(attestation):
+        results = verify_attestation(directory_reader(attestation))
+        print_report(results)
+        if not passed(results):
             raise typer.Exit(1)
         console.print(
             "\nnext:\n"

@@ -259,3 +259,16 @@ def test_manifest_names_the_development_setup(proven: tuple[Path, Path, Manifest
     doc = json.loads((attestation / MANIFEST).read_text())
     assert doc["setup"]["kind"] == "insecure-dev"
     assert "forge" in doc["setup"]["statement"]
+
+
+@pytest.mark.slow
+def test_demo_runs_to_a_verified_attestation(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["demo", "--out", str(tmp_path), "--users", "40", "--workers", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "PASSED: all 6 checks passed" in result.output
+    assert "ETH:" in result.output and "rounded up" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["attestation", "input", "private"]
+    manifest = json.loads((tmp_path / "attestation" / MANIFEST).read_text())
+    assert [a["symbol"] for a in manifest["assets"]] == ["BTC", "ETH", "USDT", "SOL"]
