@@ -17,6 +17,8 @@ Full example::
     as_of = "2026-11-21T00:00:00Z"     # RFC 3339 in UTC (Z or +00:00), whole seconds;
                                        # stored as YYYY-MM-DDTHH:MM:SSZ. A TOML
                                        # offset date-time (unquoted) is accepted too.
+    site_url = "https://example.github.io/por/"  # optional: where the site is published;
+                                       # the verify links in codes.csv point there
 
     [tree]
     arity = 4          # 2, 4 or 8
@@ -74,7 +76,7 @@ _AS_OF_RE = re.compile(
 _TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TABLES = {
     "issuer": frozenset({"name", "url"}),
-    "attestation": frozenset({"id", "as_of"}),
+    "attestation": frozenset({"id", "as_of", "site_url"}),
     "tree": frozenset({"arity", "batch_depth", "pad_to"}),
 }
 _ASSET_KEYS = frozenset({"symbol", "decimals"})
@@ -100,6 +102,8 @@ class Config:
     arity: int
     batch_depth: int
     pad_to: int
+    #: Where the site will be published ("" if not said): codes.csv links point there.
+    site_url: str = ""
 
     @property
     def batch_size(self) -> int:
@@ -254,13 +258,24 @@ def _plain_text(table: _Table, key: str, limit: int) -> str:
 
 
 def _issuer(table: _Table) -> tuple[str, str]:
-    name = _plain_text(table, "name", MAX_ISSUER_NAME)
-    url = _plain_text(table, "url", 2000)
+    return _plain_text(table, "name", MAX_ISSUER_NAME), _https_url(table, "url")
+
+
+def _https_url(table: _Table, key: str) -> str:
+    url = _plain_text(table, key, 2000)
     parts = urlsplit(url)
     # The site links to it: a plain-http link could be rewritten on the way.
     if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in url):
-        raise table.fail("url", f"must be an https:// URL, found {url!r}")
-    return name, url
+        raise table.fail(key, f"must be an https:// URL, found {url!r}")
+    return url
+
+
+def _site_url(table: _Table) -> str:
+    """Return the optional site URL, ending in "/" so relative links resolve under it."""
+    if "site_url" not in table.data:
+        return ""
+    url = _https_url(table, "site_url")
+    return url if url.endswith("/") else url + "/"
 
 
 def _attestation_id(table: _Table) -> str:
@@ -374,6 +389,7 @@ def load_config(path: Path) -> Config:
     issuer_name, issuer_url = _issuer(_table(source, data, "issuer"))
     attestation = _table(source, data, "attestation")
     attestation_id, as_of = _attestation_id(attestation), _as_of(attestation)
+    site_url = _site_url(attestation)
     arity, batch_depth, pad_to = _tree(_table(source, data, "tree"))
     return Config(
         issuer_name=issuer_name,
@@ -384,4 +400,5 @@ def load_config(path: Path) -> Config:
         arity=arity,
         batch_depth=batch_depth,
         pad_to=pad_to,
+        site_url=site_url,
     )

@@ -15,7 +15,9 @@ Secrets (salts, blinds, placement, proving key) only ever go to ``PRIVATE_DIR``.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import secrets
@@ -27,16 +29,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from publisher.bundles import UserEntry, build_buckets, sibling_path, subtree_levels
 from publisher.circuit import CircuitShape, build_batch_circuit
 from publisher.config import Config
+from publisher.crypto import NaclBackend
 from publisher.files import write_atomic
 from publisher.ingest import Snapshot
 from publisher.jobs import BatchJob, BatchResult, run_batch_job
 from verifier import __version__, protocol
+from verifier.bundle import Bundle
+from verifier.codes import derived_code, format_code
 from verifier.errors import ZkporError
 from verifier.field import R
 from verifier.groth16 import Proof, VerifyingKey, verify_many
 from verifier.manifest import (
+    BUNDLE_SUMS,
     MANIFEST,
     PROOFS,
     TREE,
@@ -50,6 +57,7 @@ from verifier.manifest import (
 
 SALT_BITS = 248
 PLAN = "plan.json"
+CODES = "codes.csv"
 LEAVES = "leaves.csv"
 CHECKPOINTS = "batches"
 
@@ -69,6 +77,11 @@ class Plan:
     salts: list[int]
     #: blinds[j] opens the accumulator between batch j-1 and batch j; blinds[0] = 0.
     blinds: list[int]
+    #: Key of the per-attestation code PRF: a user's code is derived_code(code_seed, id),
+    #: as good as 16 random bytes per user without storing a table.
+    code_seed: bytes
+    #: Seed of the dummy bucket records, so the bundles are a function of the plan.
+    bundle_seed: bytes
 
 
 @dataclass(frozen=True)
@@ -106,7 +119,9 @@ def make_plan(snapshot: Snapshot, config: Config, digest: str) -> Plan:
     secrets.SystemRandom().shuffle(placement)
     salts = [secrets.randbits(SALT_BITS) for _ in range(n_leaves)]
     blinds = [0] + [secrets.randbelow(R) for _ in range(batches)]
-    return Plan(digest, batches, placement, salts, blinds)
+    return Plan(
+        digest, batches, placement, salts, blinds, secrets.token_bytes(32), secrets.token_bytes(32)
+    )
 
 
 def save_plan(plan: Plan, snapshot: Snapshot, private: Path) -> None:
@@ -121,6 +136,8 @@ def save_plan(plan: Plan, snapshot: Snapshot, private: Path) -> None:
         "batches": plan.batches,
         "placement": plan.placement,
         "blinds": [str(b) for b in plan.blinds],
+        "code_seed": plan.code_seed.hex(),
+        "bundle_seed": plan.bundle_seed.hex(),
     }
     write_atomic(private / PLAN, json.dumps(meta).encode())
 
@@ -140,7 +157,15 @@ def load_plan(private: Path, digest: str) -> Plan | None:
         for row in rows:
             salts.append(int(row.rsplit(",", 1)[1], 16))
     blinds = [int(b) for b in meta["blinds"]]
-    return Plan(digest, meta["batches"], meta["placement"], salts, blinds)
+    return Plan(
+        digest,
+        meta["batches"],
+        meta["placement"],
+        salts,
+        blinds,
+        bytes.fromhex(meta["code_seed"]),
+        bytes.fromhex(meta["bundle_seed"]),
+    )
 
 
 def cumulative_totals(snapshot: Snapshot, plan: Plan, batch_size: int) -> list[list[int]]:
@@ -282,8 +307,13 @@ def prove_attestation(
     executor: Executor,
     in_flight: int,
     progress: Progress | None = None,
+    code_secret: bytes | None = None,
 ) -> Manifest:
-    """Prove ``snapshot`` and write the attestation directory ``out``; return its manifest."""
+    """Prove ``snapshot`` and write the attestation directory ``out``; return its manifest.
+
+    Codes are derived from ``code_secret`` when given (the custodian can recompute them
+    from user ids), else from the plan's fresh per-attestation seed.
+    """
     if out.exists():
         raise PipelineError(f"{out} already exists; choose a new --out directory")
     shape = CircuitShape(len(config.assets), config.arity, config.batch_depth)
@@ -307,25 +337,38 @@ def prove_attestation(
     jobs = make_jobs(snapshot, plan, shape, keys.proving_key_path, todo)
     run_jobs(executor, jobs, in_flight, finished)
     results = [done[j] for j in range(plan.batches)]
-    return write_attestation(out, config, snapshot, plan, keys, results, shape)
+    code_key = code_secret if code_secret is not None else plan.code_seed
+    return write_attestation(out, private, config, snapshot, plan, keys, results, shape, code_key)
 
 
 def write_attestation(
     out: Path,
+    private: Path,
     config: Config,
     snapshot: Snapshot,
     plan: Plan,
     keys: Keys,
     results: list[BatchResult],
     shape: CircuitShape,
+    code_key: bytes,
 ) -> Manifest:
-    """Write the public files into a temporary sibling of ``out``, then rename it into place."""
+    """Write the public files into a temporary sibling of ``out``, then rename it into place.
+
+    The codes go to ``private/codes.csv`` first: an attestation whose users cannot get
+    their codes must never be published.
+    """
     top_depth = protocol.top_depth_for(plan.batches, config.arity)
     levels = protocol.top_levels([r.public[0] for r in results], config.arity, top_depth)
+    entries = user_entries(config, snapshot, plan, results, levels, code_key)
+    bundle_info, buckets = build_buckets(
+        config.attestation_id, entries, NaclBackend().secretbox_seal, plan.bundle_seed
+    )
+    write_atomic(private / CODES, codes_csv(entries, config.site_url))
     files = {
         VK: _json_bytes(keys.verifying_key.to_json()),
         PROOFS: _json_bytes([BatchEntry(r.index, r.public, r.proof).to_json() for r in results]),
         TREE: _json_bytes(tree_to_json(config.arity, levels)),
+        BUNDLE_SUMS: bundle_sums(buckets),
     }
     manifest = Manifest(
         attestation_id=config.attestation_id,
@@ -347,10 +390,65 @@ def write_attestation(
         setup_statement=keys.setup_statement,
         software_version=__version__,
         files={name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+        bundles=bundle_info,
     )
+    files.update(buckets)
     files[MANIFEST] = _json_bytes(manifest.to_json())
     _publish_directory(out, files)
     return manifest
+
+
+def user_entries(
+    config: Config,
+    snapshot: Snapshot,
+    plan: Plan,
+    results: list[BatchResult],
+    top: list[list[int]],
+    code_key: bytes,
+) -> list[UserEntry]:
+    """Return each account's code and bundle (its path up the batch and the top levels)."""
+    size = config.batch_size
+    entries = []
+    for result in results:
+        levels = subtree_levels(result.leaves, config.arity)
+        above = sibling_path(top, result.index, config.arity)
+        for position in range(size):
+            leaf = result.index * size + position
+            account = plan.placement[leaf]
+            if account < 0:
+                continue
+            user_id = snapshot.user_ids[account]
+            bundle = Bundle(
+                attestation_id=config.attestation_id,
+                user_id=user_id,
+                salt=plan.salts[leaf],
+                balances=snapshot.balances_of(account),
+                leaf=leaf,
+                batch=result.index,
+                path=tuple(sibling_path(levels, position, config.arity) + above),
+            )
+            entries.append(UserEntry(derived_code(code_key, user_id), bundle))
+    return entries
+
+
+def codes_csv(entries: list[UserEntry], site_url: str) -> bytes:
+    """Return ``codes.csv``: user id, code and the verify-page link, for the custodian."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["user_id", "code", "link"])
+    for entry in sorted(entries, key=lambda e: e.bundle.leaf):
+        code = format_code(entry.code)
+        writer.writerow([entry.bundle.user_id, code, f"{site_url}verify/#code={code}"])
+    return buffer.getvalue().encode()
+
+
+def bundle_sums(buckets: dict[str, bytes]) -> bytes:
+    """Return ``bundles/SHA256SUMS`` (sha256sum format) over every bucket file."""
+    lines = [
+        f"{hashlib.sha256(data).hexdigest()}  {name.removeprefix('bundles/')}\n"
+        for name, data in sorted(buckets.items())
+    ]
+    return "".join(lines).encode()
 
 
 def _json_bytes(doc: Any) -> bytes:

@@ -31,6 +31,8 @@ MANIFEST = "attestation.json"
 VK = "vk.json"
 PROOFS = "proofs.json"
 TREE = "tree.json"
+#: sha256sum-style list of every bucket file; the manifest lists its hash.
+BUNDLE_SUMS = "bundles/SHA256SUMS"
 
 SETUP_INSECURE_DEV = "insecure-dev"
 
@@ -79,6 +81,29 @@ class TreeInfo:
 
 
 @dataclass(frozen=True)
+class BundleInfo:
+    """Layout of ``bundles/``: ``2^bucket_bits`` files of ``records_per_bucket`` records
+    of ``record_size`` bytes each."""
+
+    bucket_bits: int
+    record_size: int
+    records_per_bucket: int
+
+    @property
+    def buckets(self) -> int:
+        """Return the number of bucket files."""
+        return 1 << self.bucket_bits
+
+    def to_json(self) -> dict[str, int]:
+        """Return the JSON object of the manifest's ``bundles`` entry."""
+        return {
+            "bucket_bits": self.bucket_bits,
+            "record_size": self.record_size,
+            "records_per_bucket": self.records_per_bucket,
+        }
+
+
+@dataclass(frozen=True)
 class Manifest:
     """``attestation.json``: what the attestation claims and how to check it."""
 
@@ -98,6 +123,8 @@ class Manifest:
     setup_statement: str
     software_version: str
     files: Mapping[str, str]
+    #: None for an attestation without per-user bundles.
+    bundles: BundleInfo | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object of ``attestation.json``."""
@@ -134,6 +161,7 @@ class Manifest:
             "setup": {"kind": self.setup_kind, "statement": self.setup_statement},
             "software": {"name": "zkpor", "version": self.software_version},
             "files": dict(sorted(self.files.items())),
+            **({"bundles": self.bundles.to_json()} if self.bundles else {}),
         }
 
     @classmethod
@@ -171,7 +199,17 @@ class Manifest:
             setup_statement=doc.sub("setup").str("statement"),
             software_version=doc.sub("software").str("version"),
             files=doc.str_map("files"),
+            bundles=_bundle_info(doc.sub("bundles")) if "bundles" in doc.obj else None,
         )
+
+
+def _bundle_info(doc: _Doc) -> BundleInfo:
+    """Return the bundle layout, bounded so a hostile manifest cannot make a reader hang."""
+    return BundleInfo(
+        bucket_bits=doc.int("bucket_bits", 24),
+        record_size=doc.int("record_size", 1 << 20),
+        records_per_bucket=doc.int("records_per_bucket", 1 << 16),
+    )
 
 
 def format_units(units: int, decimals: int) -> str:

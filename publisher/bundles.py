@@ -1,0 +1,124 @@
+"""Per-user encrypted proof bundles, sorted into equal-size buckets (DESIGN.md §3).
+
+Each account holder gets a verification code; from it alone they find and open their
+bundle (user id, salt, balances, leaf and batch index, sibling path) on a static host.
+Buckets are chosen so that one fetch stays small (at most ``MAX_BUCKET_BYTES``) and are
+all padded with dummy records to one size, so the files reveal neither which bucket a
+user is in nor the exact number of users.
+
+The output is a deterministic function of the private inputs (codes, salts, placement
+and ``bundle_seed``), so a rerun writes the same bytes. Codes go only to the private
+``codes.csv``; the attestation directory holds ciphertext.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from verifier import protocol
+from verifier.bundle import Bundle, BundleInfo, bucket_index, bucket_name, derive
+
+MAX_BUCKET_BYTES = 64 * 1024
+#: At least this many records per bucket, so a small attestation does not publish its
+#: exact user count as the size of its only bucket.
+MIN_RECORDS_PER_BUCKET = 8
+MAX_BUCKET_BITS = 24
+LOOKUP_BYTES = 16
+MAC_BYTES = 16
+PLAINTEXT_ALIGN = 256
+
+Seal = Callable[[bytes, bytes, bytes], bytes]
+
+
+@dataclass(frozen=True)
+class UserEntry:
+    """What the writer needs of one account holder."""
+
+    code: bytes
+    bundle: Bundle
+
+
+def subtree_levels(leaves: Sequence[int], arity: int) -> list[list[int]]:
+    """Return every level of a batch subtree, from the leaves up to ``[root]``."""
+    levels = [list(leaves)]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        levels.append(
+            [protocol.node_hash(below[i : i + arity]) for i in range(0, len(below), arity)]
+        )
+    return levels
+
+
+def sibling_path(levels: Sequence[Sequence[int]], index: int, arity: int) -> list[tuple[int, ...]]:
+    """Return the siblings of node ``index`` at each level below the top of ``levels``."""
+    path = []
+    for level in levels[:-1]:
+        first = index - index % arity
+        path.append(
+            tuple(v for i, v in enumerate(level[first : first + arity]) if first + i != index)
+        )
+        index //= arity
+    return path
+
+
+def _plaintext_size(entries: Sequence[UserEntry]) -> int:
+    """Return one plaintext size that fits every bundle, rounded up so it reveals little."""
+    longest = max(len(e.bundle.to_plaintext(0, pad=False)) for e in entries)
+    return -(-longest // PLAINTEXT_ALIGN) * PLAINTEXT_ALIGN
+
+
+def _choose_layout(lookups: Sequence[bytes], record_size: int) -> tuple[int, int]:
+    """Return (bucket_bits, records_per_bucket): the fewest buckets whose fullest one fits."""
+    for bits in range(MAX_BUCKET_BITS + 1):
+        counts: dict[int, int] = {}
+        for lookup in lookups:
+            index = bucket_index(lookup, bits)
+            counts[index] = counts.get(index, 0) + 1
+        per_bucket = max(MIN_RECORDS_PER_BUCKET, max(counts.values(), default=0))
+        if per_bucket * record_size <= MAX_BUCKET_BYTES or bits == MAX_BUCKET_BITS:
+            return bits, per_bucket
+    raise AssertionError("unreachable")
+
+
+def _dummy_stream(seed: bytes) -> Iterator[bytes]:
+    """Yield an endless deterministic stream of pseudo-random 64-byte blocks."""
+    counter = 0
+    while True:
+        yield hashlib.blake2b(counter.to_bytes(8, "big"), key=seed, person=b"zkpor-dummy").digest()
+        counter += 1
+
+
+def _dummy_record(bucket: int, bits: int, size: int, stream: Iterator[bytes]) -> bytes:
+    """Return a random-looking record whose lookup falls into ``bucket``."""
+    raw = b"".join(next(stream) for _ in range(-(-size // 64)))[:size]
+    top = int.from_bytes(raw[:4], "big")
+    if bits:
+        top = (bucket << (32 - bits)) | (top & ((1 << (32 - bits)) - 1))
+    return top.to_bytes(4, "big") + raw[4:]
+
+
+def build_buckets(
+    attestation_id: str, entries: Sequence[UserEntry], seal: Seal, seed: bytes
+) -> tuple[BundleInfo, dict[str, bytes]]:
+    """Return the bucket layout and the bucket files (name -> bytes) for ``entries``."""
+    size = _plaintext_size(entries)
+    record_size = LOOKUP_BYTES + MAC_BYTES + size
+    records = []
+    for entry in entries:
+        derived = derive(entry.code, attestation_id)
+        box = seal(entry.bundle.to_plaintext(size), derived.nonce, derived.key)
+        records.append(derived.lookup + box)
+    bits, per_bucket = _choose_layout([r[:LOOKUP_BYTES] for r in records], record_size)
+    by_bucket: dict[int, list[bytes]] = {i: [] for i in range(1 << bits)}
+    for record in sorted(records):
+        by_bucket[bucket_index(record[:LOOKUP_BYTES], bits)].append(record)
+    stream = _dummy_stream(seed)
+    files = {}
+    for index, real in by_bucket.items():
+        dummies = [
+            _dummy_record(index, bits, record_size, stream) for _ in range(per_bucket - len(real))
+        ]
+        files[bucket_name(index, bits)] = b"".join(real + dummies)
+    return BundleInfo(bits, record_size, per_bucket), files
