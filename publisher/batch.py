@@ -17,7 +17,7 @@ from pathlib import Path
 
 from publisher.circuit import BatchWitnessInput, CircuitShape, batch_witness, build_batch_circuit
 from publisher.files import write_atomic
-from publisher.keys import ProvingKey
+from publisher.keys import KEY_FORMAT, ProvingKey
 from publisher.prove import PhaseTimer, prove
 from publisher.r1cs import r1cs_digest
 from publisher.setup import dev_setup
@@ -35,7 +35,7 @@ def default_cache_dir() -> Path:
 def _key_paths(shape: CircuitShape, cache: Path) -> tuple[Path, Path]:
     """Return (proving key, verifying key) paths for ``shape``'s current R1CS."""
     digest = r1cs_digest(build_batch_circuit(shape))[:16]
-    stem = cache / "keys" / f"{shape.circuit_id}-{digest}-dev"
+    stem = cache / "keys" / f"{shape.circuit_id}-{digest}-v{KEY_FORMAT}-dev"
     return stem.with_suffix(".pk"), stem.with_suffix(".vk.json")
 
 

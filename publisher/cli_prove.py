@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import time
 from pathlib import Path
@@ -26,7 +27,7 @@ from publisher.config import load_config
 from publisher.demo import write_demo_inputs
 from publisher.executors import open_executor
 from publisher.ingest import InputError, read_liabilities
-from publisher.pipeline import Keys, PipelineError, inputs_digest, prove_attestation
+from publisher.pipeline import CODES, Keys, PipelineError, inputs_digest, prove_attestation
 from publisher.setup import DEV_SETUP_WARNING
 from verifier.attestation import verify_attestation
 from verifier.fetch import directory_reader
@@ -60,9 +61,11 @@ def run_prove(
     private: Path,
     workers: int,
     dask: str | None,
+    code_secret: Path | None = None,
 ) -> Manifest:
     """Prove the snapshot into ``out`` with progress bars; exit 2 on bad input."""
     try:
+        secret = _read_code_secret(code_secret)
         config = load_config(config_path)
         with console.status(f"reading {liabilities}"):
             snapshot = read_liabilities(liabilities, config)
@@ -89,10 +92,34 @@ def run_prove(
                 executor,
                 in_flight=2 * parallel,
                 progress=progress,
+                code_secret=secret,
             )
     except (PipelineError, InputError) as exc:
         err_console.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from exc
+
+
+def _read_code_secret(path: Path | None) -> bytes | None:
+    """Return the custodian's code secret: at least 32 bytes, never printed."""
+    if path is None:
+        return None
+    try:
+        secret = path.read_bytes()
+    except OSError as exc:
+        reason = f"cannot read the code secret: {exc.strerror}"
+        raise InputError(str(path), None, None, reason) from exc
+    if len(secret) < 32:
+        raise InputError(str(path), None, None, "a code secret needs at least 32 bytes")
+    return secret
+
+
+def _print_sample_codes(private: Path, count: int = 3) -> None:
+    """Print a few codes of the demo's synthetic users, to try ``verify-user`` with."""
+    with (private / CODES).open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))[:count]
+    console.print("sample verification codes (synthetic users; real codes stay private):")
+    for row in rows:
+        console.print(f"  {row['user_id']:<24} {row['code']}", markup=False)
 
 
 class _BatchProgress(Progress):
@@ -141,10 +168,18 @@ def register(app: typer.Typer) -> None:
         ],
         workers: Workers = CORES,
         dask: Dask = None,
+        code_secret: Annotated[
+            Path | None,
+            typer.Option(
+                "--code-secret",
+                help="File with a secret (>= 32 bytes): derive each user's code from it.",
+            ),
+        ] = None,
     ) -> None:
         """Prove a liabilities snapshot into a public attestation directory."""
-        manifest = run_prove(liabilities, config, out, private, workers, dask)
+        manifest = run_prove(liabilities, config, out, private, workers, dask, code_secret)
         console.print(f"wrote {out} (root {manifest.tree.root:#x})")
+        console.print(f"codes for your users: {private / CODES} (keep private)")
         console.print(f"check it: zkpor verify {out}")
 
     @app.command("demo")
@@ -169,9 +204,11 @@ def register(app: typer.Typer) -> None:
         print_report(results)
         if not passed(results):
             raise typer.Exit(1)
+        _print_sample_codes(out / "private")
         console.print(
             "\nnext:\n"
             f"  zkpor verify {attestation}           # check every proof again\n"
+            f"  zkpor verify-user {attestation} --code <code>   # check one user's inclusion\n"
             f"  ls {out / 'private'}                 # secrets: never publish this folder",
             markup=False,
         )

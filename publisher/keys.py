@@ -17,6 +17,9 @@ from publisher.curve import G1, G2
 from publisher.files import write_atomic
 
 MAGIC = b"ZKPORPK1"
+#: Bumped whenever the meaning of a section changes (e.g. the coset of the H query), so
+#: that a cached key of an older zkpor is refused instead of making invalid proofs.
+KEY_FORMAT = 2
 _COORD = 32
 
 
@@ -48,6 +51,7 @@ class ProvingKey:
     def save(self, path: Path) -> None:
         """Write the key to ``path`` atomically."""
         header = {
+            "format": KEY_FORMAT,
             "circuit_id": self.circuit_id,
             "r1cs_digest": self.r1cs_digest,
             "n_public": self.n_public,
@@ -75,6 +79,8 @@ class ProvingKey:
             raise ValueError(f"{path} is not a zkpor proving key")
         head_len = int.from_bytes(data[8:12], "big")
         header = json.loads(bytes(data[12 : 12 + head_len]))
+        if header.get("format") != KEY_FORMAT:
+            raise ValueError(f"{path} is a proving key of another zkpor version; remake it")
         reader = _Reader(data, 12 + head_len)
         alpha_g1, beta_g1, delta_g1 = reader.g1s(3)
         beta_g2, delta_g2 = reader.g2s(2)

@@ -22,7 +22,7 @@ from typing import TypeVar
 from publisher.keys import ProvingKey
 from publisher.msm import msm_g1, msm_g2
 from publisher.ntt import coset_ntt, intt
-from publisher.qap import COSET_SHIFT, row_values
+from publisher.qap import coset_shift, row_values
 from publisher.r1cs import ConstraintSystem, r1cs_digest
 from verifier.field import R
 from verifier.groth16 import Proof
@@ -91,9 +91,10 @@ def _check_key(pk: ProvingKey, cs: ConstraintSystem) -> None:
 def quotient_on_coset(cs: ConstraintSystem, witness: Sequence[int], n: int) -> list[int]:
     """Return ``h(c_i) = (a b - c)(c_i) / Z(c_i)`` on the coset points ``c_i = g omega^i``."""
     a, b, c = row_values(cs, witness, n)
-    a_coset, b_coset, c_coset = (coset_ntt(intt(values), COSET_SHIFT) for values in (a, b, c))
-    # Z(x) = x^n - 1 is the constant g^n - 1 on the whole coset.
-    z_inv = pow(pow(COSET_SHIFT, n, R) - 1, -1, R)
+    shift = coset_shift(n)
+    a_coset, b_coset, c_coset = (coset_ntt(intt(values), shift) for values in (a, b, c))
+    # Z(x) = x^n - 1 is the constant g^n - 1 (= -2) on the whole coset.
+    z_inv = pow(pow(shift, n, R) - 1, -1, R)
     return [
         (ai * bi - ci) * z_inv % R for ai, bi, ci in zip(a_coset, b_coset, c_coset, strict=True)
     ]

@@ -4,20 +4,25 @@ Rows ``0..m-1`` are the constraints. Rows ``m..m+n_public`` add, as snarkjs does
 row per public wire (and the constant wire) with that wire alone in A: this makes the
 public inputs' polynomials linearly independent, which Groth16's soundness needs even
 when a public wire appears in C only. The domain is the smallest power of two that holds
-every row; ``h`` is computed on the coset ``g * <omega>`` with ``g = 5``, a generator of
-the multiplicative group, so that no coset point is a root of the vanishing polynomial.
+every row; ``h`` is computed on the coset ``g * <omega>`` with ``g = omega_2n``, a
+primitive 2n-th root of unity, as snarkjs does: the coset points are then the odd powers
+of ``omega_2n``, none is a root of ``x^n - 1`` (on the coset it is ``g^n - 1 = -2``), and
+the H query of the proving key is the odd half of the size-2n Lagrange basis that a
+Powers of Tau file already holds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from publisher.ntt import MULTIPLICATIVE_GENERATOR, domain_root
+from publisher.ntt import domain_root
 from publisher.r1cs import ConstraintSystem
 from verifier.field import R
 
-#: Shift of the coset where h is computed: not in any power-of-two subgroup of Fr^*.
-COSET_SHIFT = MULTIPLICATIVE_GENERATOR
+
+def coset_shift(n: int) -> int:
+    """Return the shift of the coset where h is computed for domain size ``n``."""
+    return domain_root(2 * n)
 
 
 def domain_size(cs: ConstraintSystem) -> int:

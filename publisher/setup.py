@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from publisher.curve import G1_GEN, G2_GEN
 from publisher.keys import ProvingKey
 from publisher.msm import fixed_base_g1, fixed_base_g2
-from publisher.qap import COSET_SHIFT, domain_size, lagrange_at, wire_polynomials_at
+from publisher.qap import coset_shift, domain_size, lagrange_at, wire_polynomials_at
 from publisher.r1cs import ConstraintSystem, r1cs_digest
 from verifier.field import R
 from verifier.groth16 import VerifyingKey
@@ -56,7 +56,7 @@ def dev_setup(
     # The prover knows h by its values on the coset, so the key holds the coset's Lagrange
     # basis times Z(tau) = tau^n - 1, the vanishing polynomial of the original domain.
     z_tau = (pow(t.tau, n, R) - 1) % R
-    h = [li * z_tau % R * delta_inv % R for li in lagrange_at(t.tau, n, COSET_SHIFT)]
+    h = [li * z_tau % R * delta_inv % R for li in lagrange_at(t.tau, n, coset_shift(n))]
 
     g1 = fixed_base_g1(
         G1_GEN,

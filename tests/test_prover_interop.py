@@ -90,3 +90,12 @@ def test_vk_json_matches_what_snarkjs_reads(small_keys: Keys, batch: BatchProof,
     vk = json.loads((tmp_path / "vk.json").read_text())
     assert vk["nPublic"] == 3 and len(vk["IC"]) == 4
     assert json.loads((tmp_path / "public.json").read_text()) == [str(v) for v in batch.public]
+
+
+def test_a_key_of_another_format_is_refused(small_keys: Keys, tmp_path: Path) -> None:
+    pk, _ = small_keys
+    pk.save(tmp_path / "batch.pk")
+    data = (tmp_path / "batch.pk").read_bytes()
+    (tmp_path / "batch.pk").write_bytes(data.replace(b'"format": 2', b'"format": 1', 1))
+    with pytest.raises(ValueError, match="another zkpor version"):
+        ProvingKey.load(tmp_path / "batch.pk")
