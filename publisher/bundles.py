@@ -18,15 +18,21 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from verifier import protocol
-from verifier.bundle import Bundle, BundleInfo, bucket_index, bucket_name, derive
+from verifier.bundle import (
+    LOOKUP_BYTES,
+    MAC_BYTES,
+    Bundle,
+    BundleInfo,
+    bucket_index,
+    bucket_name,
+    derive,
+)
 
 MAX_BUCKET_BYTES = 64 * 1024
 #: At least this many records per bucket, so a small attestation does not publish its
 #: exact user count as the size of its only bucket.
 MIN_RECORDS_PER_BUCKET = 8
 MAX_BUCKET_BITS = 24
-LOOKUP_BYTES = 16
-MAC_BYTES = 16
 PLAINTEXT_ALIGN = 256
 
 Seal = Callable[[bytes, bytes, bytes], bytes]

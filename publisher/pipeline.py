@@ -183,10 +183,14 @@ def cumulative_totals(snapshot: Snapshot, plan: Plan, batch_size: int) -> list[l
 
 
 def make_jobs(
-    snapshot: Snapshot, plan: Plan, shape: CircuitShape, key_path: Path, todo: list[int]
+    snapshot: Snapshot,
+    plan: Plan,
+    totals: list[list[int]],
+    shape: CircuitShape,
+    key_path: Path,
+    todo: list[int],
 ) -> Iterator[BatchJob]:
     """Yield the jobs of the batches in ``todo``, built lazily (one batch in memory)."""
-    totals = cumulative_totals(snapshot, plan, shape.batch_size)
     zero = (0,) * shape.n_assets
     for j in todo:
         leaves = range(j * shape.batch_size, (j + 1) * shape.batch_size)
@@ -241,14 +245,13 @@ def save_checkpoint(private: Path, result: BatchResult) -> None:
 
 
 def load_checkpoints(
-    private: Path, plan: Plan, snapshot: Snapshot, vk: VerifyingKey, shape: CircuitShape
+    private: Path, plan: Plan, totals: list[list[int]], vk: VerifyingKey, shape: CircuitShape
 ) -> dict[int, BatchResult]:
     """Return the checkpoints of earlier runs that still verify, deleting any that do not.
 
     A checkpoint is reused only if its leaves hash to its root, its accumulators are the
     ones this plan expects, and its proof verifies.
     """
-    totals = cumulative_totals(snapshot, plan, shape.batch_size)
     found: dict[int, BatchResult] = {}
     for j in range(plan.batches):
         path = _checkpoint_path(private, j)
@@ -323,7 +326,8 @@ def prove_attestation(
         plan = make_plan(snapshot, config, digest)
         save_plan(plan, snapshot, private)
     keys = keys_for(shape)
-    done = load_checkpoints(private, plan, snapshot, keys.verifying_key, shape)
+    totals = cumulative_totals(snapshot, plan, shape.batch_size)
+    done = load_checkpoints(private, plan, totals, keys.verifying_key, shape)
     todo = [j for j in range(plan.batches) if j not in done]
 
     def finished(result: BatchResult) -> None:
@@ -334,7 +338,7 @@ def prove_attestation(
 
     if progress:
         progress(len(done), plan.batches)
-    jobs = make_jobs(snapshot, plan, shape, keys.proving_key_path, todo)
+    jobs = make_jobs(snapshot, plan, totals, shape, keys.proving_key_path, todo)
     run_jobs(executor, jobs, in_flight, finished)
     results = [done[j] for j in range(plan.batches)]
     code_key = code_secret if code_secret is not None else plan.code_seed

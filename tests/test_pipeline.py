@@ -118,7 +118,7 @@ def test_attestation_verifies_and_totals_are_the_snapshot_sums(
 
 def test_no_secret_reaches_the_attestation_directory(proven: tuple[Path, Path, Manifest]) -> None:
     attestation, private, manifest = proven
-    public = b"".join(p.read_bytes() for p in sorted(attestation.iterdir()))
+    public = b"".join(p.read_bytes() for p in sorted(attestation.rglob("*")) if p.is_file())
     salts = [
         line.rsplit(",", 1)[1].strip()
         for line in (private / "leaves.csv").read_text().splitlines()[1:]

@@ -17,7 +17,6 @@ import json
 import re
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 from verifier.errors import MalformedInput, StepSkipped, UnreadableFile, VerificationError
 from verifier.field import R
@@ -41,6 +40,7 @@ from verifier.protocol import (
     top_levels,
 )
 from verifier.report import Step, StepResult, run_steps
+from verifier.strict_json import loads, show
 
 Reader = Callable[[str], bytes]
 
@@ -55,65 +55,17 @@ STEP_NAMES = (
 #: The public inputs of every batch proof, in order.
 PUBLIC_INPUTS = ("root", "acc_in", "acc_out")
 _SHA256_HEX = re.compile("[0-9a-f]{64}")
-#: Deepest nesting of arrays and objects read; zkpor/1 files need 5.
-MAX_JSON_DEPTH = 32
-_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
-def _show(value: object) -> str:
-    """Return a short printable form of a value taken from a file, for a message."""
-    if isinstance(value, str) and value.isprintable() and 0 < len(value) <= 40:
-        return value
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+class AttestationFiles:
+    """The files of one attestation, each read once through ``read``.
 
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """Return the object of ``pairs``, refusing a key given twice (parsers disagree on it)."""
-    obj: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in obj:
-            raise ValueError(f"duplicate key {_show(key)}")
-        obj[key] = value
-    return obj
-
-
-def _reject_constant(name: str) -> None:
-    """Refuse NaN and Infinity, which are not JSON."""
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _check_depth(text: str) -> None:
-    """Refuse JSON nested deeper than ``MAX_JSON_DEPTH``.
-
-    py_ecc raises the recursion limit to 100000 when imported, so the recursive parser
-    would overflow the C stack (a crash, not an exception) on ``[[[[...`` long before
-    Python stops it. Strings are skipped, so brackets inside them do not count.
-    """
-    depth = 0
-    for token in _JSON_NESTING.finditer(text):
-        bracket = token.group()
-        if bracket in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
-        elif bracket in "]}":
-            depth -= 1
-
-
-class _Attestation:
-    """The files of one attestation, each read once, and what the steps parsed from them.
-
-    A field stays ``None`` while the step that parses it has not succeeded; steps that
-    need it then raise ``StepSkipped``.
+    The user's check (``verifier.user``) reads files through this class too.
     """
 
     def __init__(self, read: Reader) -> None:
         self._read = read
         self._bytes: dict[str, bytes] = {}
-        self.manifest: Manifest | None = None
-        self.vk: VerifyingKey | None = None
-        self.entries: list[BatchEntry] | None = None
 
     def bytes(self, name: str) -> bytes:
         """Return the bytes of file ``name``, reading it on first use only."""
@@ -121,21 +73,31 @@ class _Attestation:
             try:
                 self._bytes[name] = self._read(name)
             except FileNotFoundError as exc:
-                raise UnreadableFile(f"{_show(name)} is missing from the attestation") from exc
+                raise UnreadableFile(f"{show(name)} is missing from the attestation") from exc
             except OSError as exc:
-                raise UnreadableFile(f"cannot read {_show(name)}: {exc}") from exc
+                raise UnreadableFile(f"cannot read {show(name)}: {exc}") from exc
         return self._bytes[name]
 
     def json(self, name: str) -> object:
         """Return the parsed JSON of file ``name`` (strict UTF-8 JSON, no duplicate keys)."""
         try:
-            text = self.bytes(name).decode("utf-8")
-            _check_depth(text)
-            return json.loads(
-                text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant
-            )
+            return loads(self.bytes(name))
         except ValueError as exc:
             raise MalformedInput(f"{name} is not valid JSON: {exc}") from exc
+
+
+class _Attestation(AttestationFiles):
+    """The files of one attestation and what the reviewer's steps parsed from them.
+
+    A field stays ``None`` while the step that parses it has not succeeded; steps that
+    need it then raise ``StepSkipped``.
+    """
+
+    def __init__(self, read: Reader) -> None:
+        super().__init__(read)
+        self.manifest: Manifest | None = None
+        self.vk: VerifyingKey | None = None
+        self.entries: list[BatchEntry] | None = None
 
     def need_manifest(self) -> Manifest:
         """Return the manifest, or skip the step if step 1 could not parse it."""
@@ -171,7 +133,7 @@ def _json_difference(found: object, written: object, where: str) -> str | None:
             if key not in found:
                 return f"{where}.{key} is missing"
             if key not in written:
-                return f"{where} has a field zkpor/1 does not define: {_show(key)}"
+                return f"{where} has a field zkpor/1 does not define: {show(key)}"
             if difference := _json_difference(found[key], written[key], f"{where}.{key}"):
                 return difference
         return None
@@ -183,29 +145,36 @@ def _json_difference(found: object, written: object, where: str) -> str | None:
     if type(found) is type(written) and found == written:
         return None
     return (
-        f"{where} is {_show(json.dumps(found))}, expected {_show(json.dumps(written))} "
+        f"{where} is {show(json.dumps(found))}, expected {show(json.dumps(written))} "
         "(as zkpor/1 writes it from the other fields)"
     )
 
 
-def _file_problem(files: _Attestation, name: str, listed: str) -> str | None:
+def file_problem(files: AttestationFiles, name: str, listed: str) -> str | None:
     """Return what is wrong with listed file ``name``, or None if it hashes to ``listed``."""
     if not _SHA256_HEX.fullmatch(listed):
-        return f"the sha256 listed for {_show(name)} is not 64 lowercase hex digits"
+        return f"the sha256 listed for {show(name)} is not 64 lowercase hex digits"
     try:
         actual = hashlib.sha256(files.bytes(name)).hexdigest()
     except UnreadableFile as exc:
         return str(exc)
     if actual != listed:
-        return f"{_show(name)} has sha256 {actual}, but the manifest lists {listed}"
+        return f"{show(name)} has sha256 {actual}, but the manifest lists {listed}"
     return None
+
+
+def read_manifest(files: AttestationFiles) -> tuple[Manifest, str | None]:
+    """Return the parsed manifest and the first place where it differs from the manifest
+    zkpor/1 writes from its fields (None if nowhere)."""
+    doc = files.json(MANIFEST)
+    manifest = Manifest.from_json(doc)
+    return manifest, _json_difference(doc, manifest.to_json(), MANIFEST)
 
 
 def _check_manifest(files: _Attestation) -> str:
     """Step 1: parse the manifest and check the sha256 of every file it lists."""
-    doc = files.json(MANIFEST)
-    files.manifest = manifest = Manifest.from_json(doc)
-    difference = _json_difference(doc, manifest.to_json(), MANIFEST)
+    manifest, difference = read_manifest(files)
+    files.manifest = manifest
     problems = [] if difference is None else [difference]
     problems += [
         f"{MANIFEST} does not list the sha256 of {name}"
@@ -215,7 +184,7 @@ def _check_manifest(files: _Attestation) -> str:
     problems += [
         problem
         for name, listed in sorted(manifest.files.items())
-        if (problem := _file_problem(files, name, listed)) is not None
+        if (problem := file_problem(files, name, listed)) is not None
     ]
     if problems:
         raise VerificationError("; ".join(problems))
@@ -225,8 +194,8 @@ def _check_manifest(files: _Attestation) -> str:
 # --- 2. verification key ---------------------------------------------------------------
 
 
-def _check_vk(files: _Attestation) -> str:
-    """Step 2: parse the verification key; it must take the three public inputs."""
+def read_vk(files: AttestationFiles) -> VerifyingKey:
+    """Return the parsed verification key once it takes the three public inputs."""
     doc = files.json(VK)
     if not isinstance(doc, dict):
         raise MalformedInput(f"{VK} must be a JSON object")
@@ -236,14 +205,19 @@ def _check_vk(files: _Attestation) -> str:
             f"{VK} is for {vk.n_public} public inputs, but a zkpor/1 batch proof has "
             f"{len(PUBLIC_INPUTS)} ({', '.join(PUBLIC_INPUTS)}): it is not a zkpor/1 key"
         )
-    files.vk = vk
+    return vk
+
+
+def _check_vk(files: _Attestation) -> str:
+    """Step 2: parse the verification key; it must take the three public inputs."""
+    files.vk = read_vk(files)
     return f"Groth16 key for {len(PUBLIC_INPUTS)} public inputs ({', '.join(PUBLIC_INPUTS)})"
 
 
 # --- 3. batch proofs -------------------------------------------------------------------
 
 
-def _batch_entries(files: _Attestation, batches: int) -> list[BatchEntry]:
+def batch_entries(files: AttestationFiles, batches: int) -> list[BatchEntry]:
     """Return the entries of proofs.json once there is one per batch, in batch order."""
     entries = parse_proofs(files.json(PROOFS))
     if batches == 0:
@@ -263,7 +237,7 @@ def _batch_entries(files: _Attestation, batches: int) -> list[BatchEntry]:
     return entries
 
 
-def _proof_of(entry: BatchEntry) -> Proof:
+def proof_of(entry: BatchEntry) -> Proof:
     """Return the parsed proof of ``entry``, naming the batch if it is malformed."""
     try:
         return Proof.from_json(entry.proof)
@@ -274,9 +248,9 @@ def _proof_of(entry: BatchEntry) -> Proof:
 def _check_proofs(files: _Attestation) -> str:
     """Step 3: one well-formed entry per batch, in order, and every Groth16 proof valid."""
     manifest = files.need_manifest()
-    entries = _batch_entries(files, manifest.tree.batches)
+    entries = batch_entries(files, manifest.tree.batches)
     files.entries = entries
-    proofs = [_proof_of(entry) for entry in entries]
+    proofs = [proof_of(entry) for entry in entries]
     vk = files.need_vk()
     try:
         verify_many(vk, [(e.public, p) for e, p in zip(entries, proofs, strict=True)])
@@ -291,7 +265,7 @@ def _check_proofs(files: _Attestation) -> str:
 # --- 4. accumulator chain --------------------------------------------------------------
 
 
-def _check_asset_count(manifest: Manifest) -> int:
+def check_asset_count(manifest: Manifest) -> int:
     """Return the number of assets once it fits zkpor/1 and matches the final totals."""
     count = len(manifest.assets)
     if not 1 <= count <= MAX_ASSETS:
@@ -303,10 +277,9 @@ def _check_asset_count(manifest: Manifest) -> int:
     return count
 
 
-def _check_chain(files: _Attestation) -> str:
-    """Step 4: the batches chain acc_0 -> acc_1 -> ... to the published final totals."""
-    manifest, entries = files.need_manifest(), files.need_entries()
-    acc_0 = initial_accumulator(_check_asset_count(manifest))
+def check_chain(manifest: Manifest, entries: list[BatchEntry]) -> str:
+    """Return a detail once the batches chain acc_0 -> acc_1 -> ... to the final totals."""
+    acc_0 = initial_accumulator(check_asset_count(manifest))
     if manifest.initial_accumulator != acc_0:
         raise VerificationError(
             f"the manifest's initial accumulator is {manifest.initial_accumulator}, but "
@@ -335,6 +308,11 @@ def _check_chain(files: _Attestation) -> str:
             "the published totals are not the ones the proofs add up to"
         )
     return f"{len(entries)} batches chain from zero to the published final totals"
+
+
+def _check_chain(files: _Attestation) -> str:
+    """Step 4: the batches chain acc_0 -> acc_1 -> ... to the published final totals."""
+    return check_chain(files.need_manifest(), files.need_entries())
 
 
 # --- 5. tree ---------------------------------------------------------------------------
@@ -398,9 +376,8 @@ def _check_tree(files: _Attestation) -> str:
 # --- 6. totals -------------------------------------------------------------------------
 
 
-def _check_totals(files: _Attestation) -> str:
-    """Step 6: each published liability is the proven final total of its asset."""
-    manifest = files.need_manifest()
+def check_totals(manifest: Manifest) -> str:
+    """Return a detail once each published liability is the final total of its asset."""
     if len(manifest.final_totals) != len(manifest.assets):
         raise MalformedInput(
             f"{MANIFEST} lists {len(manifest.assets)} assets but "
@@ -410,11 +387,16 @@ def _check_totals(files: _Attestation) -> str:
         if asset.liabilities != total:
             proven = format_units(total, asset.decimals)
             raise VerificationError(
-                f"asset {_show(asset.symbol)}: the manifest publishes liabilities of "
+                f"asset {show(asset.symbol)}: the manifest publishes liabilities of "
                 f"{asset.amount} ({asset.liabilities} units), but the proofs add up to "
                 f"{proven} ({total} units)"
             )
     return f"{len(manifest.assets)} published liabilities equal the proven totals"
+
+
+def _check_totals(files: _Attestation) -> str:
+    """Step 6: each published liability is the proven final total of its asset."""
+    return check_totals(files.need_manifest())
 
 
 # --- the steps -------------------------------------------------------------------------

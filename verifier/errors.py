@@ -99,3 +99,22 @@ class StepSkipped(ZkporError):
     Not a ``VerificationError``: a skipped step proves nothing either way, and the report
     says why it did not run.
     """
+
+
+class InvalidCode(ZkporError):
+    """A verification code as typed is malformed or has a typo.
+
+    Not a ``VerificationError``: it says nothing about the attestation, and it is raised
+    before anything is fetched.
+    """
+
+
+class NoBundle(VerificationError):
+    """The attestation holds no bundle for this code (a wrong code, or a missing account)."""
+
+
+class BundleUnreadable(VerificationError):
+    """A bundle was found but cannot be used: it does not decrypt or does not parse.
+
+    Every such failure gives the same message, as one opaque decryption error.
+    """

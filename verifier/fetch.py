@@ -9,6 +9,7 @@ file that is not there and another ``OSError`` when it cannot read one.
 from __future__ import annotations
 
 import http.client
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,14 +20,19 @@ from pathlib import Path
 MAX_FILE_BYTES = 256 * 1024 * 1024
 #: Seconds to wait for an http(s) server before giving up.
 TIMEOUT = 60.0
+#: The only names with a folder: bucket files and their checksum list (``bundles/``).
+_BUNDLE_FILE = re.compile(r"bundles/(?:[0-9a-f]{1,8}\.bin|SHA256SUMS)")
 
 
 def _check_name(name: str) -> None:
     """Refuse a file name that could reach outside the attestation directory.
 
-    It raises an ``OSError`` (as for any file that cannot be read), so that a manifest
-    listing ``../secret`` fails verification instead of crashing it.
+    A name is a plain file name, or one of the fixed forms of ``_BUNDLE_FILE``. It raises
+    an ``OSError`` (as for any file that cannot be read), so that a manifest listing
+    ``../secret`` fails verification instead of crashing it.
     """
+    if _BUNDLE_FILE.fullmatch(name):
+        return
     if not name or any(bad in name for bad in ("/", "\\", "..", ":", "\0")):
         raise PermissionError(f"refusing to read {name!r}: not a plain file name")
 

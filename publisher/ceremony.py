@@ -1,0 +1,423 @@
+"""The phase-2 setup ceremony of one circuit shape, as files passed between people.
+
+A ceremony directory holds::
+
+    ceremony.json              the header (verifier.ceremony.Header): circuit, ptau, initial
+                               params sha256; written by ``init``, never changed
+    contributions/0001.json    one small record per contribution, naming its contributor
+    params/0000.params         the full keys after each step (ProvingKey files; big);
+    params/0001.params ...     only the latest is needed to go on
+
+``init`` derives the initial params (delta = 1) from a checked Powers of Tau file.
+``contribute`` multiplies delta by a fresh secret ``d`` (OS randomness, mixed with an
+optional user string) and writes the next params and record; ``d`` is never written,
+printed or returned, and is dropped when the function returns (Python cannot wipe
+memory: run it on a machine you trust). ``beacon`` is the last, public contribution.
+``verify`` checks the transcript, the phase-1 file and the latest params (see
+``verify_ceremony``); ``finalize`` verifies, then writes the proving key, vk.json and
+``transcript.json`` (what an attestation publishes as ``ceremony/transcript.json``).
+Any contributor, and anyone later, can run ``verify`` with the public ptau.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from publisher.circuit import CircuitShape, build_batch_circuit
+from publisher.files import write_atomic
+from publisher.keys import ProvingKey
+from publisher.phase2 import (
+    apply_secret,
+    check_params,
+    initial_params,
+    prove_knowledge,
+    public_ic,
+    verifying_key,
+)
+from publisher.ptau import Phase1, load_phase1
+from publisher.qap import domain_size
+from publisher.r1cs import ConstraintSystem, r1cs_digest
+from verifier.ceremony import (
+    MAX_NAME,
+    Beacon,
+    CircuitInfo,
+    Contribution,
+    Final,
+    Header,
+    KeyMismatch,
+    PtauInfo,
+    Transcript,
+    challenges,
+    check_vk,
+    contribution_from_json,
+    header_from_json,
+    parse_transcript,
+    statement,
+    verify_transcript,
+    vk_sha256,
+)
+from verifier.ceremony_crypto import MAX_BEACON_EXP, beacon_secrets
+from verifier.errors import ZkporError
+from verifier.field import R
+from verifier.groth16 import VerifyingKey
+from verifier.strict_json import loads
+
+HEADER_FILE = "ceremony.json"
+CONTRIBUTIONS = "contributions"
+PARAMS = "params"
+#: What ``finalize`` writes.
+PROVING_KEY_FILE, VK_FILE, TRANSCRIPT_FILE = "proving_key.pk", "vk.json", "transcript.json"
+
+Log = Callable[[str], None]
+
+
+class CeremonyInputError(ZkporError):
+    """The ceremony cannot go on: a missing or foreign file, a bad name or option."""
+
+
+def sha256_file(path: Path) -> str:
+    """Return the sha256 hex digest of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _json_bytes(doc: object) -> bytes:
+    return (json.dumps(doc, indent=1) + "\n").encode()
+
+
+def _save_params(pk: ProvingKey, path: Path) -> str:
+    """Write params atomically and return their sha256."""
+    pk.save(path)
+    return sha256_file(path)
+
+
+@dataclass(frozen=True)
+class CeremonyDir:
+    """The files of one ceremony directory."""
+
+    root: Path
+
+    @property
+    def header_path(self) -> Path:
+        return self.root / HEADER_FILE
+
+    def record_path(self, index: int) -> Path:
+        return self.root / CONTRIBUTIONS / f"{index:04d}.json"
+
+    def params_path(self, index: int) -> Path:
+        return self.root / PARAMS / f"{index:04d}.params"
+
+    def header(self) -> Header:
+        """Return the header written by ``init``."""
+        if not self.header_path.exists():
+            raise CeremonyInputError(f"{self.root} is not a ceremony: no {HEADER_FILE} (run init)")
+        return header_from_json(loads(self.header_path.read_bytes()), HEADER_FILE)
+
+    def records(self) -> list[Contribution]:
+        """Return the contribution records 1, 2, ... (no gap allowed)."""
+        folder = self.root / CONTRIBUTIONS
+        names = sorted(p.name for p in folder.glob("*.json")) if folder.exists() else []
+        expected = [f"{k:04d}.json" for k in range(1, len(names) + 1)]
+        if names != expected:
+            raise CeremonyInputError(
+                f"{folder} must hold 0001.json, 0002.json, ... without gaps; found {names}"
+            )
+        return [
+            contribution_from_json(loads(self.record_path(k).read_bytes()), f"{name}")
+            for k, name in enumerate(names, 1)
+        ]
+
+    def transcript(self) -> Transcript:
+        """Return the transcript so far (not finalized)."""
+        return Transcript(self.header(), tuple(self.records()))
+
+    def latest_params(self, transcript: Transcript) -> Path:
+        """Return the params of the last step, refusing a file the transcript did not make."""
+        path = self.params_path(len(transcript.contributions))
+        if not path.exists():
+            raise CeremonyInputError(f"{path} is missing: copy the latest params there")
+        if sha256_file(path) != transcript.params_sha256:
+            raise KeyMismatch(
+                f"{path} is not the params the last step produced (its sha256 differs "
+                "from the transcript's)"
+            )
+        return path
+
+
+def circuit_for(header: Header) -> tuple[ConstraintSystem, CircuitShape]:
+    """Return the batch circuit a ceremony header names (by its shape)."""
+    if header.circuit.shape is None:
+        raise CeremonyInputError("the ceremony names no batch circuit shape")
+    shape = CircuitShape(*header.circuit.shape)
+    return build_batch_circuit(shape), shape
+
+
+def _circuit_info(cs: ConstraintSystem, circuit_id: str, shape: CircuitShape | None) -> CircuitInfo:
+    return CircuitInfo(
+        circuit_id=circuit_id,
+        r1cs_sha256=r1cs_digest(cs),
+        n_public=cs.n_public,
+        n_wires=cs.n_wires,
+        domain_size=domain_size(cs),
+        shape=None if shape is None else (shape.n_assets, shape.arity, shape.batch_depth),
+    )
+
+
+def init_ceremony(
+    root: Path,
+    ptau: Path,
+    cs: ConstraintSystem,
+    circuit_id: str,
+    shape: CircuitShape | None = None,
+    log: Log | None = None,
+) -> Header:
+    """Start a ceremony for ``cs`` in ``root`` from the phase-1 file ``ptau``."""
+    folder = CeremonyDir(root)
+    if folder.header_path.exists():
+        raise CeremonyInputError(f"{root} already holds a ceremony")
+    phase1 = load_phase1(ptau, domain_size(cs), log)
+    if log:
+        log("deriving the initial params from phase 1")
+    pk, _ = initial_params(cs, circuit_id, phase1, log)
+    digest = _save_params(pk, folder.params_path(0))
+    header = Header(
+        circuit=_circuit_info(cs, circuit_id, shape),
+        ptau=PtauInfo(
+            sha256=phase1.sha256,
+            blake2b=phase1.blake2b,
+            power=phase1.power,
+            contributors=phase1.contributors,
+            alpha_g1=phase1.alpha_g1,
+            beta_g1=phase1.beta_g1,
+            beta_g2=phase1.beta_g2,
+        ),
+        initial_params_sha256=digest,
+    )
+    write_atomic(folder.header_path, _json_bytes(header.to_json()))
+    return header
+
+
+def fresh_secret(entropy: bytes = b"") -> int:
+    """Return a secret in [1, r) from 64 bytes of OS randomness mixed with ``entropy``."""
+    while True:
+        seed = os.urandom(64) + len(entropy).to_bytes(8, "big") + entropy
+        d = int.from_bytes(hashlib.blake2b(seed, person=b"zkpor-ceremony").digest(), "big") % R
+        if d:
+            return d
+
+
+def _check_name(name: str) -> None:
+    if not name or len(name) > MAX_NAME or not name.isprintable() or name != name.strip():
+        raise CeremonyInputError(
+            f"a contributor name must be 1 to {MAX_NAME} printable characters, "
+            "without surrounding spaces"
+        )
+
+
+def _next_step(folder: CeremonyDir, name: str) -> tuple[Transcript, ProvingKey]:
+    """Return the transcript so far and the latest params, refusing to go past a beacon."""
+    _check_name(name)
+    transcript = folder.transcript()
+    if transcript.contributions and transcript.contributions[-1].beacon is not None:
+        raise CeremonyInputError("the beacon was the last contribution: run finalize")
+    path = folder.latest_params(transcript)
+    pk = ProvingKey.load(path)
+    if (pk.delta_g1, pk.delta_g2) != (transcript.delta_g1, transcript.delta_g2):
+        raise KeyMismatch(f"{path}: its delta is not the transcript's")
+    return transcript, pk
+
+
+def _contribute_with(
+    folder: CeremonyDir,
+    name: str,
+    secret: Callable[[Transcript], tuple[int, int, Beacon | None]],
+    log: Log | None,
+) -> Contribution:
+    """Apply one contribution whose (d, t, beacon) ``secret`` returns; write its files."""
+    transcript, pk = _next_step(folder, name)
+    index = len(transcript.contributions) + 1
+    d, t, beacon = secret(transcript)
+    if log:
+        log(f"applying the secret to {len(pk.l_g1) + len(pk.h_g1)} points")
+    after = apply_secret(pk, d)
+    challenge = challenges(transcript.header, transcript.contributions)[-1]
+    pok = prove_knowledge(d, t, challenge, name)
+    del d, t
+    record = Contribution(
+        index=index,
+        name=name,
+        params_before=transcript.params_sha256,
+        params_after=_save_params(after, folder.params_path(index)),
+        delta_g1=after.delta_g1,
+        delta_g2=after.delta_g2,
+        pok=pok,
+        beacon=beacon,
+    )
+    write_atomic(folder.record_path(index), _json_bytes(record.to_json()))
+    return record
+
+
+def contribute(root: Path, name: str, entropy: bytes = b"", log: Log | None = None) -> Contribution:
+    """Add a contribution by ``name`` with a fresh secret; return its record."""
+    return _contribute_with(
+        CeremonyDir(root),
+        name,
+        lambda _: (fresh_secret(entropy), 1 + secrets.randbelow(R - 1), None),
+        log,
+    )
+
+
+def beacon(
+    root: Path, name: str, value: bytes, iterations_exp: int, log: Log | None = None
+) -> Contribution:
+    """Add the final beacon contribution, derived from the public ``value``."""
+    if not 0 <= iterations_exp <= MAX_BEACON_EXP:
+        raise CeremonyInputError(f"the iteration exponent must be in [0, {MAX_BEACON_EXP}]")
+    if not 1 <= len(value) <= 256:
+        raise CeremonyInputError("the beacon value must be 1 to 256 bytes")
+
+    def secret(_: Transcript) -> tuple[int, int, Beacon]:
+        if log:
+            log(f"hashing the beacon 2^{iterations_exp} times")
+        d, t = beacon_secrets(value, iterations_exp)
+        return d, t, Beacon(value, iterations_exp)
+
+    return _contribute_with(CeremonyDir(root), name, secret, log)
+
+
+@dataclass(frozen=True)
+class _Verified:
+    """What a successful verification read: kept so that finalize reads nothing twice."""
+
+    transcript: Transcript
+    cs: ConstraintSystem
+    phase1: Phase1
+    params: Path
+    pk: ProvingKey
+
+
+def _verify(
+    root: Path, ptau: Path, cs: ConstraintSystem | None, rederive: bool, log: Log | None
+) -> _Verified:
+    folder = CeremonyDir(root)
+    transcript = folder.transcript()
+    header = transcript.header
+    if log:
+        log(f"checking {len(transcript.contributions)} contributions")
+    verify_transcript(transcript)
+    if cs is None:
+        cs, _ = circuit_for(header)
+    if r1cs_digest(cs) != header.circuit.r1cs_sha256 or cs.n_wires != header.circuit.n_wires:
+        raise KeyMismatch("the circuit is not the one the ceremony is for (R1CS digest)")
+    phase1 = load_phase1(ptau, header.circuit.domain_size, log, expected_sha256=header.ptau.sha256)
+    if (phase1.alpha_g1, phase1.beta_g1, phase1.beta_g2) != (
+        header.ptau.alpha_g1,
+        header.ptau.beta_g1,
+        header.ptau.beta_g2,
+    ):
+        raise KeyMismatch("the header's alpha and beta are not those of the phase-1 file")
+    path = folder.latest_params(transcript)
+    if log:
+        log(f"checking {path.name} against phase 1 and the final delta")
+    pk = ProvingKey.load(path)
+    delta = (transcript.delta_g1, transcript.delta_g2)
+    check_params(pk, cs, header.circuit.circuit_id, phase1, delta, log)
+    if rederive:
+        if log:
+            log("re-deriving the initial params")
+        initial, _ = initial_params(cs, header.circuit.circuit_id, phase1, log)
+        scratch = folder.root / PARAMS / ".rederived.params"
+        try:
+            if _save_params(initial, scratch) != header.initial_params_sha256:
+                raise KeyMismatch("the initial params are not what phase 1 gives (sha256)")
+        finally:
+            scratch.unlink(missing_ok=True)
+    return _Verified(transcript, cs, phase1, path, pk)
+
+
+def verify_ceremony(
+    root: Path,
+    ptau: Path,
+    cs: ConstraintSystem | None = None,
+    rederive: bool = False,
+    log: Log | None = None,
+) -> Transcript:
+    """Return the transcript of ``root`` once everything in it checks out.
+
+    1. the transcript: record chain, proofs of knowledge, delta chain, beacon
+       (``verifier.ceremony.verify_transcript``);
+    2. the circuit (rebuilt from the header's shape unless given) has the header's R1CS;
+    3. the phase-1 file is the header's (sha256) and passes every check of
+       ``publisher.ptau``; its alpha and beta are the header's;
+    4. the latest params are the file the last step produced (sha256) and are the key
+       phase 1 gives for this circuit at the final delta (``phase2.check_params``);
+    5. with ``rederive``, the initial params are re-derived and their sha256 compared
+       (4 already checks every point of the latest params; this only ties the header's
+       initial hash to phase 1 too).
+    """
+    return _verify(root, ptau, cs, rederive, log).transcript
+
+
+def finalize(
+    root: Path, ptau: Path, out: Path, cs: ConstraintSystem | None = None, log: Log | None = None
+) -> Transcript:
+    """Verify the ceremony, then write the proving key, vk.json and transcript.json to ``out``.
+
+    Refuses a ceremony with no secret contribution (``verify_transcript`` does).
+    """
+    checked = _verify(root, ptau, cs, False, log)
+    transcript = checked.transcript
+    vk = verifying_key(checked.pk, public_ic(checked.cs, checked.phase1))
+    final = Final(transcript.params_sha256, vk_sha256(vk))
+    finalized = Transcript(transcript.header, transcript.contributions, final)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f".{PROVING_KEY_FILE}.tmp"
+    shutil.copyfile(checked.params, tmp)
+    os.replace(tmp, out / PROVING_KEY_FILE)
+    write_atomic(out / VK_FILE, _json_bytes(vk.to_json()))
+    write_atomic(out / TRANSCRIPT_FILE, _json_bytes(finalized.to_json()))
+    return finalized
+
+
+@dataclass(frozen=True)
+class CeremonyKeys:
+    """The output of ``finalize``, ready for ``zkpor prove``."""
+
+    proving_key_path: Path
+    verifying_key: VerifyingKey
+    transcript: Transcript
+    transcript_bytes: bytes
+
+    @property
+    def statement(self) -> str:
+        """Return the trust statement for the manifest and the site."""
+        return statement(self.transcript)
+
+
+def load_ceremony_keys(out: Path, circuit_id: str | None = None) -> CeremonyKeys:
+    """Return the finalized keys in ``out`` after the cheap checks that tie them together:
+    the transcript checks out, vk.json is its output and the proving key its final params.
+    """
+    data = (out / TRANSCRIPT_FILE).read_bytes()
+    transcript = parse_transcript(data)
+    if circuit_id is not None and transcript.header.circuit.circuit_id != circuit_id:
+        raise KeyMismatch(
+            f"the ceremony in {out} is for circuit {transcript.header.circuit.circuit_id}, "
+            f"not {circuit_id}"
+        )
+    verify_transcript(transcript)
+    vk = VerifyingKey.from_json(json.loads((out / VK_FILE).read_text()))
+    check_vk(transcript, vk)
+    if sha256_file(out / PROVING_KEY_FILE) != transcript.params_sha256:
+        raise KeyMismatch(f"{out / PROVING_KEY_FILE} is not the ceremony's final params")
+    return CeremonyKeys(out / PROVING_KEY_FILE, vk, transcript, data)

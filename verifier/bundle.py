@@ -1,0 +1,248 @@
+"""Per-user bundles: find and open the one record a verification code unlocks.
+
+From a 16-byte code and the attestation id (DESIGN.md §3), with ``aid = blake2b(id utf-8,
+digest 32)`` as the BLAKE2b key of every derivation:
+
+``lookup = blake2b(code, 16, person "zkpor-lookup")``    names the record, in the clear;
+``key    = blake2b(code, 32, person "zkpor-bundlekey")`` opens it;
+``nonce  = blake2b(key, 24, person "zkpor-nonce")``.
+
+A record is ``lookup || secretbox(plaintext)`` (16-byte MAC, then the ciphertext; the
+nonce is derived, not stored). The records live in ``2^bucket_bits`` bucket files
+``bundles/<hex>.bin``, chosen by the first bits of ``lookup``, all of the same size, so a
+fetch reveals only a bucket. The plaintext is the canonical JSON of a ``Bundle`` padded
+with spaces to one size for the whole attestation.
+
+This module is pure standard library (it runs in Pyodide): the box itself is injected as
+a ``CryptoBackend``. It must never return part of a bundle: a record is used only once it
+authenticates and parses completely, and every failure of a found record is the same
+opaque ``BundleUnreadable``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from verifier.codes import CODE_BYTES
+from verifier.errors import BundleUnreadable, MalformedInput, NoBundle, UnreadableFile
+from verifier.field import R
+from verifier.manifest import BundleInfo, _Doc
+from verifier.strict_json import loads
+
+__all__ = [
+    "Bundle",
+    "BundleInfo",
+    "CryptoBackend",
+    "Derived",
+    "bucket_index",
+    "bucket_name",
+    "derive",
+    "open_bundle",
+]
+
+LOOKUP_BYTES = 16
+KEY_BYTES = 32
+NONCE_BYTES = 24
+MAC_BYTES = 16
+MAX_BUCKET_BITS = 24
+BUNDLE_VERSION = 1
+BALANCE_BOUND = 1 << 64
+
+NO_BUNDLE = "no bundle for this code"
+UNREADABLE = "this bundle could not be decrypted: it was damaged or tampered with"
+
+
+class CryptoBackend(Protocol):
+    """XSalsa20-Poly1305, injected: PyNaCl in CPython, libsodium.js in the browser."""
+
+    def secretbox_open(self, box: bytes, nonce: bytes, key: bytes) -> bytes:
+        """Return the plaintext of ``box`` (16-byte MAC || ciphertext), as libsodium's
+        ``crypto_secretbox_open_easy``; raise any exception if it does not authenticate."""
+        ...
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What a code gives in one attestation: where its record is, and how to open it."""
+
+    lookup: bytes
+    key: bytes
+    nonce: bytes
+
+
+def derive(code: bytes, attestation_id: str) -> Derived:
+    """Return the lookup, key and nonce of ``code`` in attestation ``attestation_id``."""
+    if len(code) != CODE_BYTES:
+        raise ValueError(f"a code is {CODE_BYTES} bytes, got {len(code)}")
+    aid = hashlib.blake2b(attestation_id.encode("utf-8"), digest_size=32).digest()
+    lookup = hashlib.blake2b(code, digest_size=LOOKUP_BYTES, person=b"zkpor-lookup", key=aid)
+    key = hashlib.blake2b(code, digest_size=KEY_BYTES, person=b"zkpor-bundlekey", key=aid)
+    nonce = hashlib.blake2b(key.digest(), digest_size=NONCE_BYTES, person=b"zkpor-nonce", key=aid)
+    return Derived(lookup.digest(), key.digest(), nonce.digest())
+
+
+def bucket_index(lookup: bytes, bits: int) -> int:
+    """Return the bucket of ``lookup``: its first ``bits`` bits, big-endian."""
+    if not 0 <= bits <= MAX_BUCKET_BITS:
+        raise ValueError(f"bucket_bits must be 0 to {MAX_BUCKET_BITS}, got {bits}")
+    if len(lookup) < 4:
+        raise ValueError(f"a lookup has at least 4 bytes, got {len(lookup)}")
+    return int.from_bytes(lookup[:4], "big") >> (32 - bits)
+
+
+def bucket_name(index: int, bits: int) -> str:
+    """Return the file name of bucket ``index``: ``bundles/<hex>.bin``, zero-padded to
+    the hex digits that ``bits`` need (at least one)."""
+    if not 0 <= index < 1 << bits:
+        raise ValueError(f"bucket {index} does not exist with {bits} bucket bits")
+    width = max(1, (bits + 3) // 4)
+    return f"bundles/{index:0{width}x}.bin"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """What an account holder needs to find their leaf under the proven root."""
+
+    attestation_id: str
+    user_id: str
+    #: The 248-bit salt of the id commitment ``H(ID, uid, salt)``.
+    salt: int
+    #: One balance per asset of the manifest, in its order, in units.
+    balances: tuple[int, ...]
+    #: Index of the leaf among all leaves of the tree.
+    leaf: int
+    batch: int
+    #: The k-1 siblings at each level, from the leaf level up to below the root: first
+    #: ``batch_depth`` levels inside the batch, then ``top_depth`` levels above it.
+    path: tuple[tuple[int, ...], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON object of this bundle."""
+        return {
+            "v": BUNDLE_VERSION,
+            "attestation": self.attestation_id,
+            "user_id": self.user_id,
+            "salt": str(self.salt),
+            "balances": [str(b) for b in self.balances],
+            "leaf": self.leaf,
+            "batch": self.batch,
+            "path": [[str(v) for v in level] for level in self.path],
+        }
+
+    def to_plaintext(self, size: int, *, pad: bool = True) -> bytes:
+        """Return the canonical JSON of this bundle padded with spaces to ``size`` bytes
+        (not padded, whatever ``size``, if ``pad`` is false)."""
+        data = json.dumps(
+            self.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8")
+        if not pad:
+            return data
+        if len(data) > size:
+            raise ValueError(f"the bundle is {len(data)} bytes, more than the {size} it must fit")
+        return data + b" " * (size - len(data))
+
+    @classmethod
+    def from_plaintext(cls, data: bytes) -> Bundle:
+        """Return the bundle of a padded plaintext; raise ``MalformedInput`` unless it is
+        exactly what ``to_plaintext`` writes (canonical JSON, then only spaces)."""
+        try:
+            doc = _Doc(loads(data.rstrip(b" ")), "bundle")
+        except ValueError as exc:
+            raise MalformedInput(f"the bundle is not valid JSON: {exc}") from exc
+        doc.choice("v", (BUNDLE_VERSION,))
+        balances, path = doc._get("balances"), doc._get("path")
+        if not isinstance(balances, list):
+            raise MalformedInput("bundle.balances must be a list")
+        if not isinstance(path, list) or not all(isinstance(level, list) for level in path):
+            raise MalformedInput("bundle.path must be a list of lists")
+        bundle = cls(
+            attestation_id=doc.str("attestation"),
+            user_id=doc.str("user_id"),
+            salt=doc.field("salt"),
+            balances=tuple(
+                doc._decimal(f"balances[{i}]", b, BALANCE_BOUND) for i, b in enumerate(balances)
+            ),
+            leaf=doc.int("leaf"),
+            batch=doc.int("batch"),
+            path=tuple(
+                tuple(doc._decimal(f"path[{i}][{j}]", v, R) for j, v in enumerate(level))
+                for i, level in enumerate(path)
+            ),
+        )
+        # Writing it back catches all the rest: unknown keys, key order, spacing, escapes,
+        # leading zeros, and padding that is not spaces.
+        try:
+            canonical = bundle.to_plaintext(len(data))
+        except ValueError as exc:  # e.g. a user id with a lone surrogate
+            raise MalformedInput(f"the bundle cannot be written back: {exc}") from exc
+        if canonical != data:
+            raise MalformedInput("the bundle is not in the canonical form zkpor/1 writes")
+        return bundle
+
+
+def _find_record(bucket: bytes, lookup: bytes, info: BundleInfo, name: str) -> bytes:
+    """Return the one record of ``bucket`` that starts with ``lookup``."""
+    size = info.record_size
+    expected = size * info.records_per_bucket
+    # Every bucket has the same size: anything else is damage, not a place to look in.
+    if len(bucket) != expected:
+        raise BundleUnreadable(
+            f"{name} is {len(bucket)} bytes, expected {expected} ({info.records_per_bucket} "
+            f"records of {size} bytes): the bucket file is damaged"
+        )
+    found = [
+        bucket[start : start + size]
+        for start in range(0, expected, size)
+        if bucket[start : start + LOOKUP_BYTES] == lookup
+    ]
+    if not found:
+        raise NoBundle(NO_BUNDLE)
+    if len(found) > 1:
+        raise BundleUnreadable(UNREADABLE)
+    return found[0]
+
+
+def open_bundle(
+    read: Callable[[str], bytes],
+    info: BundleInfo,
+    attestation_id: str,
+    code: bytes,
+    backend: CryptoBackend,
+) -> Bundle:
+    """Return the bundle ``code`` unlocks among the bucket files ``read`` returns.
+
+    Raises ``NoBundle`` if there is none (no such record, or no such bucket file),
+    ``BundleUnreadable`` if the record found does not decrypt to a bundle of this
+    attestation, and ``UnreadableFile`` if the bucket cannot be read for another reason.
+    """
+    if info.record_size <= LOOKUP_BYTES + MAC_BYTES:
+        raise MalformedInput(
+            f"the manifest's bundles.record_size is {info.record_size}; a record needs more "
+            f"than {LOOKUP_BYTES + MAC_BYTES} bytes (lookup and MAC)"
+        )
+    derived = derive(code, attestation_id)
+    name = bucket_name(bucket_index(derived.lookup, info.bucket_bits), info.bucket_bits)
+    try:
+        bucket = read(name)
+    except FileNotFoundError:
+        raise NoBundle(NO_BUNDLE) from None
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read {name}: {exc}") from exc
+    record = _find_record(bucket, derived.lookup, info, name)
+    try:
+        plaintext = bytes(backend.secretbox_open(record[LOOKUP_BYTES:], derived.nonce, derived.key))
+    except Exception:  # each backend fails its own way: PyNaCl's CryptoError, a JS error
+        raise BundleUnreadable(UNREADABLE) from None
+    if len(plaintext) != info.record_size - LOOKUP_BYTES - MAC_BYTES:
+        raise BundleUnreadable(UNREADABLE)
+    try:
+        bundle = Bundle.from_plaintext(plaintext)
+    except MalformedInput as exc:
+        raise BundleUnreadable(UNREADABLE) from exc
+    if bundle.attestation_id != attestation_id:
+        raise BundleUnreadable(UNREADABLE)
+    return bundle

@@ -1,0 +1,64 @@
+"""Strict JSON loading for everything the verifier reads from an untrusted source.
+
+Strict means: UTF-8, no key given twice (parsers disagree on which one wins), no NaN or
+Infinity (not JSON), and a bounded nesting depth (see ``_check_depth``). It has no
+dependency on the rest of the verifier so that any module can use it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+#: Deepest nesting of arrays and objects read; zkpor/1 files need 5.
+MAX_JSON_DEPTH = 32
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def show(value: object) -> str:
+    """Return a short printable form of a value taken from a file, for a message."""
+    if isinstance(value, str) and value.isprintable() and 0 < len(value) <= 40:
+        return value
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Return the object of ``pairs``, refusing a key given twice."""
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ValueError(f"duplicate key {show(key)}")
+        obj[key] = value
+    return obj
+
+
+def _reject_constant(name: str) -> None:
+    """Refuse NaN and Infinity, which are not JSON."""
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _check_depth(text: str) -> None:
+    """Refuse JSON nested deeper than ``MAX_JSON_DEPTH``.
+
+    py_ecc raises the recursion limit to 100000 when imported, so the recursive parser
+    would overflow the C stack (a crash, not an exception) on ``[[[[...`` long before
+    Python stops it. Strings are skipped, so brackets inside them do not count.
+    """
+    depth = 0
+    for token in _JSON_NESTING.finditer(text):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        elif bracket in "]}":
+            depth -= 1
+
+
+def loads(data: bytes) -> object:
+    """Return the parsed JSON of ``data``; raise ``ValueError`` if it is not strict JSON."""
+    text = data.decode("utf-8")
+    _check_depth(text)
+    return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant)
