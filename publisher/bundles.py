@@ -29,9 +29,9 @@ from verifier.bundle import (
 )
 
 MAX_BUCKET_BYTES = 64 * 1024
-#: At least this many records per bucket, so a small attestation does not publish its
-#: exact user count as the size of its only bucket.
-MIN_RECORDS_PER_BUCKET = 8
+#: Records per bucket are a multiple of this, so the fullest bucket's size (and for a
+#: small attestation with one bucket, the user count) is only known to this precision.
+RECORDS_GRANULE = 8
 MAX_BUCKET_BITS = 24
 PLAINTEXT_ALIGN = 256
 
@@ -82,7 +82,8 @@ def _choose_layout(lookups: Sequence[bytes], record_size: int) -> tuple[int, int
         for lookup in lookups:
             index = bucket_index(lookup, bits)
             counts[index] = counts.get(index, 0) + 1
-        per_bucket = max(MIN_RECORDS_PER_BUCKET, max(counts.values(), default=0))
+        fullest = max(counts.values(), default=0)
+        per_bucket = max(1, -(-fullest // RECORDS_GRANULE)) * RECORDS_GRANULE
         if per_bucket * record_size <= MAX_BUCKET_BYTES or bits == MAX_BUCKET_BITS:
             return bits, per_bucket
     raise AssertionError("unreachable")

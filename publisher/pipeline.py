@@ -429,6 +429,7 @@ def user_entries(
                 balances=snapshot.balances_of(account),
                 leaf=leaf,
                 batch=result.index,
+                leaf_hash=result.leaves[position],
                 path=tuple(sibling_path(levels, position, config.arity) + above),
             )
             entries.append(UserEntry(derived_code(code_key, user_id), bundle))

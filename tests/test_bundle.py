@@ -32,7 +32,7 @@ from verifier.fetch import directory_reader
 from verifier.field import R
 
 ATTESTATION = "test-2026-11-21"
-PLAINTEXT_SIZE = 1024
+PLAINTEXT_SIZE = 1280
 RECORD_SIZE = 16 + 16 + PLAINTEXT_SIZE
 UNREADABLE = "this bundle could not be decrypted: it was damaged or tampered with"
 BACKEND = NaclBackend()
@@ -49,6 +49,7 @@ def make_bundle(user_id: str, leaf: int, attestation_id: str = ATTESTATION) -> B
         balances=(rng.randrange(1 << 64), 0, (1 << 64) - 1),
         leaf=leaf,
         batch=leaf // 4,
+        leaf_hash=rng.randrange(R),
         path=tuple(tuple(rng.randrange(R) for _ in range(3)) for _ in range(3)),
     )
 

@@ -116,6 +116,9 @@ class Bundle:
     #: Index of the leaf among all leaves of the tree.
     leaf: int
     batch: int
+    #: The leaf value the custodian committed to, ``H(LEAF, idc, p_1..p_m)``: the user
+    #: recomputes it from the fields above, then hashes it up to the proven root.
+    leaf_hash: int
     #: The k-1 siblings at each level, from the leaf level up to below the root: first
     #: ``batch_depth`` levels inside the batch, then ``top_depth`` levels above it.
     path: tuple[tuple[int, ...], ...]
@@ -130,6 +133,7 @@ class Bundle:
             "balances": [str(b) for b in self.balances],
             "leaf": self.leaf,
             "batch": self.batch,
+            "leaf_hash": str(self.leaf_hash),
             "path": [[str(v) for v in level] for level in self.path],
         }
 
@@ -168,6 +172,7 @@ class Bundle:
             ),
             leaf=doc.int("leaf"),
             batch=doc.int("batch"),
+            leaf_hash=doc.field("leaf_hash"),
             path=tuple(
                 tuple(doc._decimal(f"path[{i}][{j}]", v, R) for j, v in enumerate(level))
                 for i, level in enumerate(path)

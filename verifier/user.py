@@ -203,8 +203,15 @@ class UserCheck:
                     f"your {show(asset.symbol)} balance {balance} does not fit {BALANCE_BITS} bits"
                 )
         idc = id_commitment(user_id_to_field(bundle.user_id), bundle.salt)
-        self._leaf = leaf_hash(idc, bundle.balances)
-        return f"leaf {_short(self._leaf)} recomputed from your id, salt and balances"
+        leaf = leaf_hash(idc, bundle.balances)
+        if leaf != bundle.leaf_hash:
+            raise VerificationError(
+                f"your id, salt and balances hash to the leaf {_short(leaf)}, but the custodian "
+                f"committed to the leaf {_short(bundle.leaf_hash)}: the bundle does not "
+                "describe the account that was proven"
+            )
+        self._leaf = leaf
+        return f"leaf {_short(leaf)} recomputed from your id, salt and balances"
 
     # --- 3. path to batch root ------------------------------------------------------------
 

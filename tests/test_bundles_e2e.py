@@ -1,0 +1,255 @@
+"""Per-user bundles on a real attestation: every code verifies, and every misuse fails cleanly."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from publisher.cli import app
+from publisher.crypto import NaclBackend
+from publisher.pipeline import CODES
+from tests.test_pipeline import ACCOUNTS, prove, write_inputs
+from verifier.bundle import derive
+from verifier.codes import format_code, parse_code
+from verifier.errors import InvalidCode
+from verifier.fetch import directory_reader, http_reader
+from verifier.manifest import MANIFEST, Manifest
+from verifier.user import USER_STEP_NAMES, verify_user
+
+BACKEND = NaclBackend()
+
+
+@pytest.fixture(scope="module")
+def attestation(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Manifest]:
+    root = tmp_path_factory.mktemp("bundles")
+    inputs = write_inputs(root / "input", ACCOUNTS, pad_to=16)
+    with ProcessPoolExecutor(2) as pool:
+        manifest = prove(inputs, root / "attestation", root / "private", pool)
+    return root / "attestation", root / "private", manifest
+
+
+def codes_of(private: Path) -> dict[str, str]:
+    with (private / CODES).open(encoding="utf-8", newline="") as f:
+        return {row["user_id"]: row["code"] for row in csv.DictReader(f)}
+
+
+def statuses(report: object) -> dict[str, str]:
+    return {r.name: r.status for r in report.results}  # type: ignore[attr-defined]
+
+
+def test_every_users_code_verifies(attestation: tuple[Path, Path, Manifest]) -> None:
+    folder, private, manifest = attestation
+    codes = codes_of(private)
+    assert sorted(codes) == sorted(a[0] for a in ACCOUNTS)
+    for user_id, code in codes.items():
+        report = verify_user(directory_reader(folder), code, BACKEND)
+        assert report.passed, (user_id, report.results)
+        assert [r.name for r in report.results] == list(USER_STEP_NAMES)
+        assert report.bundle is not None and report.bundle.user_id == user_id
+
+
+def test_codes_csv_links_to_the_verify_page(attestation: tuple[Path, Path, Manifest]) -> None:
+    _, private, _ = attestation
+    with (private / CODES).open(encoding="utf-8", newline="") as f:
+        row = next(csv.DictReader(f))
+    assert row["link"] == f"verify/#code={row['code']}"
+
+
+def test_a_wrong_code_has_no_bundle(attestation: tuple[Path, Path, Manifest]) -> None:
+    folder, _, _ = attestation
+    report = verify_user(directory_reader(folder), format_code(bytes(16)), BACKEND)
+    assert not report.passed
+    assert report.results[0].status == "FAIL"
+    assert report.results[0].detail == "no bundle for this code"
+    assert report.bundle is None
+
+
+def test_a_typo_is_caught_before_any_lookup(attestation: tuple[Path, Path, Manifest]) -> None:
+    folder, private, _ = attestation
+    code = next(iter(codes_of(private).values()))
+    typo = ("1" if code[0] != "1" else "2") + code[1:]
+    reads: list[str] = []
+
+    def read(name: str) -> bytes:
+        reads.append(name)
+        return directory_reader(folder)(name)
+
+    with pytest.raises(InvalidCode, match="typo"):
+        verify_user(read, typo, BACKEND)
+    assert reads == []
+
+
+def copy_of(folder: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "attestation"
+    shutil.copytree(folder, target)
+    return target
+
+
+def bucket_of(folder: Path, manifest: Manifest, code: str) -> tuple[Path, int]:
+    """Return the bucket file holding ``code``'s record and the record's offset in it."""
+    from verifier.bundle import bucket_index, bucket_name
+
+    info = manifest.bundles
+    assert info is not None
+    lookup = derive(parse_code(code), manifest.attestation_id).lookup
+    path = folder / bucket_name(bucket_index(lookup, info.bucket_bits), info.bucket_bits)
+    data = path.read_bytes()
+    for offset in range(0, len(data), info.record_size):
+        if data[offset : offset + 16] == lookup:
+            return path, offset
+    raise AssertionError("record not found")
+
+
+def test_a_tampered_record_fails_decryption_cleanly(
+    attestation: tuple[Path, Path, Manifest], tmp_path: Path
+) -> None:
+    folder, private, manifest = attestation
+    code = codes_of(private)["alice"]
+    copy = copy_of(folder, tmp_path)
+    path, offset = bucket_of(copy, manifest, code)
+    data = bytearray(path.read_bytes())
+    data[offset + 40] ^= 1
+    path.write_bytes(bytes(data))
+    report = verify_user(directory_reader(copy), code, BACKEND)
+    assert not report.passed and report.bundle is None
+    assert "could not be decrypted" in report.results[0].detail
+    # Nothing about the account is shown or checked; the chain needs no bundle.
+    assert [r.status for r in report.results[1:5]] == ["SKIP"] * 4
+
+
+def test_a_truncated_bucket_fails_without_a_crash(
+    attestation: tuple[Path, Path, Manifest], tmp_path: Path
+) -> None:
+    folder, private, manifest = attestation
+    code = codes_of(private)["bob"]
+    copy = copy_of(folder, tmp_path)
+    path, _ = bucket_of(copy, manifest, code)
+    path.write_bytes(path.read_bytes()[:-7])
+    report = verify_user(directory_reader(copy), code, BACKEND)
+    assert not report.passed and report.results[0].status == "FAIL"
+
+
+def test_a_resealed_bundle_with_a_changed_balance_fails_the_leaf_step(
+    attestation: tuple[Path, Path, Manifest], tmp_path: Path
+) -> None:
+    """The custodian (who holds the key) shows a user a higher balance than it proved."""
+    folder, private, manifest = attestation
+    code = codes_of(private)["carol"]
+    copy = copy_of(folder, tmp_path)
+    path, offset = bucket_of(copy, manifest, code)
+    info = manifest.bundles
+    assert info is not None
+    derived = derive(parse_code(code), manifest.attestation_id)
+    record = path.read_bytes()[offset : offset + info.record_size]
+    plaintext = BACKEND.secretbox_open(record[16:], derived.nonce, derived.key)
+    doc = json.loads(plaintext)
+    doc["balances"][0] = str(int(doc["balances"][0]) + 10**8)
+    forged = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    forged += b" " * (len(plaintext) - len(forged))
+    sealed = derived.lookup + BACKEND.secretbox_seal(forged, derived.nonce, derived.key)
+    data = path.read_bytes()
+    path.write_bytes(data[:offset] + sealed + data[offset + info.record_size :])
+
+    report = verify_user(directory_reader(copy), code, BACKEND)
+    assert statuses(report)["bundle"] == "OK"
+    assert statuses(report)["leaf"] == "FAIL"
+    assert "custodian committed to" in report.results[1].detail
+
+
+def test_all_buckets_have_the_same_size(attestation: tuple[Path, Path, Manifest]) -> None:
+    folder, _, manifest = attestation
+    info = manifest.bundles
+    assert info is not None
+    buckets = sorted((folder / "bundles").glob("*.bin"))
+    assert len(buckets) == info.buckets
+    assert {b.stat().st_size for b in buckets} == {info.records_per_bucket * info.record_size}
+    assert info.records_per_bucket * info.record_size <= 64 * 1024
+    # 10 users: the one bucket is padded to a multiple of 8 records, never exactly 10.
+    assert info.records_per_bucket == 16
+
+
+def test_no_code_or_plaintext_appears_in_the_attestation(
+    attestation: tuple[Path, Path, Manifest],
+) -> None:
+    folder, private, manifest = attestation
+    public = b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+    for user_id, code in codes_of(private).items():
+        raw = parse_code(code)
+        assert code.encode() not in public and raw not in public
+        assert code.replace("-", "").encode() not in public
+        assert user_id.encode() not in public
+    for asset in manifest.assets:
+        assert asset.symbol.encode() in public  # the scan does see the files
+    assert b'"salt"' not in public and b'"balances"' not in public
+
+
+def test_bundles_are_deterministic_given_the_private_inputs(
+    attestation: tuple[Path, Path, Manifest], tmp_path: Path
+) -> None:
+    """A rerun from the same private directory writes the same bytes."""
+    folder, private, _ = attestation
+    inputs = write_inputs(tmp_path / "input", ACCOUNTS, pad_to=16)
+    again_private = tmp_path / "private"
+    shutil.copytree(private, again_private)
+    with ProcessPoolExecutor(1) as pool:
+        prove(inputs, tmp_path / "again", again_private, pool)
+    for path in sorted((folder / "bundles").iterdir()):
+        assert (tmp_path / "again" / "bundles" / path.name).read_bytes() == path.read_bytes()
+    assert (tmp_path / "again" / MANIFEST).read_bytes() == (folder / MANIFEST).read_bytes()
+
+
+def test_cli_verify_user(attestation: tuple[Path, Path, Manifest]) -> None:
+    folder, private, _ = attestation
+    code = codes_of(private)["zoë"]
+    ok = CliRunner().invoke(app, ["verify-user", str(folder), "--code", code.lower()])
+    assert ok.exit_code == 0, ok.output
+    assert "zoë" in ok.output and "1.00000001" in ok.output
+    bad = CliRunner().invoke(app, ["verify-user", str(folder), "--code", format_code(bytes(16))])
+    assert bad.exit_code == 1 and "no bundle for this code" in bad.output
+    typo = CliRunner().invoke(app, ["verify-user", str(folder), "--code", "0" * 26 + "1"])
+    assert typo.exit_code == 2
+
+
+@pytest.fixture
+def served(attestation: tuple[Path, Path, Manifest]) -> Iterator[str]:
+    folder, _, _ = attestation
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()  # "Serving HTTP on 127.0.0.1 port N ..."
+        port = int(line.split(" port ")[1].split()[0])
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_verify_user_over_a_static_http_server(
+    attestation: tuple[Path, Path, Manifest], served: str
+) -> None:
+    _, private, _ = attestation
+    code = codes_of(private)["李雷"]
+    start = time.perf_counter()
+    report = verify_user(http_reader(served), code, BACKEND)
+    assert report.passed, report.results
+    assert time.perf_counter() - start < 60
+    result = CliRunner().invoke(app, ["verify-user", served, "--code", code, "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["passed"] and doc["user"]["user_id"] == "李雷"
