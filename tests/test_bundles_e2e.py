@@ -48,7 +48,7 @@ def statuses(report: object) -> dict[str, str]:
 
 
 def test_every_users_code_verifies(attestation: tuple[Path, Path, Manifest]) -> None:
-    folder, private, manifest = attestation
+    folder, private, _ = attestation
     codes = codes_of(private)
     assert sorted(codes) == sorted(a[0] for a in ACCOUNTS)
     for user_id, code in codes.items():
