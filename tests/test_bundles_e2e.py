@@ -253,3 +253,39 @@ def test_verify_user_over_a_static_http_server(
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["passed"] and doc["user"]["user_id"] == "李雷"
+
+
+def bundle_step(folder: Path) -> tuple[str, str]:
+    from verifier.attestation import verify_attestation
+
+    step = verify_attestation(directory_reader(folder))[-1]
+    assert step.name == "bundle files"
+    return step.status, step.detail
+
+
+def test_reviewer_checks_every_bucket(attestation: tuple[Path, Path, Manifest]) -> None:
+    folder, _, _ = attestation
+    assert bundle_step(folder)[0] == "OK"
+
+
+def test_reviewer_catches_a_missing_bucket(
+    attestation: tuple[Path, Path, Manifest], tmp_path: Path
+) -> None:
+    folder, _, _ = attestation
+    copy = copy_of(folder, tmp_path)
+    sorted((copy / "bundles").glob("*.bin"))[0].unlink()
+    status, detail = bundle_step(copy)
+    assert status == "FAIL" and "missing" in detail
+
+
+def test_reviewer_catches_a_changed_bucket(
+    attestation: tuple[Path, Path, Manifest], tmp_path: Path
+) -> None:
+    folder, _, _ = attestation
+    copy = copy_of(folder, tmp_path)
+    bucket = sorted((copy / "bundles").glob("*.bin"))[0]
+    data = bytearray(bucket.read_bytes())
+    data[100] ^= 0xFF
+    bucket.write_bytes(bytes(data))
+    status, detail = bundle_step(copy)
+    assert status == "FAIL" and "does not match its sha256" in detail

@@ -267,7 +267,7 @@ def test_demo_runs_to_a_verified_attestation(tmp_path: Path) -> None:
         app, ["demo", "--out", str(tmp_path), "--users", "40", "--workers", "2"]
     )
     assert result.exit_code == 0, result.output
-    assert "PASSED: all 6 checks passed" in result.output
+    assert "PASSED: all 7 checks passed" in result.output
     assert "ETH:" in result.output and "rounded up" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["attestation", "input", "private"]
     manifest = json.loads((tmp_path / "attestation" / MANIFEST).read_text())

@@ -1,4 +1,4 @@
-"""The reviewer's full check of an attestation directory, as six numbered, named steps.
+"""The reviewer's full check of an attestation directory, as seven numbered, named steps.
 
 The CLI (``zkpor verify``) and the browser run these same steps and show the same
 names. Files come only through ``read(name)``, which returns a file's bytes or raises
@@ -21,7 +21,9 @@ from functools import partial
 from verifier.errors import MalformedInput, StepSkipped, UnreadableFile, VerificationError
 from verifier.field import R
 from verifier.groth16 import Proof, VerifyingKey, verify_many
+from verifier.bundle import bucket_name
 from verifier.manifest import (
+    BUNDLE_SUMS,
     MANIFEST,
     PROOFS,
     TREE,
@@ -51,10 +53,12 @@ STEP_NAMES = (
     "accumulator chain",
     "tree",
     "totals",
+    "bundle files",
 )
 #: The public inputs of every batch proof, in order.
 PUBLIC_INPUTS = ("root", "acc_in", "acc_out")
 _SHA256_HEX = re.compile("[0-9a-f]{64}")
+_BUCKET_FILE = re.compile("[0-9a-f]{1,6}\\.bin")
 
 
 class AttestationFiles:
@@ -399,20 +403,68 @@ def _check_totals(files: _Attestation) -> str:
     return check_totals(files.need_manifest())
 
 
+# --- 7. bundle files -------------------------------------------------------------------
+
+
+def _bundle_sums(files: _Attestation) -> dict[str, str]:
+    """Return bucket name -> listed sha256 from ``bundles/SHA256SUMS``."""
+    sums: dict[str, str] = {}
+    for number, line in enumerate(files.bytes(BUNDLE_SUMS).decode("ascii").splitlines(), 1):
+        digest, _, name = line.partition("  ")
+        if not _SHA256_HEX.fullmatch(digest) or not _BUCKET_FILE.fullmatch(name):
+            raise MalformedInput(f"{BUNDLE_SUMS} line {number} is not '<sha256>  <bucket>.bin'")
+        sums[f"bundles/{name}"] = digest
+    return sums
+
+
+def _check_bundles(files: _Attestation) -> str:
+    """Step 7: every bucket the layout promises exists, has its listed hash and one size.
+
+    This is the reviewer's check that no user's bundle is missing or damaged; it says
+    nothing about what a bundle holds (only its user can open it).
+    """
+    manifest = files.need_manifest()
+    info = manifest.bundles
+    if info is None:
+        return "this attestation publishes no per-user bundles"
+    sums = _bundle_sums(files)
+    expected = {bucket_name(i, info.bucket_bits) for i in range(info.buckets)}
+    if set(sums) != expected:
+        raise VerificationError(
+            f"{BUNDLE_SUMS} lists {len(sums)} buckets, the layout needs {len(expected)}"
+        )
+    size = info.records_per_bucket * info.record_size
+    for name in sorted(expected):
+        data = files.bytes(name)
+        if len(data) != size:
+            raise VerificationError(f"{name} is {len(data)} bytes, every bucket must be {size}")
+        if hashlib.sha256(data).hexdigest() != sums[name]:
+            raise VerificationError(f"{name} does not match its sha256 in {BUNDLE_SUMS}")
+    return f"{len(expected)} buckets of {size} bytes match {BUNDLE_SUMS}"
+
+
 # --- the steps -------------------------------------------------------------------------
 
 
 def attestation_steps(read: Reader) -> list[Step]:
-    """Return the six ``(name, check)`` steps over the files ``read`` returns.
+    """Return the seven ``(name, check)`` steps over the files ``read`` returns.
 
     For a caller that shows each step as it runs (the browser): run them one by one with
     ``verifier.report.run_step``, in order, since later steps use what earlier ones parsed.
     """
     files = _Attestation(read)
-    checks = (_check_manifest, _check_vk, _check_proofs, _check_chain, _check_tree, _check_totals)
+    checks = (
+        _check_manifest,
+        _check_vk,
+        _check_proofs,
+        _check_chain,
+        _check_tree,
+        _check_totals,
+        _check_bundles,
+    )
     return [(name, partial(check, files)) for name, check in zip(STEP_NAMES, checks, strict=True)]
 
 
 def verify_attestation(read: Reader) -> list[StepResult]:
-    """Return the report of all six steps over the attestation files ``read`` returns."""
+    """Return the report of all seven steps over the attestation files ``read`` returns."""
     return run_steps(attestation_steps(read))
