@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from publisher.crypto import NaclBackend
 from verifier.attestation import verify_attestation
 from verifier.fetch import directory_reader, http_reader
 from verifier.manifest import MANIFEST
@@ -112,7 +113,7 @@ def register(app: typer.Typer) -> None:
         except NoAttestation as exc:
             err_console.print(Text(printable(f"error: {exc}")))
             raise typer.Exit(2) from exc
-        results = verify_attestation(read)
+        results = verify_attestation(read, NaclBackend())
         if as_json:
             report = {"passed": passed(results), "steps": to_json(results)}
             typer.echo(json.dumps(report, indent=1, ensure_ascii=False))

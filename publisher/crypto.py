@@ -7,7 +7,9 @@ CPython and one over libsodium.js in the browser. Both speak detached-nonce boxe
 
 from __future__ import annotations
 
+from nacl.exceptions import BadSignatureError
 from nacl.secret import SecretBox
+from nacl.signing import VerifyKey
 
 
 class NaclBackend:
@@ -21,3 +23,12 @@ class NaclBackend:
         """Return the plaintext of ``box``; raise ``nacl.exceptions.CryptoError`` if it
         does not authenticate."""
         return bytes(SecretBox(key).decrypt(box, nonce))
+
+    def ed25519_verify(self, public_key: bytes, message: bytes, signature: bytes) -> bool:
+        """Return whether ``signature`` is a valid Ed25519 signature of ``message`` under
+        ``public_key`` (a ``verifier.reserves.SignatureBackend``)."""
+        try:
+            VerifyKey(public_key).verify(message, signature)
+        except (BadSignatureError, ValueError, TypeError):
+            return False
+        return True

@@ -12,9 +12,25 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from publisher.config import load_config
 from publisher.files import write_atomic
+from publisher.ingest import read_liabilities
+from publisher.reserves_sign import DemoWallet, reserves_csv, sign_test_wallets
 
 DEMO_AS_OF = "2026-11-21T00:00:00Z"
+#: Block heights of the demo's reserve balances (synthetic, near the as-of date).
+DEMO_BLOCKS = {"ethereum": "23850000", "bitcoin": "924000", "solana": DEMO_AS_OF}
+#: Demo reserve wallets: (chain, asset, key label, share of the asset's reserves in %).
+DEMO_WALLETS = (
+    ("bitcoin", "BTC", "cold-1", 70),
+    ("bitcoin", "BTC", "cold-2", 30),
+    ("ethereum", "ETH", "eth-cold", 80),
+    ("ethereum", "ETH", "eth-hot", 20),
+    ("ethereum", "USDT", "usdt-treasury", 100),
+    ("solana", "SOL", "sol-cold", 100),
+)
+#: Reserves per asset, in % of liabilities; the under-covered variant lacks 7% of ETH.
+COVERAGE, UNDER_COVERED = 105, ("ETH", 93)
 
 
 @dataclass(frozen=True)
@@ -85,3 +101,24 @@ def write_demo_inputs(folder: Path, users: int, seed: int) -> tuple[Path, Path]:
     write_atomic(csv_path, liabilities_csv(users, seed).encode())
     write_atomic(toml_path, config_toml(users, f"demo-{DEMO_AS_OF[:10]}").encode())
     return csv_path, toml_path
+
+
+def write_demo_reserves(
+    folder: Path, liabilities: Path, config: Path, under_covered: bool = False
+) -> Path:
+    """Write ``reserves.csv``, signed with test keys, covering each asset at 105%
+    (ETH at only 93% when ``under_covered``); return its path."""
+    cfg = load_config(config)
+    totals = dict(
+        zip((a.symbol for a in cfg.assets), read_liabilities(liabilities, cfg).totals, strict=True)
+    )
+    wallets = []
+    for chain, asset, label, share in DEMO_WALLETS:
+        percent = UNDER_COVERED[1] if under_covered and asset == UNDER_COVERED[0] else COVERAGE
+        # Round the reserves up to a whole unit per wallet: the demo covers what it claims.
+        balance = -(-totals[asset] * percent * share // 10_000)
+        wallets.append(DemoWallet(chain, asset, label, balance, DEMO_BLOCKS[chain]))
+    signed = sign_test_wallets(cfg.attestation_id, wallets)
+    path = folder / "reserves.csv"
+    write_atomic(path, reserves_csv(signed, {a.symbol: a.decimals for a in cfg.assets}))
+    return path

@@ -46,6 +46,7 @@ from verifier.manifest import (
     BUNDLE_SUMS,
     MANIFEST,
     PROOFS,
+    RESERVES,
     TREE,
     VK,
     AssetLiability,
@@ -54,6 +55,7 @@ from verifier.manifest import (
     TreeInfo,
     tree_to_json,
 )
+from verifier.reserves import Wallet, reserves_to_json
 
 SALT_BITS = 248
 PLAN = "plan.json"
@@ -311,11 +313,13 @@ def prove_attestation(
     in_flight: int,
     progress: Progress | None = None,
     code_secret: bytes | None = None,
+    reserves: list[Wallet] | None = None,
 ) -> Manifest:
     """Prove ``snapshot`` and write the attestation directory ``out``; return its manifest.
 
     Codes are derived from ``code_secret`` when given (the custodian can recompute them
-    from user ids), else from the plan's fresh per-attestation seed.
+    from user ids), else from the plan's fresh per-attestation seed. ``reserves`` (already
+    checked by ``publisher.reserves_ingest``) adds ``reserves.json`` and the coverage.
     """
     if out.exists():
         raise PipelineError(f"{out} already exists; choose a new --out directory")
@@ -342,7 +346,9 @@ def prove_attestation(
     run_jobs(executor, jobs, in_flight, finished)
     results = [done[j] for j in range(plan.batches)]
     code_key = code_secret if code_secret is not None else plan.code_seed
-    return write_attestation(out, private, config, snapshot, plan, keys, results, shape, code_key)
+    return write_attestation(
+        out, private, config, snapshot, plan, keys, results, shape, code_key, reserves
+    )
 
 
 def write_attestation(
@@ -355,6 +361,7 @@ def write_attestation(
     results: list[BatchResult],
     shape: CircuitShape,
     code_key: bytes,
+    reserves: list[Wallet] | None = None,
 ) -> Manifest:
     """Write the public files into a temporary sibling of ``out``, then rename it into place.
 
@@ -374,13 +381,20 @@ def write_attestation(
         TREE: _json_bytes(tree_to_json(config.arity, levels)),
         BUNDLE_SUMS: bundle_sums(buckets),
     }
+    held: dict[str, int] | None = None
+    if reserves is not None:
+        decimals = {a.symbol: a.decimals for a in config.assets}
+        files[RESERVES] = _json_bytes(reserves_to_json(config.attestation_id, reserves, decimals))
+        held = dict.fromkeys(decimals, 0)
+        for wallet in reserves:
+            held[wallet.asset] += wallet.balance
     manifest = Manifest(
         attestation_id=config.attestation_id,
         issuer_name=config.issuer_name,
         issuer_url=config.issuer_url,
         as_of=config.as_of,
         assets=tuple(
-            AssetLiability(a.symbol, a.decimals, total)
+            AssetLiability(a.symbol, a.decimals, total, None if held is None else held[a.symbol])
             for a, total in zip(config.assets, snapshot.totals, strict=True)
         ),
         tree=TreeInfo(config.arity, config.batch_depth, top_depth, plan.batches, levels[-1][0]),

@@ -267,7 +267,8 @@ def test_demo_runs_to_a_verified_attestation(tmp_path: Path) -> None:
         app, ["demo", "--out", str(tmp_path), "--users", "40", "--workers", "2"]
     )
     assert result.exit_code == 0, result.output
-    assert "PASSED: all 7 checks passed" in result.output
+    assert "PASSED: all 8 checks passed" in result.output
+    assert "every asset covered (BTC 1.0500, ETH 1.0500" in result.output
     assert "ETH:" in result.output and "rounded up" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["attestation", "input", "private"]
     manifest = json.loads((tmp_path / "attestation" / MANIFEST).read_text())

@@ -1,4 +1,4 @@
-"""The reviewer's full check of an attestation directory, as seven numbered, named steps.
+"""The reviewer's full check of an attestation directory, as eight numbered, named steps.
 
 The CLI (``zkpor verify``) and the browser run these same steps and show the same
 names. Files come only through ``read(name)``, which returns a file's bytes or raises
@@ -18,14 +18,15 @@ import re
 from collections.abc import Callable
 from functools import partial
 
+from verifier.bundle import bucket_name
 from verifier.errors import MalformedInput, StepSkipped, UnreadableFile, VerificationError
 from verifier.field import R
 from verifier.groth16 import Proof, VerifyingKey, verify_many
-from verifier.bundle import bucket_name
 from verifier.manifest import (
     BUNDLE_SUMS,
     MANIFEST,
     PROOFS,
+    RESERVES,
     TREE,
     VK,
     BatchEntry,
@@ -42,6 +43,7 @@ from verifier.protocol import (
     top_levels,
 )
 from verifier.report import Step, StepResult, run_steps
+from verifier.reserves import SignatureBackend, check_reserves
 from verifier.strict_json import loads, show
 
 Reader = Callable[[str], bytes]
@@ -54,6 +56,7 @@ STEP_NAMES = (
     "tree",
     "totals",
     "bundle files",
+    "reserves",
 )
 #: The public inputs of every batch proof, in order.
 PUBLIC_INPUTS = ("root", "acc_in", "acc_out")
@@ -97,8 +100,9 @@ class _Attestation(AttestationFiles):
     need it then raise ``StepSkipped``.
     """
 
-    def __init__(self, read: Reader) -> None:
+    def __init__(self, read: Reader, crypto: SignatureBackend | None = None) -> None:
         super().__init__(read)
+        self.crypto = crypto
         self.manifest: Manifest | None = None
         self.vk: VerifyingKey | None = None
         self.entries: list[BatchEntry] | None = None
@@ -443,16 +447,37 @@ def _check_bundles(files: _Attestation) -> str:
     return f"{len(expected)} buckets of {size} bytes match {BUNDLE_SUMS}"
 
 
+# --- 8. reserves ----------------------------------------------------------------------
+
+
+def _check_reserves(files: _Attestation) -> str:
+    """Step 8: every reserve wallet is proven by its signature and counted once, the
+    signed balances add up to the published reserves, and every asset is covered."""
+    manifest = files.need_manifest()
+    declared = [a.reserves is not None for a in manifest.assets]
+    if not any(declared) and RESERVES not in manifest.files:
+        return "this attestation declares no reserves (liabilities only)"
+    if not all(declared):
+        missing = [a.symbol for a in manifest.assets if a.reserves is None]
+        raise MalformedInput(f"{MANIFEST} declares no reserves for {', '.join(missing)}")
+    if RESERVES not in manifest.files:
+        raise MalformedInput(f"{MANIFEST} declares reserves but does not list {RESERVES}")
+    return check_reserves(manifest, files.json(RESERVES), files.crypto)
+
+
 # --- the steps -------------------------------------------------------------------------
 
 
-def attestation_steps(read: Reader) -> list[Step]:
-    """Return the seven ``(name, check)`` steps over the files ``read`` returns.
+def attestation_steps(read: Reader, crypto: SignatureBackend | None = None) -> list[Step]:
+    """Return the eight ``(name, check)`` steps over the files ``read`` returns.
+
+    ``crypto`` checks Ed25519 reserve signatures (PyNaCl in CPython, libsodium.js in the
+    browser); without it, an attestation with an Ed25519 wallet fails the reserves step.
 
     For a caller that shows each step as it runs (the browser): run them one by one with
     ``verifier.report.run_step``, in order, since later steps use what earlier ones parsed.
     """
-    files = _Attestation(read)
+    files = _Attestation(read, crypto)
     checks = (
         _check_manifest,
         _check_vk,
@@ -461,10 +486,11 @@ def attestation_steps(read: Reader) -> list[Step]:
         _check_tree,
         _check_totals,
         _check_bundles,
+        _check_reserves,
     )
     return [(name, partial(check, files)) for name, check in zip(STEP_NAMES, checks, strict=True)]
 
 
-def verify_attestation(read: Reader) -> list[StepResult]:
-    """Return the report of all seven steps over the attestation files ``read`` returns."""
-    return run_steps(attestation_steps(read))
+def verify_attestation(read: Reader, crypto: SignatureBackend | None = None) -> list[StepResult]:
+    """Return the report of all eight steps over the attestation files ``read`` returns."""
+    return run_steps(attestation_steps(read, crypto))

@@ -9,7 +9,12 @@ An attestation directory holds (DESIGN.md §4):
                       per batch, in batch order;
 ``tree.json``         ``{"arity": k, "levels": [[slot_0 .. slot_{k^d_t - 1}], .., [root]]}``:
                       the public top of the tree, from the batch slots (batch roots, then
-                      ``"0"`` for slots with no batch) up to the root.
+                      ``"0"`` for slots with no batch) up to the root;
+``reserves.json``     the signed reserve wallets (``verifier.reserves``), when the
+                      attestation declares reserves: then every asset of the manifest also
+                      carries ``reserves`` (units), ``reserves_amount`` and ``ratio``
+                      (reserves / liabilities, 4 decimals rounded down; null when the
+                      liabilities are 0).
 
 Numbers that are field elements or token amounts are decimal strings; counts are JSON
 integers. Parsing is strict: a missing key, a wrong type or an out-of-range value raises
@@ -31,6 +36,7 @@ MANIFEST = "attestation.json"
 VK = "vk.json"
 PROOFS = "proofs.json"
 TREE = "tree.json"
+RESERVES = "reserves.json"
 #: sha256sum-style list of every bucket file; the manifest lists its hash.
 BUNDLE_SUMS = "bundles/SHA256SUMS"
 
@@ -43,6 +49,8 @@ ARITIES = (2, 4, 8)
 MAX_DECIMALS = 77
 MAX_BATCH_DEPTH = 64
 MAX_BATCHES = 1 << 32
+#: Reserves are summed over wallets of up to 2^128 units each; a total stays far below this.
+MAX_RESERVES = 1 << 160
 
 
 @dataclass(frozen=True)
@@ -52,11 +60,27 @@ class AssetLiability:
     symbol: str
     decimals: int
     liabilities: int
+    #: Units held in the signed reserve wallets; None when the attestation declares none.
+    reserves: int | None = None
 
     @property
     def amount(self) -> str:
         """Return the liabilities as a decimal string in whole tokens (``12.5``)."""
         return format_units(self.liabilities, self.decimals)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON object of this asset in the manifest's ``assets`` list."""
+        doc: dict[str, Any] = {
+            "symbol": self.symbol,
+            "decimals": self.decimals,
+            "liabilities": str(self.liabilities),
+            "liabilities_amount": self.amount,
+        }
+        if self.reserves is not None:
+            doc["reserves"] = str(self.reserves)
+            doc["reserves_amount"] = format_units(self.reserves, self.decimals)
+            doc["ratio"] = coverage_ratio(self.reserves, self.liabilities)
+        return doc
 
 
 @dataclass(frozen=True)
@@ -133,15 +157,7 @@ class Manifest:
             "id": self.attestation_id,
             "issuer": {"name": self.issuer_name, "url": self.issuer_url},
             "as_of": self.as_of,
-            "assets": [
-                {
-                    "symbol": a.symbol,
-                    "decimals": a.decimals,
-                    "liabilities": str(a.liabilities),
-                    "liabilities_amount": a.amount,
-                }
-                for a in self.assets
-            ],
+            "assets": [a.to_json() for a in self.assets],
             "tree": {
                 "arity": self.tree.arity,
                 "batch_depth": self.tree.batch_depth,
@@ -178,7 +194,12 @@ class Manifest:
             as_of=doc.str("as_of"),
             assets=tuple(
                 AssetLiability(
-                    a.str("symbol"), a.int("decimals", MAX_DECIMALS), a.units("liabilities")
+                    a.str("symbol"),
+                    a.int("decimals", MAX_DECIMALS),
+                    a.units("liabilities"),
+                    a._decimal("reserves", a.obj["reserves"], MAX_RESERVES)
+                    if "reserves" in a.obj
+                    else None,
                 )
                 for a in doc.subs("assets")
             ),
@@ -210,6 +231,15 @@ def _bundle_info(doc: _Doc) -> BundleInfo:
         record_size=doc.int("record_size", 1 << 20),
         records_per_bucket=doc.int("records_per_bucket", 1 << 16),
     )
+
+
+def coverage_ratio(reserves: int, liabilities: int) -> str | None:
+    """Return reserves / liabilities with 4 decimals, rounded down so that coverage is
+    never overstated (``"1.0000"`` is fully covered); None when there are no liabilities."""
+    if liabilities == 0:
+        return None
+    whole, frac = divmod(reserves * 10_000 // liabilities, 10_000)
+    return f"{whole}.{frac:04d}"
 
 
 def format_units(units: int, decimals: int) -> str:

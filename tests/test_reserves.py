@@ -1,0 +1,435 @@
+"""Reserves (issue #6): ownership proofs checked against independent signers (eth-account,
+coincurve, PyNaCl) and published vectors, reserves.csv ingest, and the verify step."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import base58
+import coincurve
+import pytest
+from Crypto.Hash import keccak as pycryptodome_keccak
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from nacl.signing import SigningKey
+
+from publisher.config import load_config
+from publisher.crypto import NaclBackend
+from publisher.demo import write_demo_inputs
+from publisher.ingest import InputError
+from publisher.reserves_ingest import read_reserves
+from publisher.reserves_sign import DemoWallet, reserves_csv, sign_test_wallets
+from verifier.encodings import b58check_encode, hash160, segwit_encode
+from verifier.errors import MalformedInput, VerificationError
+from verifier.keccak import keccak256
+from verifier.manifest import AssetLiability, Manifest, TreeInfo
+from verifier.reserves import (
+    InvalidReserve,
+    Wallet,
+    bitcoin_message_hash,
+    check_reserves,
+    check_wallets,
+    recover_evm_signer,
+    reserve_message,
+    reserves_to_json,
+)
+
+AID = "test-reserves-2026-11-21"
+ASSETS = (AssetLiability("BTC", 8, 150_000_000), AssetLiability("ETH", 9, 10_000_000_000))
+BACKEND = NaclBackend()
+ETH_KEY = "0x" + hashlib.sha256(b"eth test key").hexdigest()
+BTC_KEY = coincurve.PrivateKey(hashlib.sha256(b"btc test key").digest())
+SOL_KEY = SigningKey(hashlib.sha256(b"sol test key").digest())
+
+
+# --- keccak and published vectors ------------------------------------------------------
+
+
+def test_keccak256_matches_known_vectors_and_pycryptodome() -> None:
+    assert keccak256(b"").hex() == (
+        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    )
+    assert keccak256(b"abc").hex() == (
+        "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
+    )
+    for size in (1, 55, 135, 136, 137, 271, 272, 1000):
+        data = os.urandom(size)
+        assert keccak256(data) == pycryptodome_keccak.new(digest_bits=256, data=data).digest()
+
+
+@pytest.mark.parametrize(
+    ("message", "signature", "address"),
+    [
+        # ethereum/execution-apis, eth_sign reference example (EIP-191 over 0xdeadbeaf).
+        (
+            bytes.fromhex("deadbeaf"),
+            "0xa3f20717a250c2b0b729b7e5becbff67fdaef7e0699da4de7ca5895b02a170a12d887fd3b17bfdce"
+            "3481f10bea41f45ba9f709d39ce8325427b57afcfc994cee1b",
+            "0x9b2055d370f73ec7d8a03e965129118dc8f5bf83",
+        ),
+        # viem docs, signMessage("hello world") by the first Anvil/Hardhat test account.
+        (
+            b"hello world",
+            "0xa461f509887bd19e312c0c58467ce8ff8e300d3c1a90b608a760c5b80318eaf15fe57c96f9175d6c"
+            "d4daad4663763baa7e78836e067d0163e9a2ccf2ff753f5b1b",
+            "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266",
+        ),
+    ],
+)
+def test_published_eip191_vectors_recover_their_address(
+    message: bytes, signature: str, address: str
+) -> None:
+    assert recover_evm_signer(message, signature) == address
+
+
+# --- wallets signed by independent libraries -------------------------------------------
+
+
+def evm_wallet(asset: str = "ETH", balance: int = 6_000_000_000, aid: str = AID) -> Wallet:
+    address = Account.from_key(ETH_KEY).address
+    message = reserve_message(aid, "ethereum", asset, address, "23850000")
+    signed = Account.sign_message(encode_defunct(primitive=message), ETH_KEY)
+    signature = "0x" + bytes(signed.signature).hex()
+    return Wallet("ethereum", asset, address, balance, "23850000", signature)
+
+
+def btc_wallet(kind: str = "p2pkh", balance: int = 200_000_000, aid: str = AID) -> Wallet:
+    pub = BTC_KEY.public_key.format(compressed=True)
+    if kind == "p2pkh":
+        address, header = b58check_encode(b"\x00" + hash160(pub)), 31
+    elif kind == "p2sh-p2wpkh":
+        address, header = b58check_encode(b"\x05" + hash160(b"\x00\x14" + hash160(pub))), 35
+    else:
+        address, header = segwit_encode("bc", 0, hash160(pub)), 39
+    message = reserve_message(aid, "bitcoin", "BTC", address, "924000")
+    raw = BTC_KEY.sign_recoverable(bitcoin_message_hash(message), hasher=None)
+    signature = base64.b64encode(bytes([header + raw[64]]) + raw[:64]).decode()
+    return Wallet("bitcoin", "BTC", address, balance, "924000", signature)
+
+
+def sol_wallet(asset: str = "ETH", balance: int = 5_000_000_000) -> Wallet:
+    address = base58.b58encode(bytes(SOL_KEY.verify_key)).decode()
+    message = reserve_message(AID, "solana", asset, address, "2026-11-21T00:00:00Z")
+    signature = base58.b58encode(SOL_KEY.sign(message).signature).decode()
+    return Wallet("solana", asset, address, balance, "2026-11-21T00:00:00Z", signature)
+
+
+@pytest.mark.parametrize("kind", ["p2pkh", "p2sh-p2wpkh", "p2wpkh"])
+def test_wallets_signed_by_independent_libraries_pass(kind: str) -> None:
+    wallets = [btc_wallet(kind), evm_wallet(), sol_wallet()]
+    totals = check_wallets(AID, ASSETS, wallets, BACKEND)
+    assert totals == {"BTC": 200_000_000, "ETH": 11_000_000_000}
+
+
+def test_test_key_signatures_verify() -> None:
+    wallets = sign_test_wallets(
+        AID,
+        [
+            DemoWallet("bitcoin", "BTC", "a", 1, "1"),
+            DemoWallet("ethereum", "ETH", "b", 2, "2"),
+            DemoWallet("solana", "ETH", "c", 3, "2026-11-21T00:00:00Z"),
+        ],
+    )
+    assert check_wallets(AID, ASSETS, wallets, BACKEND) == {"BTC": 1, "ETH": 5}
+
+
+def flip(signature: str, chain: str) -> str:
+    """Return ``signature`` with one bit of its r (or R) part flipped."""
+    if chain == "ethereum":
+        raw = bytearray(bytes.fromhex(signature[2:]))
+        raw[5] ^= 1
+        return "0x" + raw.hex()
+    if chain == "bitcoin":
+        raw = bytearray(base64.b64decode(signature))
+        raw[5] ^= 1
+        return base64.b64encode(raw).decode()
+    raw = bytearray(base58.b58decode(signature))
+    raw[5] ^= 1
+    return base58.b58encode(bytes(raw)).decode()
+
+
+@pytest.mark.parametrize("make", [evm_wallet, btc_wallet, sol_wallet])
+def test_a_flipped_signature_byte_is_rejected(make: object) -> None:
+    wallet = make()  # type: ignore[operator]
+    bad = replace(wallet, signature=flip(wallet.signature, wallet.chain))
+    with pytest.raises(InvalidReserve, match="reserve wallet 1"):
+        check_wallets(AID, ASSETS, [bad], BACKEND)
+
+
+def test_a_wrong_address_is_rejected() -> None:
+    wallet = evm_wallet()
+    other = Account.from_key("0x" + "11" * 32).address
+    bad = replace(wallet, address=other)
+    with pytest.raises(InvalidReserve, match="not by the declared address"):
+        check_wallets(AID, ASSETS, [bad], BACKEND)
+    btc = btc_wallet()
+    moved = replace(btc, address=b58check_encode(b"\x00" + b"\x01" * 20))
+    with pytest.raises(InvalidReserve, match="another key"):
+        check_wallets(AID, ASSETS, [moved], BACKEND)
+
+
+@pytest.mark.parametrize("make", [evm_wallet, btc_wallet])
+def test_a_signature_for_another_attestation_is_rejected(make: object) -> None:
+    replayed = make(aid="test-reserves-2026-10-31")  # type: ignore[operator]
+    with pytest.raises(InvalidReserve, match="reserve wallet 1"):
+        check_wallets(AID, ASSETS, [replayed], BACKEND)
+
+
+def test_a_duplicated_wallet_is_rejected() -> None:
+    with pytest.raises(InvalidReserve, match="duplicated wallet, already wallet 1"):
+        check_wallets(AID, ASSETS, [evm_wallet(), evm_wallet()], BACKEND)
+
+
+def test_a_wallet_counted_for_two_assets_is_rejected() -> None:
+    btc_on_eth = replace(sol_wallet(), asset="BTC")
+    with pytest.raises(InvalidReserve, match="counted for two assets"):
+        check_wallets(AID, ASSETS, [sol_wallet(), btc_on_eth], BACKEND)
+
+
+def test_uncovered_address_types_say_why() -> None:
+    taproot = segwit_encode("bc", 1, b"\x02" * 32)
+    bad = replace(btc_wallet(), address=taproot)
+    with pytest.raises(InvalidReserve, match="BIP-322"):
+        check_wallets(AID, ASSETS, [bad], BACKEND)
+
+
+def test_ed25519_without_a_backend_is_not_accepted() -> None:
+    with pytest.raises(InvalidReserve, match="no Ed25519 backend"):
+        check_wallets(AID, ASSETS, [sol_wallet()], None)
+
+
+# --- coverage and reserves.json --------------------------------------------------------
+
+
+def _manifest_doc(reserves: dict[str, int]) -> dict[str, object]:
+    assets = tuple(
+        AssetLiability(a.symbol, a.decimals, a.liabilities, reserves[a.symbol]) for a in ASSETS
+    )
+    doc = json.loads(json.dumps(_BASE.to_json()))
+    doc["id"] = AID
+    doc["assets"] = [a.to_json() for a in assets]
+    return doc  # type: ignore[no-any-return]
+
+
+_BASE = Manifest(
+    attestation_id=AID,
+    issuer_name="x",
+    issuer_url="https://x.example",
+    as_of="2026-11-21T00:00:00Z",
+    assets=ASSETS,
+    tree=TreeInfo(2, 1, 1, 1, 0),
+    initial_accumulator=0,
+    final_accumulator=0,
+    final_totals=(0, 0),
+    final_blind=0,
+    circuit_id="c",
+    constraints=0,
+    setup_kind="insecure-dev",
+    setup_statement="s",
+    software_version="0",
+    files={},
+)
+
+
+def test_manifest_with_reserves_round_trips_and_shows_the_ratio() -> None:
+    doc = _manifest_doc({"BTC": 200_000_000, "ETH": 9_999_999_999})
+    manifest = Manifest.from_json(doc)
+    assert manifest.to_json() == doc
+    assert doc["assets"][0]["ratio"] == "1.3333"  # type: ignore[index]
+    assert doc["assets"][1]["ratio"] == "0.9999"  # type: ignore[index]  # never rounded up
+
+
+def test_coverage_passes_and_under_coverage_names_the_asset_and_shortfall() -> None:
+    wallets = [btc_wallet(), evm_wallet(), sol_wallet()]
+    doc = reserves_to_json(AID, wallets, {"BTC": 8, "ETH": 9})
+    ok = Manifest.from_json(_manifest_doc({"BTC": 200_000_000, "ETH": 11_000_000_000}))
+    assert "every asset covered" in check_reserves(ok, doc, BACKEND)
+    short = [btc_wallet(), evm_wallet(balance=4_000_000_000), sol_wallet()]
+    doc = reserves_to_json(AID, short, {"BTC": 8, "ETH": 9})
+    under = Manifest.from_json(_manifest_doc({"BTC": 200_000_000, "ETH": 9_000_000_000}))
+    with pytest.raises(VerificationError, match=r"ETH is under-covered: .* short by 1 ETH"):
+        check_reserves(under, doc, BACKEND)
+
+
+def test_published_reserves_must_equal_the_signed_wallets() -> None:
+    doc = reserves_to_json(AID, [btc_wallet(), evm_wallet()], {"BTC": 8, "ETH": 9})
+    inflated = Manifest.from_json(_manifest_doc({"BTC": 300_000_000, "ETH": 6_000_000_000}))
+    with pytest.raises(InvalidReserve, match="add up to 2"):
+        check_reserves(inflated, doc, BACKEND)
+
+
+def test_reserves_json_is_strict() -> None:
+    doc = reserves_to_json(AID, [btc_wallet()], {"BTC": 8, "ETH": 9})
+    doc["wallets"][0]["balance_amount"] = "3"
+    manifest = Manifest.from_json(_manifest_doc({"BTC": 200_000_000, "ETH": 0}))
+    with pytest.raises(MalformedInput, match="not as zkpor/1 writes it"):
+        check_reserves(manifest, doc, BACKEND)
+    other = reserves_to_json("another-id", [btc_wallet()], {"BTC": 8, "ETH": 9})
+    with pytest.raises(InvalidReserve, match="is for attestation"):
+        check_reserves(manifest, other, BACKEND)
+
+
+# --- reserves.csv ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    _, toml = write_demo_inputs(tmp_path, 10, 1)
+    return toml
+
+
+def write_csv(tmp_path: Path, config_path: Path, wallets: list[Wallet]) -> Path:
+    config = load_config(config_path)
+    path = tmp_path / "reserves.csv"
+    path.write_bytes(reserves_csv(wallets, {a.symbol: a.decimals for a in config.assets}))
+    return path
+
+
+def demo_wallets(config_path: Path) -> list[Wallet]:
+    aid = load_config(config_path).attestation_id
+    return sign_test_wallets(
+        aid,
+        [
+            DemoWallet("bitcoin", "BTC", "a", 150_000_000, "924000"),
+            DemoWallet("ethereum", "ETH", "b", 2_500_000_000, "23850000"),
+            DemoWallet("solana", "SOL", "c", 7, "2026-11-21T00:00:00Z"),
+        ],
+    )
+
+
+def test_reserves_csv_round_trips(tmp_path: Path, config_path: Path) -> None:
+    wallets = demo_wallets(config_path)
+    read, rounded = read_reserves(
+        write_csv(tmp_path, config_path, wallets), load_config(config_path)
+    )
+    assert read == wallets
+    assert not any(rounded.values())
+
+
+@pytest.mark.parametrize(
+    ("row", "where"),
+    [
+        ("dogecoin,BTC,x,1,1,x", ":2: chain: unknown chain"),
+        ("ethereum,DOGE,0x" + "00" * 20 + ",1,1,0x", ":2: asset: unknown asset"),
+        ("ethereum,ETH,0x1234,1,1,0x", ":2: address: an EVM address is 0x"),
+        ("ethereum,ETH,0x" + "00" * 20 + ",-1,1,0x", ":2: balance: malformed amount"),
+        ("ethereum,ETH,0x" + "00" * 20 + ",1,01,0x", ":2: as_of: as_of must be"),
+        ("ethereum,ETH,0x" + "00" * 20 + ",1,1,", ":2: signature: missing signature"),
+        ("ethereum,ETH,0x" + "00" * 20 + ",1,1,0x00", ":2: signature: an EIP-191 signature"),
+        ("ethereum,ETH,1", ":2: expected 6 cells"),
+    ],
+)
+def test_bad_rows_name_file_line_and_field(
+    tmp_path: Path, config_path: Path, row: str, where: str
+) -> None:
+    path = tmp_path / "reserves.csv"
+    path.write_text("chain,asset,address,balance,as_of,signature\n" + row + "\n")
+    with pytest.raises(InputError) as info:
+        read_reserves(path, load_config(config_path))
+    assert where in str(info.value)
+
+
+def test_csv_duplicates_and_two_assets_are_rejected(tmp_path: Path, config_path: Path) -> None:
+    wallets = demo_wallets(config_path)
+    path = write_csv(tmp_path, config_path, [*wallets, wallets[1]])
+    with pytest.raises(InputError, match=":5: address: duplicated wallet, first on line 3"):
+        read_reserves(path, load_config(config_path))
+    aid = load_config(config_path).attestation_id
+    usdt = sign_test_wallets(aid, [DemoWallet("ethereum", "USDT", "b", 1, "23850000")])
+    path = write_csv(tmp_path, config_path, [*wallets, *usdt])
+    with pytest.raises(InputError, match="counted for ETH on line 3"):
+        read_reserves(path, load_config(config_path))
+
+
+def test_csv_signature_for_another_attestation_is_rejected(
+    tmp_path: Path, config_path: Path
+) -> None:
+    other = sign_test_wallets("demo-2020-01-01", [DemoWallet("ethereum", "ETH", "b", 1, "1")])
+    path = write_csv(tmp_path, config_path, other)
+    with pytest.raises(InputError, match=":2: signature: the signature is by"):
+        read_reserves(path, load_config(config_path))
+
+
+def test_reserve_message_is_fixed() -> None:
+    assert reserve_message(AID, "ethereum", "ETH", "0xab", "1") == (
+        b"zkpor/1 reserves\nattestation: test-reserves-2026-11-21\nchain: ethereum\n"
+        b"asset: ETH\naddress: 0xab\nas of: 1\n"
+    )
+    with pytest.raises(ValueError, match="printable"):
+        reserve_message("a\nb", "ethereum", "ETH", "0xab", "1")
+
+
+# --- the verify step over a real attestation -------------------------------------------
+
+
+def with_reserves(files: dict[str, bytes], wallets: list[Wallet]) -> dict[str, bytes]:
+    """Return ``files`` plus reserves.json, the manifest rewritten to declare the reserves."""
+    from tests.test_verify_attestation import _json_bytes
+
+    manifest = Manifest.from_json(json.loads(files["attestation.json"]))
+    decimals = {a.symbol: a.decimals for a in manifest.assets}
+    reserves = _json_bytes(reserves_to_json(manifest.attestation_id, wallets, decimals))
+    held = {
+        a.symbol: sum(w.balance for w in wallets if w.asset == a.symbol) for a in manifest.assets
+    }
+    assets = tuple(replace(a, reserves=held[a.symbol]) for a in manifest.assets)
+    hashes = {**manifest.files, "reserves.json": hashlib.sha256(reserves).hexdigest()}
+    manifest = replace(manifest, assets=assets, files=hashes)
+    return {**files, "reserves.json": reserves, "attestation.json": _json_bytes(manifest.to_json())}
+
+
+@pytest.mark.slow
+def test_verify_step_reserves_passes_and_fails_when_under_covered() -> None:
+    from tests.test_verify_attestation import build_attestation, reader
+    from verifier.attestation import verify_attestation
+
+    files = build_attestation()
+    manifest = Manifest.from_json(json.loads(files["attestation.json"]))
+    owed = {a.symbol: a.liabilities for a in manifest.assets}
+
+    def signed(usdt_eth: int, usdt_sol: int) -> list[Wallet]:
+        return sign_test_wallets(
+            manifest.attestation_id,
+            [
+                DemoWallet("bitcoin", "BTC", "a", owed["BTC"], "7"),
+                DemoWallet("ethereum", "USDT", "b", usdt_eth, "7"),
+                DemoWallet("solana", "USDT", "c", usdt_sol, "7"),
+            ],
+        )
+
+    covered = with_reserves(files, signed(owed["USDT"], owed["USDT"]))
+    results = verify_attestation(reader(covered), BACKEND)
+    assert [r.status for r in results] == ["OK"] * 8, results
+    assert "every asset covered (BTC 1.0000, USDT 2.0000)" in results[-1].detail
+    results = verify_attestation(reader(covered), None)
+    assert results[-1].status == "FAIL" and "no Ed25519 backend" in results[-1].detail
+    short = with_reserves(files, signed(owed["USDT"] - 1, 0))
+    results = verify_attestation(reader(short), BACKEND)
+    assert [r.status for r in results] == ["OK"] * 7 + ["FAIL"]
+    assert "USDT is under-covered" in results[-1].detail
+    assert "short by 0.000001 USDT" in results[-1].detail
+
+
+def test_cli_reserves_sign_writes_a_file_that_ingests(tmp_path: Path, config_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from publisher.cli import app
+
+    out = tmp_path / "signed.csv"
+    wallets = ["ethereum:ETH:cold:1500.5:23850000", "solana:SOL:s:3:2026-11-21T00:00:00Z"]
+    args = ["reserves", "sign", "--config", str(config_path), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, *(f"--wallet={w}" for w in wallets)])
+    assert result.exit_code == 0, result.output
+    read, _ = read_reserves(out, load_config(config_path))
+    assert [(w.asset, w.balance) for w in read] == [("ETH", 1_500_500_000_000), ("SOL", 3 * 10**9)]
+    message = ["reserves", "message", "--config", str(config_path), "--chain", "ethereum"]
+    message += ["--asset", "ETH", "--address", read[0].address, "--as-of", "23850000"]
+    result = CliRunner().invoke(app, message)
+    assert result.exit_code == 0 and result.output.startswith("zkpor/1 reserves\n")
+    bad = CliRunner().invoke(app, [*args, "--wallet", "dogecoin:ETH:x:1:1"])
+    assert bad.exit_code == 2 and "unknown chain" in bad.output

@@ -1,0 +1,457 @@
+"""Reserves: wallets the custodian proves it controls, and their coverage of liabilities.
+
+A reserve wallet is ``(chain, asset, address, balance, as_of, signature)``. The signature
+is over a message fixed by zkpor/1 (``reserve_message``) that names the attestation id,
+the chain, the asset, the address and the as-of point (block height or UTC time), so a
+signature made for one attestation cannot be replayed in another::
+
+    zkpor/1 reserves
+    attestation: <attestation id>
+    chain: <chain>
+    asset: <asset symbol>
+    address: <address as written in reserves.csv>
+    as of: <block height, or YYYY-MM-DDTHH:MM:SSZ>
+
+(UTF-8, every line ending in ``\\n``, the last one too.) Ownership proofs per chain:
+
+``ethereum``  EIP-191 ``personal_sign``: ``0x`` + 65 bytes ``r || s || v`` in hex (v 27/28
+              or 0/1). The public key is recovered (secp256k1, ``py_ecc``) from
+              ``keccak256("\\x19Ethereum Signed Message:\\n" + len + message)``; its address is
+              the last 20 bytes of ``keccak256(x || y)``. A mixed-case address must carry a
+              valid EIP-55 checksum.
+``bitcoin``   Bitcoin Core ``signmessage`` / BIP-137: 65 bytes in base64, header byte
+              27..30 (uncompressed key) or 31..42 (compressed key; 35..42 are the BIP-137
+              segwit headers, accepted with any compressed-key address). Covered address
+              types: legacy P2PKH (``1...``, compressed or uncompressed key), P2SH-P2WPKH
+              (``3...``) and native P2WPKH (``bc1q...``, 20-byte program). Not covered:
+              Taproot (``bc1p``), P2WSH and multisig P2SH, which need BIP-322.
+``solana``    Ed25519 over the message bytes: address and signature in base58 (32 and 64
+              bytes), checked by the injected ``SignatureBackend`` (PyNaCl in CPython,
+              libsodium.js in the browser).
+
+A wallet (chain and address; EVM addresses compared case-insensitively) may appear once:
+the same wallet twice is a duplicate, and one wallet for two assets is rejected, so no
+asset stands in for another. Coverage is per asset: ``reserves >= liabilities``.
+
+This module is pure Python (stdlib + ``py_ecc.secp256k1``) and must never import PyNaCl,
+touch the file system or the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from py_ecc.secp256k1 import secp256k1
+
+from verifier.encodings import b58check_decode, b58decode, hash160, segwit_decode, sha256d
+from verifier.errors import MalformedInput, VerificationError
+from verifier.keccak import keccak256
+from verifier.manifest import (
+    RESERVES,
+    AssetLiability,
+    Manifest,
+    _Doc,
+    coverage_ratio,
+    format_units,
+)
+from verifier.protocol import FORMAT
+from verifier.strict_json import show
+
+CHAINS = ("ethereum", "bitcoin", "solana")
+MESSAGE_HEADER = "zkpor/1 reserves"
+#: A wallet balance is below 2^128 units; coverage sums stay exact Python ints anyway.
+MAX_BALANCE = 1 << 128
+MAX_BLOCK = 1 << 63
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_BLOCK = re.compile(r"0|[1-9][0-9]{0,18}")
+_EVM_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_EVM_SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
+_N = secp256k1.N
+
+
+class InvalidReserve(VerificationError):
+    """A reserve wallet is malformed, not proven to be controlled, or counted twice."""
+
+
+class SignatureBackend(Protocol):
+    """Ed25519 verification, injected: PyNaCl in CPython, libsodium.js in the browser."""
+
+    def ed25519_verify(self, public_key: bytes, message: bytes, signature: bytes) -> bool:
+        """Return whether ``signature`` (64 bytes) is valid for ``message`` under the
+        32-byte ``public_key``; never raise for a bad signature."""
+        ...
+
+
+@dataclass(frozen=True)
+class Wallet:
+    """One reserve wallet as declared: ``balance`` in units of the asset's decimals."""
+
+    chain: str
+    asset: str
+    address: str
+    balance: int
+    as_of: str
+    signature: str
+
+    def key(self) -> tuple[str, str]:
+        """Return what identifies the wallet: (chain, address), EVM case-insensitive."""
+        return self.chain, self.address.lower() if self.chain == "ethereum" else self.address
+
+    def describe(self) -> str:
+        """Return a short name of the wallet for messages."""
+        return f"{self.chain} {self.address} ({self.asset})"
+
+
+# --- the message -------------------------------------------------------------------------
+
+
+def check_as_of(as_of: str) -> str:
+    """Return ``as_of`` once it is a block height or a UTC time ``YYYY-MM-DDTHH:MM:SSZ``."""
+    if _BLOCK.fullmatch(as_of) and int(as_of) < MAX_BLOCK:
+        return as_of
+    if _TIMESTAMP.fullmatch(as_of):
+        return as_of
+    raise ValueError(
+        "as_of must be a block height (decimal, no leading zeros) or a UTC time such as "
+        "2026-11-21T00:00:00Z"
+    )
+
+
+def reserve_message(attestation_id: str, chain: str, asset: str, address: str, as_of: str) -> bytes:
+    """Return the exact bytes a reserve wallet signs (see the module docstring)."""
+    fields = {
+        "attestation": attestation_id,
+        "chain": chain,
+        "asset": asset,
+        "address": address,
+        "as of": as_of,
+    }
+    for name, value in fields.items():
+        if not value or not value.isprintable():
+            raise ValueError(f"the {name} of a reserve message must be non-empty printable text")
+    lines = [MESSAGE_HEADER, *(f"{name}: {value}" for name, value in fields.items())]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def wallet_message(attestation_id: str, wallet: Wallet) -> bytes:
+    """Return the message ``wallet`` must have signed in attestation ``attestation_id``."""
+    return reserve_message(attestation_id, wallet.chain, wallet.asset, wallet.address, wallet.as_of)
+
+
+# --- EVM: EIP-191 personal_sign ----------------------------------------------------------
+
+
+def eip191_hash(message: bytes) -> bytes:
+    """Return the EIP-191 (version 0x45) hash ``personal_sign`` signs."""
+    return keccak256(b"\x19Ethereum Signed Message:\n" + str(len(message)).encode() + message)
+
+
+def evm_address(public_key: tuple[int, int]) -> str:
+    """Return the lowercase ``0x`` address of a secp256k1 public key."""
+    x, y = public_key
+    return "0x" + keccak256(x.to_bytes(32, "big") + y.to_bytes(32, "big"))[12:].hex()
+
+
+def eip55(address: str) -> str:
+    """Return ``address`` with its EIP-55 mixed-case checksum."""
+    body = address[2:].lower()
+    digest = keccak256(body.encode()).hex()
+    return "0x" + "".join(
+        c.upper() if int(h, 16) >= 8 else c for c, h in zip(body, digest[:40], strict=True)
+    )
+
+
+def check_evm_address(address: str) -> None:
+    """Raise ValueError unless ``address`` is ``0x`` + 40 hex digits with a valid checksum
+    when it is mixed case."""
+    if not _EVM_ADDRESS.fullmatch(address):
+        raise ValueError("an EVM address is 0x followed by 40 hex digits")
+    body = address[2:]
+    if body != body.lower() and body != body.upper() and eip55(address) != address:
+        raise ValueError(f"bad EIP-55 checksum (expected {eip55(address)})")
+
+
+def _recover(msghash: bytes, recovery: int, r: int, s: int) -> tuple[int, int]:
+    """Return the secp256k1 public key that signed ``msghash`` as (r, s) with ``recovery``."""
+    if not (1 <= r < _N and 1 <= s < _N):
+        raise ValueError("r and s must be in [1, n)")
+    if recovery not in (0, 1):
+        raise ValueError(f"unsupported recovery id {recovery}")
+    try:
+        x, y = secp256k1.ecdsa_raw_recover(msghash, (27 + recovery, r, s))
+    except (ValueError, ZeroDivisionError) as exc:
+        raise ValueError("no public key can be recovered from this signature") from exc
+    return int(x), int(y)
+
+
+def recover_evm_signer(message: bytes, signature: str) -> str:
+    """Return the lowercase address whose key signed ``message`` with ``personal_sign``."""
+    if not _EVM_SIGNATURE.fullmatch(signature):
+        raise ValueError("an EIP-191 signature is 0x followed by 130 hex digits (r, s, v)")
+    raw = bytes.fromhex(signature[2:])
+    v = raw[64]
+    if v not in (0, 1, 27, 28):
+        raise ValueError(f"v must be 27 or 28 (or 0 or 1), got {v}")
+    r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big")
+    return evm_address(_recover(eip191_hash(message), v % 27, r, s))
+
+
+# --- Bitcoin: signmessage / BIP-137 ------------------------------------------------------
+
+
+def _varint(n: int) -> bytes:
+    if n < 0xFD:
+        return bytes([n])
+    if n <= 0xFFFF:
+        return b"\xfd" + n.to_bytes(2, "little")
+    return b"\xfe" + n.to_bytes(4, "little")
+
+
+def bitcoin_message_hash(message: bytes) -> bytes:
+    """Return the double sha256 that Bitcoin's ``signmessage`` signs."""
+    prefix = b"Bitcoin Signed Message:\n"
+    return sha256d(_varint(len(prefix)) + prefix + _varint(len(message)) + message)
+
+
+def _public_key_bytes(point: tuple[int, int], compressed: bool) -> bytes:
+    x, y = point
+    if compressed:
+        return bytes([2 + (y & 1)]) + x.to_bytes(32, "big")
+    return b"\x04" + x.to_bytes(32, "big") + y.to_bytes(32, "big")
+
+
+def bitcoin_address_hash(address: str) -> tuple[str, bytes]:
+    """Return (type, 20-byte hash) of a covered mainnet address: p2pkh, p2sh-p2wpkh, p2wpkh."""
+    if address.lower().startswith("bc1"):
+        version, program = segwit_decode("bc", address)
+        if version != 0 or len(program) != 20:
+            raise ValueError(
+                "only P2WPKH (bc1q, 20-byte program) segwit addresses are covered; Taproot "
+                "and P2WSH need BIP-322 signatures"
+            )
+        return "p2wpkh", program
+    payload = b58check_decode(address)
+    if len(payload) != 21 or payload[0] not in (0x00, 0x05):
+        raise ValueError("not a mainnet P2PKH (1...) or P2SH (3...) address")
+    return ("p2pkh" if payload[0] == 0 else "p2sh-p2wpkh"), payload[1:]
+
+
+def check_bitcoin_signature(message: bytes, address: str, signature: str) -> None:
+    """Raise ValueError unless ``signature`` (base64) by ``address``'s key signs ``message``."""
+    kind, expected = bitcoin_address_hash(address)
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except binascii.Error as exc:
+        raise ValueError("a Bitcoin message signature is base64") from exc
+    if len(raw) != 65:
+        raise ValueError(f"a Bitcoin message signature is 65 bytes, got {len(raw)}")
+    header = raw[0]
+    if not 27 <= header <= 42:
+        raise ValueError(f"signature header byte must be 27..42, got {header}")
+    compressed = header >= 31
+    if not compressed and kind != "p2pkh":
+        raise ValueError(f"a {kind} address needs a compressed-key signature (header 31..42)")
+    r, s = int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:65], "big")
+    point = _recover(bitcoin_message_hash(message), (header - 27) & 3, r, s)
+    key_hash = hash160(_public_key_bytes(point, compressed))
+    if kind == "p2sh-p2wpkh":
+        key_hash = hash160(b"\x00\x14" + key_hash)
+    if key_hash != expected:
+        raise ValueError("the signature was made by another key than the address's")
+
+
+# --- Solana: Ed25519 ---------------------------------------------------------------------
+
+
+def solana_public_key(address: str) -> bytes:
+    """Return the 32-byte Ed25519 public key of a base58 Solana address."""
+    key = b58decode(address)
+    if len(key) != 32:
+        raise ValueError(f"a Solana address is 32 bytes in base58, got {len(key)} bytes")
+    return key
+
+
+def check_ed25519_signature(
+    message: bytes, address: str, signature: str, backend: SignatureBackend
+) -> None:
+    """Raise ValueError unless ``signature`` (base58) by ``address`` signs ``message``."""
+    key = solana_public_key(address)
+    raw = b58decode(signature)
+    if len(raw) != 64:
+        raise ValueError(f"an Ed25519 signature is 64 bytes in base58, got {len(raw)} bytes")
+    if not backend.ed25519_verify(key, message, raw):
+        raise ValueError("the Ed25519 signature does not verify for this address")
+
+
+# --- one wallet, all wallets -------------------------------------------------------------
+
+
+def check_address(chain: str, address: str) -> None:
+    """Raise ValueError unless ``address`` is a well-formed, covered address of ``chain``."""
+    if chain == "ethereum":
+        check_evm_address(address)
+    elif chain == "bitcoin":
+        bitcoin_address_hash(address)
+    elif chain == "solana":
+        solana_public_key(address)
+    else:
+        raise ValueError(f"unknown chain {show(chain)} (zkpor/1 knows {', '.join(CHAINS)})")
+
+
+def check_ownership(attestation_id: str, wallet: Wallet, backend: SignatureBackend | None) -> None:
+    """Raise ValueError unless the wallet's signature proves control of its address."""
+    check_address(wallet.chain, wallet.address)
+    message = wallet_message(attestation_id, wallet)
+    if wallet.chain == "ethereum":
+        signer = recover_evm_signer(message, wallet.signature)
+        if signer != wallet.address.lower():
+            raise ValueError(
+                f"the signature is by {signer}, not by the declared address (a signature for "
+                "another address, attestation, asset or time?)"
+            )
+    elif wallet.chain == "bitcoin":
+        check_bitcoin_signature(message, wallet.address, wallet.signature)
+    else:
+        if backend is None:
+            raise ValueError("no Ed25519 backend was given to check this signature")
+        check_ed25519_signature(message, wallet.address, wallet.signature, backend)
+
+
+def check_wallets(
+    attestation_id: str,
+    assets: Sequence[AssetLiability],
+    wallets: Sequence[Wallet],
+    backend: SignatureBackend | None,
+) -> dict[str, int]:
+    """Return the per-asset reserve totals once every wallet is proven and counted once.
+
+    Raises ``InvalidReserve`` naming the first wallet (1-based) that is wrong.
+    """
+    totals = {asset.symbol: 0 for asset in assets}
+    seen: dict[tuple[str, str], tuple[int, Wallet]] = {}
+    for number, wallet in enumerate(wallets, 1):
+        where = f"reserve wallet {number}, {show(wallet.describe())}"
+        if wallet.asset not in totals:
+            raise InvalidReserve(f"{where}: asset {show(wallet.asset)} is not in the attestation")
+        if wallet.key() in seen:
+            first, other = seen[wallet.key()]
+            if other.asset == wallet.asset:
+                raise InvalidReserve(f"{where}: duplicated wallet, already wallet {first}")
+            raise InvalidReserve(
+                f"{where}: the same wallet is counted for two assets ({show(other.asset)} in "
+                f"wallet {first}, {show(wallet.asset)} here): one asset cannot stand in for another"
+            )
+        seen[wallet.key()] = (number, wallet)
+        try:
+            check_ownership(attestation_id, wallet, backend)
+        except ValueError as exc:
+            raise InvalidReserve(f"{where}: {exc}") from exc
+        totals[wallet.asset] += wallet.balance
+    return totals
+
+
+def shortfalls(assets: Sequence[AssetLiability]) -> list[str]:
+    """Return one plain sentence per asset whose reserves are below its liabilities."""
+    out = []
+    for asset in assets:
+        reserves = asset.reserves or 0
+        if reserves < asset.liabilities:
+            short = format_units(asset.liabilities - reserves, asset.decimals)
+            held = format_units(reserves, asset.decimals)
+            out.append(
+                f"{asset.symbol} is under-covered: reserves {held}"
+                f" < liabilities {asset.amount}, short by {short} {asset.symbol}"
+                f" (ratio {coverage_ratio(reserves, asset.liabilities)})"
+            )
+    return out
+
+
+# --- reserves.json -----------------------------------------------------------------------
+
+
+def reserves_to_json(
+    attestation_id: str, wallets: Sequence[Wallet], decimals: Mapping[str, int]
+) -> dict[str, Any]:
+    """Return the JSON object of ``reserves.json``."""
+    return {
+        "format": FORMAT,
+        "attestation_id": attestation_id,
+        "wallets": [
+            {
+                "chain": w.chain,
+                "asset": w.asset,
+                "address": w.address,
+                "balance": str(w.balance),
+                "balance_amount": format_units(w.balance, decimals[w.asset]),
+                "as_of": w.as_of,
+                "signature": w.signature,
+            }
+            for w in wallets
+        ],
+    }
+
+
+def parse_reserves(obj: object, decimals: Mapping[str, int]) -> tuple[str, list[Wallet]]:
+    """Return (attestation id, wallets) of a parsed ``reserves.json``, strictly: it must be
+    exactly what ``reserves_to_json`` writes from the wallets it holds."""
+    doc = _Doc(obj, RESERVES)
+    if doc.str("format") != FORMAT:
+        raise MalformedInput(f"{RESERVES}: format must be {FORMAT!r}")
+    wallets = []
+    for item in doc.subs("wallets"):
+        asset = item.str("asset")
+        if asset not in decimals:
+            raise MalformedInput(f"{item.where}: asset {show(asset)} is not in the attestation")
+        balance = item._decimal("balance", item._get("balance"), MAX_BALANCE)
+        try:
+            as_of = check_as_of(item.str("as_of"))
+        except ValueError as exc:
+            raise MalformedInput(f"{item.where}.as_of: {exc}") from exc
+        wallets.append(
+            Wallet(
+                item.str("chain"), asset, item.str("address"), balance, as_of, item.str("signature")
+            )
+        )
+    attestation_id = doc.str("attestation_id")
+    if reserves_to_json(attestation_id, wallets, decimals) != obj:
+        raise MalformedInput(
+            f"{RESERVES} is not as zkpor/1 writes it (an unknown field, or a balance_amount "
+            "that differs from the balance in units)"
+        )
+    return attestation_id, wallets
+
+
+def check_reserves(manifest: Manifest, doc: object, backend: SignatureBackend | None) -> str:
+    """Return a detail once ``reserves.json`` proves the manifest's reserves and every asset
+    is covered; raise ``VerificationError`` with the reason otherwise."""
+    decimals = {a.symbol: a.decimals for a in manifest.assets}
+    attestation_id, wallets = parse_reserves(doc, decimals)
+    if attestation_id != manifest.attestation_id:
+        raise InvalidReserve(
+            f"{RESERVES} is for attestation {show(attestation_id)}, not "
+            f"{show(manifest.attestation_id)}"
+        )
+    totals = check_wallets(manifest.attestation_id, manifest.assets, wallets, backend)
+    for asset in manifest.assets:
+        if asset.reserves != totals[asset.symbol]:
+            proven = format_units(totals[asset.symbol], asset.decimals)
+            published = format_units(asset.reserves or 0, asset.decimals)
+            raise InvalidReserve(
+                f"asset {show(asset.symbol)}: the manifest publishes reserves of {published}, "
+                f"but the signed wallets of {RESERVES} add up to {proven}"
+            )
+    if problems := shortfalls(manifest.assets):
+        raise VerificationError("; ".join(problems))
+    return (
+        f"{len(wallets)} wallets proven by signature; every asset covered "
+        + "("
+        + ", ".join(
+            f"{a.symbol} {coverage_ratio(a.reserves or 0, a.liabilities)}" for a in manifest.assets
+        )
+        + ")"
+    )
