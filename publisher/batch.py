@@ -23,6 +23,7 @@ from publisher.r1cs import r1cs_digest
 from publisher.setup import dev_setup
 from verifier.field import R
 from verifier.groth16 import Proof, VerifyingKey, public_inputs_to_json
+from verifier.strict_json import loads as strict_loads
 
 _PUBLIC_FILES = ("vk.json", "public.json", "proof.json")
 
@@ -108,9 +109,12 @@ def read_snarkjs_files(folder: Path) -> tuple[VerifyingKey, tuple[int, ...], Pro
     """Return the verifying key, public inputs and proof stored in ``folder``."""
     from verifier.groth16 import public_inputs_from_json
 
+    # Strict JSON: files from elsewhere; a deeply nested one must not crash the process.
     vk_doc, public_doc, proof_doc = (
-        json.loads((folder / name).read_text()) for name in _PUBLIC_FILES
+        strict_loads((folder / name).read_bytes()) for name in _PUBLIC_FILES
     )
+    if not isinstance(vk_doc, dict) or not isinstance(proof_doc, dict):
+        raise ValueError("vk.json and proof.json must hold JSON objects")
     return (
         VerifyingKey.from_json(vk_doc),
         public_inputs_from_json(public_doc),

@@ -41,3 +41,11 @@ def test_batch_prove_then_verify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     (out / "public.json").write_text(json.dumps(public))
     failed = runner.invoke(app, ["batch", "verify", str(out)])
     assert failed.exit_code == 1 and failed.output.startswith("FAIL"), failed.output
+
+
+def test_batch_verify_refuses_deeply_nested_json_without_crashing(tmp_path: Path) -> None:
+    for name in ("vk.json", "public.json", "proof.json"):
+        (tmp_path / name).write_text("[" * 100000 + "]" * 100000)
+    result = runner.invoke(app, ["batch", "verify", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "nested deeper" in result.output
