@@ -33,19 +33,24 @@ from pathlib import Path
 from publisher.circuit import CircuitShape, build_batch_circuit
 from publisher.files import write_atomic
 from publisher.keys import ProvingKey
+from publisher.pairing import FAST_OPS
 from publisher.phase2 import (
     apply_secret,
+    check_ic,
     check_params,
     initial_params,
     prove_knowledge,
     public_ic,
     verifying_key,
 )
+from publisher.pipeline import Keys
 from publisher.ptau import Phase1, load_phase1
 from publisher.qap import domain_size
 from publisher.r1cs import ConstraintSystem, r1cs_digest
 from verifier.ceremony import (
     MAX_NAME,
+    SETUP_CEREMONY,
+    TRANSCRIPT,
     Beacon,
     CircuitInfo,
     Contribution,
@@ -60,6 +65,7 @@ from verifier.ceremony import (
     header_from_json,
     parse_transcript,
     statement,
+    verify_published,
     verify_transcript,
     vk_sha256,
 )
@@ -314,7 +320,7 @@ def _verify(
     header = transcript.header
     if log:
         log(f"checking {len(transcript.contributions)} contributions")
-    verify_transcript(transcript)
+    verify_transcript(transcript, ops=FAST_OPS)
     if cs is None:
         cs, _ = circuit_for(header)
     if r1cs_digest(cs) != header.circuit.r1cs_sha256 or cs.n_wires != header.circuit.n_wires:
@@ -389,6 +395,30 @@ def finalize(
     return finalized
 
 
+def check_published(
+    transcript_bytes: bytes,
+    vk: VerifyingKey,
+    ptau: Path,
+    cs: ConstraintSystem | None = None,
+    log: Log | None = None,
+) -> Transcript:
+    """Return the transcript once a published one and its vk.json check out in full.
+
+    What ``zkpor verify`` checks (``verifier.ceremony.verify_published``), plus what it
+    cannot without the phase-1 file: the file is the transcript's (sha256) and passes
+    every check, and vk.json's IC is the one it gives for the circuit.
+    """
+    transcript = verify_published(transcript_bytes, vk, ops=FAST_OPS)
+    header = transcript.header
+    if cs is None:
+        cs, _ = circuit_for(header)
+    if r1cs_digest(cs) != header.circuit.r1cs_sha256:
+        raise KeyMismatch("the circuit is not the one the ceremony is for (R1CS digest)")
+    phase1 = load_phase1(ptau, header.circuit.domain_size, log, expected_sha256=header.ptau.sha256)
+    check_ic(vk, cs, phase1)
+    return transcript
+
+
 @dataclass(frozen=True)
 class CeremonyKeys:
     """The output of ``finalize``, ready for ``zkpor prove``."""
@@ -415,9 +445,27 @@ def load_ceremony_keys(out: Path, circuit_id: str | None = None) -> CeremonyKeys
             f"the ceremony in {out} is for circuit {transcript.header.circuit.circuit_id}, "
             f"not {circuit_id}"
         )
-    verify_transcript(transcript)
+    verify_transcript(transcript, ops=FAST_OPS)
     vk = VerifyingKey.from_json(json.loads((out / VK_FILE).read_text()))
     check_vk(transcript, vk)
     if sha256_file(out / PROVING_KEY_FILE) != transcript.params_sha256:
         raise KeyMismatch(f"{out / PROVING_KEY_FILE} is not the ceremony's final params")
     return CeremonyKeys(out / PROVING_KEY_FILE, vk, transcript, data)
+
+
+def keys_for_prove(out: Path) -> Callable[[CircuitShape], Keys]:
+    """Return a ``keys_for`` of ``prove_attestation`` serving the finalized keys in ``out``.
+
+    The keys are checked as ``load_ceremony_keys`` does, for the shape asked for.
+    """
+
+    def keys_for(shape: CircuitShape) -> Keys:
+        keys = load_ceremony_keys(out, shape.circuit_id)
+        return Keys(keys.proving_key_path, keys.verifying_key, SETUP_CEREMONY, keys.statement)
+
+    return keys_for
+
+
+def published_files(out: Path) -> dict[str, bytes]:
+    """Return the files an attestation made with the keys in ``out`` publishes, by name."""
+    return {TRANSCRIPT: (out / TRANSCRIPT_FILE).read_bytes()}

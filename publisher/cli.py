@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from publisher import cli_prove, cli_reserves, cli_verify, cli_verify_user
+from publisher import cli_ceremony, cli_prove, cli_reserves, cli_verify, cli_verify_user
 from publisher.batch import (
     default_cache_dir,
     dev_keys,
@@ -36,6 +36,7 @@ app.add_typer(batch_app, name="batch")
 cli_prove.register(app)
 cli_verify.register(app)
 cli_verify_user.register(app)
+cli_ceremony.register(app)
 cli_reserves.register(app)
 
 console = Console(highlight=False, soft_wrap=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import os
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +23,7 @@ from rich.progress import (
 )
 
 from publisher.batch import default_cache_dir, dev_key_paths
+from publisher.ceremony import keys_for_prove, published_files
 from publisher.circuit import CircuitShape
 from publisher.cli_verify import print_report
 from publisher.config import load_config
@@ -32,6 +35,7 @@ from publisher.pipeline import CODES, Keys, PipelineError, inputs_digest, prove_
 from publisher.reserves_ingest import read_reserves
 from publisher.setup import DEV_SETUP_WARNING
 from verifier.attestation import verify_attestation
+from verifier.ceremony_format import CeremonyError
 from verifier.fetch import directory_reader
 from verifier.manifest import SETUP_INSECURE_DEV, Manifest
 from verifier.reserves import shortfalls
@@ -65,6 +69,7 @@ def run_prove(
     dask: str | None,
     code_secret: Path | None = None,
     reserves_path: Path | None = None,
+    keys_for: Callable[[CircuitShape], Keys] = _dev_keys,
 ) -> Manifest:
     """Prove the snapshot into ``out`` with progress bars; exit 2 on bad input."""
     try:
@@ -99,16 +104,28 @@ def run_prove(
                 digest,
                 out,
                 private,
-                _dev_keys,
+                keys_for,
                 executor,
                 in_flight=2 * parallel,
                 progress=progress,
                 code_secret=secret,
                 reserves=reserves,
             )
-    except (PipelineError, InputError) as exc:
+    except (PipelineError, InputError, CeremonyError) as exc:
         err_console.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from exc
+
+
+def _ceremony_keys(keydir: Path) -> Callable[[CircuitShape], Keys]:
+    """Return the keys finalized by ``zkpor ceremony finalize --out keydir``, with the
+    transcript the attestation publishes."""
+    serve = keys_for_prove(keydir)
+
+    def keys_for(shape: CircuitShape) -> Keys:
+        keys = serve(shape)
+        return replace(keys, published=published_files(keydir))
+
+    return keys_for
 
 
 def _read_code_secret(path: Path | None) -> bytes | None:
@@ -191,10 +208,28 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--reserves", help="reserves.csv: signed reserve wallets."),
         ] = None,
+        ceremony: Annotated[
+            Path | None,
+            typer.Option("--ceremony", help="Keys of `zkpor ceremony finalize --out DIR`."),
+        ] = None,
+        insecure_dev_setup: Annotated[
+            bool,
+            typer.Option(
+                "--insecure-dev-setup",
+                help="Use a single-party development setup instead (it proves nothing).",
+            ),
+        ] = False,
     ) -> None:
         """Prove a liabilities snapshot into a public attestation directory."""
+        if (ceremony is None) == (not insecure_dev_setup):
+            err_console.print(
+                "error: give the keys of a ceremony (--ceremony DIR) or, for tests and demos "
+                "only, --insecure-dev-setup"
+            )
+            raise typer.Exit(2)
+        keys_for = _dev_keys if ceremony is None else _ceremony_keys(ceremony)
         manifest = run_prove(
-            liabilities, config, out, private, workers, dask, code_secret, reserves
+            liabilities, config, out, private, workers, dask, code_secret, reserves, keys_for
         )
         for problem in shortfalls(manifest.assets) if reserves is not None else []:
             err_console.print(f"[bold yellow]WARNING[/]: {problem}", markup=True)
@@ -228,7 +263,9 @@ def register(app: typer.Typer) -> None:
         console.print(f"wrote a synthetic snapshot of {users} accounts to {out / 'input'}")
         run_prove(liabilities, config, attestation, out / "private", workers, None, None, reserves)
         console.print("verifying the attestation as a reviewer would:")
-        results = verify_attestation(directory_reader(attestation), NaclBackend())
+        results = verify_attestation(
+            directory_reader(attestation), NaclBackend(), allow_dev_setup=True
+        )
         print_report(results)
         failed = [r.name for r in results if r.status != "OK"]
         if failed and not (under_covered and failed == ["reserves"]):

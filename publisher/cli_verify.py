@@ -106,6 +106,13 @@ def register(app: typer.Typer) -> None:
             ),
         ],
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+        allow_dev_setup: Annotated[
+            bool,
+            typer.Option(
+                "--allow-insecure-dev-setup",
+                help="Let a single-party development setup pass (demos only: it proves nothing).",
+            ),
+        ] = False,
     ) -> None:
         """Check every proof, hash and total of an attestation, as a reviewer would."""
         try:
@@ -113,7 +120,7 @@ def register(app: typer.Typer) -> None:
         except NoAttestation as exc:
             err_console.print(Text(printable(f"error: {exc}")))
             raise typer.Exit(2) from exc
-        results = verify_attestation(read, NaclBackend())
+        results = verify_attestation(read, NaclBackend(), allow_dev_setup)
         if as_json:
             report = {"passed": passed(results), "steps": to_json(results)}
             typer.echo(json.dumps(report, indent=1, ensure_ascii=False))

@@ -27,7 +27,7 @@ passes with probability below 2^-128. Secrets never leave the functions they are
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from publisher.curve import (
@@ -39,11 +39,12 @@ from publisher.curve import (
     g1_is_on_curve,
     g1_mul,
     g1_neg,
-    g2_is_in_subgroup,
     g2_mul,
 )
 from publisher.keys import ProvingKey
+from publisher.lincomb import g2_not_in_subgroup, lincombs_g1, lincombs_g2, scale_g1
 from publisher.msm import msm_g1, msm_g2
+from publisher.pairing import FAST_OPS
 from publisher.ptau import Phase1
 from publisher.qap import domain_size
 from publisher.r1cs import ConstraintSystem, r1cs_digest
@@ -89,25 +90,20 @@ class QapColumns:
         return [x % R for x in out]
 
 
-def _combine(points: Sequence[G1], column: Column) -> G1:
-    return msm_g1([points[i] for i, _ in column], [c for _, c in column])
-
-
-def _k_column(phase1: Phase1, cols: QapColumns, j: int) -> G1:
+def _k_columns(phase1: Phase1, cols: QapColumns, wires: Iterable[int]) -> list[G1]:
     """Return ``K_j = sum_i (U_ij [beta L_i] + V_ij [alpha L_i] + W_ij [L_i])``."""
-    points = (
-        [phase1.beta_lagrange_g1[i] for i, _ in cols.u[j]]
-        + [phase1.alpha_lagrange_g1[i] for i, _ in cols.v[j]]
-        + [phase1.lagrange_g1[i] for i, _ in cols.w[j]]
-    )
-    scalars = [c for _, c in cols.u[j] + cols.v[j] + cols.w[j]]
-    return msm_g1(points, scalars)
+    n = phase1.n
+    bases = [*phase1.beta_lagrange_g1, *phase1.alpha_lagrange_g1, *phase1.lagrange_g1]
+    columns = [
+        [*cols.u[j], *((n + i, c) for i, c in cols.v[j]), *((2 * n + i, c) for i, c in cols.w[j])]
+        for j in wires
+    ]
+    return lincombs_g1(bases, columns)
 
 
 def public_ic(cs: ConstraintSystem, phase1: Phase1) -> list[G1]:
     """Return ``IC_j = K_j`` for the constant and the public wires (gamma = 1)."""
-    cols = QapColumns.of(cs)
-    return [_k_column(phase1, cols, j) for j in range(cs.n_public + 1)]
+    return _k_columns(phase1, QapColumns.of(cs), range(cs.n_public + 1))
 
 
 def initial_params(
@@ -121,14 +117,14 @@ def initial_params(
     lag1, lag2 = phase1.lagrange_g1, phase1.lagrange_g2
     if log:
         log(f"A and B queries of {cs.n_wires} wires")
-    a_g1 = [_combine(lag1, col) for col in cols.u]
-    b_g1 = [_combine(lag1, col) for col in cols.v]
+    a_g1 = lincombs_g1(lag1, cols.u)
+    b_g1 = lincombs_g1(lag1, cols.v)
     if log:
         log(f"B query in G2 of {cs.n_wires} wires")
-    b_g2 = [msm_g2([lag2[i] for i, _ in col], [c for _, c in col]) for col in cols.v]
+    b_g2 = lincombs_g2(lag2, cols.v)
     if log:
         log(f"IC and L queries of {cs.n_wires} wires")
-    k = [_k_column(phase1, cols, j) for j in range(cs.n_wires)]
+    k = _k_columns(phase1, cols, range(cs.n_wires))
     public = cs.n_public + 1
     h_g1 = [g1_neg(g1_add(p, p)) for p in phase1.odd_lagrange_2n_g1]
     pk = ProvingKey(
@@ -164,11 +160,6 @@ def verifying_key(pk: ProvingKey, ic: Sequence[G1]) -> VerifyingKey:
 # --- contributions ------------------------------------------------------------------
 
 
-def scale_g1(points: Sequence[G1], k: int) -> list[G1]:
-    """Return ``[k]P`` for every point P."""
-    return [g1_mul(p, k) for p in points]
-
-
 def apply_secret(pk: ProvingKey, d: int) -> ProvingKey:
     """Return the params after a contribution of secret ``d``: delta·d, L/d, H/d."""
     d_inv = pow(d, -1, R)
@@ -184,7 +175,7 @@ def apply_secret(pk: ProvingKey, d: int) -> ProvingKey:
 def prove_knowledge(d: int, t: int, challenge: bytes, name: str) -> ProofOfKnowledge:
     """Return the proof of knowledge of ``d`` with nonce ``t``: ``(t g1, t d g1, d R)``."""
     s, s_d = g1_mul(G1_GEN, t), g1_mul(G1_GEN, t * d % R)
-    return ProofOfKnowledge(s, s_d, g2_mul(pok_base(challenge, name, s, s_d), d))
+    return ProofOfKnowledge(s, s_d, g2_mul(pok_base(challenge, name, s, s_d, FAST_OPS), d))
 
 
 # --- the check ------------------------------------------------------------------------
@@ -238,7 +229,7 @@ def check_params(
     for what, points in (("A", pk.a_g1), ("B", pk.b_g1), ("L", pk.l_g1), ("H", pk.h_g1)):
         if not all(g1_is_on_curve(p) for p in points):
             raise KeyMismatch(f"a point of the params' {what} query is not on the curve")
-    if not all(g2_is_in_subgroup(q) for q in pk.b_g2):
+    if g2_not_in_subgroup(pk.b_g2):
         raise KeyMismatch("a point of the params' B query in G2 is not in G2")
     if log:
         log("checking the A, B, L and H queries against phase 1 (random combinations)")
@@ -274,7 +265,9 @@ def _check_l_and_h(pk: ProvingKey, cs: ConstraintSystem, cols: QapColumns, phase
         + cols.transpose_times(cols.w, rho, n)
         + [-2 * s % R for s in sigma],
     )
-    failed = failed_pairing_check([("L or H", [(left, pk.delta_g2), (g1_neg(right), G2_GEN)])])
+    failed = failed_pairing_check(
+        [("L or H", [(left, pk.delta_g2), (g1_neg(right), G2_GEN)])], ops=FAST_OPS
+    )
     if failed is not None:
         raise KeyMismatch("the params' L or H query is not the one phase 1 gives for their delta")
 

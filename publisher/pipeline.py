@@ -23,9 +23,9 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,8 @@ class Keys:
     verifying_key: VerifyingKey
     setup_kind: str
     setup_statement: str
+    #: Files the attestation publishes about the setup (the ceremony transcript), by name.
+    published: Mapping[str, bytes] = field(default_factory=dict)
 
 
 Progress = Callable[[int, int], None]
@@ -380,6 +382,7 @@ def write_attestation(
         PROOFS: _json_bytes([BatchEntry(r.index, r.public, r.proof).to_json() for r in results]),
         TREE: _json_bytes(tree_to_json(config.arity, levels)),
         BUNDLE_SUMS: bundle_sums(buckets),
+        **keys.published,
     }
     held: dict[str, int] | None = None
     if reserves is not None:

@@ -407,12 +407,12 @@ def test_the_documented_example_loads(tmp_path: Path) -> None:
 
 def test_site_url_is_optional_and_ends_in_a_slash(tmp_path: Path) -> None:
     assert load_config(write(tmp_path, GOOD_TOML, "zkpor.toml")).site_url == ""
-    text = GOOD_TOML.replace('as_of = ', 'site_url = "https://x.github.io/por"\nas_of = ')
+    text = GOOD_TOML.replace("as_of = ", 'site_url = "https://x.github.io/por"\nas_of = ')
     assert load_config(write(tmp_path, text, "zkpor.toml")).site_url == "https://x.github.io/por/"
 
 
 def test_site_url_must_be_https(tmp_path: Path) -> None:
-    text = GOOD_TOML.replace('as_of = ', 'site_url = "http://x.github.io/por/"\nas_of = ')
+    text = GOOD_TOML.replace("as_of = ", 'site_url = "http://x.github.io/por/"\nas_of = ')
     toml_error(tmp_path, text, 7, "attestation.site_url", "must be an https:// URL")
 
 

@@ -104,7 +104,7 @@ def test_attestation_verifies_and_totals_are_the_snapshot_sums(
     proven: tuple[Path, Path, Manifest],
 ) -> None:
     attestation, _, manifest = proven
-    results = verify_attestation(directory_reader(attestation))
+    results = verify_attestation(directory_reader(attestation), allow_dev_setup=True)
     assert passed(results), results
     btc, usdt = manifest.assets
     assert (
@@ -195,7 +195,7 @@ def test_interrupted_run_leaves_no_attestation_and_resumes(tmp_path: Path) -> No
     resumed = DyingExecutor(die_at=0)
     prove(inputs, out, private, resumed)
     assert resumed.submitted == 2  # 4 batches, 2 already proven
-    assert passed(verify_attestation(directory_reader(out)))
+    assert passed(verify_attestation(directory_reader(out), allow_dev_setup=True))
 
 
 def test_a_corrupt_checkpoint_is_proven_again(tmp_path: Path) -> None:
@@ -211,7 +211,7 @@ def test_a_corrupt_checkpoint_is_proven_again(tmp_path: Path) -> None:
     resumed = DyingExecutor(die_at=0)
     prove(inputs, out, private, resumed)
     assert resumed.submitted == 2  # the corrupt batch and the one never proven
-    assert passed(verify_attestation(directory_reader(out)))
+    assert passed(verify_attestation(directory_reader(out), allow_dev_setup=True))
 
 
 @pytest.mark.slow
@@ -227,7 +227,9 @@ def test_proves_on_a_dask_local_cluster(tmp_path: Path) -> None:
     ):
         manifest = prove(inputs, tmp_path / "attestation", tmp_path / "private", executor)
     assert manifest.tree.batches == 3
-    assert passed(verify_attestation(directory_reader(tmp_path / "attestation")))
+    assert passed(
+        verify_attestation(directory_reader(tmp_path / "attestation"), allow_dev_setup=True)
+    )
 
 
 def test_cli_prove_rejects_bad_input_and_writes_nothing(tmp_path: Path) -> None:
@@ -247,6 +249,7 @@ def test_cli_prove_rejects_bad_input_and_writes_nothing(tmp_path: Path) -> None:
             str(private),
             "--workers",
             "1",
+            "--insecure-dev-setup",
         ],
     )
     assert result.exit_code == 2, result.output
@@ -267,9 +270,29 @@ def test_demo_runs_to_a_verified_attestation(tmp_path: Path) -> None:
         app, ["demo", "--out", str(tmp_path), "--users", "40", "--workers", "2"]
     )
     assert result.exit_code == 0, result.output
-    assert "PASSED: all 8 checks passed" in result.output
+    assert "PASSED: all 9 checks passed" in result.output
     assert "every asset covered (BTC 1.0500, ETH 1.0500" in result.output
     assert "ETH:" in result.output and "rounded up" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["attestation", "input", "private"]
     manifest = json.loads((tmp_path / "attestation" / MANIFEST).read_text())
     assert [a["symbol"] for a in manifest["assets"]] == ["BTC", "ETH", "USDT", "SOL"]
+
+
+def test_a_development_setup_fails_verification_unless_accepted(
+    proven: tuple[Path, Path, Manifest],
+) -> None:
+    attestation, _, _ = proven
+    setup = verify_attestation(directory_reader(attestation))[-1]
+    assert setup.name == "trusted setup" and setup.status == "FAIL"
+    assert "single-party development setup" in setup.detail
+    accepted = verify_attestation(directory_reader(attestation), allow_dev_setup=True)[-1]
+    assert accepted.status == "OK" and accepted.detail.startswith("INSECURE")
+
+
+def test_cli_prove_needs_a_ceremony_or_an_explicit_dev_setup(tmp_path: Path) -> None:
+    csv_path, toml_path = write_inputs(tmp_path / "input", ACCOUNTS)
+    args = ["prove", "--liabilities", str(csv_path), "--config", str(toml_path)]
+    args += ["--out", str(tmp_path / "a"), "--private", str(tmp_path / "p")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "--insecure-dev-setup" in result.output
+    assert not (tmp_path / "a").exists() and not (tmp_path / "p").exists()

@@ -181,7 +181,7 @@ def reader(files: Mapping[str, bytes]) -> Callable[[str], bytes]:
 
 def check(files: Mapping[str, bytes]) -> list[StepResult]:
     """Return the report over in-memory files."""
-    return verify_attestation(reader(files))
+    return verify_attestation(reader(files), allow_dev_setup=True)
 
 
 def status(results: list[StepResult]) -> dict[str, str]:
@@ -282,7 +282,7 @@ def test_each_file_is_read_once(valid: Files) -> None:
         reads.append(name)
         return valid[name]
 
-    assert passed(verify_attestation(read))
+    assert passed(verify_attestation(read, allow_dev_setup=True))
     assert sorted(reads) == sorted(valid)
 
 
@@ -614,7 +614,7 @@ def test_a_manifest_listing_a_path_outside_the_directory_fails(
     manifest = load(valid, MANIFEST)
     manifest["files"]["../secret"] = hashlib.sha256(b"x").hexdigest()
     (folder / MANIFEST).write_bytes(_json_bytes(manifest))
-    results = verify_attestation(directory_reader(folder))
+    results = verify_attestation(directory_reader(folder), allow_dev_setup=True)
     assert "refusing to read '../secret'" in detail(results, "manifest and file hashes")
 
 
@@ -711,7 +711,7 @@ def served(valid: Files, tmp_path: Path) -> Iterator[str]:
 
 
 def test_http_reader_verifies_a_served_attestation(served: str) -> None:
-    results = verify_attestation(http_reader(served))
+    results = verify_attestation(http_reader(served), allow_dev_setup=True)
     assert passed(results), results
     with pytest.raises(FileNotFoundError):
         http_reader(served)("bundles.json")
@@ -735,7 +735,9 @@ def cli() -> typer.Typer:
 
 
 def test_cli_passes_a_valid_directory(cli: typer.Typer, valid: Files, tmp_path: Path) -> None:
-    result = runner.invoke(cli, ["verify", str(write_directory(tmp_path / "a", valid))])
+    result = runner.invoke(
+        cli, ["verify", "--allow-insecure-dev-setup", str(write_directory(tmp_path / "a", valid))]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "1. OK: manifest and file hashes — 3 files match their sha256"
@@ -747,7 +749,7 @@ def test_cli_fails_a_tampered_directory(cli: typer.Typer, valid: Files, tmp_path
     proofs = load(valid, PROOFS)
     proofs[0], proofs[1] = proofs[1], proofs[0]
     folder = write_directory(tmp_path / "a", rehash(valid, proofs=proofs))
-    result = runner.invoke(cli, ["verify", str(folder)])
+    result = runner.invoke(cli, ["verify", "--allow-insecure-dev-setup", str(folder)])
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert lines[2] == "3. FAIL: batch proofs — proofs.json entry 0 is for batch 1, expected 0"
@@ -761,14 +763,14 @@ def test_cli_exit_1_for_one_changed_byte(
 ) -> None:
     position = valid[name].rindex(b'"') - 3  # a digit of the last number or hex digest
     folder = write_directory(tmp_path / "a", {**valid, name: _flipped(valid[name], position)})
-    result = runner.invoke(cli, ["verify", str(folder)])
+    result = runner.invoke(cli, ["verify", "--allow-insecure-dev-setup", str(folder)])
     assert result.exit_code == 1, result.output
     assert "FAIL" in result.output and result.output.endswith("skipped\n")
 
 
 def test_cli_json_report(cli: typer.Typer, valid: Files, tmp_path: Path) -> None:
     folder = write_directory(tmp_path / "a", valid)
-    result = runner.invoke(cli, ["verify", str(folder), "--json"])
+    result = runner.invoke(cli, ["verify", "--allow-insecure-dev-setup", str(folder), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["passed"] is True
@@ -776,7 +778,7 @@ def test_cli_json_report(cli: typer.Typer, valid: Files, tmp_path: Path) -> None
     assert {s["status"] for s in report["steps"]} == {"OK"}
 
     (folder / TREE).write_bytes(valid[TREE] + b" ")
-    result = runner.invoke(cli, ["verify", str(folder), "--json"])
+    result = runner.invoke(cli, ["verify", "--allow-insecure-dev-setup", str(folder), "--json"])
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["passed"] is False
@@ -789,7 +791,7 @@ def test_cli_prints_file_contents_literally(cli: typer.Typer, valid: Files, tmp_
     manifest["assets"][0]["liabilities"] = "1"
     manifest["assets"][0]["liabilities_amount"] = "0.00000001"
     folder = write_directory(tmp_path / "a", rehash(valid, manifest=manifest))
-    result = runner.invoke(cli, ["verify", str(folder)])
+    result = runner.invoke(cli, ["verify", "--allow-insecure-dev-setup", str(folder)])
     assert result.exit_code == 1
     assert "6. FAIL: totals — asset '[bold red]BTC[/]\\x1b[2J': the manifest" in result.output
     assert "\x1b" not in result.output
@@ -802,7 +804,7 @@ def test_cli_exit_2_without_an_attestation(cli: typer.Typer, tmp_path: Path, cas
         target.write_text("{}")
     elif case == "empty":
         target.mkdir()
-    result = runner.invoke(cli, ["verify", str(target)])
+    result = runner.invoke(cli, ["verify", "--allow-insecure-dev-setup", str(target)])
     assert result.exit_code == 2
     expected = {
         "missing": "does not exist",
@@ -813,13 +815,15 @@ def test_cli_exit_2_without_an_attestation(cli: typer.Typer, tmp_path: Path, cas
 
 
 def test_cli_verifies_a_url(cli: typer.Typer, served: str) -> None:
-    result = runner.invoke(cli, ["verify", served])
+    result = runner.invoke(cli, ["verify", "--allow-insecure-dev-setup", served])
     assert result.exit_code == 0, result.output
-    missing = runner.invoke(cli, ["verify", served + "/nothing-here"])
+    missing = runner.invoke(cli, ["verify", "--allow-insecure-dev-setup", served + "/nothing-here"])
     assert missing.exit_code == 2
     assert "has no attestation.json" in missing.output
     port = _free_port()
-    unreachable = runner.invoke(cli, ["verify", f"http://127.0.0.1:{port}/"])
+    unreachable = runner.invoke(
+        cli, ["verify", "--allow-insecure-dev-setup", f"http://127.0.0.1:{port}/"]
+    )
     assert unreachable.exit_code == 2
     assert "cannot fetch attestation.json" in unreachable.output
 
@@ -828,4 +832,4 @@ def test_cli_is_the_one_zkpor_runs(valid: Files, tmp_path: Path) -> None:
     from publisher.cli import app
 
     folder = write_directory(tmp_path / "a", valid)
-    assert runner.invoke(app, ["verify", str(folder)]).exit_code == 0
+    assert runner.invoke(app, ["verify", "--allow-insecure-dev-setup", str(folder)]).exit_code == 0

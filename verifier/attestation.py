@@ -19,6 +19,7 @@ from collections.abc import Callable
 from functools import partial
 
 from verifier.bundle import bucket_name
+from verifier.ceremony import check_setup
 from verifier.errors import MalformedInput, StepSkipped, UnreadableFile, VerificationError
 from verifier.field import R
 from verifier.groth16 import Proof, VerifyingKey, verify_many
@@ -27,6 +28,7 @@ from verifier.manifest import (
     MANIFEST,
     PROOFS,
     RESERVES,
+    SETUP_INSECURE_DEV,
     TREE,
     VK,
     BatchEntry,
@@ -57,6 +59,7 @@ STEP_NAMES = (
     "totals",
     "bundle files",
     "reserves",
+    "trusted setup",
 )
 #: The public inputs of every batch proof, in order.
 PUBLIC_INPUTS = ("root", "acc_in", "acc_out")
@@ -100,9 +103,12 @@ class _Attestation(AttestationFiles):
     need it then raise ``StepSkipped``.
     """
 
-    def __init__(self, read: Reader, crypto: SignatureBackend | None = None) -> None:
+    def __init__(
+        self, read: Reader, crypto: SignatureBackend | None = None, allow_dev: bool = False
+    ) -> None:
         super().__init__(read)
         self.crypto = crypto
+        self.allow_dev = allow_dev
         self.manifest: Manifest | None = None
         self.vk: VerifyingKey | None = None
         self.entries: list[BatchEntry] | None = None
@@ -465,19 +471,38 @@ def _check_reserves(files: _Attestation) -> str:
     return check_reserves(manifest, files.json(RESERVES), files.crypto)
 
 
+# --- 9. trusted setup ------------------------------------------------------------------
+
+
+def _check_setup(files: _Attestation) -> str:
+    """Step 9: the keys come from a ceremony whose transcript checks and whose output is
+    vk.json. A single-party development setup fails, unless the caller asked to accept
+    it (the demo does), and then the detail still says it proves nothing."""
+    manifest, vk = files.need_manifest(), files.need_vk()
+    if manifest.setup_kind == SETUP_INSECURE_DEV and files.allow_dev:
+        return (
+            "INSECURE single-party development setup, accepted on request: whoever ran it "
+            "could forge proofs of any totals"
+        )
+    return check_setup(files.bytes, manifest.setup_kind, vk, manifest.circuit_id)
+
+
 # --- the steps -------------------------------------------------------------------------
 
 
-def attestation_steps(read: Reader, crypto: SignatureBackend | None = None) -> list[Step]:
-    """Return the eight ``(name, check)`` steps over the files ``read`` returns.
+def attestation_steps(
+    read: Reader, crypto: SignatureBackend | None = None, allow_dev_setup: bool = False
+) -> list[Step]:
+    """Return the nine ``(name, check)`` steps over the files ``read`` returns.
 
     ``crypto`` checks Ed25519 reserve signatures (PyNaCl in CPython, libsodium.js in the
     browser); without it, an attestation with an Ed25519 wallet fails the reserves step.
+    ``allow_dev_setup`` lets a development-setup attestation pass the setup step (demos).
 
     For a caller that shows each step as it runs (the browser): run them one by one with
     ``verifier.report.run_step``, in order, since later steps use what earlier ones parsed.
     """
-    files = _Attestation(read, crypto)
+    files = _Attestation(read, crypto, allow_dev_setup)
     checks = (
         _check_manifest,
         _check_vk,
@@ -487,10 +512,13 @@ def attestation_steps(read: Reader, crypto: SignatureBackend | None = None) -> l
         _check_totals,
         _check_bundles,
         _check_reserves,
+        _check_setup,
     )
     return [(name, partial(check, files)) for name, check in zip(STEP_NAMES, checks, strict=True)]
 
 
-def verify_attestation(read: Reader, crypto: SignatureBackend | None = None) -> list[StepResult]:
-    """Return the report of all eight steps over the attestation files ``read`` returns."""
-    return run_steps(attestation_steps(read, crypto))
+def verify_attestation(
+    read: Reader, crypto: SignatureBackend | None = None, allow_dev_setup: bool = False
+) -> list[StepResult]:
+    """Return the report of all nine steps over the attestation files ``read`` returns."""
+    return run_steps(attestation_steps(read, crypto, allow_dev_setup))

@@ -8,9 +8,12 @@
   a public random value by ``2^k`` iterations of SHA-256.
 * ``failed_pairing_check``: named pairing-product equations checked together with one
   final exponentiation, then one by one to name the first that fails.
+* ``CurveOps``: the curve operations these need. ``PY_ECC_OPS`` (the default) is pure
+  Python over ``py_ecc.optimized_bn128`` and runs unchanged in Pyodide; the publisher
+  injects ``publisher.pairing.FAST_OPS`` (gmpy2, ~15x faster pairings).
 
-Pure Python over ``py_ecc.optimized_bn128``: this module runs unchanged in Pyodide. It
-must never hold or derive a contributor's secret (only the beacon's, which is public).
+This module must never hold or derive a contributor's secret (only the beacon's, which
+is public).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import random
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from py_ecc.fields import optimized_bn128_FQ as FQ
@@ -28,7 +32,7 @@ from py_ecc.optimized_bn128.optimized_curve import Z1, Z2, add, is_inf, multiply
 from py_ecc.optimized_bn128.optimized_pairing import final_exponentiate, pairing
 
 from verifier.field import P, R
-from verifier.groth16 import G1Point, G2Point
+from verifier.groth16 import G1Point, G2Point, _g2_in_subgroup, _g2_on_curve
 
 _Ecc: TypeAlias = Any
 
@@ -122,7 +126,7 @@ def g1_from_ecc(point: _Ecc) -> G1Point:
     return int(x.n), int(y.n)
 
 
-def hash_to_g2(message: bytes) -> G2Point:
+def hash_to_g2(message: bytes, ops: CurveOps | None = None) -> G2Point:
     """Return a point of G2 derived from ``message``, of unknown discrete logarithm.
 
     Try-and-increment: for counter = 0, 1, ... take x in Fp2 from SHA-512, keep the first
@@ -143,7 +147,7 @@ def hash_to_g2(message: bytes) -> G2Point:
             continue
         if (y[0] or y[1]) % 2:
             y = (-y[0] % P, -y[1] % P)
-        point = g2_from_ecc(multiply(_g2_ecc(((x0, x1), y)), G2_COFACTOR))
+        point = (ops or PY_ECC_OPS).g2_mul_unreduced(((x0, x1), y), G2_COFACTOR)
         if point is not None:
             return point
     raise ArithmeticError("hash_to_g2 found no point in 256 tries")  # probability 2^-256
@@ -199,30 +203,71 @@ def _merged(weighted: Sequence[tuple[int, G1Point, G2Point]]) -> list[tuple[_Ecc
     return [(p1, _g2_ecc(q2)) for q2, p1 in sums.items()]
 
 
+@dataclass(frozen=True)
+class CurveOps:
+    """The curve operations the ceremony checks need; injectable, as the publisher has
+    faster ones (``publisher.pairing.FAST_OPS``) than py_ecc's (``PY_ECC_OPS``)."""
+
+    #: Whether prod e(w_i P_i, Q_i) = 1 for (w_i, P_i in G1, Q_i in G2).
+    weighted_product_is_one: Callable[[Sequence[tuple[int, G1Point, G2Point]]], bool]
+    #: Whether a point is on the twist and in G2.
+    g2_in_subgroup: Callable[[G2Point], bool]
+    g1_mul: Callable[[G1Point, int], G1Point]
+    #: [k]Q for any twist point Q, k not reduced mod r (for the cofactor).
+    g2_mul_unreduced: Callable[[G2Point, int], G2Point]
+
+
+def _py_ecc_g2_in_subgroup(point: G2Point) -> bool:
+    return _g2_on_curve(point) and _g2_in_subgroup(point)
+
+
+PY_ECC_OPS = CurveOps(
+    weighted_product_is_one=lambda weighted: _product_is_one(_merged(weighted)),
+    g2_in_subgroup=_py_ecc_g2_in_subgroup,
+    g1_mul=lambda point, k: g1_from_ecc(multiply(_g1_ecc(point), k)),
+    g2_mul_unreduced=lambda point, k: g2_from_ecc(multiply(_g2_ecc(point), k)),
+)
+
+
+def _weights(count: int, rng: random.Random | None) -> list[int]:
+    """Return ``count`` random weights in [1, 2^128), from ``secrets`` by default."""
+    if rng is None:
+        return [secrets.randbelow((1 << _BATCH_BITS) - 1) + 1 for _ in range(count)]
+    return [rng.randrange(1, 1 << _BATCH_BITS) for _ in range(count)]
+
+
+def pairing_checks_hold(
+    checks: Sequence[PairingCheck],
+    rng: random.Random | None = None,
+    ops: CurveOps = PY_ECC_OPS,
+) -> bool:
+    """Return whether every check holds, as one random combination of them all.
+
+    Points must be valid (G1 on the curve, G2 in the order-r subgroup). With weights
+    z_c in [1, 2^128), prod_c E_c^z_c = 1 while some E_c != 1 has probability below
+    2^-128, as in ``verify_many``. Pairs with the same G2 point share one Miller loop.
+    """
+    combined = [
+        (weight, p1, q2)
+        for weight, (_, pairs) in zip(_weights(len(checks), rng), checks, strict=True)
+        for p1, q2 in pairs
+    ]
+    return ops.weighted_product_is_one(combined)
+
+
 def failed_pairing_check(
-    checks: Sequence[PairingCheck], rng: random.Random | None = None
+    checks: Sequence[PairingCheck],
+    rng: random.Random | None = None,
+    ops: CurveOps = PY_ECC_OPS,
 ) -> str | None:
     """Return the name of the first check that does not hold, or None if all hold.
 
-    Points must be valid (G1 on the curve, G2 in the order-r subgroup). All checks are
-    first combined with random weights z_c in [1, 2^128): prod_c E_c^z_c = 1 fails to
-    catch a false E_c with probability below 2^-128, as in ``verify_many``. Pairs with
-    the same G2 point share one Miller loop. Only if that fails is each check rerun alone.
+    All at once first (``pairing_checks_hold``); only if that fails, one by one.
     """
-
-    def draw() -> int:
-        if rng is None:
-            return secrets.randbelow((1 << _BATCH_BITS) - 1) + 1
-        return rng.randrange(1, 1 << _BATCH_BITS)
-
-    combined = []
-    for _, pairs in checks:
-        weight = draw()
-        combined += [(weight, p1, q2) for p1, q2 in pairs]
-    if _product_is_one(_merged(combined)):
+    if pairing_checks_hold(checks, rng, ops):
         return None
     for name, pairs in checks:
-        if not _product_is_one(_merged([(1, p1, q2) for p1, q2 in pairs])):
+        if not ops.weighted_product_is_one([(1, p1, q2) for p1, q2 in pairs]):
             return name
     # Impossible for valid points (each E_c = 1 makes the product 1): never pass silently.
     return "the combined pairing check (every equation held alone: invalid points?)"

@@ -21,7 +21,7 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 #: Seconds to wait for an http(s) server before giving up.
 TIMEOUT = 60.0
 #: The only names with a folder: bucket files and their checksum list (``bundles/``).
-_BUNDLE_FILE = re.compile(r"bundles/(?:[0-9a-f]{1,8}\.bin|SHA256SUMS)")
+_BUNDLE_FILE = re.compile(r"bundles/(?:[0-9a-f]{1,8}\.bin|SHA256SUMS)|ceremony/transcript\.json")
 
 
 def _check_name(name: str) -> None:

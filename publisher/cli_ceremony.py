@@ -1,0 +1,185 @@
+"""``zkpor ceremony``: the multi-party Groth16 setup, one command per step.
+
+Commands are option declarations plus one library call (``publisher.ceremony``); errors
+become a message and an exit code (1: a check failed, 2: bad input). A contribution's
+secret is never an output of the library, so nothing here can print or write it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from publisher.ceremony import (
+    PARAMS,
+    CeremonyInputError,
+    beacon,
+    check_published,
+    contribute,
+    finalize,
+    init_ceremony,
+    verify_ceremony,
+)
+from publisher.circuit import CircuitShape, build_batch_circuit
+from publisher.ptau import PtauError
+from verifier.ceremony import Contribution, describe
+from verifier.errors import VerificationError, ZkporError
+from verifier.groth16 import VerifyingKey
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+Directory = Annotated[Path, typer.Argument(help="The ceremony directory.")]
+Ptau = Annotated[
+    Path,
+    typer.Option("--ptau", help="The Powers of Tau file (snarkjs, prepared for phase 2)."),
+]
+Name = Annotated[str, typer.Option("--name", help="Your name as it will appear in the transcript.")]
+
+
+@contextmanager
+def _step(action: str, check: bool) -> Iterator[Callable[[str], None]]:
+    """Show a spinner with the library's progress; turn its errors into exit codes."""
+    try:
+        with console.status(action) as status:
+            yield lambda message: status.update(f"{action}: {message}")
+    except (VerificationError, PtauError) as exc:
+        err_console.print(f"{'FAIL' if check else 'error'}: {exc}", markup=False)
+        raise typer.Exit(1 if check else 2) from exc
+    except (ZkporError, OSError, ValueError) as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from exc
+
+
+def _print_record(record: Contribution, root: Path) -> None:
+    console.print(f"{record.label}: params sha256 {record.params_after}", markup=False)
+    console.print(
+        f"pass on {root / PARAMS / f'{record.index:04d}.params'} and "
+        f"{root / 'contributions' / f'{record.index:04d}.json'} (with ceremony.json and "
+        "the earlier records) to the next contributor",
+        markup=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``ceremony`` sub-app to ``app``."""
+    ceremony_app = typer.Typer(
+        no_args_is_help=True,
+        help="Multi-party Groth16 setup: init, contribute, beacon, verify, finalize.",
+    )
+    app.add_typer(ceremony_app, name="ceremony")
+
+    @ceremony_app.command("init")
+    def init(
+        directory: Directory,
+        ptau: Ptau,
+        assets: Annotated[int, typer.Option("--assets", help="Number of assets A.")],
+        arity: Annotated[int, typer.Option("--arity", help="Tree arity k.")],
+        batch_depth: Annotated[int, typer.Option("--batch-depth", help="Batch depth d_b.")],
+    ) -> None:
+        """Start a ceremony for one circuit shape from a checked phase-1 file."""
+        with _step("init", check=False) as log:
+            shape = CircuitShape(assets, arity, batch_depth)
+            header = init_ceremony(
+                directory, ptau, build_batch_circuit(shape), shape.circuit_id, shape, log
+            )
+        console.print(f"ceremony for {header.circuit.circuit_id} in {directory}", markup=False)
+        console.print(f"phase 1: {ptau.name} sha256 {header.ptau.sha256}", markup=False)
+        console.print(f"initial params sha256 {header.initial_params_sha256}", markup=False)
+
+    @ceremony_app.command("contribute")
+    def contribute_cmd(
+        directory: Directory,
+        name: Name,
+        entropy: Annotated[
+            str | None,
+            typer.Option("--entropy", help="Extra text mixed into the OS randomness."),
+        ] = None,
+        entropy_prompt: Annotated[
+            bool,
+            typer.Option("--entropy-prompt", help="Type the extra text unseen instead."),
+        ] = False,
+        ptau: Annotated[
+            Path | None,
+            typer.Option("--ptau", help="Verify the ceremony so far with this file first."),
+        ] = None,
+    ) -> None:
+        """Add your contribution: a fresh secret from the OS, used once, never written."""
+        text = entropy or ""
+        if entropy_prompt:
+            text += typer.prompt("entropy (not shown)", hide_input=True, default="")
+        if ptau is not None:
+            with _step("verifying the ceremony so far", check=True) as log:
+                verify_ceremony(directory, ptau, log=log)
+        with _step("contribute", check=False) as log:
+            record = contribute(directory, name, text.encode(), log)
+        _print_record(record, directory)
+
+    @ceremony_app.command("beacon")
+    def beacon_cmd(
+        directory: Directory,
+        name: Name,
+        value: Annotated[
+            str,
+            typer.Option("--value", help="The public random value, in hex (e.g. a block hash)."),
+        ],
+        iterations_exp: Annotated[
+            int, typer.Option("--iterations-exp", help="Hash the value 2^N times.")
+        ] = 20,
+    ) -> None:
+        """Add the final, public contribution derived from a random beacon value."""
+        with _step("beacon", check=False) as log:
+            try:
+                raw = bytes.fromhex(value)
+            except ValueError as exc:
+                raise CeremonyInputError(f"--value must be hex: {exc}") from exc
+            record = beacon(directory, name, raw, iterations_exp, log)
+        _print_record(record, directory)
+
+    @ceremony_app.command("verify")
+    def verify_cmd(
+        directory: Directory,
+        ptau: Ptau,
+        rederive: Annotated[
+            bool, typer.Option("--rederive", help="Also re-derive the initial params (slow).")
+        ] = False,
+    ) -> None:
+        """Check every contribution, the phase-1 file and the latest params."""
+        with _step("verify", check=True) as log:
+            transcript = verify_ceremony(directory, ptau, rederive=rederive, log=log)
+        console.print(f"OK: {describe(transcript)}", markup=False)
+        console.print(f"latest params sha256 {transcript.params_sha256}", markup=False)
+
+    @ceremony_app.command("finalize")
+    def finalize_cmd(
+        directory: Directory,
+        ptau: Ptau,
+        out: Annotated[
+            Path, typer.Option("--out", help="Folder for proving_key.pk, vk.json, transcript.json.")
+        ],
+    ) -> None:
+        """Verify the ceremony, then write the final keys and the transcript to publish."""
+        with _step("finalize", check=True) as log:
+            transcript = finalize(directory, ptau, out, log=log)
+        console.print(f"OK: {describe(transcript)}", markup=False)
+        console.print(f"wrote {out}/proving_key.pk, vk.json, transcript.json", markup=False)
+
+    @ceremony_app.command("check-vk")
+    def check_vk_cmd(
+        transcript: Annotated[
+            Path, typer.Option("--transcript", help="A published ceremony/transcript.json.")
+        ],
+        vk: Annotated[Path, typer.Option("--vk", help="The vk.json published with it.")],
+        ptau: Ptau,
+    ) -> None:
+        """Check a published transcript and vk.json in full, with the public phase-1 file."""
+        with _step("check-vk", check=True) as log:
+            key = VerifyingKey.from_json(json.loads(vk.read_text()))
+            checked = check_published(transcript.read_bytes(), key, ptau, log=log)
+        console.print(f"OK: vk.json is the output of {describe(checked)}", markup=False)
