@@ -96,3 +96,20 @@ def test_a_three_party_ceremony_gives_keys_snarkjs_accepts(
         "11559732032986387107991004021392285783925812861821192530917403151452391805634",
     ]  # gamma = 1, as snarkjs's own setups have
     verify_published((out / "transcript.json").read_bytes(), keys.verifying_key, SHAPE.circuit_id)
+
+    # The custodian proves an attestation with these keys; a reviewer checks the setup.
+    from publisher.cli import app as zkpor
+    from tests.test_pipeline import ACCOUNTS, write_inputs
+
+    csv_path, toml_path = write_inputs(tmp_path / "input", ACCOUNTS)
+    toml_path.write_text(toml_path.read_text().replace("batch_depth = 2", "batch_depth = 1"))
+    attestation = tmp_path / "attestation"
+    args = ["prove", "--liabilities", csv_path, "--config", toml_path, "--out", attestation]
+    args += ["--private", tmp_path / "private", "--workers", "1", "--ceremony", out]
+    proved = runner.invoke(zkpor, list(map(str, args)))
+    assert proved.exit_code == 0, proved.output
+    assert (attestation / "ceremony" / "transcript.json").exists()
+    checked_all = runner.invoke(zkpor, ["verify", str(attestation)])
+    assert checked_all.exit_code == 0, checked_all.output
+    assert "9. OK: trusted setup" in checked_all.output
+    assert "alice" in checked_all.output
