@@ -275,7 +275,7 @@ def register(app: typer.Typer) -> None:
         _print_sample_codes(out / "private")
         console.print(
             "\nnext:\n"
-            f"  zkpor verify {attestation}           # check every proof again\n"
+            f"  zkpor verify {attestation} --allow-insecure-dev-setup   # check every proof again\n"
             f"  zkpor verify-user {attestation} --code <code>   # check one user's inclusion\n"
             f"  ls {out / 'private'}                 # secrets: never publish this folder",
             markup=False,
