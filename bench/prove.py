@@ -13,10 +13,11 @@ For every batch size (users; 4 assets, arity 4, so 16, 64, 256 users are batch d
 2. the zkpor prover: ``--reps`` times witness + ``prove``, phases timed by ``PhaseTimer``;
    then the last proof is checked by ``verifier.groth16.verify`` (and, as a cross-check,
    by ``snarkjs groth16 verify``), and the witness is written as ``witness.wtns``;
-3. snarkjs on that R1CS and witness: ``groth16 setup`` once (not repeated), then
-   ``--reps`` times ``groth16 prove circuit.zkey witness.wtns proof.json public.json``,
+3. snarkjs on that R1CS and witness: ``groth16 setup`` once (not repeated; its zkey is
+   reused by later runs while the R1CS and ptau are the same, unless ``--fresh-zkey``),
+   then ``--reps`` times ``groth16 prove circuit.zkey witness.wtns proof.json public.json``,
    whose proof must pass ``snarkjs groth16 verify`` and whose public inputs must be
-   zkpor's.
+   zkpor's (``--no-snarkjs`` skips this step).
 
 A size whose first repetition takes longer than ``--max-seconds`` is measured once.
 snarkjs needs a prepared powers-of-tau file of power >= log2 of the domain; a size it
@@ -26,6 +27,8 @@ alone takes ~7 min at K = 14, ~30 min at 16 on a 2-core machine, hours at 18: K 
 at 16 unless ``--ptau-power`` says otherwise).
 
 Prints markdown tables and writes ``<out>/prove.json`` with every figure and the machine.
+Exits 1 if a cross-check failed (a proof rejected, different public inputs). See
+bench/README.md for what the columns mean and measured results.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import gc
+import hashlib
 import json
 import os
 import platform
@@ -411,17 +415,38 @@ def bench_size(users: int, args: argparse.Namespace, ptau: Path | None, ptau_pow
     return result
 
 
-def bench_snarkjs(
-    folder: Path, setup: Json, zk: Json, args: argparse.Namespace, ptau: Path | None, power: int
-) -> Json:
-    """Return snarkjs's figures on the R1CS and witness in ``folder``."""
-    need = snarkjs_power(setup["constraints"], setup["n_public"])
-    if ptau is None:
-        return {"status": "not run (--no-snarkjs)", "needs_power": need}
-    if need > power:
-        return {"status": f"not run (needs ptau 2^{need}: pass --ptau)", "needs_power": need}
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def snarkjs_setup(folder: Path, ptau: Path, power: int, fresh: bool) -> Json:
+    """Make ``circuit.zkey`` and ``vk.json`` with snarkjs; return its setup time and RSS.
+
+    The zkey depends only on the R1CS and the ptau, and ``groth16 setup`` takes minutes
+    at 2^16: it is reused from an earlier run when ``circuit.zkey.json`` records the same
+    R1CS digest and ptau (and ``fresh`` is false), with the setup figures of that run.
+    """
+    stamp = folder / "circuit.zkey.json"
+    ptau_stat = ptau.resolve().stat()
+    source = {
+        "r1cs_sha256": _sha256(folder / "circuit.r1cs"),
+        "ptau": str(ptau.resolve()),
+        "ptau_bytes": ptau_stat.st_size,
+        "ptau_mtime": ptau_stat.st_mtime,
+    }
+    zkey = folder / "circuit.zkey"
+    if not fresh and stamp.exists() and zkey.exists() and (folder / "vk.json").exists():
+        made: Json = json.loads(stamp.read_text())
+        if made["source"] == source:
+            print("== snarkjs groth16 setup: reusing circuit.zkey (same R1CS and ptau)")
+            return {**made["figures"], "reused": True}
+    stamp.unlink(missing_ok=True)
     print(f"== snarkjs groth16 setup (ptau 2^{power})", flush=True)
-    zset = must(
+    child = must(
         snarkjs(
             "groth16",
             "setup",
@@ -445,7 +470,22 @@ def bench_snarkjs(
         ),
         "snarkjs zkey export verificationkey",
     )
-    print(f"   setup {zset.wall_s:.1f} s; groth16 prove x{args.reps}", flush=True)
+    figures = {"setup_s": child.wall_s, "setup_peak_rss_mb": child.peak_rss_mb}
+    stamp.write_text(json.dumps({"source": source, "figures": figures}, indent=1))
+    return {**figures, "reused": False}
+
+
+def bench_snarkjs(
+    folder: Path, setup: Json, zk: Json, args: argparse.Namespace, ptau: Path | None, power: int
+) -> Json:
+    """Return snarkjs's figures on the R1CS and witness in ``folder``."""
+    need = snarkjs_power(setup["constraints"], setup["n_public"])
+    if ptau is None:
+        return {"status": "not run (--no-snarkjs)", "needs_power": need}
+    if need > power:
+        return {"status": f"not run (needs ptau 2^{need}: pass --ptau)", "needs_power": need}
+    zset = snarkjs_setup(folder, ptau, power, args.fresh_zkey)
+    print(f"   setup {zset['setup_s']:.1f} s; groth16 prove x{args.reps}", flush=True)
     runs: list[Child] = []
     for _ in range(args.reps):
         child = must(
@@ -487,8 +527,9 @@ def bench_snarkjs(
         "needs_power": need,
         "ptau": str(ptau),
         "ptau_power": power,
-        "setup_s": zset.wall_s,
-        "setup_peak_rss_mb": zset.peak_rss_mb,
+        "setup_s": zset["setup_s"],
+        "setup_peak_rss_mb": zset["setup_peak_rss_mb"],
+        "zkey_reused": zset["reused"],
         "zkey_bytes": (folder / "circuit.zkey").stat().st_size,
         "reps": len(runs),
         "prove_runs": [
@@ -537,7 +578,34 @@ def machine_info() -> Json:
         "node": first_line(["node", "--version"]),
         "snarkjs": json.loads(package.read_text())["version"] if package.exists() else "missing",
         "load_start": loadavg(),
+        "git": git_state(),
     }
+
+
+def git_state() -> Json:
+    """Return what code was measured: the commit, and a digest of the loaded repo modules.
+
+    The digest covers every module of ``publisher`` and ``verifier`` this process
+    imported (the prover, the circuit, the curve, ...), committed or not.
+    """
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=30
+        )
+        head = done.stdout.strip()
+    except OSError:
+        head = ""
+    files = sorted(
+        path
+        for module in list(sys.modules.values())
+        if (name := getattr(module, "__file__", None))
+        and (path := Path(name).resolve()).is_relative_to(REPO)
+        and path.parts[len(REPO.parts)] in ("publisher", "verifier")
+    )
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    return {"head": head, "code_sha256": digest.hexdigest(), "modules": len(files)}
 
 
 def _cell(value: float, digits: int = 2) -> str:
@@ -548,7 +616,7 @@ def tables(results: list[Json]) -> str:
     """Return the markdown tables of ``results``."""
     head = (
         "| users | constraints | wires | reps | witness | ntt | msm A G1 | msm B G2 | msm B G1 "
-        "| msm L G1 | msm H G1 | other | prove | total | CPU | µs/constr. | peak RSS MB |"
+        "| msm L G1 | msm H G1 | other | prove | total | CPU | µs/constr. | peak RSS MiB |"
     )
     lines = [
         "zkpor, wall seconds (median per column; CPU: process time of witness + prove):",
@@ -571,8 +639,8 @@ def tables(results: list[Json]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
 
     head = (
-        "| users | zkpor setup s | setup RSS MB | pk MB | pk load s | snarkjs setup s "
-        "| zkey MB | snarkjs prove s | snarkjs CPU s | snarkjs RSS MB | zkpor prove s "
+        "| users | zkpor setup s | setup RSS MiB | pk MiB | pk load s | snarkjs setup s "
+        "| zkey MiB | snarkjs prove s | snarkjs CPU s | snarkjs RSS MiB | zkpor prove s "
         "| zkpor/snarkjs |"
     )
     lines += [
@@ -594,7 +662,7 @@ def tables(results: list[Json]) -> str:
         ]
         if j["status"] == "ok":
             cells += [
-                _cell(j["setup_s"], 1),
+                _cell(j["setup_s"], 1) + (" (reused)" if j["zkey_reused"] else ""),
                 _cell(j["zkey_bytes"] / MB, 1),
                 _cell(j["prove_s"]),
                 _cell(j["prove_cpu_s"]),
@@ -627,6 +695,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         help="power of the default <out>/pot<K>_final.ptau, made if missing "
         f"(default: what the largest size needs, at most {PTAU_POWER_CAP})",
+    )
+    parser.add_argument(
+        "--fresh-zkey",
+        action="store_true",
+        help="rerun snarkjs groth16 setup even if <out>/u<N>/circuit.zkey matches",
     )
     parser.add_argument("--no-snarkjs", action="store_true", help="zkpor figures only")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
@@ -678,6 +751,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     results = [bench_size(users, args, ptau, power) for users in sizes]
     info["load_end"] = loadavg()
+    info["git_end"] = git_state()
+    if info["git_end"]["code_sha256"] != info["git"]["code_sha256"]:
+        print("note: the prover's code changed during the run")
     report = {
         "machine": info,
         "reps": args.reps,
