@@ -20,7 +20,7 @@ from publisher.crypto import NaclBackend
 from publisher.pipeline import CODES
 from tests.test_pipeline import ACCOUNTS, prove, write_inputs
 from verifier.bundle import derive
-from verifier.codes import format_code, parse_code
+from verifier.codes import derived_code, format_code, parse_code
 from verifier.errors import InvalidCode
 from verifier.fetch import directory_reader, http_reader
 from verifier.manifest import MANIFEST, Manifest
@@ -292,3 +292,34 @@ def test_reviewer_catches_a_changed_bucket(
     bucket.write_bytes(bytes(data))
     status, detail = bundle_step(copy)
     assert status == "FAIL" and "does not match its sha256" in detail
+
+
+def test_codes_derived_from_a_custodian_secret(
+    attestation: tuple[Path, Path, Manifest], tmp_path: Path
+) -> None:
+    """With --code-secret the custodian can recompute any code from the user id alone."""
+    folder, _, _ = attestation
+    secret = bytes(range(40))
+    (tmp_path / "secret").write_bytes(secret)
+    csv_path, toml_path = write_inputs(tmp_path / "input", ACCOUNTS, pad_to=16)
+    out, private = tmp_path / "attestation", tmp_path / "private"
+    args = ["prove", "--liabilities", str(csv_path), "--config", str(toml_path)]
+    args += ["--out", str(out), "--private", str(private), "--workers", "1"]
+    args += ["--code-secret", str(tmp_path / "secret"), "--insecure-dev-setup"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    codes = codes_of(private)
+    assert codes == {u: format_code(derived_code(secret, u)) for u in codes}
+    assert verify_user(directory_reader(out), codes["heidi"], BACKEND).passed
+    assert secret.hex() not in result.output
+
+
+def test_a_short_code_secret_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret").write_bytes(b"too short")
+    csv_path, toml_path = write_inputs(tmp_path / "input", ACCOUNTS)
+    args = ["prove", "--liabilities", str(csv_path), "--config", str(toml_path)]
+    args += ["--out", str(tmp_path / "a"), "--private", str(tmp_path / "p")]
+    args += ["--code-secret", str(tmp_path / "secret"), "--insecure-dev-setup"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "at least 32 bytes" in result.output
+    assert not (tmp_path / "p").exists()
