@@ -294,11 +294,8 @@ def test_reviewer_catches_a_changed_bucket(
     assert status == "FAIL" and "does not match its sha256" in detail
 
 
-def test_codes_derived_from_a_custodian_secret(
-    attestation: tuple[Path, Path, Manifest], tmp_path: Path
-) -> None:
+def test_codes_derived_from_a_custodian_secret(tmp_path: Path) -> None:
     """With --code-secret the custodian can recompute any code from the user id alone."""
-    folder, _, _ = attestation
     secret = bytes(range(40))
     (tmp_path / "secret").write_bytes(secret)
     csv_path, toml_path = write_inputs(tmp_path / "input", ACCOUNTS, pad_to=16)
