@@ -49,6 +49,11 @@ from verifier.reserves import SignatureBackend, check_reserves
 from verifier.strict_json import loads, show
 
 Reader = Callable[[str], bytes]
+#: Called as ``on_proofs(done, total)`` while step 3 checks the batch proofs.
+ProofProgress = Callable[[int, int], None]
+#: Proofs checked together between two progress reports: a random linear combination
+#: costs n + 3 Miller loops, so chunks keep most of the saving and still report often.
+PROGRESS_CHUNK = 4
 
 STEP_NAMES = (
     "manifest and file hashes",
@@ -104,11 +109,16 @@ class _Attestation(AttestationFiles):
     """
 
     def __init__(
-        self, read: Reader, crypto: SignatureBackend | None = None, allow_dev: bool = False
+        self,
+        read: Reader,
+        crypto: SignatureBackend | None = None,
+        allow_dev: bool = False,
+        on_proofs: ProofProgress | None = None,
     ) -> None:
         super().__init__(read)
         self.crypto = crypto
         self.allow_dev = allow_dev
+        self.on_proofs = on_proofs
         self.manifest: Manifest | None = None
         self.vk: VerifyingKey | None = None
         self.entries: list[BatchEntry] | None = None
@@ -266,13 +276,18 @@ def _check_proofs(files: _Attestation) -> str:
     files.entries = entries
     proofs = [proof_of(entry) for entry in entries]
     vk = files.need_vk()
-    try:
-        verify_many(vk, [(e.public, p) for e, p in zip(entries, proofs, strict=True)])
-    except VerificationError as exc:
-        index = getattr(exc, "index", None)
-        if index is None:
-            raise VerificationError(f"the proofs cannot be checked: {exc}") from exc
-        raise VerificationError(f"batch {index} is not proven: {exc}") from exc
+    items = [(e.public, p) for e, p in zip(entries, proofs, strict=True)]
+    chunk = PROGRESS_CHUNK if files.on_proofs else max(len(items), 1)
+    for start in range(0, len(items), chunk):
+        try:
+            verify_many(vk, items[start : start + chunk])
+        except VerificationError as exc:
+            index = getattr(exc, "index", None)
+            if index is None:
+                raise VerificationError(f"the proofs cannot be checked: {exc}") from exc
+            raise VerificationError(f"batch {start + index} is not proven: {exc}") from exc
+        if files.on_proofs:
+            files.on_proofs(min(start + chunk, len(items)), len(items))
     return f"{len(entries)} Groth16 proofs valid"
 
 
@@ -491,18 +506,22 @@ def _check_setup(files: _Attestation) -> str:
 
 
 def attestation_steps(
-    read: Reader, crypto: SignatureBackend | None = None, allow_dev_setup: bool = False
+    read: Reader,
+    crypto: SignatureBackend | None = None,
+    allow_dev_setup: bool = False,
+    on_proofs: ProofProgress | None = None,
 ) -> list[Step]:
     """Return the nine ``(name, check)`` steps over the files ``read`` returns.
 
     ``crypto`` checks Ed25519 reserve signatures (PyNaCl in CPython, libsodium.js in the
     browser); without it, an attestation with an Ed25519 wallet fails the reserves step.
     ``allow_dev_setup`` lets a development-setup attestation pass the setup step (demos).
+    ``on_proofs(done, total)`` is told of step 3's progress, for a progress bar.
 
     For a caller that shows each step as it runs (the browser): run them one by one with
     ``verifier.report.run_step``, in order, since later steps use what earlier ones parsed.
     """
-    files = _Attestation(read, crypto, allow_dev_setup)
+    files = _Attestation(read, crypto, allow_dev_setup, on_proofs)
     checks = (
         _check_manifest,
         _check_vk,

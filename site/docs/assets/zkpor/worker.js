@@ -1,0 +1,162 @@
+// zkpor's in-browser verifier: a module Web Worker running Pyodide and the `verifier`
+// package (the same Python code as `zkpor verify-user` and `zkpor verify`).
+//
+// Trust: every file this worker loads is either pinned (its SHA-384 is in the table the
+// page passes, itself part of a script the page loads with subresource integrity) or is
+// attestation data, which the verifier checks against the manifest's hashes. Any other
+// request is refused, including the ones Pyodide makes itself: `fetch` is wrapped before
+// Pyodide is imported. JavaScript modules are imported from blobs of checked bytes, since
+// `import()` cannot carry an integrity value inside a worker.
+//
+// Messages in:  {type: "init", base, pins}, {type: "verify-code", code}, {type: "verify-all"}
+// Messages out: {type: "loading", text, fraction}, {type: "ready"}, {type: "error", text},
+//               {type: "event", event} (the verifier's events, see verifier/web.py)
+
+let BASE = null; // the site's root URL, ending in "/"
+let PINS = null; // site-relative path -> "sha384-..."
+const nativeFetch = self.fetch.bind(self);
+
+function siteRelative(input) {
+  const url = new URL(input instanceof Request ? input.url : String(input), BASE).href;
+  if (!url.startsWith(BASE)) {
+    throw new Error(`refusing to load ${url}: it is not on this site`);
+  }
+  return url.slice(BASE.length);
+}
+
+// The only fetch this worker (and Pyodide inside it) has.
+function pinnedFetch(input, init = {}) {
+  let path;
+  try {
+    path = siteRelative(input);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (Object.hasOwn(PINS, path)) {
+    return nativeFetch(BASE + path, { ...init, integrity: PINS[path] });
+  }
+  if (path.startsWith("attestation/")) {
+    return nativeFetch(BASE + path, init);
+  }
+  return Promise.reject(new Error(`refusing to load ${path}: it is not pinned`));
+}
+self.fetch = pinnedFetch;
+
+async function pinnedBytes(path) {
+  const response = await pinnedFetch(path);
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function pinnedText(path) {
+  return new TextDecoder().decode(await pinnedBytes(path));
+}
+
+async function importChecked(source) {
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  try {
+    return await import(url);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+// The attestation's files, read synchronously: the verifier is plain synchronous Python.
+// (A worker may make synchronous requests for binary data; a page may not.)
+function readAttestation(name) {
+  const request = new XMLHttpRequest();
+  request.open("GET", `${BASE}attestation/${name}`, false);
+  request.responseType = "arraybuffer";
+  request.send();
+  if (request.status === 404) return null;
+  if (request.status !== 200) throw new Error(`attestation/${name}: HTTP ${request.status}`);
+  return new Uint8Array(request.response);
+}
+
+const hexToBytes = (hex) => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+const bytesToHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+async function loadSodium(paths) {
+  const core = await pinnedText(paths.sodium);
+  const coreURL = URL.createObjectURL(new Blob([core], { type: "text/javascript" }));
+  // The wrappers import "libsodium-sumo" by its bare name (a page resolves it with an
+  // import map; a worker has none): point that one specifier at the checked core.
+  const wrappers = (await pinnedText(paths.sodiumWrappers)).replace(
+    /from\s*["']libsodium-sumo["']/,
+    `from ${JSON.stringify(coreURL)}`,
+  );
+  const sodium = (await importChecked(wrappers)).default;
+  await sodium.ready;
+  return {
+    boxOpen(boxHex, nonceHex, keyHex) {
+      try {
+        const plain = sodium.crypto_secretbox_open_easy(
+          hexToBytes(boxHex), hexToBytes(nonceHex), hexToBytes(keyHex));
+        return bytesToHex(plain);
+      } catch {
+        return null; // does not authenticate: the verifier turns this into its own error
+      }
+    },
+    ed25519Verify(publicKeyHex, messageHex, signatureHex) {
+      try {
+        return sodium.crypto_sign_verify_detached(
+          hexToBytes(signatureHex), hexToBytes(messageHex), hexToBytes(publicKeyHex));
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+let web = null; // verifier.web, once loaded
+let backend = null;
+const emit = (json) => postMessage({ type: "event", event: JSON.parse(json) });
+const loading = (text, fraction) => postMessage({ type: "loading", text, fraction });
+
+async function init({ base, pins, paths }) {
+  BASE = base;
+  PINS = pins;
+  loading("loading Python (Pyodide)…", 0.05);
+  const { loadPyodide } = await importChecked(await pinnedText(paths.pyodide));
+  const asm = await importChecked(await pinnedText(paths.pyodideAsm));
+  loading("starting Python…", 0.3);
+  const lockFileContents = JSON.parse(await pinnedText(paths.pyodideLock));
+  const pyodide = await loadPyodide({
+    indexURL: new URL(paths.pyodideAsm, BASE).href.replace(/[^/]*$/, ""),
+    createPyodideModule: asm.default,
+    lockFileContents,
+  });
+  loading("loading the verifier (py_ecc, zkpor verifier)…", 0.7);
+  await pyodide.loadPackage(paths.wheels.map((wheel) => new URL(wheel, BASE).href), {
+    messageCallback: () => {},
+  });
+  loading("loading libsodium…", 0.85);
+  const sodium = await loadSodium(paths);
+  web = pyodide.pyimport("verifier.web");
+  backend = web.JsBackend(sodium.boxOpen, sodium.ed25519Verify);
+  loading("ready", 1);
+  postMessage({ type: "ready" });
+}
+
+function run(task) {
+  try {
+    task();
+  } catch (error) {
+    // A Python exception here is a bug in zkpor, not a verdict on the attestation.
+    postMessage({ type: "error", text: String(error) });
+  }
+}
+
+self.onmessage = async ({ data }) => {
+  if (data.type === "init") {
+    try {
+      await init(data);
+    } catch (error) {
+      postMessage({ type: "error", text: `the verifier could not load: ${error}` });
+    }
+  } else if (data.type === "verify-code") {
+    run(() => web.verify_code(web.js_reader(readAttestation), data.code, backend, emit));
+  } else if (data.type === "verify-all") {
+    run(() => web.verify_all(web.js_reader(readAttestation), backend, emit));
+  }
+};
