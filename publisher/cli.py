@@ -13,7 +13,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from publisher import cli_ceremony, cli_prove, cli_reserves, cli_verify, cli_verify_user
+from publisher import (
+    cli_ceremony,
+    cli_prove,
+    cli_reserves,
+    cli_site,
+    cli_verify,
+    cli_verify_user,
+)
 from publisher.batch import (
     default_cache_dir,
     dev_keys,
@@ -38,6 +45,7 @@ cli_verify.register(app)
 cli_verify_user.register(app)
 cli_ceremony.register(app)
 cli_reserves.register(app)
+cli_site.register(app)
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)

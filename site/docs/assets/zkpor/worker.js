@@ -79,10 +79,10 @@ const bytesToHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2
 async function loadSodium(paths) {
   const core = await pinnedText(paths.sodium);
   const coreURL = URL.createObjectURL(new Blob([core], { type: "text/javascript" }));
-  // The wrappers import "libsodium-sumo" by its bare name (a page resolves it with an
-  // import map; a worker has none): point that one specifier at the checked core.
+  // The wrappers import the core by a relative name, which cannot resolve from a blob:
+  // point that one specifier at the checked core.
   const wrappers = (await pinnedText(paths.sodiumWrappers)).replace(
-    /from\s*["']libsodium-sumo["']/,
+    /from\s*["'](?:libsodium-sumo|\.\/libsodium-sumo\.mjs)["']/,
     `from ${JSON.stringify(coreURL)}`,
   );
   const sodium = (await importChecked(wrappers)).default;

@@ -1,0 +1,284 @@
+"""``zkpor site build``: one attestation -> one static site, byte for byte reproducible.
+
+The site tree::
+
+    index.html, verify/, reserves/, ... the MkDocs pages (site/ + site/pages/*.md)
+    assets/zkpor/    verify.js (with the pins), worker.js, zkpor.css
+    attestation/     the attestation, exactly the files its manifest lists
+    vendor/          Pyodide, libsodium.js, the py_ecc and verifier wheels (pinned)
+    history/         the manifests of earlier attestations shown on the History page
+    build.json       zkpor version and build options: what `zkpor site reproduce` needs
+    SHA256SUMS       every other file of the site
+
+Reproducibility: the pages depend only on the attestation, the build options and the
+zkpor version; MkDocs dates come from the attestation's as-of time (SOURCE_DATE_EPOCH);
+the verifier wheel is stored uncompressed with fixed timestamps; MkDocs'
+``sitemap.xml.gz`` is dropped because deflate output differs between zlib builds.
+The site appears at ``out`` only once complete (built beside it, then renamed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.metadata import version as dist_version
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+
+from publisher.crypto import NaclBackend
+from publisher.site.history import fetch_history, load_history
+from publisher.site.pages import Earlier, SiteData, render_pages
+from publisher.site.vendor import VENDORED, sri, vendor_files
+from publisher.site.wheel import verifier_wheel
+from verifier.attestation import AttestationFiles, batch_entries, read_manifest, verify_attestation
+from verifier.ceremony_format import TRANSCRIPT, Transcript, parse_transcript
+from verifier.errors import VerificationError, ZkporError
+from verifier.fetch import directory_reader
+from verifier.manifest import BUNDLE_SUMS, MANIFEST, RESERVES, Manifest
+from verifier.report import StepResult
+from verifier.reserves import Wallet, parse_reserves
+from verifier.strict_json import loads
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "site"
+BUILD_JSON = "build.json"
+SUMS = "SHA256SUMS"
+WORKER = "assets/zkpor/worker.js"
+VERIFY_JS = "assets/zkpor/verify.js"
+#: Steps whose failure still lets the site be built, to show it plainly.
+SHOWN_FAILURES = frozenset({"reserves"})
+
+Log = Callable[[str], None]
+
+
+class SiteError(ZkporError):
+    """The site cannot be built (or reproduced) from what was given."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Everything besides the attestation that the site depends on (kept in build.json)."""
+
+    allow_insecure_dev_setup: bool = False
+    site_url: str | None = None
+    #: history/<name>.json files of the site, once the earlier manifests are copied in
+    history: tuple[str, ...] = field(default=())
+
+    def to_json(self, version: str) -> dict[str, Any]:
+        return {
+            "zkpor": version,
+            "allow_insecure_dev_setup": self.allow_insecure_dev_setup,
+            "site_url": self.site_url,
+            "history": list(self.history),
+        }
+
+
+def zkpor_version() -> str:
+    """Return the installed zkpor version: part of what a site is a function of."""
+    return dist_version("zkpor")
+
+
+def _read_attestation(folder: Path) -> dict[str, bytes]:
+    """Return the attestation's files by name: the manifest, every file it lists, and
+    every bucket the bundle checksum list names (nothing else from the folder)."""
+    read = directory_reader(folder)
+    try:
+        files = {MANIFEST: read(MANIFEST)}
+        manifest, _ = read_manifest(AttestationFiles(lambda name: files[name]))
+        for name in sorted(manifest.files):
+            files[name] = read(name)
+        if BUNDLE_SUMS in files:
+            for line in files[BUNDLE_SUMS].decode("ascii").splitlines():
+                name = "bundles/" + line.split()[-1]
+                files[name] = read(name)
+    except (OSError, UnicodeDecodeError, VerificationError) as exc:
+        raise SiteError(f"cannot read the attestation in {folder}: {exc}") from exc
+    return files
+
+
+def check_attestation(files: dict[str, bytes], allow_dev: bool) -> list[StepResult]:
+    """Run ``zkpor verify`` on the files; refuse any failure but an under-covered asset,
+    which the site shows plainly instead."""
+
+    def read(name: str) -> bytes:
+        if name not in files:
+            raise FileNotFoundError(name)
+        return files[name]
+
+    results = verify_attestation(read, NaclBackend(), allow_dev_setup=allow_dev)
+    bad = [r for r in results if r.status != "OK" and r.name not in SHOWN_FAILURES]
+    if bad:
+        hint = (
+            " (an attestation from the development setup needs --allow-insecure-dev-setup)"
+            if any(r.name == "trusted setup" for r in bad)
+            else ""
+        )
+        reasons = "; ".join(f"{r.number}. {r.name}: {r.detail}" for r in bad)
+        raise SiteError(f"the attestation does not verify: {reasons}{hint}")
+    return results
+
+
+def _wallets(files: dict[str, bytes], manifest: Manifest) -> list[Wallet]:
+    if RESERVES not in files:
+        return []
+    decimals = {a.symbol: a.decimals for a in manifest.assets}
+    return parse_reserves(loads(files[RESERVES]), decimals)[1]
+
+
+def _transcript(files: dict[str, bytes]) -> Transcript | None:
+    return parse_transcript(files[TRANSCRIPT]) if TRANSCRIPT in files else None
+
+
+def _epoch(as_of: str) -> int:
+    return int(datetime.fromisoformat(as_of.replace("Z", "+00:00")).timestamp())
+
+
+def _mkdocs_config(manifest: Manifest, site_url: str | None) -> str:
+    config = yaml.safe_load((TEMPLATE / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["site_name"] = f"{manifest.issuer_name}: Proof of Reserves"
+    config["site_description"] = f"Proof of Reserves attestation {manifest.attestation_id}"
+    if site_url:
+        config["site_url"] = site_url
+    # JSON is YAML: no quoting rules to get wrong for an issuer's name.
+    return json.dumps(config, indent=1, sort_keys=True, ensure_ascii=False)
+
+
+def _site_spec(extra: dict[str, bytes]) -> dict[str, Any]:
+    """Return what verify.js needs: every pinned path's SRI and which file is which."""
+    wheels = sorted(path for path in extra if path.endswith(".whl"))
+    return {
+        "pins": {path: sri(data) for path, data in sorted(extra.items())},
+        "paths": {
+            "worker": WORKER,
+            "pyodide": "vendor/pyodide/pyodide.mjs",
+            "pyodideAsm": "vendor/pyodide/pyodide.asm.mjs",
+            "pyodideLock": "vendor/pyodide/pyodide-lock.json",
+            "sodium": "vendor/libsodium/libsodium-sumo.mjs",
+            "sodiumWrappers": "vendor/libsodium/libsodium-wrappers.mjs",
+            "wheels": wheels,
+        },
+    }
+
+
+def _run_mkdocs(project: Path, out: Path, epoch: int) -> None:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet"]
+    done = subprocess.run(
+        [*command, "-f", str(project / "mkdocs.yml"), "-d", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SiteError(f"mkdocs build failed:\n{done.stdout}{done.stderr}")
+
+
+def _write_tree(root: Path, files: dict[str, bytes]) -> None:
+    for name, data in sorted(files.items()):
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def sha256sums(root: Path) -> bytes:
+    """Return ``sha256sum``-format lines for every file under ``root`` but SHA256SUMS."""
+    lines = [
+        f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(root).as_posix()}"
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.relative_to(root).as_posix() != SUMS
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def build_into(
+    attestation: dict[str, bytes],
+    history: Sequence[tuple[str, bytes]],
+    options: BuildOptions,
+    work: Path,
+    log: Log | None = None,
+    console: Console | None = None,
+) -> Path:
+    """Build the site in ``work`` and return its folder: the shared core of build and
+    reproduce. ``history`` is (history/<name>.json, manifest bytes) of earlier attestations."""
+    say = log or (lambda _: None)
+    version = zkpor_version()
+    say("checking the attestation (zkpor verify)")
+    results = check_attestation(attestation, options.allow_insecure_dev_setup)
+    manifest, _ = read_manifest(AttestationFiles(attestation.__getitem__))
+    entries = batch_entries(AttestationFiles(attestation.__getitem__), manifest.tree.batches)
+    say("collecting the files the browser loads")
+    extra = dict(vendor_files(console=console))
+    wheel_name, wheel = verifier_wheel(version)
+    extra[f"vendor/wheels/{wheel_name}"] = wheel
+    extra[WORKER] = (TEMPLATE / "docs" / WORKER).read_bytes()
+    spec = json.dumps(_site_spec(extra), indent=1, sort_keys=True)
+    verify_js = (TEMPLATE / "docs" / VERIFY_JS).read_text(encoding="utf-8")
+    verify_js = verify_js.replace('"__ZKPOR_SITE__"', spec)
+
+    project = work / "project"
+    shutil.copytree(TEMPLATE / "docs", project / "docs")
+    (project / "docs" / VERIFY_JS).write_text(verify_js, encoding="utf-8")
+    (project / "mkdocs.yml").write_text(_mkdocs_config(manifest, options.site_url), "utf-8")
+    data = SiteData(
+        manifest=manifest,
+        entries=entries,
+        results=results,
+        wallets=_wallets(attestation, manifest),
+        transcript=_transcript(attestation),
+        history=[Earlier(m, name) for name, m in load_history(history)],
+        version=version,
+        site_url=options.site_url,
+        vendored=VENDORED,
+        pins=_site_spec(extra)["pins"],
+    )
+    for name, text in render_pages(data, TEMPLATE / "pages", sri(verify_js.encode())).items():
+        (project / "docs" / name).write_text(text, encoding="utf-8")
+
+    say("building the pages (mkdocs)")
+    site = work / "site"
+    _run_mkdocs(project, site, _epoch(manifest.as_of))
+    (site / "sitemap.xml.gz").unlink(missing_ok=True)
+    _write_tree(site, {f"attestation/{name}": data for name, data in attestation.items()})
+    _write_tree(site, {name: data for name, data in extra.items() if name != WORKER})
+    _write_tree(site, dict(history))
+    build_json = json.dumps(options.to_json(version), indent=1, sort_keys=True) + "\n"
+    (site / BUILD_JSON).write_text(build_json, encoding="utf-8")
+    (site / SUMS).write_bytes(sha256sums(site))
+    return site
+
+
+def build_site(
+    attestation_dir: Path,
+    out: Path,
+    options: BuildOptions,
+    history_sources: Sequence[str] = (),
+    replace: bool = False,
+    log: Log | None = None,
+    console: Console | None = None,
+) -> Path:
+    """Build the site of the attestation in ``attestation_dir`` at ``out``, atomically."""
+    if out.exists() and not replace:
+        raise SiteError(f"{out} already exists; remove it or pass --force")
+    attestation = _read_attestation(attestation_dir)
+    history = fetch_history(history_sources)
+    options = BuildOptions(
+        options.allow_insecure_dev_setup, options.site_url, tuple(name for name, _ in history)
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as tmp:
+        site = build_into(attestation, history, options, Path(tmp).resolve(), log, console)
+        if out.exists():
+            shutil.rmtree(out)
+        site.rename(out)
+    return out

@@ -1,0 +1,372 @@
+"""The site's Markdown pages, rendered from one attestation and the repository's templates.
+
+Templates live in ``site/pages/*.md`` with ``$name`` placeholders (``string.Template``);
+this module computes the tables and statements that fill them. Every value comes from
+the public attestation (never from the private directory), and everything is sorted or in
+file order, so the pages are a pure function of the attestation and the zkpor version.
+
+The page must never present what the proofs cannot show as verified: the issuer, as-of
+time, id and asset names are labelled as the custodian's statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from html import escape
+from pathlib import Path
+from string import Template
+
+from publisher.site.chart import Coverage, coverage_bars, coverage_over_time, percent
+from publisher.site.vendor import Component
+from verifier.attestation import STEP_NAMES
+from verifier.ceremony_format import Transcript
+from verifier.manifest import PROOFS, SETUP_INSECURE_DEV, VK, BatchEntry, Manifest
+from verifier.manifest import format_units as units
+from verifier.report import StepResult
+from verifier.reserves import Wallet
+from verifier.user import USER_STEP_NAMES
+from verifier.web import SAMPLES
+
+#: Rows of the batch table on the Proofs page; beyond it, proofs.json is the list.
+MAX_BATCH_ROWS = 512
+
+USER_STEP_HELP = {
+    "bundle": "your code opens your encrypted bundle: your id, salt, balances and the "
+    "position of your leaf (the bundle file is one of many of the same size).",
+    "leaf": "your leaf is recomputed from your id, salt and balances.",
+    "path to batch root": "your leaf hashes up, with the sibling hashes in your bundle, to "
+    "the root of one batch.",
+    "batch root in the published tree": "that batch root hashes up to the published root.",
+    "batch proof": "the zero-knowledge proof of your batch is valid: every balance in it "
+    "is in [0, 2^64) and its sum went into the running totals.",
+    "accumulator chain": "the batches chain one to the next, from zero to the published "
+    "liabilities.",
+}
+ATTESTATION_STEP_HELP = {
+    "manifest and file hashes": "attestation.json is well formed and every file has the "
+    "sha256 it lists.",
+    "verification key": "vk.json is a valid Groth16 key for the batch circuit.",
+    "batch proofs": "every batch proof is valid for its public inputs.",
+    "accumulator chain": "the batches chain from zero to the final totals.",
+    "tree": "the batch roots hash up to the published root.",
+    "totals": "the published liabilities are the proven totals.",
+    "bundle files": "every bundle file is present, of equal size, with its listed hash.",
+    "reserves": "every reserve wallet's signature is valid for this attestation, and each "
+    "asset's reserves cover its liabilities.",
+    "trusted setup": "the keys come from the published ceremony transcript, which checks out.",
+}
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """An earlier attestation, for the History page: its manifest and where it was read."""
+
+    manifest: Manifest
+    source: str
+
+
+@dataclass(frozen=True)
+class SiteData:
+    """What the pages are made from."""
+
+    manifest: Manifest
+    entries: Sequence[BatchEntry]
+    results: Sequence[StepResult]
+    wallets: Sequence[Wallet]
+    transcript: Transcript | None
+    history: Sequence[Earlier]
+    version: str
+    site_url: str | None
+    #: the third-party components the browser loads
+    vendored: Sequence[Component]
+    #: site-relative path -> subresource integrity of every file the verifier loads
+    pins: Mapping[str, str]
+
+    @property
+    def dev_setup(self) -> bool:
+        return self.manifest.setup_kind == SETUP_INSECURE_DEV
+
+
+def _ratio(reserves: int | None, liabilities: int) -> Fraction | None:
+    return None if reserves is None or liabilities == 0 else Fraction(reserves, liabilities)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def banners(data: SiteData) -> str:
+    """Return the warnings every page shows first: an insecure setup, an under-covered asset."""
+    out = []
+    if data.dev_setup:
+        out.append(
+            '!!! danger "INSECURE development setup"\n'
+            "    The proving keys of this attestation come from a single-party development\n"
+            "    setup (`--insecure-dev-setup`). Whoever ran it can forge proofs of any\n"
+            "    totals: the liabilities below are NOT proven. Use a ceremony.\n"
+        )
+    short = [
+        a.symbol
+        for a in data.manifest.assets
+        if a.reserves is not None and a.reserves < a.liabilities
+    ]
+    if short:
+        out.append(
+            '!!! failure "Under-covered: ' + ", ".join(short) + '"\n'
+            "    The declared reserves of " + ", ".join(short) + " are below the liabilities.\n"
+            "    See the table on the [Summary](index.md) and [Reserves](reserves.md) pages.\n"
+        )
+    return "\n".join(out)
+
+
+def asset_table(manifest: Manifest) -> str:
+    """Return per-asset liabilities, reserves and coverage; a shortfall is spelled out."""
+    rows = []
+    for asset in manifest.assets:
+        if asset.reserves is None:
+            rows.append([asset.symbol, asset.amount, "not declared", "–"])
+            continue
+        ratio = _ratio(asset.reserves, asset.liabilities)
+        held = units(asset.reserves, asset.decimals)
+        if asset.reserves >= asset.liabilities:
+            status = (
+                f'<span class="zkpor-ok">{percent(ratio) if ratio else "no liabilities"}</span>'
+            )
+        else:
+            short = units(asset.liabilities - asset.reserves, asset.decimals)
+            status = (
+                f'<span class="zkpor-fail">{percent(ratio) if ratio else "0%"}: UNDER-COVERED, '
+                f"short by {short} {escape(asset.symbol)}</span>"
+            )
+        rows.append([asset.symbol, asset.amount, held, status])
+    return _table(["Asset", "Liabilities", "Reserves", "Coverage"], rows)
+
+
+def status_table(results: Sequence[StepResult]) -> str:
+    """Return the build-time result of each step of ``zkpor verify``."""
+    rows = [
+        [
+            str(r.number),
+            r.name,
+            f'<span class="zkpor-{"ok" if r.status == "OK" else "fail"}">{r.status}</span>',
+            escape(r.detail),
+        ]
+        for r in results
+    ]
+    return _table(["#", "Check", "Result", "Detail"], rows)
+
+
+def _steps_html(names: Sequence[str], indent: str = "    ") -> str:
+    return "\n".join(
+        f'{indent}<li data-step="{n}" data-status="PENDING"><span class="zkpor-badge">·</span> '
+        f"<strong>{escape(name)}</strong>: <span></span></li>"
+        for n, name in enumerate(names, 1)
+    )
+
+
+def setup_statement(data: SiteData) -> str:
+    """Return who took part in the trusted setup and exactly what must be trusted."""
+    if data.dev_setup:
+        return (
+            "**INSECURE: single-party development setup.** One machine made the keys and knew "
+            "their secret; whoever ran it can forge proofs of any totals. Nothing this site "
+            "shows about liabilities is proven."
+        )
+    transcript = data.transcript
+    if transcript is None:
+        return f"Setup: {escape(data.manifest.setup_statement)}"
+    ptau = transcript.header.ptau
+    phase1 = ", ".join(escape(name) for name in ptau.contributors) or "(none named)"
+    rows = [
+        [str(c.index), escape(c.name), c.kind, f"`{c.params_after[:16]}…`"]
+        for c in transcript.contributions
+    ]
+    final = transcript.final
+    return "\n\n".join(
+        [
+            "The Groth16 keys come from a two-phase ceremony. Its full transcript is "
+            "[`ceremony/transcript.json`](attestation/ceremony/transcript.json); "
+            "`zkpor verify` (step 9) and the Verify page check that every contribution "
+            "chains from the one before with a valid proof of knowledge, and that "
+            "`vk.json` is its output.",
+            f"**Phase 1** (Powers of Tau, power {ptau.power}): file sha256 `{ptau.sha256}`, "
+            f"blake2b `{ptau.blake2b[:32]}…`; contributors: {phase1}.",
+            "**Phase 2** (this circuit):\n\n"
+            + _table(["#", "Contributor", "Kind", "Parameters after (sha256)"], rows),
+            f"Final parameters sha256 `{final.params_sha256}`, vk.json sha256 `{final.vk_sha256}`."
+            if final
+            else "",
+            "**What you must trust:** that at least one contributor of phase 1 *and* at least "
+            "one contributor of phase 2 generated their secret randomly and destroyed it. If "
+            "every contributor of a phase colluded or kept their secret, they could forge proofs.",
+        ]
+    )
+
+
+def reserves_body(data: SiteData) -> str:
+    """Return the Reserves page: per-asset coverage and every signed wallet."""
+    if not data.wallets:
+        return (
+            "This attestation declares no reserves: it proves liabilities only. Coverage "
+            "cannot be judged from it."
+        )
+    decimals = {a.symbol: a.decimals for a in data.manifest.assets}
+    wallets = [
+        [w.chain, w.asset, f"`{w.address}`", units(w.balance, decimals[w.asset]), w.as_of]
+        for w in data.wallets
+    ]
+    return "\n\n".join(
+        [
+            asset_table(data.manifest),
+            coverage_bars(_coverages(data.manifest)),
+            "## Wallets\n\nEach wallet signed the message zkpor fixes for this attestation "
+            "(it names the attestation id, the chain, the asset, the address and the as-of "
+            "time). The Verify page re-checks every signature in your browser (*verify all "
+            "batches*, step 8 **reserves**); `zkpor reserves check --rpc URL` compares the "
+            "declared EVM balances with a node at the stated block.",
+            _table(["Chain", "Asset", "Address", "Balance", "Block or time"], wallets),
+        ]
+    )
+
+
+def _coverages(manifest: Manifest) -> list[Coverage]:
+    return [Coverage(a.symbol, _ratio(a.reserves, a.liabilities)) for a in manifest.assets]
+
+
+def batch_table(entries: Sequence[BatchEntry]) -> str:
+    """Return one row per batch (up to ``MAX_BATCH_ROWS``) with its public inputs."""
+    rows = [
+        [str(e.batch)] + [f"`{value:#066x}`"[:14] + "…`" for value in e.public]
+        for e in entries[:MAX_BATCH_ROWS]
+    ]
+    more = len(entries) - MAX_BATCH_ROWS
+    tail = (
+        f"\n\n…and {more} more batches: see [`proofs.json`](attestation/proofs.json)."
+        if more > 0
+        else ""
+    )
+    return _table(["Batch", "root", "acc_in", "acc_out"], rows) + tail
+
+
+def history_body(data: SiteData) -> str:
+    """Return the History page: every earlier attestation and coverage over time."""
+    timeline = sorted(
+        [*data.history, Earlier(data.manifest, "this site")], key=lambda e: e.manifest.as_of
+    )
+    if len(timeline) == 1:
+        return "This is the first attestation published here."
+    symbols = sorted({a.symbol for e in timeline for a in e.manifest.assets})
+    series: dict[str, list[Fraction | None]] = {s: [] for s in symbols}
+    rows = []
+    for earlier in timeline:
+        by_symbol = {a.symbol: a for a in earlier.manifest.assets}
+        cells = []
+        for symbol in symbols:
+            asset = by_symbol.get(symbol)
+            ratio = None if asset is None else _ratio(asset.reserves, asset.liabilities)
+            series[symbol].append(ratio)
+            cells.append("–" if ratio is None else percent(ratio))
+        rows.append(
+            [
+                earlier.manifest.as_of,
+                f"`{earlier.manifest.attestation_id}`",
+                *cells,
+                escape(earlier.source),
+            ]
+        )
+    return "\n\n".join(
+        [
+            "Coverage (reserves / liabilities) of each attestation published here, oldest "
+            "first. Earlier attestations are listed as their manifests state; check them "
+            "with `zkpor verify` on their own sites.",
+            coverage_over_time([e.manifest.as_of for e in timeline], series),
+            _table(["As of", "Attestation", *symbols, "Source"], rows),
+        ]
+    )
+
+
+def render_pages(data: SiteData, templates: Path, verify_js_sri: str) -> dict[str, str]:
+    """Return the Markdown of every page, by file name."""
+    m = data.manifest
+    files = dict(m.files)
+    base = data.site_url.rstrip("/") + "/" if data.site_url else "https://<this site>/"
+    common = {
+        "banners": banners(data),
+        "issuer": escape(m.issuer_name),
+        "issuer_url": m.issuer_url,
+        "as_of": m.as_of,
+        "attestation_id": m.attestation_id,
+        "version": data.version,
+        "batches": str(m.tree.batches),
+        "arity": str(m.tree.arity),
+        "top_depth": str(m.tree.top_depth),
+        "leaves_per_batch": str(m.tree.arity**m.tree.batch_depth),
+        "circuit_id": m.circuit_id,
+        "constraints": f"{m.constraints:,}",
+    }
+    pages = {
+        "index.md": {
+            "accounts": f"{m.tree.batches * m.tree.arity**m.tree.batch_depth:,} leaves "
+            f"(accounts and padding) in {m.tree.batches} proven batches.",
+            "asset_table": asset_table(m),
+            "chart": coverage_bars(_coverages(m))
+            if any(a.reserves is not None for a in m.assets)
+            else "*No reserves are declared: this attestation proves liabilities only.*",
+            "status_table": status_table(data.results),
+        },
+        "verify.md": {
+            "user_steps": _steps_html(USER_STEP_NAMES),
+            "attestation_steps": _steps_html(STEP_NAMES),
+            "samples": str(SAMPLES),
+            "step_count": str(len(STEP_NAMES)),
+            "verify_js_sri": verify_js_sri,
+            "step_help": "\n".join(
+                [
+                    f"{n}. **{name}**: {USER_STEP_HELP[name]}"
+                    for n, name in enumerate(USER_STEP_NAMES, 1)
+                ]
+                + ["", "The whole attestation:", ""]
+                + [
+                    f"{n}. **{name}**: {ATTESTATION_STEP_HELP[name]}"
+                    for n, name in enumerate(STEP_NAMES, 1)
+                ]
+            ),
+        },
+        "reserves.md": {"reserves_body": reserves_body(data)},
+        "proofs.md": {
+            "root": f"{m.tree.root:#066x}",
+            "vk_sha256": files.get(VK, "?"),
+            "proofs_sha256": files.get(PROOFS, "?"),
+            "setup": setup_statement(data),
+            "batch_table": batch_table(data.entries),
+        },
+        "methodology.md": {
+            "trust": setup_statement(data),
+            "asset_list": ", ".join(
+                f"{escape(a.symbol)} ({a.decimals} decimals)" for a in m.assets
+            ),
+        },
+        "reproduce.md": {
+            "attestation_url": base + "attestation/",
+            "site_ref": base if data.site_url else "<site folder or URL>",
+            "vendored": _table(
+                ["Component", "Version", "Licence", "From"],
+                [[c.name, c.version, c.license, c.source] for c in data.vendored],
+            )
+            + "\n\n"
+            + _table(
+                ["File", "Subresource integrity"],
+                [[f"`{path}`", f"`{pin}`"] for path, pin in sorted(data.pins.items())],
+            ),
+        },
+        "history.md": {"history_body": history_body(data)},
+    }
+    out = {}
+    for name, values in pages.items():
+        template = Template((templates / name).read_text(encoding="utf-8"))
+        out[name] = template.substitute({**common, **values})
+    return out

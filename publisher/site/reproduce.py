@@ -1,0 +1,127 @@
+"""``zkpor site reproduce``: rebuild a site from its own attestation and list what differs.
+
+A reviewer who trusts neither the publisher nor its CI rebuilds the published site with
+the same zkpor version: the attestation, the earlier manifests of the History page and
+the build options all travel inside the site (``attestation/``, ``history/``,
+``build.json``), so nothing else is needed. A site given by URL is downloaded first, file
+by file as its ``SHA256SUMS`` lists them.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from rich.console import Console
+
+from publisher.site.build import (
+    BUILD_JSON,
+    SUMS,
+    BuildOptions,
+    Log,
+    SiteError,
+    _read_attestation,
+    build_into,
+    zkpor_version,
+)
+
+TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One file that is not the same in the site and in its rebuild."""
+
+    path: str
+    problem: str  # "changed", "missing from the site", "not in the rebuild"
+
+
+def _safe_relative(name: str) -> str:
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in name:
+        raise SiteError(f"{SUMS} lists {name!r}, which is not a path inside the site")
+    return path.as_posix()
+
+
+def download_site(url: str, into: Path, log: Log | None = None) -> Path:
+    """Download every file the site at ``url`` lists in its SHA256SUMS into ``into``."""
+    base = url.rstrip("/") + "/"
+
+    def get(name: str) -> bytes:
+        try:
+            with urllib.request.urlopen(base + name, timeout=TIMEOUT) as response:
+                return bytes(response.read())
+        except (urllib.error.URLError, OSError) as exc:
+            raise SiteError(f"cannot download {base + name}: {exc}") from exc
+
+    sums = get(SUMS)
+    names = [_safe_relative(line.split(None, 1)[1]) for line in sums.decode().splitlines() if line]
+    for number, name in enumerate(names, 1):
+        if log and number % 50 == 0:
+            log(f"downloaded {number} of {len(names)} files")
+        target = into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(get(name))
+    (into / SUMS).write_bytes(sums)
+    return into
+
+
+def _options(site: Path) -> BuildOptions:
+    try:
+        doc = json.loads((site / BUILD_JSON).read_text(encoding="utf-8"))
+        version = doc["zkpor"]
+        options = BuildOptions(
+            allow_insecure_dev_setup=bool(doc["allow_insecure_dev_setup"]),
+            site_url=doc["site_url"],
+            history=tuple(_safe_relative(name) for name in doc["history"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SiteError(f"{site / BUILD_JSON} is missing or malformed: {exc}") from exc
+    if version != zkpor_version():
+        raise SiteError(
+            f"the site was built with zkpor {version}, this is zkpor {zkpor_version()}: "
+            f"install zkpor {version} to reproduce it"
+        )
+    return options
+
+
+def _files(root: Path) -> dict[str, Path]:
+    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def compare(site: Path, rebuilt: Path) -> list[Difference]:
+    """Return every file that differs between the two trees, sorted by path."""
+    ours, theirs = _files(rebuilt), _files(site)
+    out = []
+    for name in sorted(ours.keys() | theirs.keys()):
+        if name not in theirs:
+            out.append(Difference(name, "missing from the site"))
+        elif name not in ours:
+            out.append(Difference(name, "not in the rebuild"))
+        elif ours[name].read_bytes() != theirs[name].read_bytes():
+            out.append(Difference(name, "changed"))
+    return out
+
+
+def reproduce(
+    site_ref: str, log: Log | None = None, console: Console | None = None
+) -> list[Difference]:
+    """Rebuild the site at ``site_ref`` (a folder or an http(s) URL) and return what differs."""
+    with tempfile.TemporaryDirectory(prefix="zkpor-reproduce-") as tmp:
+        work = Path(tmp).resolve()
+        if site_ref.startswith(("https://", "http://")):
+            site = download_site(site_ref, work / "published", log)
+        else:
+            site = Path(site_ref)
+        if not (site / "attestation").is_dir():
+            raise SiteError(f"{site_ref} has no attestation/ folder: is it a zkpor site?")
+        options = _options(site)
+        history = [(name, (site / name).read_bytes()) for name in options.history]
+        attestation = _read_attestation(site / "attestation")
+        (work / "build").mkdir()
+        rebuilt = build_into(attestation, history, options, work / "build", log, console)
+        return compare(site, rebuilt)
