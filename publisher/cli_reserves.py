@@ -1,27 +1,50 @@
-"""``zkpor reserves``: the message a reserve wallet signs, and test-key signatures for demos."""
+"""``zkpor reserves``: the message a reserve wallet signs, test-key signatures for demos, and
+``check``, which compares the declared EVM balances with a node (``publisher.reserves_rpc``).
+
+``check`` exits 0 when at least one wallet was compared and every compared wallet holds at
+least its declared balance, 1 on a MISMATCH or ERROR (or when no wallet could be compared),
+2 when it cannot start: no attestation, a bad option, a node that is down or on another
+chain.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
+from publisher.cli_verify import NoAttestation, open_attestation, printable
 from publisher.config import load_config
 from publisher.files import write_atomic
 from publisher.ingest import InputError
 from publisher.reserves_ingest import parse_reserve_amount
+from publisher.reserves_rpc import (
+    TIMEOUT,
+    JsonRpc,
+    NodeError,
+    WalletResult,
+    check_on_chain,
+    parse_tokens,
+    passed,
+    read_reserves,
+)
 from publisher.reserves_sign import DemoWallet, reserves_csv, sign_test_wallets
+from verifier.errors import VerificationError
 from verifier.reserves import CHAINS, check_address, check_as_of, reserve_message
 
 reserves_app = typer.Typer(
-    no_args_is_help=True, help="Reserve wallets: the signed message, test signatures."
+    no_args_is_help=True,
+    help="Reserve wallets: the signed message, test signatures, balances against a node.",
 )
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ConfigOption = Annotated[Path, typer.Option("--config", help="zkpor.toml")]
+STATUS_STYLE = {"OK": "bold green", "MISMATCH": "bold red", "ERROR": "bold red", "SKIP": "yellow"}
 
 
 def parse_wallet_spec(spec: str, decimals: dict[str, int]) -> DemoWallet:
@@ -81,6 +104,68 @@ def message(
         err_console.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from exc
     typer.echo(text.decode(), nl=False)
+
+
+@reserves_app.command("check")
+def check(
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="ATTESTATION_DIR", help="Attestation directory (or the URL it is served at)."
+        ),
+    ],
+    rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of an Ethereum node.")],
+    token: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--token",
+            help="ASSET=0xCONTRACT: the ERC-20 contract of an asset (repeatable); wallets of "
+            "a token without one are skipped.",
+        ),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds to wait for each answer.", min=0.1)
+    ] = TIMEOUT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Compare each EVM wallet's declared balance with the node's at its stated block."""
+    try:
+        wallets, decimals = read_reserves(open_attestation(target))
+        tokens = parse_tokens(token or [], decimals)
+        results = check_on_chain(JsonRpc(rpc, timeout), wallets, decimals, tokens)
+    except (NoAttestation, VerificationError, ValueError, NodeError) as exc:
+        err_console.print(Text(printable(f"error: {exc}")))
+        raise typer.Exit(2) from exc
+    if as_json:
+        report = {"passed": passed(results), "wallets": [r.to_json() for r in results]}
+        typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
+    else:
+        print_results(results)
+    if not passed(results):
+        raise typer.Exit(1)
+
+
+def print_results(results: list[WalletResult]) -> None:
+    """Print one line per wallet and a summary; nothing from the files is read as markup."""
+    for r in results:
+        w = r.wallet
+        held = "" if r.on_chain is None else f", on chain {r.on_chain}"
+        line = f"{w.chain} {w.asset} {w.address}: declared {r.declared}{held} — {r.detail}"
+        status = (r.status.ljust(9), STATUS_STYLE[r.status])
+        console.print(Text.assemble(status, printable(line)))
+    counts = {s: sum(r.status == s for r in results) for s in STATUS_STYLE}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    if passed(results):
+        console.print(
+            Text(
+                f"PASSED: every checked wallet holds its declared balance ({summary})",
+                style="bold green",
+            )
+        )
+    elif not counts["OK"] and not counts["MISMATCH"] and not counts["ERROR"]:
+        console.print(Text(f"FAILED: no wallet could be checked ({summary})", style="bold red"))
+    else:
+        console.print(Text(f"FAILED: {summary}", style="bold red"))
 
 
 def register(app: typer.Typer) -> None:

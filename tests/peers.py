@@ -57,3 +57,15 @@ def snarkjs(*args: str | Path, cwd: Path | None = None, timeout: float = 600) ->
         check=False,
     )
     return Run(done.returncode, _ANSI.sub("", done.stdout + done.stderr))
+
+
+def anvil() -> Path:
+    """Return the anvil binary (npm ``@foundry-rs/anvil-linux-amd64``, a local Ethereum
+    node), failing the test if it is missing."""
+    binary = NODE_MODULES / ".bin" / "anvil"
+    if not binary.is_file():
+        pytest.fail(
+            f"anvil is not installed in {NODE_MODULES} (npm @foundry-rs/anvil-linux-amd64, "
+            "Linux x64 only): run `make install-test`"
+        )
+    return binary

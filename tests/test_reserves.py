@@ -1,5 +1,6 @@
 """Reserves (issue #6): ownership proofs checked against independent signers (eth-account,
-coincurve, PyNaCl) and published vectors, reserves.csv ingest, and the verify step."""
+coincurve, PyNaCl) and published vectors (tests/vectors/reserves/), reserves.csv ingest,
+and the verify step."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import base58
 import coincurve
@@ -32,6 +34,7 @@ from verifier.reserves import (
     InvalidReserve,
     Wallet,
     bitcoin_message_hash,
+    check_bitcoin_signature,
     check_reserves,
     check_wallets,
     recover_evm_signer,
@@ -39,6 +42,7 @@ from verifier.reserves import (
     reserves_to_json,
 )
 
+VECTORS = Path(__file__).resolve().parent / "vectors" / "reserves"
 AID = "test-reserves-2026-11-21"
 ASSETS = (AssetLiability("BTC", 8, 150_000_000), AssetLiability("ETH", 9, 10_000_000_000))
 BACKEND = NaclBackend()
@@ -47,44 +51,45 @@ BTC_KEY = coincurve.PrivateKey(hashlib.sha256(b"btc test key").digest())
 SOL_KEY = SigningKey(hashlib.sha256(b"sol test key").digest())
 
 
-# --- keccak and published vectors ------------------------------------------------------
+# --- published vectors (tests/vectors/reserves/, sources in tests/vectors/README.md) --
 
 
-def test_keccak256_matches_known_vectors_and_pycryptodome() -> None:
-    assert keccak256(b"").hex() == (
-        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
-    )
-    assert keccak256(b"abc").hex() == (
-        "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
-    )
+def published(name: str) -> Any:
+    """Return the parsed vector file ``tests/vectors/reserves/<name>.json``."""
+    return json.loads((VECTORS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("vector", published("keccak256")["vectors"], ids=lambda v: v["message"])
+def test_keccak256_published_vectors(vector: dict[str, str]) -> None:
+    assert keccak256(vector["message"].encode()).hex() == vector["digest"]
+
+
+def test_keccak256_matches_pycryptodome() -> None:
     for size in (1, 55, 135, 136, 137, 271, 272, 1000):
         data = os.urandom(size)
         assert keccak256(data) == pycryptodome_keccak.new(digest_bits=256, data=data).digest()
 
 
-@pytest.mark.parametrize(
-    ("message", "signature", "address"),
-    [
-        # ethereum/execution-apis, eth_sign reference example (EIP-191 over 0xdeadbeaf).
-        (
-            bytes.fromhex("deadbeaf"),
-            "0xa3f20717a250c2b0b729b7e5becbff67fdaef7e0699da4de7ca5895b02a170a12d887fd3b17bfdce"
-            "3481f10bea41f45ba9f709d39ce8325427b57afcfc994cee1b",
-            "0x9b2055d370f73ec7d8a03e965129118dc8f5bf83",
-        ),
-        # viem docs, signMessage("hello world") by the first Anvil/Hardhat test account.
-        (
-            b"hello world",
-            "0xa461f509887bd19e312c0c58467ce8ff8e300d3c1a90b608a760c5b80318eaf15fe57c96f9175d6c"
-            "d4daad4663763baa7e78836e067d0163e9a2ccf2ff753f5b1b",
-            "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266",
-        ),
-    ],
-)
-def test_published_eip191_vectors_recover_their_address(
-    message: bytes, signature: str, address: str
-) -> None:
-    assert recover_evm_signer(message, signature) == address
+@pytest.mark.parametrize("vector", published("eip191")["vectors"], ids=lambda v: v["address"])
+def test_published_eip191_vectors_recover_their_address(vector: dict[str, str]) -> None:
+    message = bytes.fromhex(vector["message_hex"])
+    assert recover_evm_signer(message, vector["signature"]) == vector["address"]
+
+
+@pytest.mark.parametrize("vector", published("bitcoin_message")["magic_hash"])
+def test_published_bitcoin_message_hashes(vector: dict[str, str]) -> None:
+    assert bitcoin_message_hash(vector["message"].encode()).hex() == vector["hash"]
+
+
+@pytest.mark.parametrize("vector", published("bitcoin_message")["valid"], ids=lambda v: v["kind"])
+def test_published_bitcoin_signatures_verify(vector: dict[str, str]) -> None:
+    check_bitcoin_signature(vector["message"].encode(), vector["address"], vector["signature"])
+
+
+@pytest.mark.parametrize("vector", published("bitcoin_message")["invalid"], ids=lambda v: v["why"])
+def test_published_bad_bitcoin_signatures_are_rejected(vector: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match="made by another key"):
+        check_bitcoin_signature(vector["message"].encode(), vector["address"], vector["signature"])
 
 
 # --- wallets signed by independent libraries -------------------------------------------

@@ -1,12 +1,15 @@
 """The address and signature encodings of the reserve chains: base58(check), bech32, hash160.
 
-Pure standard library, so it runs in Pyodide. Every decoder raises ``ValueError`` with a
+Pure standard library, so it runs in Pyodide (RIPEMD-160 falls back to
+``verifier.ripemd160`` where ``hashlib`` has none). Every decoder raises ``ValueError`` with a
 plain reason for anything it does not fully accept; callers add which wallet it was.
 """
 
 from __future__ import annotations
 
 import hashlib
+
+from verifier.ripemd160 import ripemd160 as pure_ripemd160
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {c: i for i, c in enumerate(_B58)}
@@ -21,16 +24,18 @@ def sha256d(data: bytes) -> bytes:
     return hashlib.sha256(hashlib.sha256(data).digest()).digest()
 
 
-def hash160(data: bytes) -> bytes:
-    """Return ripemd160(sha256(data)); raise ValueError if this Python lacks RIPEMD-160."""
+def ripemd160(data: bytes) -> bytes:
+    """Return RIPEMD-160 of ``data``: ``hashlib``'s when it has one (fast), else the pure
+    Python ``verifier.ripemd160`` (Pyodide, OpenSSL 3 builds without the legacy provider)."""
     try:
-        ripemd = hashlib.new("ripemd160")
-    except ValueError as exc:  # OpenSSL 3 builds without the legacy provider
-        raise ValueError(
-            "this Python's hashlib has no RIPEMD-160: cannot derive the address"
-        ) from exc
-    ripemd.update(hashlib.sha256(data).digest())
-    return ripemd.digest()
+        return hashlib.new("ripemd160", data).digest()
+    except ValueError:  # "unsupported hash type", including UnsupportedDigestmodError
+        return pure_ripemd160(data)
+
+
+def hash160(data: bytes) -> bytes:
+    """Return ripemd160(sha256(data)), the 20-byte key hash of Bitcoin addresses."""
+    return ripemd160(hashlib.sha256(data).digest())
 
 
 def b58encode(data: bytes) -> str:
