@@ -1,15 +1,20 @@
 # The two set-up commands of the README. Each installs what it needs itself.
 PYTHON ?= python3
 NPM_DIR := tests/js
+# apt-get needs root: use sudo when not already root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test install install-test lint
 
 install:
 	$(PYTHON) -m pip install --quiet -e .
 
+# The browser tests drive Debian's chromium with Playwright (never `playwright install`).
 install-test:
 	$(PYTHON) -m pip install --quiet -e '.[test]'
 	cd $(NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 
 # Main job on the built-in demo snapshot.
 demo: install

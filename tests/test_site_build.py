@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import shutil
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -27,6 +28,7 @@ from publisher.reserves_ingest import read_reserves
 from publisher.reserves_sign import DemoWallet, reserves_csv, sign_test_wallets
 from publisher.site.build import BuildOptions, SiteError, build_site
 from publisher.site.reproduce import compare, reproduce
+from publisher.site.serve import make_server
 from tests.test_pipeline import ACCOUNTS, dev_keys_for, write_inputs
 from verifier.manifest import MANIFEST, PROOFS
 
@@ -268,3 +270,18 @@ def test_cli_build_refuses_an_existing_folder_and_reproduce_exit_codes(
     result = runner.invoke(app, ["site", "reproduce", str(copy)])
     assert result.exit_code == 1
     assert "DIFFERS: proofs/index.html (changed)" in result.output
+
+
+def test_reproduce_downloads_a_site_by_url(site: Path, tmp_path: Path) -> None:
+    site = Path(shutil.copytree(site, tmp_path / "served"))
+    server = make_server(site, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert reproduce(url) == []
+        (site / "methodology" / "index.html").write_bytes(b"served, not reproduced")
+        assert [d.path for d in reproduce(url)] == ["methodology/index.html"]
+    finally:
+        server.shutdown()
+        server.server_close()
