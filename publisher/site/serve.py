@@ -7,6 +7,7 @@ types the verifier needs (``application/wasm`` for Pyodide, ``text/javascript`` 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 from pathlib import Path
@@ -30,6 +31,11 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         **MIME_TYPES,
     }
     quiet = True
+
+    def handle(self) -> None:
+        # A browser may drop a connection it no longer needs (a cancelled fetch).
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            super().handle()
 
     def log_message(self, format: str, *args: Any) -> None:
         if not self.quiet:
