@@ -27,4 +27,4 @@ lint: install-test
 
 # Everything the tests need, then the tests.
 test: install-test lint
-	$(PYTHON) -m pytest -n 2
+	$(PYTHON) -m pytest -n 2 --dist loadgroup

@@ -478,13 +478,23 @@ def _json_bytes(doc: Any) -> bytes:
     return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode()
 
 
+PUBLIC_FILE, PUBLIC_FOLDER = 0o644, 0o755
+
+
 def _publish_directory(out: Path, files: dict[str, bytes]) -> None:
-    """Create ``out`` holding ``files``, all at once: a temp dir renamed into place."""
+    """Create ``out`` holding ``files``, all at once: a temp dir renamed into place.
+
+    The attestation is public: its folders are 0755 and its files 0644 (``mkdtemp`` and
+    ``mkstemp`` would leave them readable by their owner only, and a web server serving
+    them as another user would refuse them).
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
     try:
         for name, data in files.items():
-            write_atomic(staging / name, data)
+            write_atomic(staging / name, data, mode=PUBLIC_FILE)
+        for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+            folder.chmod(PUBLIC_FOLDER)
         os.rename(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 from publisher.crypto import NaclBackend
 from publisher.pipeline import CODES
 from tests.test_pipeline import ACCOUNTS, prove, write_inputs
-from verifier.attestation import STEP_NAMES
+from verifier.attestation import STEP_NAMES, AttestationFiles
 from verifier.codes import format_code
 from verifier.fetch import directory_reader
 from verifier.user import USER_STEP_NAMES
@@ -89,7 +90,7 @@ def test_samples_never_include_the_users_own_batch(attestation: tuple[Path, list
     for seed in range(5):
         checked: list[dict[str, Any]] = []
         ok = sample_batches(
-            directory_reader(folder),
+            AttestationFiles(directory_reader(folder)),
             collector(checked),
             exclude=2,
             rng=random.Random(seed),
@@ -153,3 +154,21 @@ def test_js_reader_turns_a_missing_file_into_file_not_found() -> None:
 def test_js_backend_raises_when_the_box_does_not_open() -> None:
     with pytest.raises(ValueError, match="does not authenticate"):
         BACKEND.secretbox_open(bytes(32), bytes(24), bytes(32))
+
+
+def test_samples_fail_when_proofs_json_is_not_the_one_the_manifest_lists(
+    attestation: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    folder, _ = attestation
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    proofs = json.loads((copy / "proofs.json").read_text())
+    proofs[1]["proof"], proofs[2]["proof"] = proofs[2]["proof"], proofs[1]["proof"]
+    (copy / "proofs.json").write_text(json.dumps(proofs))
+    checked: list[dict[str, Any]] = []
+    ok = sample_batches(AttestationFiles(directory_reader(copy)), collector(checked), exclude=0)
+    assert not ok
+    assert checked == [
+        {"event": "sample", "batch": None, "status": "FAIL", "detail": checked[0]["detail"]}
+    ]
+    assert "but the manifest lists" in checked[0]["detail"]

@@ -465,7 +465,8 @@ def _check_bundles(files: _Attestation) -> str:
             raise VerificationError(f"{name} is {len(data)} bytes, every bucket must be {size}")
         if hashlib.sha256(data).hexdigest() != sums[name]:
             raise VerificationError(f"{name} does not match its sha256 in {BUNDLE_SUMS}")
-    return f"{len(expected)} buckets of {size} bytes match {BUNDLE_SUMS}"
+    buckets = "1 bucket" if len(expected) == 1 else f"{len(expected)} buckets"
+    return f"{buckets} of {size} bytes match {BUNDLE_SUMS}"
 
 
 # --- 8. reserves ----------------------------------------------------------------------

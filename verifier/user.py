@@ -127,6 +127,12 @@ class UserCheck:
         results = run_steps(self.steps)
         return UserReport(self.manifest, self.bundle, tuple(results))
 
+    @property
+    def files(self) -> AttestationFiles:
+        """The files as this check read them (each read once): later checks of the same
+        visit reuse them, so a server cannot answer them differently a second time."""
+        return self._files
+
     def _run(self, number: int, check: Callable[[], str]) -> str:
         self._step = number
         return check()

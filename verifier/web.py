@@ -29,12 +29,14 @@ from verifier.attestation import (
     Reader,
     attestation_steps,
     batch_entries,
+    file_problem,
     proof_of,
     read_manifest,
     read_vk,
 )
 from verifier.errors import InvalidCode, VerificationError
 from verifier.groth16 import verify
+from verifier.manifest import PROOFS, VK
 from verifier.report import StepResult, passed, run_step
 from verifier.user import UserCheck, UserReport, user_steps
 
@@ -108,7 +110,7 @@ def verify_code(read: Reader, code_text: str, backend: JsBackend, emit: Emit) ->
             _emit(emit, "user", **_user_json(check))
     ok = passed(results)
     if check.bundle is not None:
-        ok = sample_batches(read, emit, exclude=check.bundle.batch) and ok
+        ok = sample_batches(check.files, emit, exclude=check.bundle.batch) and ok
     _emit(emit, "done", passed=ok)
     return ok
 
@@ -119,19 +121,25 @@ def _user_json(check: UserCheck) -> dict[str, Any]:
 
 
 def sample_batches(
-    read: Reader, emit: Emit, exclude: int, count: int = SAMPLES, rng: Any = None
+    files: AttestationFiles, emit: Emit, exclude: int, count: int = SAMPLES, rng: Any = None
 ) -> bool:
     """Check the proofs of ``count`` random batches other than ``exclude``, emitting each.
 
-    The choice comes from the OS (``crypto.getRandomValues`` under Pyodide), so the
-    publisher cannot predict which batches a visitor will check.
+    ``files`` are the ones the user's check read, so every batch is judged on the same
+    bytes; proofs.json and vk.json must hash to what the manifest lists. The choice comes
+    from the OS (``crypto.getRandomValues`` under Pyodide), so the publisher cannot
+    predict which batches a visitor will check.
     """
     rng = rng or secrets.SystemRandom()
-    files = AttestationFiles(read)
     try:
         manifest, problem = read_manifest(files)
         if problem:
             raise VerificationError(problem)
+        for name in (PROOFS, VK):
+            listed = manifest.files.get(name)
+            problem = f"the manifest lists no {name}" if listed is None else None
+            if problem or (problem := file_problem(files, name, listed or "")):
+                raise VerificationError(problem)
         entries = batch_entries(files, manifest.tree.batches)
         vk = read_vk(files)
     except VerificationError as exc:

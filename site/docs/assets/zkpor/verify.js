@@ -52,6 +52,12 @@ function showSample({ batch, status, detail }) {
   });
 }
 
+function failed(text) {
+  busy = false;
+  setStatus(text, "fail");
+  document.body.dataset.zkporDone = "error";
+}
+
 function pending(list) {
   for (const item of list.querySelectorAll("li")) {
     item.dataset.status = "PENDING";
@@ -101,9 +107,7 @@ function onMessage({ data }) {
   } else if (data.type === "event") {
     onEvent(data.event);
   } else if (data.type === "error") {
-    busy = false;
-    setStatus(data.text, "fail");
-    document.body.dataset.zkporDone = "error";
+    failed(data.text);
   }
 }
 
@@ -115,7 +119,7 @@ async function startWorker() {
   const source = await response.blob();
   worker = new Worker(URL.createObjectURL(source), { type: "module", name: "zkpor-verifier" });
   worker.onmessage = onMessage;
-  worker.onerror = (error) => setStatus(`the verifier stopped: ${error.message}`, "fail");
+  worker.onerror = (error) => failed(`the verifier stopped: ${error.message}`);
   worker.postMessage({ type: "init", base: root, pins: SITE.pins, paths: SITE.paths });
 }
 
@@ -166,4 +170,4 @@ window.addEventListener("hashchange", () => {
   }
 });
 $("zkpor-code").value = codeFromFragment();
-startWorker().catch((error) => setStatus(`the verifier could not load: ${error}`, "fail"));
+startWorker().catch((error) => failed(`the verifier could not load: ${error}`));

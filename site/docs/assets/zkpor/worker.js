@@ -33,7 +33,10 @@ function pinnedFetch(input, init = {}) {
     return Promise.reject(error);
   }
   if (Object.hasOwn(PINS, path)) {
-    return nativeFetch(BASE + path, { ...init, integrity: PINS[path] });
+    return nativeFetch(BASE + path, { ...init, integrity: PINS[path] }).catch((error) => {
+      // A subresource-integrity mismatch surfaces as a bare network error: say what it is.
+      throw new Error(`${path} could not be loaded or does not match its pinned hash (${error})`);
+    });
   }
   if (path.startsWith("attestation/")) {
     return nativeFetch(BASE + path, init);
@@ -127,9 +130,13 @@ async function init({ base, pins, paths }) {
     lockFileContents,
   });
   loading("loading the verifier (py_ecc, zkpor verifier)…", 0.7);
+  // loadPackage only logs a failed fetch; collect the failures and stop on the first.
+  const failures = [];
   await pyodide.loadPackage(paths.wheels.map((wheel) => new URL(wheel, BASE).href), {
     messageCallback: () => {},
+    errorCallback: (message) => failures.push(message),
   });
+  if (failures.length) throw new Error(failures.join("; "));
   loading("loading libsodium…", 0.85);
   const sodium = await loadSodium(paths);
   web = pyodide.pyimport("verifier.web");
