@@ -26,13 +26,14 @@ import json
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.circuit import CircuitShape, build_batch_circuit
 from publisher.files import write_atomic
-from publisher.keys import ProvingKey
+from publisher.keys import KEY_FORMAT, ProvingKey
 from publisher.pairing import FAST_OPS
 from publisher.phase2 import (
     apply_secret,
@@ -179,6 +180,45 @@ def _circuit_info(cs: ConstraintSystem, circuit_id: str, shape: CircuitShape | N
     )
 
 
+def _copy_atomic(src: Path, dst: Path) -> None:
+    """Copy ``src`` to ``dst`` so that readers see the whole file or none."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _initial_params(
+    path: Path,
+    cs: ConstraintSystem,
+    circuit_id: str,
+    phase1: Phase1,
+    cache: Path | None,
+    log: Log | None,
+) -> str:
+    """Write the initial params to ``path`` and return their sha256, reusing a copy kept
+    in ``cache`` (by phase-1 sha256, R1CS digest, circuit id and key format) if any."""
+    name = f"{circuit_id}-{r1cs_digest(cs)[:16]}-{phase1.sha256[:16]}-v{KEY_FORMAT}.params"
+    cached = None if cache is None else cache / name
+    if cached is not None and cached.exists():
+        if log:
+            log(f"reusing the initial params derived earlier ({cached})")
+        _copy_atomic(cached, path)
+        return sha256_file(path)
+    if log:
+        log("deriving the initial params from phase 1")
+    pk, _ = initial_params(cs, circuit_id, phase1, log)
+    digest = _save_params(pk, path)
+    if cached is not None:
+        _copy_atomic(path, cached)
+    return digest
+
+
 def init_ceremony(
     root: Path,
     ptau: Path,
@@ -186,16 +226,21 @@ def init_ceremony(
     circuit_id: str,
     shape: CircuitShape | None = None,
     log: Log | None = None,
+    params_cache: Path | None = None,
 ) -> Header:
-    """Start a ceremony for ``cs`` in ``root`` from the phase-1 file ``ptau``."""
+    """Start a ceremony for ``cs`` in ``root`` from the phase-1 file ``ptau``.
+
+    The initial params are a function of phase 1 and the circuit alone. With
+    ``params_cache``, they are kept in that folder and reused by later ceremonies on the
+    same phase 1 and circuit (``zkpor demo`` does): a damaged copy cannot go unnoticed,
+    since ``verify`` and ``finalize`` check every point of the params a ceremony ends
+    with against phase 1, and ``verify --rederive`` the initial params' hash.
+    """
     folder = CeremonyDir(root)
     if folder.header_path.exists():
         raise CeremonyInputError(f"{root} already holds a ceremony")
     phase1 = load_phase1(ptau, domain_size(cs), log)
-    if log:
-        log("deriving the initial params from phase 1")
-    pk, _ = initial_params(cs, circuit_id, phase1, log)
-    digest = _save_params(pk, folder.params_path(0))
+    digest = _initial_params(folder.params_path(0), cs, circuit_id, phase1, params_cache, log)
     header = Header(
         circuit=_circuit_info(cs, circuit_id, shape),
         ptau=PtauInfo(

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from publisher.ceremony import (
     PARAMS,
@@ -27,7 +28,8 @@ from publisher.ceremony import (
     verify_ceremony,
 )
 from publisher.circuit import CircuitShape, build_batch_circuit
-from publisher.ptau import PtauError
+from publisher.demo_ptau import DEMO_PTAU_WARNING, DemoPtauError, write_demo_ptau
+from publisher.ptau import PtauError, file_digests
 from verifier.ceremony import Contribution, describe
 from verifier.errors import VerificationError, ZkporError
 from verifier.groth16 import VerifyingKey
@@ -71,7 +73,8 @@ def register(app: typer.Typer) -> None:
     """Add the ``ceremony`` sub-app to ``app``."""
     ceremony_app = typer.Typer(
         no_args_is_help=True,
-        help="Multi-party Groth16 setup: init, contribute, beacon, verify, finalize.",
+        help="Multi-party Groth16 setup: init, contribute, beacon, verify, finalize "
+        "(and demo-ptau: a single-party phase-1 file, for demos only).",
     )
     app.add_typer(ceremony_app, name="ceremony")
 
@@ -183,3 +186,35 @@ def register(app: typer.Typer) -> None:
             key = VerifyingKey.from_json(json.loads(vk.read_text()))
             checked = check_published(transcript.read_bytes(), key, ptau, log=log)
         console.print(f"OK: vk.json is the output of {describe(checked)}", markup=False)
+
+    @ceremony_app.command("demo-ptau")
+    def demo_ptau_cmd(
+        power: Annotated[
+            int, typer.Option("--power", help="Domains up to 2^POWER (the circuit's size).")
+        ],
+        out: Annotated[Path, typer.Option("--out", help="The .ptau file to write.")],
+    ) -> None:
+        """Write a single-party phase-1 file (snarkjs format) for demos: NOT for production."""
+        err_console.print(f"[bold yellow]WARNING[/]: {DEMO_PTAU_WARNING}")
+        try:
+            with Progress(
+                TextColumn("writing phase 1"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("points", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                write_demo_ptau(out, power, progress=advance)
+            sha, blake = file_digests(out)
+        except (DemoPtauError, OSError) as exc:
+            err_console.print(f"error: {exc}", markup=False)
+            raise typer.Exit(2) from exc
+        console.print(f"wrote {out} (power {power}, single party: demos only)", markup=False)
+        console.print(f"sha256 {sha}", markup=False)
+        console.print(f"blake2b {blake}", markup=False)

@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,13 +23,24 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from publisher import cli_site
 from publisher.batch import default_cache_dir, dev_key_paths
 from publisher.ceremony import keys_for_prove, published_files
 from publisher.circuit import CircuitShape
 from publisher.cli_verify import print_report
 from publisher.config import load_config
 from publisher.crypto import NaclBackend
-from publisher.demo import write_demo_inputs, write_demo_reserves
+from publisher.demo import (
+    CEREMONY_DIR,
+    DEMO_CONTRIBUTORS,
+    KEYS_DIR,
+    DemoCeremony,
+    demo_beacon_value,
+    run_demo_ceremony,
+    write_demo_inputs,
+    write_demo_reserves,
+)
+from publisher.demo_ptau import DEMO_PTAU_WARNING, cached_path, demo_ptau
 from publisher.executors import open_executor
 from publisher.ingest import InputError, read_liabilities
 from publisher.pipeline import CODES, Keys, PipelineError, inputs_digest, prove_attestation
@@ -36,11 +48,14 @@ from publisher.reserves_ingest import read_reserves
 from publisher.setup import DEV_SETUP_WARNING
 from verifier.attestation import verify_attestation
 from verifier.ceremony_format import CeremonyError
+from verifier.errors import ZkporError
 from verifier.fetch import directory_reader
 from verifier.manifest import SETUP_INSECURE_DEV, Manifest
 from verifier.reserves import shortfalls
 
 CORES = os.cpu_count() or 1
+T = TypeVar("T")
+Log = Callable[[str], None]
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -240,7 +255,10 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
         out: Annotated[
-            Path, typer.Option("--out", help="Folder for input/, attestation/, private/.")
+            Path,
+            typer.Option(
+                "--out", help="Folder for input/, ceremony/, keys/, attestation/, private/."
+            ),
         ],
         users: Annotated[int, typer.Option("--users", help="Synthetic accounts.")] = 1000,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")] = 1,
@@ -252,19 +270,34 @@ def register(app: typer.Typer) -> None:
                 help="Declare too little of one asset (ETH), so the reserves check fails.",
             ),
         ] = False,
+        insecure_dev_setup: Annotated[
+            bool,
+            typer.Option(
+                "--insecure-dev-setup",
+                help="Skip the local ceremony: a single-party development setup (quicker; "
+                "the setup step then passes only because the demo allows it).",
+            ),
+        ] = False,
     ) -> None:
-        """Run the whole job on a synthetic snapshot: inputs, proofs, attestation, check."""
+        """Run the whole job on a synthetic snapshot: inputs, a local setup ceremony, proofs,
+        attestation, check."""
         attestation = out / "attestation"
-        if attestation.exists():
-            err_console.print(f"error: {attestation} already exists; choose another --out")
-            raise typer.Exit(2)
+        for taken in (attestation, out / CEREMONY_DIR, out / KEYS_DIR, out / "site"):
+            if taken.exists():
+                err_console.print(f"error: {taken} already exists; choose another --out")
+                raise typer.Exit(2)
         liabilities, config = write_demo_inputs(out / "input", users, seed)
         reserves = write_demo_reserves(out / "input", liabilities, config, under_covered)
         console.print(f"wrote a synthetic snapshot of {users} accounts to {out / 'input'}")
-        run_prove(liabilities, config, attestation, out / "private", workers, None, None, reserves)
+        ceremony = None if insecure_dev_setup else _demo_ceremony(out, config, seed)
+        keys_for = _dev_keys if ceremony is None else _ceremony_keys(ceremony.keys)
+        private = out / "private"
+        run_prove(
+            liabilities, config, attestation, private, workers, None, None, reserves, keys_for
+        )
         console.print("verifying the attestation as a reviewer would:")
         results = verify_attestation(
-            directory_reader(attestation), NaclBackend(), allow_dev_setup=True
+            directory_reader(attestation), NaclBackend(), allow_dev_setup=insecure_dev_setup
         )
         print_report(results)
         failed = [r.name for r in results if r.status != "OK"]
@@ -272,11 +305,108 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         if under_covered:
             console.print("(--under-covered: the reserves step fails on purpose)")
-        _print_sample_codes(out / "private")
-        console.print(
-            "\nnext:\n"
-            f"  zkpor verify {attestation} --allow-insecure-dev-setup   # check every proof again\n"
-            f"  zkpor verify-user {attestation} --code <code>   # check one user's inclusion\n"
-            f"  ls {out / 'private'}                 # secrets: never publish this folder",
-            markup=False,
+        _print_sample_codes(private)
+        site = cli_site.build(
+            attestation,
+            out / "site",
+            [],
+            None,
+            allow_insecure_dev_setup=ceremony is None,
+            force=False,
         )
+        console.print(
+            f"built the site in {site}: run `zkpor site serve {site}`, open "
+            "http://127.0.0.1:8000/verify/ and paste a code above"
+        )
+        _print_demo_next_steps(out, ceremony)
+
+
+def _demo_ceremony(out: Path, config_path: Path, seed: int) -> DemoCeremony:
+    """Run the demo's local ceremony with a line of progress per stage; exit 1 on failure."""
+    config = load_config(config_path)
+    shape = CircuitShape(len(config.assets), config.arity, config.batch_depth)
+    console.print(
+        f"setup ceremony for {shape.circuit_id} in {out / CEREMONY_DIR}: phase 1, init, "
+        f"{len(DEMO_CONTRIBUTORS)} contributions ({', '.join(DEMO_CONTRIBUTORS)}), "
+        "beacon, verify, finalize"
+    )
+    err_console.print(f"[bold yellow]NOTE[/]: phase 1 is the demo's own: {DEMO_PTAU_WARNING}")
+    value = demo_beacon_value(config.as_of, seed)
+    console.print(
+        f'  the beacon value is sha256("zkpor demo beacon|{config.as_of}|{seed}") = '
+        f"{value.hex()}: public, but predictable (a real ceremony takes a future block hash)",
+        markup=False,
+    )
+    try:
+        return run_demo_ceremony(
+            out, shape, value, _demo_phase1, _run_stage, default_cache_dir() / "ceremony"
+        )
+    except (ZkporError, OSError) as exc:
+        err_console.print(f"error: the ceremony failed: {exc}", markup=False)
+        raise typer.Exit(1) from exc
+
+
+def _run_stage(title: str, work: Callable[[Log], T]) -> T:
+    """Run one ceremony stage under a spinner showing its progress; print its time."""
+    start = time.monotonic()
+    with console.status(f"ceremony: {escape(title)}") as status:
+        result = work(
+            lambda message: status.update(f"ceremony: {escape(title)}: {escape(message)}")
+        )
+    console.print(f"  done: {title} ({time.monotonic() - start:.1f} s)", markup=False)
+    return result
+
+
+def _demo_phase1(power: int) -> Path:
+    """Return the cached demo phase-1 file of ``power``, made with a progress bar if new."""
+    path = cached_path(power)
+    if path.exists():
+        console.print(
+            f"  phase 1: reusing {path} (power {power}, single party, demo only)", markup=False
+        )
+        return path
+    start = time.monotonic()
+    with Progress(
+        TextColumn(f"ceremony: phase 1 of power {power} (single party, demo only)"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("points", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        demo_ptau(power, progress=advance)
+    console.print(
+        f"  done: phase 1 of power {power} (single party, demo only), cached as {path} "
+        f"({time.monotonic() - start:.1f} s)",
+        markup=False,
+    )
+    return path
+
+
+def _print_demo_next_steps(out: Path, ceremony: DemoCeremony | None) -> None:
+    """Print what to try next on the demo's output."""
+    attestation = out / "attestation"
+    lines = ["", "next:"]
+    if ceremony is None:
+        lines.append(
+            f"  zkpor verify {attestation} --allow-insecure-dev-setup   # check every proof again"
+        )
+    else:
+        lines += [
+            f"  zkpor verify {attestation}   # check every proof and the setup transcript again",
+            f"  zkpor ceremony verify {ceremony.root} --ptau {ceremony.ptau}"
+            "   # re-check the ceremony",
+            f"  zkpor ceremony check-vk --transcript {attestation / 'ceremony' / 'transcript.json'}"
+            f" --vk {attestation / 'vk.json'} --ptau {ceremony.ptau}",
+        ]
+    lines += [
+        f"  zkpor verify-user {attestation} --code <code>   # check one user's inclusion",
+        f"  ls {out / 'private'}                 # secrets: never publish this folder",
+    ]
+    console.print("\n".join(lines), markup=False)

@@ -1,23 +1,50 @@
-"""A realistic synthetic snapshot for ``zkpor demo``: no real customer data, ever.
+"""What ``zkpor demo`` makes: a synthetic snapshot and a local multi-party setup ceremony.
 
-Balances are heavy-tailed (a few whales, many small accounts), many accounts hold
-nothing of an asset and some hold nothing at all, user ids mix ASCII and non-ASCII, and
-ETH amounts carry 18 decimals against a configured precision of 9, so the rounding-up
-path runs on every demo.
+**Snapshot.** No real customer data, ever. Balances are heavy-tailed (a few whales, many
+small accounts), many accounts hold nothing of an asset and some hold nothing at all,
+user ids mix ASCII and non-ASCII, and ETH amounts carry 18 decimals against a configured
+precision of 9, so the rounding-up path runs on every demo.
+
+**Shape.** Arity 4, batch depth 2: 16 accounts per proof, 11,789 constraints, a domain
+of 2^14. Batches of 64 (depth 3, 43,373 constraints, 2^16) cost about the same per
+account to prove, but need a phase-1 file, ceremony and proving key four times larger
+(each ceremony step rewrites the whole key), for no gain to a user, who checks only the
+one proof of their batch.
+
+**Ceremony** (``run_demo_ceremony``): the real ``zkpor ceremony`` steps, run locally:
+a phase-1 file of the domain's power (``publisher.demo_ptau``: single party, made once
+and cached, the demo's one shortcut), ``init``, one contribution each by
+``DEMO_CONTRIBUTORS`` with fresh OS randomness, a ``beacon`` whose value is stated
+(``demo_beacon_value``: sha256 of the as-of time and the seed, public and predictable,
+where a real ceremony takes a future block hash), ``verify`` and ``finalize``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
+from publisher.ceremony import beacon, contribute, finalize, init_ceremony, verify_ceremony
+from publisher.circuit import CircuitShape, build_batch_circuit
 from publisher.config import load_config
 from publisher.files import write_atomic
 from publisher.ingest import read_liabilities
+from publisher.qap import domain_size
 from publisher.reserves_sign import DemoWallet, reserves_csv, sign_test_wallets
 
 DEMO_AS_OF = "2026-11-21T00:00:00Z"
+#: Tree arity and batch depth of the demo: 4^2 = 16 accounts per batch proof.
+DEMO_ARITY, DEMO_BATCH_DEPTH = 4, 2
+#: The local phase-2 contributors, each with fresh OS randomness.
+DEMO_CONTRIBUTORS = ("alice", "bob", "carol")
+DEMO_BEACON_NAME = "demo beacon: sha256 of the as-of time and seed"
+DEMO_BEACON_EXP = 10
+#: Where the demo keeps the ceremony and its finalized keys, under its --out folder.
+CEREMONY_DIR, KEYS_DIR = "ceremony", "keys"
 #: Block heights of the demo's reserve balances (synthetic, near the as-of date).
 DEMO_BLOCKS = {"ethereum": "23850000", "bitcoin": "924000", "solana": DEMO_AS_OF}
 #: Demo reserve wallets: (chain, asset, key label, share of the asset's reserves in %).
@@ -82,24 +109,43 @@ def liabilities_csv(users: int, seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def config_toml(users: int, attestation_id: str) -> str:
-    """Return the demo's zkpor.toml: arity 4, 64 accounts per batch, padded to a round size."""
-    pad_to = 1 << max(6, (users - 1).bit_length())
+def config_toml(
+    users: int,
+    attestation_id: str,
+    arity: int = DEMO_ARITY,
+    batch_depth: int = DEMO_BATCH_DEPTH,
+) -> str:
+    """Return the demo's zkpor.toml: by default arity 4, 16 accounts per batch; the tree
+    padded to a power of two of at least 64 leaves (fewer for batches under 16, which
+    only tests use: 4 batches)."""
+    batch = arity**batch_depth
+    least = max(batch, min(64, 4 * batch))
+    pad_to = 1 << max((least - 1).bit_length(), (users - 1).bit_length())
     assets = "".join(
         f'\n[[assets]]\nsymbol = "{a.symbol}"\ndecimals = {a.decimals}\n' for a in DEMO_ASSETS
     )
     return (
         '[issuer]\nname = "Demo Exchange (synthetic data)"\nurl = "https://example.com"\n\n'
         f'[attestation]\nid = "{attestation_id}"\nas_of = "{DEMO_AS_OF}"\n\n'
-        f"[tree]\narity = 4\nbatch_depth = 3\npad_to = {pad_to}\n" + assets
+        f"[tree]\narity = {arity}\nbatch_depth = {batch_depth}\npad_to = {pad_to}\n" + assets
     )
 
 
-def write_demo_inputs(folder: Path, users: int, seed: int) -> tuple[Path, Path]:
-    """Write ``liabilities.csv`` and ``zkpor.toml`` into ``folder``; return their paths."""
+def write_demo_inputs(
+    folder: Path,
+    users: int,
+    seed: int,
+    arity: int = DEMO_ARITY,
+    batch_depth: int = DEMO_BATCH_DEPTH,
+) -> tuple[Path, Path]:
+    """Write ``liabilities.csv`` and ``zkpor.toml`` into ``folder``; return their paths.
+
+    ``arity`` and ``batch_depth`` choose another batch shape (benchmarks, tests).
+    """
     csv_path, toml_path = folder / "liabilities.csv", folder / "zkpor.toml"
     write_atomic(csv_path, liabilities_csv(users, seed).encode())
-    write_atomic(toml_path, config_toml(users, f"demo-{DEMO_AS_OF[:10]}").encode())
+    toml = config_toml(users, f"demo-{DEMO_AS_OF[:10]}", arity, batch_depth)
+    write_atomic(toml_path, toml.encode())
     return csv_path, toml_path
 
 
@@ -122,3 +168,75 @@ def write_demo_reserves(
     path = folder / "reserves.csv"
     write_atomic(path, reserves_csv(signed, {a.symbol: a.decimals for a in cfg.assets}))
     return path
+
+
+# --- the local ceremony ------------------------------------------------------------
+
+Log = Callable[[str], None]
+T = TypeVar("T")
+
+
+class StageRunner(Protocol):
+    """Runs one named ceremony stage, giving it a progress log; returns what it returns."""
+
+    def __call__(self, title: str, work: Callable[[Log], T]) -> T: ...
+
+
+def demo_beacon_value(as_of: str, seed: int) -> bytes:
+    """Return the demo's beacon value: sha256 of ``"zkpor demo beacon|<as_of>|<seed>"``.
+
+    Public and reproducible, so anyone re-derives it; but predictable, which a real
+    beacon must not be (it should be, e.g., the hash of a block mined after the last
+    contribution).
+    """
+    return hashlib.sha256(f"zkpor demo beacon|{as_of}|{seed}".encode()).digest()
+
+
+@dataclass(frozen=True)
+class DemoCeremony:
+    """Where a finished demo ceremony put its files."""
+
+    ptau: Path
+    root: Path
+    keys: Path
+
+
+def run_demo_ceremony(
+    folder: Path,
+    shape: CircuitShape,
+    beacon_value: bytes,
+    phase1: Callable[[int], Path],
+    run: StageRunner,
+    params_cache: Path | None = None,
+) -> DemoCeremony:
+    """Run a whole ceremony for ``shape`` in ``folder``/ceremony, keys to ``folder``/keys.
+
+    ``phase1(power)`` returns the phase-1 file to start from; ``run`` runs each stage;
+    ``params_cache`` keeps the initial params for later runs (``init_ceremony``).
+    """
+    cs = build_batch_circuit(shape)
+    ptau = phase1(domain_size(cs).bit_length() - 1)
+    root, keys = folder / CEREMONY_DIR, folder / KEYS_DIR
+    run(
+        "init: initial params from phase 1",
+        lambda log: init_ceremony(root, ptau, cs, shape.circuit_id, shape, log, params_cache),
+    )
+    for name in DEMO_CONTRIBUTORS:
+
+        def step(log: Log, name: str = name) -> object:
+            return contribute(root, name, log=log)
+
+        run(f"contribution by {name} (fresh OS randomness)", step)
+    run(
+        f"beacon ({DEMO_BEACON_NAME}, 2^{DEMO_BEACON_EXP} hashes)",
+        lambda log: beacon(root, DEMO_BEACON_NAME, beacon_value, DEMO_BEACON_EXP, log),
+    )
+    run(
+        "verify: every contribution, phase 1, the latest params",
+        lambda log: verify_ceremony(root, ptau, cs, log=log),
+    )
+    run(
+        "finalize: proving key, vk.json, transcript.json",
+        lambda log: finalize(root, ptau, keys, cs, log),
+    )
+    return DemoCeremony(ptau, root, keys)

@@ -1,0 +1,158 @@
+"""``zkpor demo``: its inputs and shape, its local ceremony (the initial-params cache
+included), and the whole command, with the ceremony by default and the development setup
+only on request."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from publisher import cli_prove
+from publisher.ceremony import contribute, finalize, init_ceremony, verify_ceremony
+from publisher.cli import app
+from publisher.config import load_config
+from publisher.demo import (
+    CEREMONY_DIR,
+    DEMO_AS_OF,
+    DEMO_CONTRIBUTORS,
+    demo_beacon_value,
+    write_demo_inputs,
+)
+from publisher.demo_ptau import DEMO_CONTRIBUTOR, write_demo_ptau
+from publisher.keys import ProvingKey
+from tests.tiny_circuit import TINY_ID, tiny_circuit
+from verifier.ceremony import KeyMismatch, parse_transcript
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def small_ptau(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ptau") / "p3.ptau"
+    write_demo_ptau(path, 3)
+    return path
+
+
+# --- inputs ----------------------------------------------------------------------------
+
+
+def test_the_demo_proves_batches_of_16_accounts(tmp_path: Path) -> None:
+    _, toml = write_demo_inputs(tmp_path, 40, 1)
+    config = load_config(toml)
+    assert (config.arity, config.batch_depth, config.batch_size, config.pad_to) == (4, 2, 16, 64)
+    _, toml = write_demo_inputs(tmp_path, 1000, 1, batch_depth=3)
+    assert load_config(toml).batch_size == 64 and load_config(toml).pad_to == 1024
+
+
+def test_the_beacon_value_is_the_stated_hash() -> None:
+    stated = hashlib.sha256(f"zkpor demo beacon|{DEMO_AS_OF}|7".encode()).digest()
+    assert demo_beacon_value(DEMO_AS_OF, 7) == stated != demo_beacon_value(DEMO_AS_OF, 8)
+
+
+# --- the initial-params cache ----------------------------------------------------------------
+
+
+def test_initial_params_are_reused_from_the_cache(small_ptau: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    said: list[str] = []
+    first = init_ceremony(tmp_path / "a", small_ptau, tiny_circuit(), TINY_ID, params_cache=cache)
+    second = init_ceremony(
+        tmp_path / "b", small_ptau, tiny_circuit(), TINY_ID, log=said.append, params_cache=cache
+    )
+    assert first.initial_params_sha256 == second.initial_params_sha256
+    assert any("reusing the initial params" in line for line in said)
+    assert len(list(cache.iterdir())) == 1
+    contribute(tmp_path / "b", "alice")
+    finalize(tmp_path / "b", small_ptau, tmp_path / "keys", tiny_circuit())
+
+
+def test_a_damaged_cached_copy_is_caught_by_verify(small_ptau: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    init_ceremony(tmp_path / "a", small_ptau, tiny_circuit(), TINY_ID, params_cache=cache)
+    (cached,) = cache.iterdir()
+    params = ProvingKey.load(cached)
+    replace(params, a_g1=(params.a_g1[1], *params.a_g1[1:])).save(cached)  # valid points
+    root = tmp_path / "b"
+    init_ceremony(root, small_ptau, tiny_circuit(), TINY_ID, params_cache=cache)
+    contribute(root, "alice")
+    with pytest.raises(KeyMismatch, match="A query is not the one phase 1 gives"):
+        verify_ceremony(root, small_ptau, tiny_circuit())
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+def _small_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the demo prove batches of 2 accounts (a 2^12 domain) instead of 16 (2^14):
+    the same code path, a ceremony four times cheaper."""
+
+    def write(folder: Path, users: int, seed: int) -> tuple[Path, Path]:
+        return write_demo_inputs(folder, users, seed, arity=2, batch_depth=1)
+
+    monkeypatch.setattr(cli_prove, "write_demo_inputs", write)
+
+
+def test_the_demo_refuses_an_out_folder_already_used(tmp_path: Path) -> None:
+    (tmp_path / CEREMONY_DIR).mkdir()
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path), "--users", "4"])
+    assert result.exit_code == 2 and "ceremony already exists" in result.output
+    assert not (tmp_path / "input").exists()
+
+
+@pytest.mark.slow
+def test_the_demo_runs_a_ceremony_and_verify_passes_without_the_dev_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _small_inputs(monkeypatch)
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--out", str(out), "--users", "6", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "done: phase 1 of power 12 (single party, demo only)" in text
+    assert "made by one party (zkpor, on this machine) for demos only" in text
+    for stage in ("init", *(f"contribution by {name}" for name in DEMO_CONTRIBUTORS)):
+        assert f"done: {stage}" in text
+    for stage in ("beacon", "verify", "finalize"):
+        assert f"done: {stage}" in text
+    assert "9. OK: trusted setup — vk.json is the output of 3 contributions" in text
+    assert "development setup" not in text and "--allow-insecure-dev-setup" not in text
+    assert f"zkpor ceremony verify {out / CEREMONY_DIR} --ptau" in text
+
+    attestation = out / "attestation"
+    manifest = json.loads((attestation / "attestation.json").read_text())
+    assert manifest["setup"]["kind"] == "ceremony"
+    transcript = parse_transcript((attestation / "ceremony" / "transcript.json").read_bytes())
+    assert [c.name for c in transcript.contributions][:3] == list(DEMO_CONTRIBUTORS)
+    assert transcript.header.ptau.contributors == (DEMO_CONTRIBUTOR,)
+    checked = runner.invoke(app, ["verify", str(attestation)])
+    assert checked.exit_code == 0 and "9. OK: trusted setup" in checked.output, checked.output
+
+    # the demo also builds the site, and says how to open it
+    site = out / "site"
+    assert f"zkpor site serve {site}" in text
+    proofs = (site / "proofs" / "index.html").read_text(encoding="utf-8")
+    assert all(name in proofs for name in DEMO_CONTRIBUTORS)
+    assert "INSECURE" not in (site / "index.html").read_text(encoding="utf-8")
+    assert runner.invoke(app, ["site", "reproduce", str(site)]).exit_code == 0
+
+
+@pytest.mark.slow
+def test_the_development_setup_is_an_explicit_opt_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _small_inputs(monkeypatch)
+    out = tmp_path / "demo"
+    args = ["demo", "--out", str(out), "--users", "6", "--workers", "1", "--insecure-dev-setup"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "WARNING: single-party development setup" in result.output
+    assert "9. OK: trusted setup — INSECURE single-party development setup" in result.output
+    assert "--allow-insecure-dev-setup" in result.output
+    assert not (out / CEREMONY_DIR).exists()
+    checked = runner.invoke(app, ["verify", str(out / "attestation")])
+    assert checked.exit_code == 1 and "9. FAIL: trusted setup" in checked.output
