@@ -273,7 +273,14 @@ def test_demo_runs_to_a_verified_attestation(tmp_path: Path) -> None:
     assert "PASSED: all 9 checks passed" in result.output
     assert "every asset covered (BTC 1.0500, ETH 1.0500" in result.output
     assert "ETH:" in result.output and "rounded up" in result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["attestation", "input", "private"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "attestation",
+        "ceremony",
+        "input",
+        "keys",
+        "private",
+        "site",
+    ]
     manifest = json.loads((tmp_path / "attestation" / MANIFEST).read_text())
     assert [a["symbol"] for a in manifest["assets"]] == ["BTC", "ETH", "USDT", "SOL"]
 
