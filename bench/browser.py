@@ -133,10 +133,6 @@ class _CountingHandler(SiteHandler):
         with self.server.lock:
             self.server.statuses.append(int(code) if str(code).isdigit() else 0)
 
-    def handle(self) -> None:
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            super().handle()
-
 
 class CountingServer(http.server.ThreadingHTTPServer):
     """``zkpor site serve`` on 127.0.0.1, counting bytes written and response statuses."""

@@ -8,7 +8,6 @@ really built, and the checks run in Pyodide inside chromium.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import functools
 import hashlib
@@ -181,11 +180,6 @@ class _RecordingHandler(SiteHandler):
         headers = "".join(f"{k}: {v}\n" for k, v in (self.headers or {}).items())
         self.server.seen.append(f"{self.raw_requestline.decode('latin-1')}{headers}")
         return ok
-
-    def handle(self) -> None:
-        # The browser may give up on a response it no longer needs.
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            super().handle()
 
 
 class RecordingServer(http.server.ThreadingHTTPServer):
