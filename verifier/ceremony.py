@@ -348,6 +348,8 @@ def check_setup(
     circuit_id: str,
     rng: random.Random | None = None,
     ops: CurveOps = PY_ECC_OPS,
+    *,
+    allow_unknown_phase1: bool = False,
 ) -> str:
     """Return a one-line detail if the attestation's keys come from a checked ceremony.
 
