@@ -19,9 +19,9 @@ Montgomery form), a sign bit, retry until x^3 + b is a square, take the root who
 matches, multiply by the G2 cofactor. Reproduced here bit for bit, since the proof is
 only checkable with snarkjs's own base points.
 
-Encodings: LEM (in the file) is little-endian Montgomery ``x || y`` (G2 ``x.c0 || x.c1 ||
-y.c0 || y.c1``); uncompressed (hashed) is big-endian plain ``x || y``, with G2
-coordinates as ``c1 || c0``. This module is called with the secrets and never keeps them.
+The encodings (LEM in the file, uncompressed when hashed), the ChaCha generator and
+``hashToG2`` live in ``verifier.mpc_primitives``, shared with phase 2 (``.zkey``). This
+module is called with the secrets and never keeps them.
 """
 
 from __future__ import annotations
@@ -29,17 +29,34 @@ from __future__ import annotations
 import hashlib
 import secrets
 import struct
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from publisher.curve import G1, G1_GEN, G2, G2_GEN, g1_mul, g2_mul, g2_mul_unreduced
-from verifier.ceremony_crypto import G2_COFACTOR, TWIST_B, fp2_sqrt
-from verifier.field import P, R
+from publisher.curve import G1, G1_GEN, G2, G2_GEN, g1_mul, g2_mul
+from publisher.pairing import FAST_OPS
+from verifier.field import R
+from verifier.mpc_primitives import (
+    ChaCha,
+    g1_lem,
+    g1_uncompressed,
+    g2_lem,
+    g2_uncompressed,
+)
+from verifier.mpc_primitives import hash_to_g2 as _hash_to_g2
 
-_MONT = (1 << 256) % P
-_MONT_INV = pow(1 << 256, -1, P)
-_MASK_254 = (1 << P.bit_length()) - 1
-_HALF_P = (P - 1) // 2
+__all__ = [
+    "ChaCha",
+    "Phase1Contribution",
+    "contribution_section",
+    "first_challenge",
+    "g1_lem",
+    "g1_uncompressed",
+    "g2_lem",
+    "g2_sp",
+    "g2_uncompressed",
+    "hash_to_g2",
+    "phase1_contribution",
+]
+
 _U32 = 0xFFFFFFFF
 #: blake2b-512's initial state (h_0..h_7), h_0 with the parameter block of a 64-byte digest.
 _BLAKE2B_IV = (
@@ -52,137 +69,11 @@ _BLAKE2B_IV = (
     0x1F83D9ABFB41BD6B,
     0x5BE0CD19137E2179,
 )
-#: Each try finds a square with probability 1/2 (ffjavascript loops until one does).
-_MAX_TRIES = 256
-_CHACHA_CONSTANTS = (0x61707865, 0x3320646E, 0x79622D32, 0x6B206574)
-
-
-# --- encodings ----------------------------------------------------------------------
-
-
-def _lem(value: int) -> bytes:
-    return (value * _MONT % P).to_bytes(32, "little")
-
-
-def g1_lem(point: G1) -> bytes:
-    """Return a G1 point as stored in a ptau file (64 zero bytes for infinity)."""
-    if point is None:
-        return bytes(64)
-    return _lem(point[0]) + _lem(point[1])
-
-
-def g2_lem(point: G2) -> bytes:
-    """Return a G2 point as stored in a ptau file (128 zero bytes for infinity)."""
-    if point is None:
-        return bytes(128)
-    (x0, x1), (y0, y1) = point
-    return _lem(x0) + _lem(x1) + _lem(y0) + _lem(y1)
-
-
-def g1_uncompressed(point: G1) -> bytes:
-    """Return a G1 point as snarkjs hashes it: big-endian ``x || y``."""
-    if point is None:
-        return bytes(64)
-    return point[0].to_bytes(32, "big") + point[1].to_bytes(32, "big")
-
-
-def g2_uncompressed(point: G2) -> bytes:
-    """Return a G2 point as snarkjs hashes it: big-endian ``x.c1 || x.c0 || y.c1 || y.c0``."""
-    if point is None:
-        return bytes(128)
-    (x0, x1), (y0, y1) = point
-    return b"".join(v.to_bytes(32, "big") for v in (x1, x0, y1, y0))
-
-
-# --- ffjavascript's ChaCha and G2.fromRng ------------------------------------------------
-
-
-def _rotl(v: int, n: int) -> int:
-    return ((v << n) | (v >> (32 - n))) & _U32
-
-
-def _quarter(s: list[int], a: int, b: int, c: int, d: int) -> None:
-    s[a] = (s[a] + s[b]) & _U32
-    s[d] = _rotl(s[d] ^ s[a], 16)
-    s[c] = (s[c] + s[d]) & _U32
-    s[b] = _rotl(s[b] ^ s[c], 12)
-    s[a] = (s[a] + s[b]) & _U32
-    s[d] = _rotl(s[d] ^ s[a], 8)
-    s[c] = (s[c] + s[d]) & _U32
-    s[b] = _rotl(s[b] ^ s[c], 7)
-
-
-class ChaCha:
-    """ffjavascript's ChaCha20 generator: 8 seed words, a 4-word counter, no nonce."""
-
-    def __init__(self, seed: Sequence[int]) -> None:
-        if len(seed) != 8:
-            raise ValueError("a ChaCha seed is 8 32-bit words")
-        self.state = [*_CHACHA_CONSTANTS, *(w & _U32 for w in seed), 0, 0, 0, 0]
-        self.block: list[int] = []
-        self.index = 16
-
-    def next_u32(self) -> int:
-        """Return the next 32-bit word of the stream."""
-        if self.index == 16:
-            self._refill()
-        word = self.block[self.index]
-        self.index += 1
-        return word
-
-    def next_u64(self) -> int:
-        """Return two words as one 64-bit value, the first as its high half."""
-        high = self.next_u32()
-        return (high << 32) + self.next_u32()
-
-    def _refill(self) -> None:
-        s = list(self.state)
-        for _ in range(10):
-            for a, b, c, d in (
-                (0, 4, 8, 12), (1, 5, 9, 13), (2, 6, 10, 14), (3, 7, 11, 15),
-                (0, 5, 10, 15), (1, 6, 11, 12), (2, 7, 8, 13), (3, 4, 9, 14),
-            ):  # fmt: skip
-                _quarter(s, a, b, c, d)
-        self.block = [(x + y) & _U32 for x, y in zip(s, self.state, strict=True)]
-        self.index = 0
-        for k in range(12, 16):  # the counter, with carry
-            self.state[k] = (self.state[k] + 1) & _U32
-            if self.state[k]:
-                break
-
-
-def _fp_from_rng(rng: ChaCha) -> int:
-    """Return ffjavascript's ``F.fromRng``: 254 random bits below p, as a Montgomery form."""
-    while True:
-        v = 0
-        for i in range(4):
-            v += rng.next_u64() << (64 * i)
-        v &= _MASK_254
-        if v < P:
-            return v * _MONT_INV % P
-
-
-def _fp2_is_negative(y: tuple[int, int]) -> bool:
-    """Return wasmcurves' sign of an Fp2 element: that of c1, or of c0 if c1 is 0."""
-    return (y[1] if y[1] else y[0]) > _HALF_P
 
 
 def hash_to_g2(digest: bytes) -> G2:
-    """Return snarkjs's ``hashToG2(digest)``: a G2 point seeded by 32 bytes of ``digest``."""
-    rng = ChaCha(struct.unpack(">8I", digest[:32]))
-    for _ in range(_MAX_TRIES):
-        x = (_fp_from_rng(rng), _fp_from_rng(rng))
-        greatest = rng.next_u32() & 1
-        x0, x1 = x
-        xx = ((x0 * x0 - x1 * x1) % P, 2 * x0 * x1 % P)
-        x3 = ((xx[0] * x0 - xx[1] * x1) % P, (xx[0] * x1 + xx[1] * x0) % P)
-        y = fp2_sqrt(((x3[0] + TWIST_B[0]) % P, (x3[1] + TWIST_B[1]) % P))
-        if y is None:
-            continue
-        if greatest ^ _fp2_is_negative(y):
-            y = (-y[0] % P, -y[1] % P)
-        return g2_mul_unreduced((x, y), G2_COFACTOR)
-    raise ArithmeticError(f"no square in {_MAX_TRIES} tries")  # probability 2^-256
+    """Return snarkjs's ``hashToG2(digest)`` (``verifier.mpc_primitives``, fast curve ops)."""
+    return _hash_to_g2(digest, FAST_OPS)
 
 
 def g2_sp(personalization: int, challenge: bytes, g1_s: G1, g1_sx: G1) -> G2:
