@@ -57,6 +57,7 @@ from verifier.ceremony import (
     Contribution,
     Final,
     Header,
+    KeyBase,
     KeyMismatch,
     PtauInfo,
     Transcript,
@@ -71,6 +72,7 @@ from verifier.ceremony import (
     vk_sha256,
 )
 from verifier.ceremony_crypto import MAX_BEACON_EXP, beacon_secrets
+from verifier.ceremony_format import G2_GENERATOR
 from verifier.errors import ZkporError
 from verifier.field import R
 from verifier.groth16 import VerifyingKey
@@ -252,10 +254,33 @@ def init_ceremony(
             beta_g1=phase1.beta_g1,
             beta_g2=phase1.beta_g2,
         ),
+        key=KeyBase(phase1.alpha_g1, phase1.beta_g2, G2_GENERATOR, tuple(public_ic(cs, phase1))),
         initial_params_sha256=digest,
     )
     write_atomic(folder.header_path, _json_bytes(header.to_json()))
     return header
+
+
+def check_header(header: Header, cs: ConstraintSystem, phase1: Phase1) -> None:
+    """Return None if the header is what phase 1 and the circuit give: R1CS, alpha, beta
+    and the whole key without delta (IC recomputed). An honest contributor runs this
+    before contributing: their secret then seals a key that is bound to the circuit."""
+    if r1cs_digest(cs) != header.circuit.r1cs_sha256 or cs.n_wires != header.circuit.n_wires:
+        raise KeyMismatch("the circuit is not the one the ceremony is for (R1CS digest)")
+    if phase1.sha256 != header.ptau.sha256:
+        raise KeyMismatch("the phase-1 file is not the one the ceremony names (sha256)")
+    if (phase1.alpha_g1, phase1.beta_g1, phase1.beta_g2) != (
+        header.ptau.alpha_g1,
+        header.ptau.beta_g1,
+        header.ptau.beta_g2,
+    ):
+        raise KeyMismatch("the header's alpha and beta are not those of the phase-1 file")
+    expected = KeyBase(phase1.alpha_g1, phase1.beta_g2, G2_GENERATOR, tuple(public_ic(cs, phase1)))
+    if header.key != expected:
+        raise KeyMismatch(
+            "the header's key (alpha, beta, gamma or IC) is not the one phase 1 gives for "
+            "this circuit: do not contribute to it"
+        )
 
 
 def fresh_secret(entropy: bytes = b"") -> int:
@@ -288,13 +313,49 @@ def _next_step(folder: CeremonyDir, name: str) -> tuple[Transcript, ProvingKey]:
     return transcript, pk
 
 
+def check_before_contributing(
+    root: Path, ptau: Path, cs: ConstraintSystem | None = None, log: Log | None = None
+) -> None:
+    """Return None if the ceremony so far is sound to contribute to.
+
+    The transcript chains (a ceremony under way may have no contribution yet), the
+    header is what phase 1 and the circuit give (``check_header``: IC recomputed) and the
+    latest params are the key phase 1 gives at the current delta. A secret added to
+    anything else could seal a forgeable key.
+    """
+    folder = CeremonyDir(root)
+    transcript = folder.transcript()
+    header = transcript.header
+    if log:
+        log(f"checking the header and {len(transcript.contributions)} contributions so far")
+    verify_transcript(transcript, ops=FAST_OPS, require_secret=False)
+    if cs is None:
+        cs, _ = circuit_for(header)
+    phase1 = load_phase1(ptau, header.circuit.domain_size, log, expected_sha256=header.ptau.sha256)
+    check_header(header, cs, phase1)
+    path = folder.latest_params(transcript)
+    if log:
+        log(f"checking {path.name} against phase 1 and the current delta")
+    pk = ProvingKey.load(path)
+    delta = (transcript.delta_g1, transcript.delta_g2)
+    check_params(pk, cs, header.circuit.circuit_id, phase1, delta, log)
+
+
 def _contribute_with(
     folder: CeremonyDir,
     name: str,
     secret: Callable[[Transcript], tuple[int, int, Beacon | None]],
     log: Log | None,
+    ptau: Path | None = None,
+    cs: ConstraintSystem | None = None,
 ) -> Contribution:
-    """Apply one contribution whose (d, t, beacon) ``secret`` returns; write its files."""
+    """Apply one contribution whose (d, t, beacon) ``secret`` returns; write its files.
+
+    With ``ptau``, first checks everything it builds on (``check_before_contributing``).
+    """
+    _check_name(name)
+    if ptau is not None:
+        check_before_contributing(folder.root, ptau, cs, log)
     transcript, pk = _next_step(folder, name)
     index = len(transcript.contributions) + 1
     d, t, beacon = secret(transcript)
@@ -318,13 +379,25 @@ def _contribute_with(
     return record
 
 
-def contribute(root: Path, name: str, entropy: bytes = b"", log: Log | None = None) -> Contribution:
-    """Add a contribution by ``name`` with a fresh secret; return its record."""
+def contribute(
+    root: Path,
+    name: str,
+    entropy: bytes = b"",
+    log: Log | None = None,
+    ptau: Path | None = None,
+    cs: ConstraintSystem | None = None,
+) -> Contribution:
+    """Add a contribution by ``name`` with a fresh secret; return its record.
+
+    Pass ``ptau`` (the CLI requires it) to check the ceremony before contributing.
+    """
     return _contribute_with(
         CeremonyDir(root),
         name,
         lambda _: (fresh_secret(entropy), 1 + secrets.randbelow(R - 1), None),
         log,
+        ptau,
+        cs,
     )
 
 
@@ -368,15 +441,8 @@ def _verify(
     verify_transcript(transcript, ops=FAST_OPS)
     if cs is None:
         cs, _ = circuit_for(header)
-    if r1cs_digest(cs) != header.circuit.r1cs_sha256 or cs.n_wires != header.circuit.n_wires:
-        raise KeyMismatch("the circuit is not the one the ceremony is for (R1CS digest)")
     phase1 = load_phase1(ptau, header.circuit.domain_size, log, expected_sha256=header.ptau.sha256)
-    if (phase1.alpha_g1, phase1.beta_g1, phase1.beta_g2) != (
-        header.ptau.alpha_g1,
-        header.ptau.beta_g1,
-        header.ptau.beta_g2,
-    ):
-        raise KeyMismatch("the header's alpha and beta are not those of the phase-1 file")
+    check_header(header, cs, phase1)
     path = folder.latest_params(transcript)
     if log:
         log(f"checking {path.name} against phase 1 and the final delta")
@@ -407,9 +473,10 @@ def verify_ceremony(
 
     1. the transcript: record chain, proofs of knowledge, delta chain, beacon
        (``verifier.ceremony.verify_transcript``);
-    2. the circuit (rebuilt from the header's shape unless given) has the header's R1CS;
-    3. the phase-1 file is the header's (sha256) and passes every check of
-       ``publisher.ptau``; its alpha and beta are the header's;
+    2. the phase-1 file is the header's (sha256) and passes every check of
+       ``publisher.ptau``; the circuit (rebuilt from the header's shape unless given)
+       has the header's R1CS, and the header's key (alpha, beta, gamma, IC) is the one
+       they give (``check_header``);
     4. the latest params are the file the last step produced (sha256) and are the key
        phase 1 gives for this circuit at the final delta (``phase2.check_params``);
     5. with ``rederive``, the initial params are re-derived and their sha256 compared
@@ -428,7 +495,7 @@ def finalize(
     """
     checked = _verify(root, ptau, cs, False, log)
     transcript = checked.transcript
-    vk = verifying_key(checked.pk, public_ic(checked.cs, checked.phase1))
+    vk = verifying_key(checked.pk, transcript.header.key.ic)
     final = Final(transcript.params_sha256, vk_sha256(vk))
     finalized = Transcript(transcript.header, transcript.contributions, final)
     out.mkdir(parents=True, exist_ok=True)
@@ -460,6 +527,7 @@ def check_published(
     if r1cs_digest(cs) != header.circuit.r1cs_sha256:
         raise KeyMismatch("the circuit is not the one the ceremony is for (R1CS digest)")
     phase1 = load_phase1(ptau, header.circuit.domain_size, log, expected_sha256=header.ptau.sha256)
+    check_header(header, cs, phase1)
     check_ic(vk, cs, phase1)
     return transcript
 
@@ -514,3 +582,28 @@ def keys_for_prove(out: Path) -> Callable[[CircuitShape], Keys]:
 def published_files(out: Path) -> dict[str, bytes]:
     """Return the files an attestation made with the keys in ``out`` publishes, by name."""
     return {TRANSCRIPT: (out / TRANSCRIPT_FILE).read_bytes()}
+
+
+#: The name of the extra ``zkpor verify --ptau`` step.
+PTAU_STEP_NAME = "key from phase 1 (--ptau)"
+
+
+def check_key_with_ptau(read: Callable[[str], bytes], ptau: Path, log: Log | None = None) -> str:
+    """Return a detail once the attestation's vk.json is the key ``ptau`` gives.
+
+    ``zkpor verify --ptau``: what the browser cannot check without the phase-1 file.
+    The file must be the transcript's (sha256) and pass every check; the circuit is
+    rebuilt from the header's shape; IC, alpha and beta are recomputed and compared with
+    the header and vk.json (``check_published``).
+    """
+    try:
+        data = read(TRANSCRIPT)
+    except OSError as exc:
+        raise CeremonyInputError(f"cannot read {TRANSCRIPT}: {exc}") from exc
+    vk = VerifyingKey.from_json(loads(read("vk.json")))  # type: ignore[arg-type]
+    transcript = check_published(data, vk, ptau, log=log)
+    return (
+        f"IC, alpha and beta of vk.json are those {ptau.name} (sha256 "
+        f"{transcript.header.ptau.sha256[:16]}…) gives for circuit "
+        f"{transcript.header.circuit.circuit_id}"
+    )

@@ -21,6 +21,7 @@ from publisher.ceremony import (
     PARAMS,
     CeremonyInputError,
     beacon,
+    check_before_contributing,
     check_published,
     contribute,
     finalize,
@@ -100,6 +101,14 @@ def register(app: typer.Typer) -> None:
     def contribute_cmd(
         directory: Directory,
         name: Name,
+        ptau: Annotated[
+            Path,
+            typer.Option(
+                "--ptau",
+                help="The public phase-1 file: the header (IC included), the transcript "
+                "and the latest params are checked against it before you contribute.",
+            ),
+        ],
         entropy: Annotated[
             str | None,
             typer.Option("--entropy", help="Extra text mixed into the OS randomness."),
@@ -108,18 +117,14 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--entropy-prompt", help="Type the extra text unseen instead."),
         ] = False,
-        ptau: Annotated[
-            Path | None,
-            typer.Option("--ptau", help="Verify the ceremony so far with this file first."),
-        ] = None,
     ) -> None:
-        """Add your contribution: a fresh secret from the OS, used once, never written."""
+        """Check the ceremony so far, then add your contribution: a fresh secret from the
+        OS, used once, never written."""
         text = entropy or ""
         if entropy_prompt:
             text += typer.prompt("entropy (not shown)", hide_input=True, default="")
-        if ptau is not None:
-            with _step("verifying the ceremony so far", check=True) as log:
-                verify_ceremony(directory, ptau, log=log)
+        with _step("verifying the ceremony so far", check=True) as log:
+            check_before_contributing(directory, ptau, log=log)
         with _step("contribute", check=False) as log:
             record = contribute(directory, name, text.encode(), log)
         _print_record(record, directory)

@@ -29,9 +29,14 @@ def build(
     site_url: str | None,
     allow_insecure_dev_setup: bool,
     force: bool,
+    allow_unknown_phase1: bool = False,
 ) -> Path:
     """Build the site with progress on the console; exit 2 with the reason if it fails."""
-    options = BuildOptions(allow_insecure_dev_setup=allow_insecure_dev_setup, site_url=site_url)
+    options = BuildOptions(
+        allow_insecure_dev_setup=allow_insecure_dev_setup,
+        site_url=site_url,
+        allow_unknown_phase1=allow_unknown_phase1,
+    )
     try:
         with console.status("building the site") as status:
             return build_site(
@@ -71,10 +76,20 @@ def build_command(
             help="Build a site for a development-setup attestation, with a warning on every page.",
         ),
     ] = False,
+    allow_unknown_phase1: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unknown-phase1",
+            help="Build a site for a ceremony on a phase-1 file that is not a pinned public "
+            "one (demos), with a warning on every page.",
+        ),
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
 ) -> None:
     """Build the static site of an attestation: pages, verifier, pinned files, SHA256SUMS."""
-    site = build(attestation, out, history, site_url, allow_insecure_dev_setup, force)
+    site = build(
+        attestation, out, history, site_url, allow_insecure_dev_setup, force, allow_unknown_phase1
+    )
     console.print(f"wrote {site}")
     console.print(f"preview it: zkpor site serve {site}")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -16,11 +17,12 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from publisher.ceremony import PTAU_STEP_NAME, check_key_with_ptau
 from publisher.crypto import NaclBackend
-from verifier.attestation import verify_attestation
+from verifier.attestation import attestation_steps
 from verifier.fetch import directory_reader, http_reader
 from verifier.manifest import MANIFEST
-from verifier.report import StepResult, passed, to_json
+from verifier.report import StepResult, passed, run_steps, to_json
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -113,6 +115,22 @@ def register(app: typer.Typer) -> None:
                 help="Let a single-party development setup pass (demos only: it proves nothing).",
             ),
         ] = False,
+        allow_unknown_phase1: Annotated[
+            bool,
+            typer.Option(
+                "--allow-unknown-phase1",
+                help="Let a ceremony on a phase-1 file that is not a pinned public one pass "
+                "(demos only: whoever made that file may forge proofs).",
+            ),
+        ] = False,
+        ptau: Annotated[
+            Path | None,
+            typer.Option(
+                "--ptau",
+                help="The public phase-1 file: also recompute vk.json's IC, alpha and beta "
+                "from it for the ceremony's circuit (step 10).",
+            ),
+        ] = None,
     ) -> None:
         """Check every proof, hash and total of an attestation, as a reviewer would."""
         try:
@@ -120,7 +138,12 @@ def register(app: typer.Typer) -> None:
         except NoAttestation as exc:
             err_console.print(Text(printable(f"error: {exc}")))
             raise typer.Exit(2) from exc
-        results = verify_attestation(read, NaclBackend(), allow_dev_setup)
+        steps = attestation_steps(
+            read, NaclBackend(), allow_dev_setup, allow_unknown_phase1=allow_unknown_phase1
+        )
+        if ptau is not None:
+            steps.append((PTAU_STEP_NAME, partial(check_key_with_ptau, read, ptau)))
+        results = run_steps(steps)
         if as_json:
             report = {"passed": passed(results), "steps": to_json(results)}
             typer.echo(json.dumps(report, indent=1, ensure_ascii=False))

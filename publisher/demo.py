@@ -224,9 +224,9 @@ def run_demo_ceremony(
     for name in DEMO_CONTRIBUTORS:
 
         def step(log: Log, name: str = name) -> object:
-            return contribute(root, name, log=log)
+            return contribute(root, name, log=log, ptau=ptau, cs=cs)
 
-        run(f"contribution by {name} (fresh OS randomness)", step)
+        run(f"contribution by {name} (checks the ceremony so far, then OS randomness)", step)
     run(
         f"beacon ({DEMO_BEACON_NAME}, 2^{DEMO_BEACON_EXP} hashes)",
         lambda log: beacon(root, DEMO_BEACON_NAME, beacon_value, DEMO_BEACON_EXP, log),

@@ -114,10 +114,12 @@ class _Attestation(AttestationFiles):
         crypto: SignatureBackend | None = None,
         allow_dev: bool = False,
         on_proofs: ProofProgress | None = None,
+        allow_unknown_phase1: bool = False,
     ) -> None:
         super().__init__(read)
         self.crypto = crypto
         self.allow_dev = allow_dev
+        self.allow_unknown_phase1 = allow_unknown_phase1
         self.on_proofs = on_proofs
         self.manifest: Manifest | None = None
         self.vk: VerifyingKey | None = None
@@ -491,16 +493,24 @@ def _check_reserves(files: _Attestation) -> str:
 
 
 def _check_setup(files: _Attestation) -> str:
-    """Step 9: the keys come from a ceremony whose transcript checks and whose output is
-    vk.json. A single-party development setup fails, unless the caller asked to accept
-    it (the demo does), and then the detail still says it proves nothing."""
+    """Step 9: the keys come from a ceremony whose transcript checks, whose header fixed
+    vk.json's key (IC included) before any contribution, and whose phase 1 is a pinned
+    public file. A single-party development setup fails, unless the caller asked to
+    accept it (the demo does), and then the detail still says it proves nothing; an
+    unknown phase 1 likewise, with ``allow_unknown_phase1``."""
     manifest, vk = files.need_manifest(), files.need_vk()
     if manifest.setup_kind == SETUP_INSECURE_DEV and files.allow_dev:
         return (
             "INSECURE single-party development setup, accepted on request: whoever ran it "
             "could forge proofs of any totals"
         )
-    return check_setup(files.bytes, manifest.setup_kind, vk, manifest.circuit_id)
+    return check_setup(
+        files.bytes,
+        manifest.setup_kind,
+        vk,
+        manifest.circuit_id,
+        allow_unknown_phase1=files.allow_unknown_phase1,
+    )
 
 
 # --- the steps -------------------------------------------------------------------------
@@ -511,18 +521,21 @@ def attestation_steps(
     crypto: SignatureBackend | None = None,
     allow_dev_setup: bool = False,
     on_proofs: ProofProgress | None = None,
+    *,
+    allow_unknown_phase1: bool = False,
 ) -> list[Step]:
     """Return the nine ``(name, check)`` steps over the files ``read`` returns.
 
     ``crypto`` checks Ed25519 reserve signatures (PyNaCl in CPython, libsodium.js in the
     browser); without it, an attestation with an Ed25519 wallet fails the reserves step.
-    ``allow_dev_setup`` lets a development-setup attestation pass the setup step (demos).
+    ``allow_dev_setup`` lets a development-setup attestation pass the setup step (demos),
+    ``allow_unknown_phase1`` a ceremony on a phase-1 file that is not a pinned public one.
     ``on_proofs(done, total)`` is told of step 3's progress, for a progress bar.
 
     For a caller that shows each step as it runs (the browser): run them one by one with
     ``verifier.report.run_step``, in order, since later steps use what earlier ones parsed.
     """
-    files = _Attestation(read, crypto, allow_dev_setup, on_proofs)
+    files = _Attestation(read, crypto, allow_dev_setup, on_proofs, allow_unknown_phase1)
     checks = (
         _check_manifest,
         _check_vk,
@@ -538,7 +551,15 @@ def attestation_steps(
 
 
 def verify_attestation(
-    read: Reader, crypto: SignatureBackend | None = None, allow_dev_setup: bool = False
+    read: Reader,
+    crypto: SignatureBackend | None = None,
+    allow_dev_setup: bool = False,
+    *,
+    allow_unknown_phase1: bool = False,
 ) -> list[StepResult]:
     """Return the report of all nine steps over the attestation files ``read`` returns."""
-    return run_steps(attestation_steps(read, crypto, allow_dev_setup))
+    return run_steps(
+        attestation_steps(
+            read, crypto, allow_dev_setup, allow_unknown_phase1=allow_unknown_phase1
+        )
+    )

@@ -16,12 +16,17 @@ and ``e(delta_(k-1), r_d) = e(delta_k, R)`` proves ``delta_k = d·delta_(k-1)``,
 What ``verify_transcript`` + ``check_vk`` check (everything a reviewer has without the
 phase-1 file and the params): the record chain, every proof of knowledge, the delta chain
 from 1 to the final delta, the beacon's recomputation, that at least one contribution has
-a secret, and that vk.json's delta, gamma (= the generator), alpha and beta are the
-transcript's (alpha, beta as recorded from the ptau) and its sha256 the finalized one.
-What they do NOT check: that the ptau recorded by hash is well formed and is the
-community file it claims to be, and that IC (and the proving key) were derived from it
-for this circuit: ``zkpor ceremony check-vk`` checks those with the ptau (and
-``zkpor ceremony verify`` the proving key too, with the params).
+a secret, that the header's key is consistent (alpha, beta as recorded from the ptau,
+gamma the generator), and that vk.json is exactly the header's key with the final delta.
+Because the header is the first challenge of every proof of knowledge, its key (IC
+included) was fixed before any honest contributor's secret existed: nobody can pick IC
+as multiples of the final delta (which forges proofs of any public input).
+``check_setup`` also requires the phase-1 file to be a known public one
+(``verifier.phase1``) unless told otherwise.
+What they do NOT check: that the header's key is the one the ptau gives for this
+circuit (``zkpor verify --ptau`` and ``zkpor ceremony contribute`` recompute IC; an
+honest contributor checks it before contributing), and the proving key
+(``zkpor ceremony verify`` with the params).
 This module is pure Python (stdlib + py_ecc) and runs in Pyodide.
 """
 
@@ -58,6 +63,7 @@ from verifier.ceremony_format import (
     Header,
     InvalidBeacon,
     InvalidProofOfKnowledge,
+    KeyBase,
     KeyMismatch,
     MalformedTranscript,
     NoSecretContribution,
@@ -72,6 +78,7 @@ from verifier.ceremony_format import (
 from verifier.field import P
 from verifier.groth16 import G1Point, G2Point, VerifyingKey, _g1_on_curve, _g1_to_json
 from verifier.manifest import SETUP_INSECURE_DEV
+from verifier.phase1 import known_phase1
 from verifier.strict_json import show
 
 __all__ = [
@@ -94,14 +101,17 @@ __all__ = [
     "InsecureSetup",
     "InvalidBeacon",
     "InvalidProofOfKnowledge",
+    "KeyBase",
     "KeyMismatch",
     "MalformedTranscript",
     "NoSecretContribution",
     "ProofOfKnowledge",
     "PtauInfo",
     "Transcript",
+    "UnknownPhase1",
     "canonical_json",
     "challenges",
+    "check_phase1",
     "check_setup",
     "check_vk",
     "contribution_from_json",
@@ -115,8 +125,8 @@ __all__ = [
     "vk_sha256",
 ]
 
-_RECORD_TAG = b"zkpor-ceremony/1 contribution\0"
-_POK_TAG = b"zkpor-ceremony/1 pok\0"
+_RECORD_TAG = b"zkpor-ceremony/2 contribution\0"
+_POK_TAG = b"zkpor-ceremony/2 pok\0"
 
 
 # --- the proof of knowledge ---------------------------------------------------------
@@ -220,17 +230,34 @@ def _neg_g1(point: G1Point) -> G1Point:
     return None if point is None else (point[0], -point[1] % P)
 
 
+def _check_header_key(header: Header) -> None:
+    """Return None if the header's key agrees with its ptau record and snarkjs's gamma."""
+    key = header.key
+    if key.alpha_g1 != header.ptau.alpha_g1 or key.beta_g2 != header.ptau.beta_g2:
+        raise MalformedTranscript("the header's key.alpha_1/beta_2 are not its ptau's")
+    if key.gamma_g2 != G2_GENERATOR:
+        raise MalformedTranscript("the header's key.gamma_2 is not the G2 generator")
+    for j, point in enumerate(key.ic):
+        if point is None or not _g1_on_curve(point):
+            raise MalformedTranscript(f"the header's key.IC[{j}] is not a valid G1 point")
+
+
 def verify_transcript(
-    transcript: Transcript, rng: random.Random | None = None, ops: CurveOps = PY_ECC_OPS
+    transcript: Transcript,
+    rng: random.Random | None = None,
+    ops: CurveOps = PY_ECC_OPS,
+    require_secret: bool = True,
 ) -> None:
     """Return None if the contributions chain from the header to the final delta.
 
     Checks, in order (raising the matching ``CeremonyError``): indices count 1..K;
     each record starts from the params the previous one produced; points are valid;
-    the beacon, if any, is last and recomputes; at least one contribution has a secret;
+    the beacon, if any, is last and recomputes; at least one contribution has a secret
+    (unless ``require_secret`` is false: a ceremony still under way);
     every proof of knowledge and delta step holds (one batched pairing check); the
     final section names the last params.
     """
+    _check_header_key(transcript.header)
     records = transcript.contributions
     previous_params = transcript.header.initial_params_sha256
     before: tuple[G1Point, G2Point] = (G1_GENERATOR, G2_GENERATOR)
@@ -253,7 +280,7 @@ def verify_transcript(
         per_record.append(_pairing_checks(record, chain[k], before[0], ops))
         previous_params = record.params_after
         before = (record.delta_g1, record.delta_g2)
-    if not any(record.beacon is None for record in records):
+    if require_secret and not any(record.beacon is None for record in records):
         raise NoSecretContribution(
             "the transcript has no contribution with a secret: delta is public and anyone "
             "could forge proofs"
@@ -270,25 +297,32 @@ def vk_sha256(vk: VerifyingKey) -> str:
 
 
 def check_vk(transcript: Transcript, vk: VerifyingKey) -> None:
-    """Return None if ``vk`` is the verifying key the (finalized) transcript produced."""
-    header = transcript.header
-    for what, found, expected in (
-        ("vk_delta_2", vk.delta_g2, transcript.delta_g2),
-        ("vk_gamma_2", vk.gamma_g2, G2_GENERATOR),
-        ("vk_alpha_1", vk.alpha_g1, header.ptau.alpha_g1),
-        ("vk_beta_2", vk.beta_g2, header.ptau.beta_g2),
-    ):
-        if found != expected:
-            source = "generator" if what == "vk_gamma_2" else "transcript's"
-            raise KeyMismatch(f"{what} of vk.json is not the {source} value")
-    if vk.n_public != header.circuit.n_public:
+    """Return None if ``vk`` is the header's key with the transcript's final delta.
+
+    Every point is compared, IC included: the header fixed them before the first
+    contribution, and a key with any other IC proves nothing.
+    """
+    key = transcript.header.key
+    if vk.n_public != transcript.header.circuit.n_public:
         raise KeyMismatch(
             f"vk.json has {vk.n_public} public inputs, the ceremony's circuit "
-            f"{header.circuit.n_public}"
+            f"{transcript.header.circuit.n_public}"
         )
-    if transcript.final is None:
-        raise KeyMismatch("the transcript was not finalized: it names no vk.json")
-    if vk_sha256(vk) != transcript.final.vk_sha256:
+    for what, found, expected in (
+        ("vk_alpha_1", vk.alpha_g1, key.alpha_g1),
+        ("vk_beta_2", vk.beta_g2, key.beta_g2),
+        ("vk_gamma_2", vk.gamma_g2, key.gamma_g2),
+        ("vk_delta_2", vk.delta_g2, transcript.delta_g2),
+    ):
+        if found != expected:
+            raise KeyMismatch(f"{what} of vk.json is not the ceremony's")
+    for j, (found_ic, expected_ic) in enumerate(zip(vk.ic, key.ic, strict=True)):
+        if found_ic != expected_ic:
+            raise KeyMismatch(
+                f"IC[{j}] of vk.json is not the one the ceremony's header fixed before any "
+                "contribution: the key is not bound to the circuit"
+            )
+    if transcript.final is not None and vk_sha256(vk) != transcript.final.vk_sha256:
         raise KeyMismatch("vk.json is not the verifying key the ceremony finalized (sha256)")
 
 
@@ -337,6 +371,28 @@ class InsecureSetup(CeremonyError):
     """The keys come from a single-party development setup: the proofs prove nothing."""
 
 
+class UnknownPhase1(CeremonyError):
+    """The phase-1 file is not a pinned public one: its maker may know tau, alpha, beta."""
+
+
+def check_phase1(transcript: Transcript, allow_unknown: bool = False) -> str:
+    """Return how the phase-1 file is known; raise ``UnknownPhase1`` if it is not pinned.
+
+    With ``allow_unknown``, an unknown file passes with a detail that says so.
+    """
+    ptau = transcript.header.ptau
+    known = known_phase1(ptau.blake2b, ptau.power)
+    if known is not None:
+        return f"phase 1 is the public {known.name} ({known.ceremony})"
+    unknown = (
+        f"phase 1 (blake2b {ptau.blake2b[:16]}…, power {ptau.power}) is not a known public "
+        "Powers of Tau file: whoever made it may know its secrets and forge proofs"
+    )
+    if not allow_unknown:
+        raise UnknownPhase1(unknown + " (--allow-unknown-phase1 accepts it)")
+    return "ACCEPTED ONLY BECAUSE ASKED (--allow-unknown-phase1): " + unknown
+
+
 #: The name of the ``zkpor verify`` step that runs ``check_setup``.
 STEP_NAME = "setup ceremony"
 
@@ -357,7 +413,8 @@ def check_setup(
     ``setup_kind`` is the manifest's ``setup.kind``, ``vk`` its vk.json. Fails for the
     development setup, whoever made it could forge proofs; otherwise checks
     ``ceremony/transcript.json`` as ``verify_published`` does (see the module docstring
-    for what that does not establish).
+    for what that does not establish), then that phase 1 is a pinned public file
+    (``check_phase1``; ``allow_unknown_phase1`` accepts any, saying so).
     """
     if setup_kind == SETUP_INSECURE_DEV:
         raise InsecureSetup(
@@ -373,7 +430,8 @@ def check_setup(
     except OSError as exc:
         raise CeremonyError(f"cannot read {TRANSCRIPT}: {exc}") from exc
     transcript = verify_published(data, vk, circuit_id, rng, ops)
+    phase1 = check_phase1(transcript, allow_unknown_phase1)
     return (
-        f"vk.json is the output of {describe(transcript)}; the phase-1 file itself and "
-        "IC are checked by `zkpor ceremony check-vk` with the ptau"
+        f"vk.json is the key the ceremony's header fixed (IC included) with the delta of "
+        f"{describe(transcript)}; {phase1}"
     )

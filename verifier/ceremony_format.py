@@ -6,6 +6,7 @@ Published as ``ceremony/transcript.json``, one JSON object::
      "circuit": {"id", "r1cs_sha256", "n_public", "n_wires", "domain_size",
                  "shape": {"assets", "arity", "batch_depth"} or null},
      "ptau": {"sha256", "blake2b", "power", "contributors", "alpha_1", "beta_1", "beta_2"},
+     "key": {"alpha_1", "beta_2", "gamma_2", "IC": [G1, ..]},
      "initial_params_sha256": hex,                       <- the header ends here
      "contributions": [{"index": 1.., "kind": "contribution" | "beacon", "name",
                         "params_before", "params_after", "delta_1", "delta_2",
@@ -17,7 +18,11 @@ A ceremony directory holds the header alone as ``ceremony.json`` and each record
 ``contributions/NNNN.json``. Points are in the snarkjs JSON form of ``vk.json``; hashes
 are lowercase hex. "params" are the full proving key files passed from contributor to
 contributor (never published); ``params_before/after`` chain them by sha256.
-``vk_sha256`` is the sha256 of the canonical JSON (``canonical_json``) of vk.json.
+``key`` is the whole verifying key except delta, fixed by ``init`` from phase 1 and the
+circuit: the header's digest is the first challenge of the proof-of-knowledge chain, so
+every contribution binds it, and a verifying key must equal it (``check_vk``). Nobody can
+choose IC after seeing the final delta (a key with ``IC_i = k_i·delta`` forges proofs of
+any public input). ``vk_sha256`` is the sha256 of the canonical JSON of vk.json.
 Parsing is strict: an unknown key, a missing one or a bad value raises
 ``MalformedTranscript`` naming where. The checks are in ``verifier.ceremony``.
 """
@@ -44,7 +49,7 @@ from verifier.groth16 import (
 )
 from verifier.strict_json import loads, show
 
-FORMAT = "zkpor-ceremony/1"
+FORMAT = "zkpor-ceremony/2"
 #: Where an attestation publishes the transcript.
 TRANSCRIPT = "ceremony/transcript.json"
 #: The manifest's ``setup.kind`` for keys made by a ceremony.
@@ -56,7 +61,7 @@ G1_GENERATOR: G1Point = (1, 2)
 G2_GENERATOR: G2Point = g2_from_ecc(_ECC_G2)
 _HEX64 = re.compile("[0-9a-f]{64}")
 _HEX128 = re.compile("[0-9a-f]{128}")
-_HEADER_TAG = b"zkpor-ceremony/1 header\0"
+_HEADER_TAG = b"zkpor-ceremony/2 header\0"
 
 
 class CeremonyError(VerificationError):
@@ -64,7 +69,7 @@ class CeremonyError(VerificationError):
 
 
 class MalformedTranscript(CeremonyError, MalformedInput):
-    """The transcript is not a zkpor-ceremony/1 JSON object."""
+    """The transcript is not a zkpor-ceremony/2 JSON object."""
 
 
 class BrokenChain(CeremonyError):
@@ -222,11 +227,48 @@ class PtauInfo:
 
 
 @dataclass(frozen=True)
+class KeyBase:
+    """The verifying key without delta: what phase 1 and the circuit alone determine.
+
+    ``alpha_g1``, ``beta_g2`` come from phase 1, ``gamma_g2`` is the generator (as in
+    snarkjs), ``ic[j]`` = [beta·u_j(tau) + alpha·v_j(tau) + w_j(tau)]_1 for the constant
+    and the public wires.
+    """
+
+    alpha_g1: G1Point
+    beta_g2: G2Point
+    gamma_g2: G2Point
+    ic: tuple[G1Point, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "alpha_1": _g1_to_json(self.alpha_g1),
+            "beta_2": _g2_to_json(self.beta_g2),
+            "gamma_2": _g2_to_json(self.gamma_g2),
+            "IC": [_g1_to_json(p) for p in self.ic],
+        }
+
+    @classmethod
+    def from_doc(cls, doc: _Doc, n_public: int) -> KeyBase:
+        ic_json = doc.get("IC")
+        if not isinstance(ic_json, list) or len(ic_json) != n_public + 1:
+            raise MalformedTranscript(
+                f"{doc.where}.IC must be a list of {n_public + 1} G1 points (n_public + 1)"
+            )
+        ic = tuple(
+            _g1_from_json(p, f"{doc.where}.IC[{i}]", MalformedTranscript)
+            for i, p in enumerate(ic_json)
+        )
+        return cls(doc.g1("alpha_1"), doc.g2("beta_2"), doc.g2("gamma_2"), ic)
+
+
+@dataclass(frozen=True)
 class Header:
     """What the ceremony is for; fixed by ``init`` before any contribution."""
 
     circuit: CircuitInfo
     ptau: PtauInfo
+    key: KeyBase
     initial_params_sha256: str
 
     def to_json(self) -> dict[str, object]:
@@ -234,6 +276,7 @@ class Header:
             "format": FORMAT,
             "circuit": self.circuit.to_json(),
             "ptau": self.ptau.to_json(),
+            "key": self.key.to_json(),
             "initial_params_sha256": self.initial_params_sha256,
         }
 
@@ -242,8 +285,9 @@ class Header:
         return hashlib.sha256(_HEADER_TAG + canonical_json(self.to_json())).digest()
 
 
-_HEADER_KEYS = ("format", "circuit", "ptau", "initial_params_sha256")
+_HEADER_KEYS = ("format", "circuit", "ptau", "key", "initial_params_sha256")
 _CIRCUIT_KEYS = ("id", "r1cs_sha256", "n_public", "n_wires", "domain_size", "shape")
+_KEY_KEYS = ("alpha_1", "beta_2", "gamma_2", "IC")
 _PTAU_KEYS = ("sha256", "blake2b", "power", "contributors", "alpha_1", "beta_1", "beta_2")
 
 
@@ -255,9 +299,11 @@ def header_from_json(obj: object, where: str = "ceremony header") -> Header:
 def _header(doc: _Doc) -> Header:
     if doc.get("format") != FORMAT:
         raise MalformedTranscript(f'{doc.where}.format must be "{FORMAT}"')
+    circuit = CircuitInfo.from_doc(doc.sub("circuit", _CIRCUIT_KEYS))
     return Header(
-        circuit=CircuitInfo.from_doc(doc.sub("circuit", _CIRCUIT_KEYS)),
+        circuit=circuit,
         ptau=PtauInfo.from_doc(doc.sub("ptau", _PTAU_KEYS)),
+        key=KeyBase.from_doc(doc.sub("key", _KEY_KEYS), circuit.n_public),
         initial_params_sha256=doc.text("initial_params_sha256", _HEX64),
     )
 

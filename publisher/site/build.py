@@ -73,11 +73,14 @@ class BuildOptions:
     site_url: str | None = None
     #: history/<name>.json files of the site, once the earlier manifests are copied in
     history: tuple[str, ...] = field(default=())
+    #: build for a ceremony whose phase-1 file is not a pinned public one (demos)
+    allow_unknown_phase1: bool = False
 
     def to_json(self, version: str) -> dict[str, Any]:
         return {
             "zkpor": version,
             "allow_insecure_dev_setup": self.allow_insecure_dev_setup,
+            "allow_unknown_phase1": self.allow_unknown_phase1,
             "site_url": self.site_url,
             "history": list(self.history),
         }
@@ -106,7 +109,9 @@ def _read_attestation(folder: Path) -> dict[str, bytes]:
     return files
 
 
-def check_attestation(files: dict[str, bytes], allow_dev: bool) -> list[StepResult]:
+def check_attestation(
+    files: dict[str, bytes], allow_dev: bool, allow_unknown_phase1: bool = False
+) -> list[StepResult]:
     """Run ``zkpor verify`` on the files; refuse any failure but an under-covered asset,
     which the site shows plainly instead."""
 
@@ -115,7 +120,9 @@ def check_attestation(files: dict[str, bytes], allow_dev: bool) -> list[StepResu
             raise FileNotFoundError(name)
         return files[name]
 
-    results = verify_attestation(read, NaclBackend(), allow_dev_setup=allow_dev)
+    results = verify_attestation(
+        read, NaclBackend(), allow_dev_setup=allow_dev, allow_unknown_phase1=allow_unknown_phase1
+    )
     bad = [r for r in results if r.status != "OK" and r.name not in SHOWN_FAILURES]
     if bad:
         hint = (
@@ -214,7 +221,9 @@ def build_into(
     say = log or (lambda _: None)
     version = zkpor_version()
     say("checking the attestation (zkpor verify)")
-    results = check_attestation(attestation, options.allow_insecure_dev_setup)
+    results = check_attestation(
+        attestation, options.allow_insecure_dev_setup, options.allow_unknown_phase1
+    )
     manifest, _ = read_manifest(AttestationFiles(attestation.__getitem__))
     entries = batch_entries(AttestationFiles(attestation.__getitem__), manifest.tree.batches)
     say("collecting the files the browser loads")
@@ -273,7 +282,10 @@ def build_site(
     attestation = _read_attestation(attestation_dir)
     history = fetch_history(history_sources)
     options = BuildOptions(
-        options.allow_insecure_dev_setup, options.site_url, tuple(name for name, _ in history)
+        options.allow_insecure_dev_setup,
+        options.site_url,
+        tuple(name for name, _ in history),
+        allow_unknown_phase1=options.allow_unknown_phase1,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as tmp:

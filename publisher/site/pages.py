@@ -24,6 +24,7 @@ from verifier.attestation import STEP_NAMES
 from verifier.ceremony_format import Transcript
 from verifier.manifest import PROOFS, SETUP_INSECURE_DEV, VK, BatchEntry, Manifest
 from verifier.manifest import format_units as units
+from verifier.phase1 import known_phase1
 from verifier.report import StepResult
 from verifier.reserves import Wallet
 from verifier.user import USER_STEP_NAMES
@@ -88,6 +89,14 @@ class SiteData:
     def dev_setup(self) -> bool:
         return self.manifest.setup_kind == SETUP_INSECURE_DEV
 
+    @property
+    def unknown_phase1(self) -> bool:
+        """Return whether the ceremony's phase 1 is not a pinned public file."""
+        if self.transcript is None:
+            return False
+        ptau = self.transcript.header.ptau
+        return known_phase1(ptau.blake2b, ptau.power) is None
+
 
 def _ratio(reserves: int | None, liabilities: int) -> Fraction | None:
     return None if reserves is None or liabilities == 0 else Fraction(reserves, liabilities)
@@ -108,6 +117,13 @@ def banners(data: SiteData) -> str:
             "    The proving keys of this attestation come from a single-party development\n"
             "    setup (`--insecure-dev-setup`). Whoever ran it can forge proofs of any\n"
             "    totals: the liabilities below are NOT proven. Use a ceremony.\n"
+        )
+    if data.unknown_phase1:
+        out.append(
+            '!!! danger "Phase 1 is not a public Powers of Tau ceremony"\n'
+            "    The keys come from a phase-1 file that is not one of the public ceremonies\n"
+            "    zkpor pins (a demo makes its own, offline). Whoever made it can forge proofs\n"
+            "    of any totals: the liabilities below are NOT proven.\n"
         )
     short = [
         a.symbol

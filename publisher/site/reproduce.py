@@ -78,6 +78,7 @@ def _options(site: Path) -> BuildOptions:
             allow_insecure_dev_setup=bool(doc["allow_insecure_dev_setup"]),
             site_url=doc["site_url"],
             history=tuple(_safe_relative(name) for name in doc["history"]),
+            allow_unknown_phase1=bool(doc["allow_unknown_phase1"]),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SiteError(f"{site / BUILD_JSON} is missing or malformed: {exc}") from exc
