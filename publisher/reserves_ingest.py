@@ -16,8 +16,10 @@ Format (UTF-8, a BOM tolerated, RFC 4180 as the stdlib ``csv`` reads it)::
 * ``as_of``: the block height or UTC time (``YYYY-MM-DDTHH:MM:SSZ``) of the balance.
 * ``signature``: over ``verifier.reserves.reserve_message`` for this attestation; it is
   checked here, so a file that would fail ``zkpor verify`` is never published.
-* A wallet (chain, address; EVM case-insensitive) appears once: twice for one asset is a
-  duplicate, for two assets it would let one asset stand in for another. Both are errors.
+* A wallet (chain and ``verifier.reserves.canonical_address``: a Bitcoin address's
+  scriptPubKey, so ``BC1Q...`` is ``bc1q...``; EVM bytes; Solana key) appears once: twice
+  for one asset is a duplicate, for two assets it would let one asset stand in for
+  another. Both are errors.
 * A header-only file is an error.
 
 Like ``publisher.ingest`` this raises ``InputError(file, line, field, reason)`` at the

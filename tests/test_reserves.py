@@ -34,6 +34,8 @@ from verifier.reserves import (
     InvalidReserve,
     Wallet,
     bitcoin_message_hash,
+    bitcoin_script,
+    canonical_address,
     check_bitcoin_signature,
     check_reserves,
     check_wallets,
@@ -103,7 +105,10 @@ def evm_wallet(asset: str = "ETH", balance: int = 6_000_000_000, aid: str = AID)
     return Wallet("ethereum", asset, address, balance, "23850000", signature)
 
 
-def btc_wallet(kind: str = "p2pkh", balance: int = 200_000_000, aid: str = AID) -> Wallet:
+def btc_wallet(
+    kind: str = "p2pkh", balance: int = 200_000_000, aid: str = AID, upper: bool = False
+) -> Wallet:
+    """Return a wallet signed by coincurve; ``upper``: its address spelled in upper case."""
     pub = BTC_KEY.public_key.format(compressed=True)
     if kind == "p2pkh":
         address, header = b58check_encode(b"\x00" + hash160(pub)), 31
@@ -111,6 +116,7 @@ def btc_wallet(kind: str = "p2pkh", balance: int = 200_000_000, aid: str = AID) 
         address, header = b58check_encode(b"\x05" + hash160(b"\x00\x14" + hash160(pub))), 35
     else:
         address, header = segwit_encode("bc", 0, hash160(pub)), 39
+    address = address.upper() if upper else address
     message = reserve_message(aid, "bitcoin", "BTC", address, "924000")
     raw = BTC_KEY.sign_recoverable(bitcoin_message_hash(message), hasher=None)
     signature = base64.b64encode(bytes([header + raw[64]]) + raw[:64]).decode()
@@ -186,8 +192,107 @@ def test_a_signature_for_another_attestation_is_rejected(make: object) -> None:
 
 
 def test_a_duplicated_wallet_is_rejected() -> None:
-    with pytest.raises(InvalidReserve, match="duplicated wallet, already wallet 1"):
+    same = r"duplicated wallet: the same wallet \(same 20-byte address\) as reserve wallet 1"
+    with pytest.raises(InvalidReserve, match=same):
         check_wallets(AID, ASSETS, [evm_wallet(), evm_wallet()], BACKEND)
+
+
+# --- one wallet, several spellings (issue 11, finding 5) ------------------------------
+
+#: BIP-173 / BIP-350 test vectors: address -> scriptPubKey (hex).
+SEGWIT_VECTORS = {
+    "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4": "0014751e76e8199196d454941c45d1b3a323f1433bd6",
+    "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3": (
+        "00201863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262"
+    ),
+    "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0": (
+        "512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+    ),
+    "BC1SW50QGDZ25J": "6002751e",
+    "bc1zw508d6qejxtdg4y5r3zarvaryvaxxpcs": "5210751e76e8199196d454941c45d1b3a323",
+}
+
+
+@pytest.mark.parametrize(("address", "script"), SEGWIT_VECTORS.items())
+def test_bitcoin_script_of_published_segwit_vectors(address: str, script: str) -> None:
+    assert bitcoin_script(address).hex() == script
+    assert bitcoin_script(address.swapcase()).hex() == script  # all-upper is all-lower
+
+
+def test_bitcoin_script_of_base58_addresses() -> None:
+    digest = bytes(range(20))
+    p2pkh = b58check_encode(b"\x00" + digest)
+    assert bitcoin_script(p2pkh) == b"\x76\xa9\x14" + digest + b"\x88\xac"
+    assert bitcoin_script(b58check_encode(b"\x05" + digest)) == b"\xa9\x14" + digest + b"\x87"
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("bc1qW508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "mixed-case bech32"),
+        # BIP-173 / BIP-350 invalid vectors: v0 program of 16 bytes, v0 in bech32m.
+        ("BC1QR508D6QEJXTDG4Y5R3ZARVARYV98GJ9P", "20 .P2WPKH. or 32 .P2WSH. bytes"),
+        ("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh", "bad bech32 checksum"),
+        ("bc1" + "q" * 88, "at most 90 characters"),
+        (b58check_encode(b"\x6f" + bytes(20)), "not a mainnet"),
+    ],
+)
+def test_malformed_bitcoin_addresses_are_refused(address: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        bitcoin_script(address)
+
+
+@pytest.mark.parametrize("kind", ["p2wpkh"])
+def test_a_bech32_wallet_in_upper_case_is_the_same_wallet(kind: str) -> None:
+    lower, upper = btc_wallet(kind), btc_wallet(kind, upper=True)
+    assert lower.address != upper.address and lower.key() == upper.key()
+    # Each spelling alone is a valid, signed wallet: only counting both is wrong.
+    assert check_wallets(AID, ASSETS, [upper], BACKEND) == {"BTC": 200_000_000, "ETH": 0}
+    with pytest.raises(InvalidReserve) as info:
+        check_wallets(AID, ASSETS, [lower, upper], BACKEND)
+    message = str(info.value)
+    assert "reserve wallet 2" in message and "duplicated wallet" in message
+    assert lower.address in message and upper.address in message  # both named in full
+    assert "same scriptPubKey" in message
+
+
+@pytest.mark.parametrize("kind", ["p2pkh", "p2sh-p2wpkh"])
+def test_a_base58_wallet_in_upper_case_is_not_an_address(kind: str) -> None:
+    # Base58 is case-sensitive: the other case is another string whose checksum fails,
+    # so it cannot be a second spelling of the wallet.
+    reason = r"reserve wallet 2.*(bad base58check checksum|not a base58 character)"
+    with pytest.raises(InvalidReserve, match=reason):
+        check_wallets(AID, ASSETS, [btc_wallet(kind), btc_wallet(kind, upper=True)], BACKEND)
+
+
+def test_an_evm_wallet_in_three_spellings_is_one_wallet() -> None:
+    checksummed = evm_wallet()
+    body = checksummed.address[2:]
+    for spelling in ("0x" + body.lower(), "0x" + body.upper()):
+        assert canonical_address("ethereum", spelling) == bytes.fromhex(body)
+        with pytest.raises(InvalidReserve, match="duplicated wallet: the same wallet"):
+            check_wallets(
+                AID, ASSETS, [checksummed, replace(checksummed, address=spelling)], BACKEND
+            )
+    wrong_checksum = "0x" + body.swapcase()
+    with pytest.raises(ValueError, match="EIP-55"):
+        canonical_address("ethereum", wrong_checksum)
+
+
+def test_a_non_canonical_ed25519_key_is_refused() -> None:
+    # y = p + 1 encodes the same point as y = 1: a second spelling of one key.
+    p = (1 << 255) - 19
+    alias = base58.b58encode((p + 1).to_bytes(32, "little")).decode()
+    with pytest.raises(ValueError, match="not a canonical Ed25519"):
+        canonical_address("solana", alias)
+    canonical = base58.b58encode((1).to_bytes(32, "little")).decode()
+    assert canonical_address("solana", canonical) == (1).to_bytes(32, "little")
+
+
+def test_a_wallet_with_a_malformed_address_is_named() -> None:
+    bad = replace(btc_wallet("p2wpkh"), address="bc1qW508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")
+    with pytest.raises(InvalidReserve, match=r"reserve wallet 1.*mixed-case bech32"):
+        check_wallets(AID, ASSETS, [bad], BACKEND)
 
 
 def test_a_wallet_counted_for_two_assets_is_rejected() -> None:
@@ -349,6 +454,15 @@ def test_csv_duplicates_and_two_assets_are_rejected(tmp_path: Path, config_path:
     path = write_csv(tmp_path, config_path, [*wallets, *usdt])
     with pytest.raises(InputError, match="counted for ETH on line 3"):
         read_reserves(path, load_config(config_path))
+
+
+def test_csv_refuses_one_bech32_wallet_in_two_cases(tmp_path: Path, config_path: Path) -> None:
+    config = load_config(config_path)
+    lower = btc_wallet("p2wpkh", aid=config.attestation_id)
+    upper = btc_wallet("p2wpkh", aid=config.attestation_id, upper=True)
+    path = write_csv(tmp_path, config_path, [lower, upper])
+    with pytest.raises(InputError, match=":3: address: duplicated wallet, first on line 2"):
+        read_reserves(path, config)
 
 
 def test_csv_signature_for_another_attestation_is_rejected(

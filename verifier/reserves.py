@@ -29,9 +29,14 @@ signature made for one attestation cannot be replayed in another::
               bytes), checked by the injected ``SignatureBackend`` (PyNaCl in CPython,
               libsodium.js in the browser).
 
-A wallet (chain and address; EVM addresses compared case-insensitively) may appear once:
-the same wallet twice is a duplicate, and one wallet for two assets is rejected, so no
-asset stands in for another. Coverage is per asset: ``reserves >= liabilities``.
+A wallet may appear once: the same wallet twice is a duplicate, and one wallet for two
+assets is rejected, so no asset stands in for another. "The same wallet" is decided on a
+canonical form (``canonical_address``), never on the text, since one wallet has several
+spellings that all verify: per chain, the scriptPubKey a Bitcoin address pays to (every
+standard type decoded; ``BC1Q...`` is ``bc1q...``, mixed-case bech32 is refused per
+BIP-173), the 20 bytes of an EVM address (any case), the 32-byte Ed25519 key of a Solana
+address (a non-canonical encoding refused). Coverage is per asset: ``reserves >=
+liabilities``.
 
 This module is pure Python (stdlib + ``py_ecc.secp256k1``) and must never import PyNaCl,
 touch the file system or the network.
@@ -63,6 +68,12 @@ from verifier.protocol import FORMAT
 from verifier.strict_json import show
 
 CHAINS = ("ethereum", "bitcoin", "solana")
+#: What two addresses of one chain share when they are one wallet (``canonical_address``).
+_IDENTITY = {
+    "ethereum": "same 20-byte address",
+    "bitcoin": "same scriptPubKey",
+    "solana": "same Ed25519 key",
+}
 MESSAGE_HEADER = "zkpor/1 reserves"
 #: A wallet balance is below 2^128 units; coverage sums stay exact Python ints anyway.
 MAX_BALANCE = 1 << 128
@@ -72,6 +83,7 @@ _BLOCK = re.compile(r"0|[1-9][0-9]{0,18}")
 _EVM_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _EVM_SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
 _N = secp256k1.N
+_ED25519_P = (1 << 255) - 19
 
 
 class InvalidReserve(VerificationError):
@@ -98,9 +110,12 @@ class Wallet:
     as_of: str
     signature: str
 
-    def key(self) -> tuple[str, str]:
-        """Return what identifies the wallet: (chain, address), EVM case-insensitive."""
-        return self.chain, self.address.lower() if self.chain == "ethereum" else self.address
+    def key(self) -> tuple[str, bytes]:
+        """Return what identifies the wallet: (chain, canonical form of its address).
+
+        Raises ValueError for an address that is not well formed for its chain.
+        """
+        return self.chain, canonical_address(self.chain, self.address)
 
     def describe(self) -> str:
         """Return a short name of the wallet for messages."""
@@ -225,20 +240,54 @@ def _public_key_bytes(point: tuple[int, int], compressed: bool) -> bytes:
     return b"\x04" + x.to_bytes(32, "big") + y.to_bytes(32, "big")
 
 
-def bitcoin_address_hash(address: str) -> tuple[str, bytes]:
-    """Return (type, 20-byte hash) of a covered mainnet address: p2pkh, p2sh-p2wpkh, p2wpkh."""
-    if address.lower().startswith("bc1"):
+#: The longest bech32 string BIP-173 allows.
+_BECH32_MAX = 90
+#: Script opcodes of standard outputs.
+_OP_DUP, _OP_HASH160, _OP_EQUAL, _OP_EQUALVERIFY, _OP_CHECKSIG = 0x76, 0xA9, 0x87, 0x88, 0xAC
+#: OP_1 .. OP_16 push witness versions 1 to 16 (version 0 is OP_0, 0x00).
+_OP_1_MINUS_1 = 0x50
+
+
+def _push(data: bytes) -> bytes:
+    """Return a direct push of ``data`` (at most 75 bytes) in a script."""
+    return bytes([len(data)]) + data
+
+
+def bitcoin_script(address: str) -> bytes:
+    """Return the scriptPubKey a mainnet address pays to, for every standard type:
+    P2PKH and P2SH (base58check), P2WPKH and P2WSH (bech32), P2TR and later witness
+    versions (bech32m). This is the wallet's identity: two spellings of one address (upper-
+    and lower-case bech32) give the same script. Mixed-case bech32 is refused (BIP-173)."""
+    if address[:3].lower() == "bc1":
+        if len(address) > _BECH32_MAX:
+            raise ValueError(f"a bech32 address has at most {_BECH32_MAX} characters")
         version, program = segwit_decode("bc", address)
-        if version != 0 or len(program) != 20:
-            raise ValueError(
-                "only P2WPKH (bc1q, 20-byte program) segwit addresses are covered; Taproot "
-                "and P2WSH need BIP-322 signatures"
-            )
-        return "p2wpkh", program
+        if version == 0 and len(program) not in (20, 32):
+            raise ValueError("a version 0 witness program is 20 (P2WPKH) or 32 (P2WSH) bytes")
+        return bytes([_OP_1_MINUS_1 + version if version else 0]) + _push(program)
     payload = b58check_decode(address)
     if len(payload) != 21 or payload[0] not in (0x00, 0x05):
         raise ValueError("not a mainnet P2PKH (1...) or P2SH (3...) address")
-    return ("p2pkh" if payload[0] == 0 else "p2sh-p2wpkh"), payload[1:]
+    version, digest = payload[0], payload[1:]
+    if version == 0x00:
+        tail = bytes([_OP_EQUALVERIFY, _OP_CHECKSIG])
+        return bytes([_OP_DUP, _OP_HASH160]) + _push(digest) + tail
+    return bytes([_OP_HASH160]) + _push(digest) + bytes([_OP_EQUAL])
+
+
+def bitcoin_address_hash(address: str) -> tuple[str, bytes]:
+    """Return (type, 20-byte hash) of a covered mainnet address: p2pkh, p2sh-p2wpkh, p2wpkh."""
+    script = bitcoin_script(address)
+    if script[0] == _OP_DUP:
+        return "p2pkh", script[3:23]
+    if script[0] == _OP_HASH160:
+        return "p2sh-p2wpkh", script[2:22]
+    if script[:2] == b"\x00\x14":
+        return "p2wpkh", script[2:]
+    raise ValueError(
+        "only P2WPKH (bc1q, 20-byte program) segwit addresses are covered; Taproot "
+        "and P2WSH need BIP-322 signatures"
+    )
 
 
 def check_bitcoin_signature(message: bytes, address: str, signature: str) -> None:
@@ -273,6 +322,9 @@ def solana_public_key(address: str) -> bytes:
     key = b58decode(address)
     if len(key) != 32:
         raise ValueError(f"a Solana address is 32 bytes in base58, got {len(key)} bytes")
+    # y >= p would be a second encoding of the key of y - p: one key, two wallets.
+    if int.from_bytes(key, "little") & ((1 << 255) - 1) >= _ED25519_P:
+        raise ValueError("not a canonical Ed25519 public key encoding (y >= 2^255 - 19)")
     return key
 
 
@@ -291,16 +343,28 @@ def check_ed25519_signature(
 # --- one wallet, all wallets -------------------------------------------------------------
 
 
-def check_address(chain: str, address: str) -> None:
-    """Raise ValueError unless ``address`` is a well-formed, covered address of ``chain``."""
+def canonical_address(chain: str, address: str) -> bytes:
+    """Return the canonical form of a well-formed address of ``chain``, which identifies
+    the wallet whatever its spelling; raise ValueError for anything else.
+
+    Bitcoin: the scriptPubKey (any standard type, covered or not). EVM: the 20 address
+    bytes (a mixed-case address must carry its EIP-55 checksum). Solana: the 32-byte key.
+    """
     if chain == "ethereum":
         check_evm_address(address)
-    elif chain == "bitcoin":
+        return bytes.fromhex(address[2:])
+    if chain == "bitcoin":
+        return bitcoin_script(address)
+    if chain == "solana":
+        return solana_public_key(address)
+    raise ValueError(f"unknown chain {show(chain)} (zkpor/1 knows {', '.join(CHAINS)})")
+
+
+def check_address(chain: str, address: str) -> None:
+    """Raise ValueError unless ``address`` is a well-formed, covered address of ``chain``."""
+    canonical_address(chain, address)
+    if chain == "bitcoin":
         bitcoin_address_hash(address)
-    elif chain == "solana":
-        solana_public_key(address)
-    else:
-        raise ValueError(f"unknown chain {show(chain)} (zkpor/1 knows {', '.join(CHAINS)})")
 
 
 def check_ownership(attestation_id: str, wallet: Wallet, backend: SignatureBackend | None) -> None:
@@ -333,20 +397,31 @@ def check_wallets(
     Raises ``InvalidReserve`` naming the first wallet (1-based) that is wrong.
     """
     totals = {asset.symbol: 0 for asset in assets}
-    seen: dict[tuple[str, str], tuple[int, Wallet]] = {}
+    seen: dict[tuple[str, bytes], tuple[int, Wallet]] = {}
     for number, wallet in enumerate(wallets, 1):
         where = f"reserve wallet {number}, {show(wallet.describe())}"
         if wallet.asset not in totals:
             raise InvalidReserve(f"{where}: asset {show(wallet.asset)} is not in the attestation")
-        if wallet.key() in seen:
-            first, other = seen[wallet.key()]
-            if other.asset == wallet.asset:
-                raise InvalidReserve(f"{where}: duplicated wallet, already wallet {first}")
-            raise InvalidReserve(
-                f"{where}: the same wallet is counted for two assets ({show(other.asset)} in "
-                f"wallet {first}, {show(wallet.asset)} here): one asset cannot stand in for another"
+        try:
+            key = wallet.key()
+        except ValueError as exc:
+            raise InvalidReserve(f"{where}: {exc}") from exc
+        # Refused, not merged: a second spelling of one wallet would count its coins twice.
+        if key in seen:
+            first, other = seen[key]
+            # Both addresses decoded, so they are plain ASCII: shown in full, not shortened.
+            here = f"reserve wallet {number}, {wallet.describe()}"
+            same = (
+                f"the same wallet ({_IDENTITY[wallet.chain]}) as reserve wallet {first}, "
+                f"{other.describe()}"
             )
-        seen[wallet.key()] = (number, wallet)
+            if other.asset == wallet.asset:
+                raise InvalidReserve(f"{here}: duplicated wallet: {same}")
+            raise InvalidReserve(
+                f"{here}: {same}, counted for two assets ({show(other.asset)} there, "
+                f"{show(wallet.asset)} here): one asset cannot stand in for another"
+            )
+        seen[key] = (number, wallet)
         try:
             check_ownership(attestation_id, wallet, backend)
         except ValueError as exc:
