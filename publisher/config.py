@@ -9,8 +9,8 @@ default) and never write anything.
 Full example::
 
     [issuer]
-    name = "Example Exchange"          # 1..200 characters, no control characters
-    url = "https://example.com"        # an https:// URL
+    name = "Example Exchange"          # 1..200 printable characters, none of < > & " ' `
+    url = "https://example.com"        # https:// and A-Z a-z 0-9 - . _ ~ / ? # = & % + , ; : @ ! $
 
     [attestation]
     id = "example-2026-11-21"          # [A-Za-z0-9._-]{1,64}, not only dots
@@ -43,6 +43,9 @@ Every error is an ``InputError`` naming the file, the line when it can be found,
 field (``tree.arity``, ``assets[2].decimals``: entries count from 0). Lines are found by
 a simple scan of the text for the table header and the ``key =`` line; a key written in
 an inline table or a dotted key is not found, and the error then has no line.
+
+The text fields are held to the character sets ``verifier.text_fields`` documents, the same
+rules ``zkpor verify`` applies to the published manifest: they reach every page of the site.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from publisher.ingest import InputError
+from verifier import text_fields
 from verifier.protocol import MAX_ASSETS
 
 ARITIES = (2, 4, 8)
@@ -68,8 +72,6 @@ MAX_BATCH_SIZE = 1 << 18
 MAX_PAD_TO = 1 << 32
 MAX_ISSUER_NAME = 200
 
-_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_SYMBOL_RE = re.compile(r"[A-Z0-9]{1,12}")
 _AS_OF_RE = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
 )
@@ -258,15 +260,22 @@ def _plain_text(table: _Table, key: str, limit: int) -> str:
 
 
 def _issuer(table: _Table) -> tuple[str, str]:
-    return _plain_text(table, "name", MAX_ISSUER_NAME), _https_url(table, "url")
+    name = _plain_text(table, "name", MAX_ISSUER_NAME)
+    if problem := text_fields.issuer_name_problem(name):
+        raise table.fail("name", f"{problem}, found {name!r}")
+    return name, _https_url(table, "url")
 
 
 def _https_url(table: _Table, key: str) -> str:
-    url = _plain_text(table, key, 2000)
+    url = _plain_text(table, key, text_fields.MAX_URL)
     parts = urlsplit(url)
-    # The site links to it: a plain-http link could be rewritten on the way.
-    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in url):
-        raise table.fail(key, f"must be an https:// URL, found {url!r}")
+    # The site links to it: a plain-http link could be rewritten on the way, and any other
+    # scheme (javascript:) or character (quotes, brackets) could turn the link into markup.
+    problem = text_fields.https_url_problem(url)
+    if problem is None and not parts.hostname:
+        problem = "must name a host"
+    if problem:
+        raise table.fail(key, f"{problem}, found {url!r}")
     return url
 
 
@@ -281,8 +290,8 @@ def _site_url(table: _Table) -> str:
 def _attestation_id(table: _Table) -> str:
     value = table.string("id")
     # Used in file and directory names: "." and ".." would name something else.
-    if not _ID_RE.fullmatch(value) or not value.strip("."):
-        raise table.fail("id", f"{value!r} must match [A-Za-z0-9._-]{{1,64}} (not only dots)")
+    if problem := text_fields.attestation_id_problem(value):
+        raise table.fail("id", f"{value!r} {problem}")
     return value
 
 
@@ -365,7 +374,7 @@ def _assets(source: _Source, data: dict[str, Any]) -> tuple[Asset, ...]:
 def _asset(table: _Table, earlier: list[Asset]) -> Asset:
     table.check_keys(_ASSET_KEYS)
     symbol = table.string("symbol")
-    if not _SYMBOL_RE.fullmatch(symbol):
+    if text_fields.symbol_problem(symbol):
         raise table.fail("symbol", f"{symbol!r} must match [A-Z0-9]{{1,12}}")
     for other_index, other in enumerate(earlier):
         if other.symbol == symbol:

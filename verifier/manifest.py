@@ -18,16 +18,19 @@ An attestation directory holds (DESIGN.md §4):
 
 Numbers that are field elements or token amounts are decimal strings; counts are JSON
 integers. Parsing is strict: a missing key, a wrong type or an out-of-range value raises
-``MalformedInput`` naming the file and the key.
+``MalformedInput`` naming the file and the key. The custodian's text fields (id, issuer
+name and URL, as-of, asset symbols, circuit, setup, software version, file names) must
+keep to the character sets of ``verifier.text_fields``: they reach the site's pages.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from verifier import text_fields
 from verifier.errors import MalformedInput
 from verifier.field import R
 from verifier.protocol import FORMAT
@@ -104,6 +107,10 @@ class TreeInfo:
         return self.batches * self.batch_size
 
 
+#: Bytes of ``bundles.run_salt``.
+RUN_SALT_BYTES = 32
+
+
 @dataclass(frozen=True)
 class BundleInfo:
     """Layout of ``bundles/``: ``2^bucket_bits`` files of ``records_per_bucket`` records
@@ -112,18 +119,22 @@ class BundleInfo:
     bucket_bits: int
     record_size: int
     records_per_bucket: int
+    #: Fresh random bytes of this run, mixed into every code's lookup, key and nonce
+    #: (``verifier.bundle.derive``), so two runs never reuse a key and nonce.
+    run_salt: bytes
 
     @property
     def buckets(self) -> int:
         """Return the number of bucket files."""
         return 1 << self.bucket_bits
 
-    def to_json(self) -> dict[str, int]:
+    def to_json(self) -> dict[str, int | str]:
         """Return the JSON object of the manifest's ``bundles`` entry."""
         return {
             "bucket_bits": self.bucket_bits,
             "record_size": self.record_size,
             "records_per_bucket": self.records_per_bucket,
+            "run_salt": self.run_salt.hex(),
         }
 
 
@@ -187,22 +198,13 @@ class Manifest:
         if doc.str("format") != FORMAT:
             raise MalformedInput(f"{MANIFEST}: format must be {FORMAT!r}")
         tree, acc = doc.sub("tree"), doc.sub("accumulator")
+        issuer, circuit, setup = doc.sub("issuer"), doc.sub("circuit"), doc.sub("setup")
         return cls(
-            attestation_id=doc.str("id"),
-            issuer_name=doc.sub("issuer").str("name"),
-            issuer_url=doc.sub("issuer").str("url"),
-            as_of=doc.str("as_of"),
-            assets=tuple(
-                AssetLiability(
-                    a.str("symbol"),
-                    a.int("decimals", MAX_DECIMALS),
-                    a.units("liabilities"),
-                    a._decimal("reserves", a.obj["reserves"], MAX_RESERVES)
-                    if "reserves" in a.obj
-                    else None,
-                )
-                for a in doc.subs("assets")
-            ),
+            attestation_id=doc.text("id", text_fields.attestation_id_problem),
+            issuer_name=issuer.text("name", text_fields.issuer_name_problem),
+            issuer_url=issuer.text("url", text_fields.https_url_problem),
+            as_of=doc.text("as_of", text_fields.as_of_problem),
+            assets=_assets(doc),
             tree=TreeInfo(
                 arity=tree.choice("arity", ARITIES),
                 batch_depth=tree.int("batch_depth", MAX_BATCH_DEPTH),
@@ -214,14 +216,45 @@ class Manifest:
             final_accumulator=acc.field("final"),
             final_totals=tuple(acc.units_list("final_totals")),
             final_blind=acc.field("final_blind"),
-            circuit_id=doc.sub("circuit").str("id"),
-            constraints=doc.sub("circuit").int("constraints"),
-            setup_kind=doc.sub("setup").str("kind"),
-            setup_statement=doc.sub("setup").str("statement"),
-            software_version=doc.sub("software").str("version"),
-            files=doc.str_map("files"),
+            circuit_id=circuit.text("id", text_fields.circuit_id_problem),
+            constraints=circuit.int("constraints"),
+            setup_kind=setup.text("kind", text_fields.setup_kind_problem),
+            setup_statement=setup.text("statement", text_fields.statement_problem),
+            software_version=doc.sub("software").text(
+                "version", text_fields.software_version_problem
+            ),
+            files=_files(doc),
             bundles=_bundle_info(doc.sub("bundles")) if "bundles" in doc.obj else None,
         )
+
+
+def _assets(doc: _Doc) -> tuple[AssetLiability, ...]:
+    """Return the assets, each symbol of the strict character set and listed once."""
+    assets: list[AssetLiability] = []
+    for a in doc.subs("assets"):
+        symbol = a.text("symbol", text_fields.symbol_problem)
+        if any(other.symbol == symbol for other in assets):
+            raise MalformedInput(f"{a.where}.symbol: {symbol} is listed twice")
+        assets.append(
+            AssetLiability(
+                symbol,
+                a.int("decimals", MAX_DECIMALS),
+                a.units("liabilities"),
+                a._decimal("reserves", a.obj["reserves"], MAX_RESERVES)
+                if "reserves" in a.obj
+                else None,
+            )
+        )
+    return tuple(assets)
+
+
+def _files(doc: _Doc) -> dict[str, str]:
+    """Return the listed files: only names an attestation has, never a page or a path."""
+    files = doc.str_map("files")
+    for name in files:
+        if problem := text_fields.file_name_problem(name):
+            raise MalformedInput(f"{doc.where}.files: the name {name!r} {problem}")
+    return files
 
 
 def _bundle_info(doc: _Doc) -> BundleInfo:
@@ -230,7 +263,19 @@ def _bundle_info(doc: _Doc) -> BundleInfo:
         bucket_bits=doc.int("bucket_bits", 24),
         record_size=doc.int("record_size", 1 << 20),
         records_per_bucket=doc.int("records_per_bucket", 1 << 16),
+        run_salt=_run_salt(doc),
     )
+
+
+def _run_salt(doc: _Doc) -> bytes:
+    """Return ``bundles.run_salt``: exactly 32 bytes in lowercase hex."""
+    text = doc.str("run_salt")
+    if len(text) != 2 * RUN_SALT_BYTES or text.strip("0123456789abcdef"):
+        raise MalformedInput(
+            f"{doc.where}.run_salt must be {RUN_SALT_BYTES} bytes in lowercase hex "
+            f"({2 * RUN_SALT_BYTES} digits)"
+        )
+    return bytes.fromhex(text)
 
 
 def coverage_ratio(reserves: int, liabilities: int) -> str | None:
@@ -270,6 +315,15 @@ class _Doc:
         value = self._get(key)
         if not isinstance(value, str):
             raise self._fail(key, "a string")
+        return value
+
+    def text(
+        self, key: builtins.str, problem_of: Callable[[builtins.str], builtins.str | None]
+    ) -> builtins.str:
+        """Return the string at ``key`` once ``problem_of`` finds nothing wrong with it."""
+        value = self.str(key)
+        if (problem := problem_of(value)) is not None:
+            raise MalformedInput(f"{self.where}.{key} {problem}, found {value[:80]!r}")
         return value
 
     def int(self, key: builtins.str, maximum: builtins.int | None = None) -> builtins.int:
