@@ -4,11 +4,18 @@ Each account holder gets a verification code; from it alone they find and open t
 bundle (user id, salt, balances, leaf and batch index, sibling path) on a static host.
 Buckets are chosen so that one fetch stays small (at most ``MAX_BUCKET_BYTES``) and are
 all padded with dummy records to one size, so the files reveal neither which bucket a
-user is in nor the exact number of users.
+user is in nor the exact number of users. A dummy's lookup is uniformly random within its
+bucket, like a real one, and every bucket lists all its records, real and dummy, in
+increasing lookup order: the order is then a function of a set of random values and says
+nothing about which records are real (``verifier.bundle.check_bucket`` holds every
+attestation to it).
 
-The output is a deterministic function of the private inputs (codes, salts, placement
-and ``bundle_seed``), so a rerun writes the same bytes. Codes go only to the private
-``codes.csv``; the attestation directory holds ciphertext.
+Every run draws a fresh ``bundle_seed`` (``publisher.pipeline.make_plan``); the public run
+salt (``bundles.run_salt``) is derived from it, so no two runs share keys and nonces even
+when the codes are the same (``--code-secret``), while a resumed run (same plan) writes
+the same bytes: the output is a deterministic function of the private inputs (codes,
+salts, placement and ``bundle_seed``). Codes go only to the private ``codes.csv``; the
+attestation directory holds ciphertext.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from verifier.bundle import (
     bucket_name,
     derive,
 )
+from verifier.manifest import RUN_SALT_BYTES
 
 MAX_BUCKET_BYTES = 64 * 1024
 #: Records per bucket are a multiple of this, so the fullest bucket's size (and for a
@@ -106,26 +114,40 @@ def _dummy_record(bucket: int, bits: int, size: int, stream: Iterator[bytes]) ->
     return top.to_bytes(4, "big") + raw[4:]
 
 
+def run_salt(seed: bytes) -> bytes:
+    """Return the public run salt of the run whose private ``bundle_seed`` is ``seed``:
+    as fresh as the seed, and independent of the dummies drawn from it."""
+    return hashlib.blake2b(
+        b"", digest_size=RUN_SALT_BYTES, key=seed, person=b"zkpor-runsalt"
+    ).digest()
+
+
 def build_buckets(
     attestation_id: str, entries: Sequence[UserEntry], seal: Seal, seed: bytes
 ) -> tuple[BundleInfo, dict[str, bytes]]:
     """Return the bucket layout and the bucket files (name -> bytes) for ``entries``."""
+    salt = run_salt(seed)
     size = _plaintext_size(entries)
     record_size = LOOKUP_BYTES + MAC_BYTES + size
     records = []
     for entry in entries:
-        derived = derive(entry.code, attestation_id)
+        derived = derive(entry.code, attestation_id, salt)
         box = seal(entry.bundle.to_plaintext(size), derived.nonce, derived.key)
         records.append(derived.lookup + box)
     bits, per_bucket = _choose_layout([r[:LOOKUP_BYTES] for r in records], record_size)
     by_bucket: dict[int, list[bytes]] = {i: [] for i in range(1 << bits)}
-    for record in sorted(records):
+    for record in records:
         by_bucket[bucket_index(record[:LOOKUP_BYTES], bits)].append(record)
     stream = _dummy_stream(seed)
     files = {}
-    for index, real in by_bucket.items():
-        dummies = [
-            _dummy_record(index, bits, record_size, stream) for _ in range(per_bucket - len(real))
-        ]
-        files[bucket_name(index, bits)] = b"".join(real + dummies)
-    return BundleInfo(bits, record_size, per_bucket), files
+    for index, bucket in by_bucket.items():
+        used = {record[:LOOKUP_BYTES] for record in bucket}
+        while len(bucket) < per_bucket:
+            dummy = _dummy_record(index, bits, record_size, stream)
+            # A repeated lookup would make a real record unreadable (2^-96: never, but cheap).
+            if dummy[:LOOKUP_BYTES] not in used:
+                used.add(dummy[:LOOKUP_BYTES])
+                bucket.append(dummy)
+        # One order for real and dummy records alike: by lookup (see the module docstring).
+        files[bucket_name(index, bits)] = b"".join(sorted(bucket))
+    return BundleInfo(bits, record_size, per_bucket, salt), files

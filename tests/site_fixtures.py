@@ -137,7 +137,7 @@ def record_of(attestation_dir: Path, manifest: Manifest, code: str) -> tuple[Pat
     """Return the bucket file holding ``code``'s record, and the record's offset in it."""
     info = manifest.bundles
     assert info is not None
-    lookup = derive(parse_code(code), manifest.attestation_id).lookup
+    lookup = derive(parse_code(code), manifest.attestation_id, info.run_salt).lookup
     path = attestation_dir / bucket_name(bucket_index(lookup, info.bucket_bits), info.bucket_bits)
     data = path.read_bytes()
     for offset in range(0, len(data), info.record_size):

@@ -3,7 +3,9 @@
 The derivation vectors are computed here with ``hashlib`` from DESIGN.md §3 (and one is
 pinned as hex, so that the module and this test cannot drift together). Buckets are
 built by hand here, not by the publisher, so every damaged variant starts from a known
-layout: records ``lookup || MAC || ciphertext`` sorted by lookup, then random dummies.
+layout: records ``lookup || MAC || ciphertext`` sorted by lookup, then random dummies (the
+reader does not depend on the order; ``check_bucket`` and the writer's tests hold the
+published order to lookup order, dummies included).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from publisher.bundles import UserEntry, build_buckets, run_salt
 from publisher.crypto import NaclBackend
 from tests.test_verify_attestation import reader
 from verifier.bundle import (
@@ -24,10 +27,17 @@ from verifier.bundle import (
     BundleInfo,
     bucket_index,
     bucket_name,
+    check_bucket,
     derive,
     open_bundle,
 )
-from verifier.errors import BundleUnreadable, MalformedInput, NoBundle, UnreadableFile
+from verifier.errors import (
+    BundleUnreadable,
+    MalformedInput,
+    NoBundle,
+    UnreadableFile,
+    VerificationError,
+)
 from verifier.fetch import directory_reader
 from verifier.field import R
 
@@ -36,6 +46,7 @@ PLAINTEXT_SIZE = 1280
 RECORD_SIZE = 16 + 16 + PLAINTEXT_SIZE
 UNREADABLE = "this bundle could not be decrypted: it was damaged or tampered with"
 BACKEND = NaclBackend()
+RUN_SALT = hashlib.sha256(b"test run salt").digest()
 
 Files = dict[str, bytes]
 
@@ -55,7 +66,7 @@ def make_bundle(user_id: str, leaf: int, attestation_id: str = ATTESTATION) -> B
 
 
 def seal(code: bytes, plaintext: bytes, attestation_id: str = ATTESTATION) -> bytes:
-    derived = derive(code, attestation_id)
+    derived = derive(code, attestation_id, RUN_SALT)
     return derived.lookup + BACKEND.secretbox_seal(plaintext, derived.nonce, derived.key)
 
 
@@ -79,7 +90,7 @@ def buckets(
 
 CODES = {f"user-{i}": hashlib.sha256(f"code {i}".encode()).digest()[:16] for i in range(12)}
 BUNDLES = {user: make_bundle(user, leaf) for leaf, user in enumerate(CODES)}
-INFO = BundleInfo(bucket_bits=2, record_size=RECORD_SIZE, records_per_bucket=8)
+INFO = BundleInfo(bucket_bits=2, record_size=RECORD_SIZE, records_per_bucket=8, run_salt=RUN_SALT)
 
 
 @pytest.fixture
@@ -92,7 +103,7 @@ def open_code(files: Files, code: bytes, info: BundleInfo = INFO) -> Bundle:
 
 
 def code_bucket(code: bytes, bits: int = 2) -> str:
-    return bucket_name(bucket_index(derive(code, ATTESTATION).lookup, bits), bits)
+    return bucket_name(bucket_index(derive(code, ATTESTATION, RUN_SALT).lookup, bits), bits)
 
 
 # --- derivation -------------------------------------------------------------------------------
@@ -100,27 +111,35 @@ def code_bucket(code: bytes, bits: int = 2) -> str:
 
 def test_derivation_follows_the_design() -> None:
     code = bytes(range(16))
-    aid = hashlib.blake2b(ATTESTATION.encode(), digest_size=32).digest()
+    aid = hashlib.blake2b(ATTESTATION.encode(), digest_size=32, key=RUN_SALT).digest()
     lookup = hashlib.blake2b(code, digest_size=16, person=b"zkpor-lookup", key=aid).digest()
     key = hashlib.blake2b(code, digest_size=32, person=b"zkpor-bundlekey", key=aid).digest()
     nonce = hashlib.blake2b(key, digest_size=24, person=b"zkpor-nonce", key=aid).digest()
-    derived = derive(code, ATTESTATION)
+    derived = derive(code, ATTESTATION, RUN_SALT)
     assert (derived.lookup, derived.key, derived.nonce) == (lookup, key, nonce)
 
 
 def test_derivation_pinned_vector() -> None:
-    derived = derive(bytes(range(16)), "example-2026-11-21")
-    assert derived.lookup.hex() == "f5e1e7f0f1e83e8f54769a59b89b4382"
-    assert derived.key.hex() == "5562b0751178a7dbd22b8284c43a9bb2c85f7f38bb91c8767371ada0076b7367"
-    assert derived.nonce.hex() == "f2cbce2fa74b75ef014d936f2514a41402afb402886f4642"
+    derived = derive(bytes(range(16)), "example-2026-11-21", bytes(range(32)))
+    assert derived.lookup.hex() == "4bf8856820a6c11d0e4867249c31c3fb"
+    assert derived.key.hex() == "a51167433f6b59ca7604a8354fad3d7db1871c9cb51dd9b6378567716836ee69"
+    assert derived.nonce.hex() == "ce86a936f23a9dced4de30b85608635dc94ece40f0631b1c"
 
 
-def test_derivation_depends_on_code_and_attestation() -> None:
+def test_derivation_depends_on_code_attestation_and_run_salt() -> None:
     a, b = bytes(16), bytes(15) + b"\x01"
-    assert derive(a, ATTESTATION).lookup != derive(b, ATTESTATION).lookup
-    assert derive(a, ATTESTATION).key != derive(a, ATTESTATION + "x").key
+    assert derive(a, ATTESTATION, RUN_SALT).lookup != derive(b, ATTESTATION, RUN_SALT).lookup
+    assert derive(a, ATTESTATION, RUN_SALT).key != derive(a, ATTESTATION + "x", RUN_SALT).key
+    # Another run of the same attestation, with the same code: nothing is shared.
+    other_run = derive(a, ATTESTATION, bytes(32))
+    this_run = derive(a, ATTESTATION, RUN_SALT)
+    assert other_run.lookup != this_run.lookup
+    assert other_run.key != this_run.key and other_run.nonce != this_run.nonce
     with pytest.raises(ValueError, match="16 bytes"):
-        derive(bytes(17), ATTESTATION)
+        derive(bytes(17), ATTESTATION, RUN_SALT)
+    for salt in (b"", bytes(31), bytes(33)):
+        with pytest.raises(ValueError, match="a run salt is 32 bytes"):
+            derive(a, ATTESTATION, salt)
 
 
 # --- bucket math ------------------------------------------------------------------------------
@@ -197,7 +216,7 @@ def test_the_box_is_mac_then_ciphertext_without_the_nonce() -> None:
 def test_one_bucket_holds_everything_with_zero_bits() -> None:
     files = buckets([record(CODES[u], BUNDLES[u]) for u in CODES], 0, 12)
     assert list(files) == ["bundles/0.bin"]
-    info = BundleInfo(0, RECORD_SIZE, 12)
+    info = BundleInfo(0, RECORD_SIZE, 12, RUN_SALT)
     assert open_code(files, CODES["user-3"], info) == BUNDLES["user-3"]
 
 
@@ -225,7 +244,7 @@ def flip(files: Files, code: bytes, offset: int) -> None:
     """Flip one bit at ``offset`` of the record of ``code``."""
     name = code_bucket(code)
     data = bytearray(files[name])
-    start = data.find(derive(code, ATTESTATION).lookup)
+    start = data.find(derive(code, ATTESTATION, RUN_SALT).lookup)
     data[start + offset] ^= 1
     files[name] = bytes(data)
 
@@ -282,7 +301,9 @@ def test_a_record_of_another_attestation_is_not_found_here() -> None:
     code = CODES["user-4"]
     files = buckets([record(code, BUNDLES["user-4"], "other-attestation")], 0, 8)
     with pytest.raises(NoBundle):
-        open_bundle(reader(files), BundleInfo(0, RECORD_SIZE, 8), ATTESTATION, code, BACKEND)
+        open_bundle(
+            reader(files), BundleInfo(0, RECORD_SIZE, 8, RUN_SALT), ATTESTATION, code, BACKEND
+        )
 
 
 @pytest.mark.parametrize(
@@ -299,7 +320,7 @@ def test_a_record_of_another_attestation_is_not_found_here() -> None:
 def test_a_record_that_decrypts_to_anything_but_a_bundle_is_unreadable(plaintext: bytes) -> None:
     code = CODES["user-0"]
     size = max(PLAINTEXT_SIZE, len(plaintext))
-    info = BundleInfo(2, 32 + size, 8)
+    info = BundleInfo(2, 32 + size, 8, RUN_SALT)
     padded = plaintext + b" " * (size - len(plaintext))
     files = buckets([seal(code, padded)], 2, 8, info.record_size)
     with pytest.raises(BundleUnreadable, match=f"^{UNREADABLE}$"):
@@ -328,13 +349,13 @@ def test_any_backend_failure_or_wrong_size_is_unreadable(
 
 def test_a_record_size_without_room_for_a_plaintext_is_malformed(files: Files) -> None:
     with pytest.raises(MalformedInput, match="record_size is 32"):
-        open_code(files, CODES["user-0"], BundleInfo(2, 32, 8))
+        open_code(files, CODES["user-0"], BundleInfo(2, 32, 8, RUN_SALT))
 
 
 def test_no_bundle_in_buckets_of_zero_records() -> None:
     files = {bucket_name(i, 2): b"" for i in range(4)}
     with pytest.raises(NoBundle):
-        open_code(files, CODES["user-0"], BundleInfo(2, RECORD_SIZE, 0))
+        open_code(files, CODES["user-0"], BundleInfo(2, RECORD_SIZE, 0, RUN_SALT))
 
 
 # --- the plaintext ----------------------------------------------------------------------------
@@ -407,3 +428,76 @@ BAD_PLAINTEXTS = {
 def test_from_plaintext_is_strict(name: str) -> None:
     with pytest.raises(MalformedInput):
         Bundle.from_plaintext(BAD_PLAINTEXTS[name])
+
+
+# --- the writer: one order for real and dummy records, a fresh salt per run --------------------
+
+
+def entries(n: int, attestation_id: str = ATTESTATION) -> list[UserEntry]:
+    return [
+        UserEntry(hashlib.sha256(f"entry code {i}".encode()).digest()[:16], make_bundle(f"u{i}", i))
+        for i in range(n)
+    ]
+
+
+def written(n: int, seed: bytes = b"seed" * 8) -> tuple[BundleInfo, Files]:
+    return build_buckets(ATTESTATION, entries(n), BACKEND.secretbox_seal, seed)
+
+
+def test_the_writer_sorts_every_bucket_dummies_included_and_check_bucket_accepts_it() -> None:
+    info, files = written(120)
+    assert info.buckets > 1 and info.records_per_bucket * info.buckets > 120  # dummies exist
+    for index in range(info.buckets):
+        data = files[bucket_name(index, info.bucket_bits)]
+        records = [data[i : i + info.record_size] for i in range(0, len(data), info.record_size)]
+        assert records == sorted(records)
+        check_bucket(data, info, index)
+    for entry in entries(120):
+        assert open_bundle(reader(files), info, ATTESTATION, entry.code, BACKEND) == entry.bundle
+
+
+def test_the_run_salt_comes_from_the_run_seed() -> None:
+    info, files = written(5, seed=b"a" * 32)
+    again, same = written(5, seed=b"a" * 32)
+    other, different = written(5, seed=b"b" * 32)
+    assert info.run_salt == run_salt(b"a" * 32) and len(info.run_salt) == 32
+    assert (again, same) == (info, files)  # a resumed run writes the same bytes
+    assert other.run_salt != info.run_salt
+    lookups = {r[:16] for i in range(info.buckets) for r in _bucket_records(files, info, i)}
+    others = {r[:16] for i in range(other.buckets) for r in _bucket_records(different, other, i)}
+    assert not lookups & others  # no record, real or dummy, is shared between the runs
+
+
+def _bucket_records(files: Files, info: BundleInfo, index: int) -> list[bytes]:
+    data = files[bucket_name(index, info.bucket_bits)]
+    return [data[i : i + info.record_size] for i in range(0, len(data), info.record_size)]
+
+
+def test_check_bucket_refuses_records_out_of_lookup_order() -> None:
+    info, files = written(120)
+    records = _bucket_records(files, info, 0)
+    swapped = [records[1], records[0], *records[2:]]
+    with pytest.raises(VerificationError, match=r"bundles/0.bin record 2: .* increasing lookup"):
+        check_bucket(b"".join(swapped), info, 0)
+
+
+def test_check_bucket_refuses_a_repeated_lookup() -> None:
+    info, files = written(120)
+    records = _bucket_records(files, info, 0)
+    repeated = [records[0], records[0][:16] + records[1][16:], *records[2:]]
+    with pytest.raises(VerificationError, match="record 2: its lookup is not greater"):
+        check_bucket(b"".join(repeated), info, 0)
+
+
+def test_check_bucket_refuses_a_record_of_another_bucket() -> None:
+    info, files = written(120)
+    moved = _bucket_records(files, info, 1)[-1]
+    records = [*_bucket_records(files, info, 0)[:-1], moved]
+    with pytest.raises(VerificationError, match=r"record \d+: its lookup .* belongs to bundles/1"):
+        check_bucket(b"".join(records), info, 0)
+
+
+def test_check_bucket_refuses_a_bucket_of_another_size() -> None:
+    info, files = written(120)
+    with pytest.raises(VerificationError, match="every bucket must be"):
+        check_bucket(files[bucket_name(0, info.bucket_bits)][:-1], info, 0)

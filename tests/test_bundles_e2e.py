@@ -101,7 +101,7 @@ def bucket_of(folder: Path, manifest: Manifest, code: str) -> tuple[Path, int]:
 
     info = manifest.bundles
     assert info is not None
-    lookup = derive(parse_code(code), manifest.attestation_id).lookup
+    lookup = derive(parse_code(code), manifest.attestation_id, info.run_salt).lookup
     path = folder / bucket_name(bucket_index(lookup, info.bucket_bits), info.bucket_bits)
     data = path.read_bytes()
     for offset in range(0, len(data), info.record_size):
@@ -149,7 +149,7 @@ def test_a_resealed_bundle_with_a_changed_balance_fails_the_leaf_step(
     path, offset = bucket_of(copy, manifest, code)
     info = manifest.bundles
     assert info is not None
-    derived = derive(parse_code(code), manifest.attestation_id)
+    derived = derive(parse_code(code), manifest.attestation_id, info.run_salt)
     record = path.read_bytes()[offset : offset + info.record_size]
     plaintext = BACKEND.secretbox_open(record[16:], derived.nonce, derived.key)
     doc = json.loads(plaintext)

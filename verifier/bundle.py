@@ -1,17 +1,25 @@
 """Per-user bundles: find and open the one record a verification code unlocks.
 
-From a 16-byte code and the attestation id (DESIGN.md §3), with ``aid = blake2b(id utf-8,
-digest 32)`` as the BLAKE2b key of every derivation:
+From a 16-byte code, the attestation id and the run salt (DESIGN.md §3), with
+``aid = blake2b(id utf-8, digest 32, key run_salt)`` as the BLAKE2b key of every derivation:
 
 ``lookup = blake2b(code, 16, person "zkpor-lookup")``    names the record, in the clear;
 ``key    = blake2b(code, 32, person "zkpor-bundlekey")`` opens it;
 ``nonce  = blake2b(key, 24, person "zkpor-nonce")``.
 
+``run_salt`` is 32 random bytes drawn afresh for every ``zkpor prove`` run and published in
+the manifest (``bundles.run_salt``). Codes derived from a custodian's secret are the same
+in every run with the same attestation id; without the salt two such runs would seal
+different bundles under one key and nonce (a two-time pad, and forgeable Poly1305 tags).
+
 A record is ``lookup || secretbox(plaintext)`` (16-byte MAC, then the ciphertext; the
 nonce is derived, not stored). The records live in ``2^bucket_bits`` bucket files
 ``bundles/<hex>.bin``, chosen by the first bits of ``lookup``, all of the same size, so a
-fetch reveals only a bucket. The plaintext is the canonical JSON of a ``Bundle`` padded
-with spaces to one size for the whole attestation.
+fetch reveals only a bucket. Within a bucket, real and dummy records alike are in strictly
+increasing order of lookup (``check_bucket``): dummy lookups are as uniform as real ones,
+so the order reveals nothing about which records are real, hence how many users there are.
+The plaintext is the canonical JSON of a ``Bundle`` padded with spaces to one size for the
+whole attestation.
 
 This module is pure standard library (it runs in Pyodide): the box itself is injected as
 a ``CryptoBackend``. It must never return part of a bundle: a record is used only once it
@@ -28,9 +36,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from verifier.codes import CODE_BYTES
-from verifier.errors import BundleUnreadable, MalformedInput, NoBundle, UnreadableFile
+from verifier.errors import (
+    BundleUnreadable,
+    MalformedInput,
+    NoBundle,
+    UnreadableFile,
+    VerificationError,
+)
 from verifier.field import R
-from verifier.manifest import BundleInfo, _Doc
+from verifier.manifest import RUN_SALT_BYTES, BundleInfo, _Doc
 from verifier.strict_json import loads
 
 __all__ = [
@@ -40,6 +54,7 @@ __all__ = [
     "Derived",
     "bucket_index",
     "bucket_name",
+    "check_bucket",
     "derive",
     "open_bundle",
 ]
@@ -74,11 +89,14 @@ class Derived:
     nonce: bytes
 
 
-def derive(code: bytes, attestation_id: str) -> Derived:
-    """Return the lookup, key and nonce of ``code`` in attestation ``attestation_id``."""
+def derive(code: bytes, attestation_id: str, run_salt: bytes) -> Derived:
+    """Return the lookup, key and nonce of ``code`` in the run of attestation
+    ``attestation_id`` whose manifest publishes ``run_salt``."""
     if len(code) != CODE_BYTES:
         raise ValueError(f"a code is {CODE_BYTES} bytes, got {len(code)}")
-    aid = hashlib.blake2b(attestation_id.encode("utf-8"), digest_size=32).digest()
+    if len(run_salt) != RUN_SALT_BYTES:
+        raise ValueError(f"a run salt is {RUN_SALT_BYTES} bytes, got {len(run_salt)}")
+    aid = hashlib.blake2b(attestation_id.encode("utf-8"), digest_size=32, key=run_salt).digest()
     lookup = hashlib.blake2b(code, digest_size=LOOKUP_BYTES, person=b"zkpor-lookup", key=aid)
     key = hashlib.blake2b(code, digest_size=KEY_BYTES, person=b"zkpor-bundlekey", key=aid)
     nonce = hashlib.blake2b(key.digest(), digest_size=NONCE_BYTES, person=b"zkpor-nonce", key=aid)
@@ -189,6 +207,36 @@ class Bundle:
         return bundle
 
 
+def check_bucket(bucket: bytes, info: BundleInfo, index: int) -> None:
+    """Raise ``VerificationError`` unless bucket file ``index`` has the layout's size and
+    its records' lookups all fall in this bucket, in strictly increasing order.
+
+    The order is what keeps the count of real records private: any other order (real
+    records first, say) can be told apart from the one a set of random lookups has. A
+    lookup outside its bucket is a record no code can reach, and a repeated one makes
+    its owner's bundle unreadable.
+    """
+    name = bucket_name(index, info.bucket_bits)
+    size, expected = info.record_size, info.record_size * info.records_per_bucket
+    if len(bucket) != expected:
+        raise VerificationError(f"{name} is {len(bucket)} bytes, every bucket must be {expected}")
+    previous = b""
+    for number, start in enumerate(range(0, expected, size), 1):
+        lookup = bucket[start : start + LOOKUP_BYTES]
+        if bucket_index(lookup, info.bucket_bits) != index:
+            raise VerificationError(
+                f"{name} record {number}: its lookup {lookup.hex()} belongs to "
+                f"{bucket_name(bucket_index(lookup, info.bucket_bits), info.bucket_bits)}"
+            )
+        if lookup <= previous:
+            raise VerificationError(
+                f"{name} record {number}: its lookup is not greater than record {number - 1}'s: "
+                "records must be in increasing lookup order, or their order can tell real "
+                "records from dummies (and so the number of users)"
+            )
+        previous = lookup
+
+
 def _find_record(bucket: bytes, lookup: bytes, info: BundleInfo, name: str) -> bytes:
     """Return the one record of ``bucket`` that starts with ``lookup``."""
     size = info.record_size
@@ -229,7 +277,7 @@ def open_bundle(
             f"the manifest's bundles.record_size is {info.record_size}; a record needs more "
             f"than {LOOKUP_BYTES + MAC_BYTES} bytes (lookup and MAC)"
         )
-    derived = derive(code, attestation_id)
+    derived = derive(code, attestation_id, info.run_salt)
     name = bucket_name(bucket_index(derived.lookup, info.bucket_bits), info.bucket_bits)
     try:
         bucket = read(name)
