@@ -313,6 +313,26 @@ def _check_record(
         raise BeaconMismatch(f"{at}: the key of the beacon does not match (g1_sx)", i, c.name)
 
 
+def _pairing_checks(
+    contributions: Sequence[Contribution], g2_sps: Sequence[G2Point]
+) -> tuple[list[PairingCheck], dict[str, tuple[type[InvalidContribution], int]]]:
+    """Return the two sameRatio checks of every record, and which error each failure is."""
+    checks: list[PairingCheck] = []
+    culprits: dict[str, tuple[type[InvalidContribution], int]] = {}
+    before: G1Point = (1, 2)
+    for i, (c, g2_sp) in enumerate(zip(contributions, g2_sps, strict=False)):
+        at = f"contribution #{i + 1} ({c.label})"
+        pok = f"{at}: its public key's G1 and G2 parts do not have the same ratio"
+        follows = f"{at}: delta_after does not follow from the previous delta by its key"
+        # sameRatio(a, b, c, d): e(a, d) = e(b, c), i.e. e(a, d) e(-b, c) = 1.
+        checks.append((pok, [(c.g1_s, c.g2_spx), (_neg(c.g1_sx), g2_sp)]))
+        checks.append((follows, [(before, c.g2_spx), (_neg(c.delta_after), g2_sp)]))
+        culprits[pok] = (InvalidProofOfKnowledge, i)
+        culprits[follows] = (DeltaDoesNotFollow, i)
+        before = c.delta_after
+    return checks, culprits
+
+
 def verify_contributions(
     cs_hash: bytes,
     contributions: Sequence[Contribution],
@@ -322,31 +342,30 @@ def verify_contributions(
     progress: Callable[[str], None] | None = None,
 ) -> G1Point:
     """Return delta_1 after the contributions, starting from the G1 generator, if every
-    record checks as in ``snarkjs zkey verify``; else raise the ``InvalidContribution``
-    naming the first failing one (the checks without pairings run first, for all).
+    record checks as in ``snarkjs zkey verify``; else raise the ``InvalidContribution`` of
+    the first failing record, as snarkjs's sequential loop would name it.
+
+    The checks without pairings run record by record up to the first failure; the
+    pairing checks of the records before it then run as one batch (random weights).
     """
     g2_sps: list[G2Point] = []
+    cheap_failure: InvalidContribution | None = None
     for i, c in enumerate(contributions):
         if progress:
             progress(f"checking contribution #{i + 1} of {len(contributions)}")
-        _check_record(i, c, cs_hash, contributions[:i], ops, max_beacon_exp)
+        try:
+            _check_record(i, c, cs_hash, contributions[:i], ops, max_beacon_exp)
+        except InvalidContribution as exc:
+            cheap_failure = exc
+            break
         g2_sps.append(hash_to_g2(c.transcript, ops))
-    checks: list[PairingCheck] = []
-    culprits: dict[str, tuple[type[InvalidContribution], int]] = {}
-    before: G1Point = (1, 2)
-    for i, (c, g2_sp) in enumerate(zip(contributions, g2_sps, strict=True)):
-        at = f"contribution #{i + 1} ({c.label})"
-        pok = f"{at}: its public key's G1 and G2 parts do not have the same ratio"
-        follows = f"{at}: delta_after does not follow from the previous delta by its key"
-        checks.append((pok, [(c.g1_s, c.g2_spx), (_neg(c.g1_sx), g2_sp)]))
-        checks.append((follows, [(before, c.g2_spx), (_neg(c.delta_after), g2_sp)]))
-        culprits[pok] = (InvalidProofOfKnowledge, i)
-        culprits[follows] = (DeltaDoesNotFollow, i)
-        before = c.delta_after
+    checks, culprits = _pairing_checks(contributions[: len(g2_sps)], g2_sps)
     if progress and checks:
         progress(f"{len(checks)} pairing checks")
     failed = failed_pairing_check(checks, rng, ops) if checks else None
     if failed is not None:
-        kind, index = culprits.get(failed, (InvalidContribution, len(contributions) - 1))
+        kind, index = culprits.get(failed, (InvalidContribution, len(g2_sps) - 1))
         raise kind(failed, index, contributions[index].name)
-    return before
+    if cheap_failure is not None:
+        raise cheap_failure
+    return contributions[-1].delta_after if contributions else (1, 2)
