@@ -47,6 +47,7 @@ from verifier.ceremony import (
     KeyMismatch,
     MalformedTranscript,
     NoSecretContribution,
+    UnknownPhase1,
     challenges,
     check_setup,
     check_vk,
@@ -306,18 +307,24 @@ def test_a_modified_vk_is_rejected(done: Done) -> None:
     transcript = parse_transcript(data)
     vk = VerifyingKey.from_json(json.loads((done.out / "vk.json").read_text()))
     check_vk(transcript, vk)
-    with pytest.raises(KeyMismatch, match=r"vk_delta_2 of vk\.json is not the transcript's"):
+    with pytest.raises(KeyMismatch, match=r"vk_delta_2 of vk\.json is not the ceremony's"):
         check_vk(transcript, replace(vk, delta_g2=G2_GEN))
     forged = replace(vk, ic=(vk.ic[0], vk.ic[2], vk.ic[1]))
-    with pytest.raises(KeyMismatch, match="not the verifying key the ceremony finalized"):
+    with pytest.raises(KeyMismatch, match=r"IC\[1\] of vk\.json is not the one the ceremony"):
         check_vk(transcript, forged)
-    # With the transcript's vk hash rewritten too, only the ptau can tell: IC is wrong.
+    # With the transcript's vk hash rewritten too, the header still fixes IC.
     doc = json.loads(data)
     doc["final"]["vk_sha256"] = vk_sha256(forged)
-    rewritten = json.dumps(doc).encode()
-    verify_published(rewritten, forged, ops=FAST_OPS)
-    with pytest.raises(KeyMismatch, match="IC is not the one phase 1 gives"):
-        check_published(rewritten, forged, done.ptau, tiny_circuit())
+    with pytest.raises(KeyMismatch, match=r"IC\[1\]"):
+        verify_published(json.dumps(doc).encode(), forged, ops=FAST_OPS)
+    # Rewriting the header's IC as well breaks every proof of knowledge: they bind it.
+    doc["key"]["IC"] = [doc["key"]["IC"][0], doc["key"]["IC"][2], doc["key"]["IC"][1]]
+    with pytest.raises(InvalidProofOfKnowledge, match="contribution 1"):
+        verify_published(json.dumps(doc).encode(), forged, ops=FAST_OPS)
+    # The ptau check recomputes IC from phase 1 (what the header must hold).
+    with pytest.raises(KeyMismatch, match="IC"):
+        check_published(data, forged, done.ptau, tiny_circuit())
+    check_published(data, vk, done.ptau, tiny_circuit())
 
 
 def test_a_transcript_with_a_contribution_removed_is_rejected(done: Done) -> None:
@@ -348,12 +355,17 @@ def test_the_verify_step_passes_for_the_ceremony_and_fails_for_the_dev_setup(don
             raise FileNotFoundError(name)
         return files[name]
 
-    detail = check_setup(read, SETUP_CEREMONY, vk, TINY_ID)
-    assert detail.startswith("vk.json is the output of 3 contributions (alice, bob, carol)")
+    with pytest.raises(UnknownPhase1, match="not a known public Powers of Tau file"):
+        check_setup(read, SETUP_CEREMONY, vk, TINY_ID)
+    detail = check_setup(read, SETUP_CEREMONY, vk, TINY_ID, allow_unknown_phase1=True)
+    assert "with the delta of 3 contributions (alice, bob, carol)" in detail
+    assert "ACCEPTED ONLY BECAUSE ASKED (--allow-unknown-phase1)" in detail
     with pytest.raises(InsecureSetup, match="single-party development setup"):
         check_setup(read, "insecure-dev", vk, TINY_ID)
     with pytest.raises(KeyMismatch, match="the ceremony was for circuit tiny-test-circuit"):
         check_setup(read, SETUP_CEREMONY, vk, "zkpor1-a2-k2-d1", ops=FAST_OPS)
+    with pytest.raises(UnknownPhase1):  # a pinned file is needed however good the rest
+        check_setup(read, SETUP_CEREMONY, vk, TINY_ID, ops=FAST_OPS)
     files.clear()
     with pytest.raises(CeremonyError, match=r"ceremony/transcript\.json is missing"):
         check_setup(read, SETUP_CEREMONY, vk, TINY_ID, ops=FAST_OPS)
@@ -369,7 +381,7 @@ def test_prove_gets_the_ceremony_keys_and_their_statement(done: Done) -> None:
 @pytest.mark.parametrize(
     ("edit", "reason"),
     [
-        (lambda d: d.update(format="zkpor-ceremony/0"), 'format must be "zkpor-ceremony/1"'),
+        (lambda d: d.update(format="zkpor-ceremony/0"), 'format must be "zkpor-ceremony/2"'),
         (lambda d: d.update(extra=1), "transcript has unknown key extra"),
         (lambda d: d["contributions"][0].update(params_after="XY"), "params_after must be"),
         (lambda d: d["contributions"][0].update(name=""), "name must be 1 to 64 printable"),

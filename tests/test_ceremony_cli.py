@@ -43,8 +43,17 @@ def run(*args: str | Path) -> str:
 
 
 def test_a_missing_ceremony_is_bad_input(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["ceremony", "contribute", str(tmp_path), "--name", "alice"])
+    ptau = tmp_path / "pot.ptau"
+    ptau.write_bytes(b"")
+    result = runner.invoke(
+        app, ["ceremony", "contribute", str(tmp_path), "--name", "alice", "--ptau", str(ptau)]
+    )
     assert result.exit_code == 2 and "not a ceremony: no ceremony.json" in result.output
+
+
+def test_a_contributor_must_give_the_ptau_to_check_against(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ceremony", "contribute", str(tmp_path), "--name", "alice"])
+    assert result.exit_code == 2 and "--ptau" in result.output
 
 
 def test_a_contributor_name_is_required(tmp_path: Path) -> None:
@@ -74,7 +83,9 @@ def test_a_three_party_ceremony_gives_keys_snarkjs_accepts(
     root, out = tmp_path / "ceremony", tmp_path / "keys"
     assert "initial params sha256" in run("init", root, "--ptau", ptau, *SHAPE_ARGS)
     for person in ("alice", "bob", "carol"):
-        said = run("contribute", root, "--name", person, "--entropy", f"{person}'s dice")
+        said = run(
+            "contribute", root, "--name", person, "--entropy", f"{person}'s dice", "--ptau", ptau
+        )
         assert f"({person}): params sha256" in said
     run(
         "beacon", root, "--name", "bitcoin block 800000", "--value", BEACON, "--iterations-exp", "4"
@@ -109,7 +120,15 @@ def test_a_three_party_ceremony_gives_keys_snarkjs_accepts(
     proved = runner.invoke(zkpor, list(map(str, args)))
     assert proved.exit_code == 0, proved.output
     assert (attestation / "ceremony" / "transcript.json").exists()
-    checked_all = runner.invoke(zkpor, ["verify", str(attestation)])
+    unpinned = runner.invoke(zkpor, ["verify", str(attestation)])
+    assert unpinned.exit_code == 1, unpinned.output
+    assert "9. FAIL: trusted setup" in unpinned.output
+    assert "not a known public Powers of Tau file" in unpinned.output
+    checked_all = runner.invoke(
+        zkpor, ["verify", str(attestation), "--allow-unknown-phase1", "--ptau", str(ptau)]
+    )
     assert checked_all.exit_code == 0, checked_all.output
     assert "9. OK: trusted setup" in checked_all.output
+    assert "ACCEPTED ONLY BECAUSE ASKED" in checked_all.output
+    assert "10. OK: key from phase 1 (--ptau)" in checked_all.output
     assert "alice" in checked_all.output
