@@ -18,8 +18,9 @@ so anyone recomputes it. ``verify_contributions`` checks exactly what
 ``zkey_verify_frominit.js`` checks about the contributions, with the pairing checks
 batched under random weights, and returns the final delta_1.
 
-The contributor's name and the beacon parameters other than through the recomputation
-are not covered by the transcript (snarkjs's format): anyone may rename a contribution.
+No hash covers a contributor's name (snarkjs's format): anyone may rename a record, so a
+ceremony identifies contributions by ``contribution_hash``. A beacon's hash and exponent
+are covered only through the recomputation of its key.
 Pure Python (stdlib, py_ecc through ``CurveOps``): it runs in Pyodide.
 """
 
