@@ -15,6 +15,14 @@ zkpor version; MkDocs dates come from the attestation's as-of time (SOURCE_DATE_
 the verifier wheel is stored uncompressed with fixed timestamps; MkDocs'
 ``sitemap.xml.gz`` is dropped because deflate output differs between zlib builds.
 The site appears at ``out`` only once complete (built beside it, then renamed).
+
+What the site may be built from: an attestation that passes every step of ``zkpor verify``
+but the reserves step when its only failure is under-coverage (shown by a banner), and
+the trusted setup only as the explicit options allow. A wallet whose signature fails, a
+reserves.json that does not add up, or any other failure refuses the build. Every page
+carries a strict Content-Security-Policy (``publisher.site.csp``); the custodian's values
+are escaped for where they are written (``publisher.site.escape``) even though
+``zkpor verify`` has already held them to strict character sets.
 """
 
 from __future__ import annotations
@@ -37,7 +45,9 @@ import yaml
 from rich.console import Console
 
 from publisher.crypto import NaclBackend
-from publisher.site.history import fetch_history, load_history
+from publisher.site.csp import CspError, apply_csp_to_site
+from publisher.site.escape import html_text
+from publisher.site.history import fetch_history, history_name_problem, load_history
 from publisher.site.pages import Earlier, SiteData, render_pages
 from publisher.site.vendor import VENDORED, sri, vendor_files
 from publisher.site.wheel import verifier_wheel
@@ -47,16 +57,16 @@ from verifier.errors import VerificationError, ZkporError
 from verifier.fetch import directory_reader
 from verifier.manifest import BUNDLE_SUMS, MANIFEST, RESERVES, Manifest
 from verifier.report import StepResult
-from verifier.reserves import Wallet, parse_reserves
+from verifier.reserves import Wallet, check_wallets, parse_reserves, shortfalls
 from verifier.strict_json import loads
+from verifier.text_fields import https_url_problem
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "site"
 BUILD_JSON = "build.json"
 SUMS = "SHA256SUMS"
 WORKER = "assets/zkpor/worker.js"
 VERIFY_JS = "assets/zkpor/verify.js"
-#: Steps whose failure still lets the site be built, to show it plainly.
-SHOWN_FAILURES = frozenset({"reserves"})
+RESERVES_STEP = "reserves"
 
 Log = Callable[[str], None]
 
@@ -75,6 +85,15 @@ class BuildOptions:
     history: tuple[str, ...] = field(default=())
     #: build for a ceremony whose phase-1 file is not a pinned public one (demos)
     allow_unknown_phase1: bool = False
+
+    def __post_init__(self) -> None:
+        # Both end up in the pages (links, a code block) and build.json: checked here, so
+        # that neither a --site-url nor a build.json can carry markup or name a path.
+        if self.site_url is not None and (problem := https_url_problem(self.site_url)):
+            raise SiteError(f"the site URL {self.site_url!r} {problem}")
+        for name in self.history:
+            if problem := history_name_problem(name):
+                raise SiteError(f"the history entry {name!r} {problem}")
 
     def to_json(self, version: str) -> dict[str, Any]:
         return {
@@ -109,11 +128,34 @@ def _read_attestation(folder: Path) -> dict[str, bytes]:
     return files
 
 
+def only_under_covered(files: dict[str, bytes], detail: str) -> bool:
+    """Return whether the reserves step failed for under-coverage and nothing else.
+
+    The step's reason must be exactly the shortfall sentences, and every check before the
+    shortfall is run again here and must pass: reserves.json parses, is for this
+    attestation, every wallet's signature is valid and counted once, and the wallets add
+    up to the reserves the manifest publishes. Anything else is not shown, it is refused.
+    """
+    try:
+        manifest, _ = read_manifest(AttestationFiles(files.__getitem__))
+        problems = shortfalls(manifest.assets)
+        if not problems or detail != "; ".join(problems) or RESERVES not in files:
+            return False
+        decimals = {a.symbol: a.decimals for a in manifest.assets}
+        attestation_id, wallets = parse_reserves(loads(files[RESERVES]), decimals)
+        if attestation_id != manifest.attestation_id:
+            return False
+        totals = check_wallets(attestation_id, manifest.assets, wallets, NaclBackend())
+        return all(a.reserves == totals[a.symbol] for a in manifest.assets)
+    except (VerificationError, KeyError, ValueError):
+        return False
+
+
 def check_attestation(
     files: dict[str, bytes], allow_dev: bool, allow_unknown_phase1: bool = False
 ) -> list[StepResult]:
     """Run ``zkpor verify`` on the files; refuse any failure but an under-covered asset,
-    which the site shows plainly instead."""
+    which the site shows plainly instead (see ``only_under_covered``)."""
 
     def read(name: str) -> bytes:
         if name not in files:
@@ -123,13 +165,20 @@ def check_attestation(
     results = verify_attestation(
         read, NaclBackend(), allow_dev_setup=allow_dev, allow_unknown_phase1=allow_unknown_phase1
     )
-    bad = [r for r in results if r.status != "OK" and r.name not in SHOWN_FAILURES]
+    bad = [
+        r
+        for r in results
+        if r.status != "OK"
+        and not (r.name == RESERVES_STEP and only_under_covered(files, r.detail))
+    ]
     if bad:
         hint = (
             " (an attestation from the development setup needs --allow-insecure-dev-setup)"
             if any(r.name == "trusted setup" for r in bad)
             else ""
         )
+        if any(r.name == RESERVES_STEP for r in bad):
+            hint += " (of the reserves step, only an under-covered asset may be published)"
         reasons = "; ".join(f"{r.number}. {r.name}: {r.detail}" for r in bad)
         raise SiteError(f"the attestation does not verify: {reasons}{hint}")
     return results
@@ -152,9 +201,16 @@ def _epoch(as_of: str) -> int:
 
 def _mkdocs_config(manifest: Manifest, site_url: str | None) -> str:
     config = yaml.safe_load((TEMPLATE / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["site_name"] = f"{manifest.issuer_name}: Proof of Reserves"
-    config["site_description"] = f"Proof of Reserves attestation {manifest.attestation_id}"
+    # The Material templates write site_name and site_description into <title>, text and
+    # attributes without escaping: they are HTML-escaped here (a no-op for any name
+    # `zkpor verify` accepts, which cannot hold < > & " ' `).
+    config["site_name"] = html_text(f"{manifest.issuer_name}: Proof of Reserves")
+    config["site_description"] = html_text(
+        f"Proof of Reserves attestation {manifest.attestation_id}"
+    )
     if site_url:
+        if problem := https_url_problem(site_url):
+            raise SiteError(f"the site URL {site_url!r} {problem}")
         config["site_url"] = site_url
     # JSON is YAML: no quoting rules to get wrong for an issuer's name.
     return json.dumps(config, indent=1, sort_keys=True, ensure_ascii=False)
@@ -208,6 +264,38 @@ def sha256sums(root: Path) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def browser_files(version: str, console: Console | None = None) -> tuple[dict[str, bytes], str]:
+    """Return the pinned files the Verify page loads (by site path), and verify.js with
+    their pins filled in."""
+    extra = dict(vendor_files(console=console))
+    wheel_name, wheel = verifier_wheel(version)
+    extra[f"vendor/wheels/{wheel_name}"] = wheel
+    extra[WORKER] = (TEMPLATE / "docs" / WORKER).read_bytes()
+    spec = json.dumps(_site_spec(extra), indent=1, sort_keys=True)
+    verify_js = (TEMPLATE / "docs" / VERIFY_JS).read_text(encoding="utf-8")
+    return extra, verify_js.replace('"__ZKPOR_SITE__"', spec)
+
+
+def render_site(data: SiteData, verify_js: str, work: Path) -> Path:
+    """Return the folder of the MkDocs pages of ``data``, built in ``work``, each page with
+    its Content-Security-Policy: the part of a site made from the custodian's values."""
+    project = work / "project"
+    shutil.copytree(TEMPLATE / "docs", project / "docs")
+    shutil.copytree(TEMPLATE / "overrides", project / "overrides")
+    (project / "docs" / VERIFY_JS).write_text(verify_js, encoding="utf-8")
+    (project / "mkdocs.yml").write_text(_mkdocs_config(data.manifest, data.site_url), "utf-8")
+    for name, text in render_pages(data, TEMPLATE / "pages", sri(verify_js.encode())).items():
+        (project / "docs" / name).write_text(text, encoding="utf-8")
+    site = work / "site"
+    _run_mkdocs(project, site, _epoch(data.manifest.as_of))
+    (site / "sitemap.xml.gz").unlink(missing_ok=True)
+    try:
+        apply_csp_to_site(site)
+    except CspError as exc:
+        raise SiteError(f"the pages cannot be given their Content-Security-Policy: {exc}") from exc
+    return site
+
+
 def build_into(
     attestation: dict[str, bytes],
     history: Sequence[tuple[str, bytes]],
@@ -217,7 +305,8 @@ def build_into(
     console: Console | None = None,
 ) -> Path:
     """Build the site in ``work`` and return its folder: the shared core of build and
-    reproduce. ``history`` is (history/<name>.json, manifest bytes) of earlier attestations."""
+    reproduce. ``history`` is (history/<sha256>.json, manifest bytes) of earlier
+    attestations, each name checked against its content (``load_history``)."""
     say = log or (lambda _: None)
     version = zkpor_version()
     say("checking the attestation (zkpor verify)")
@@ -227,18 +316,7 @@ def build_into(
     manifest, _ = read_manifest(AttestationFiles(attestation.__getitem__))
     entries = batch_entries(AttestationFiles(attestation.__getitem__), manifest.tree.batches)
     say("collecting the files the browser loads")
-    extra = dict(vendor_files(console=console))
-    wheel_name, wheel = verifier_wheel(version)
-    extra[f"vendor/wheels/{wheel_name}"] = wheel
-    extra[WORKER] = (TEMPLATE / "docs" / WORKER).read_bytes()
-    spec = json.dumps(_site_spec(extra), indent=1, sort_keys=True)
-    verify_js = (TEMPLATE / "docs" / VERIFY_JS).read_text(encoding="utf-8")
-    verify_js = verify_js.replace('"__ZKPOR_SITE__"', spec)
-
-    project = work / "project"
-    shutil.copytree(TEMPLATE / "docs", project / "docs")
-    (project / "docs" / VERIFY_JS).write_text(verify_js, encoding="utf-8")
-    (project / "mkdocs.yml").write_text(_mkdocs_config(manifest, options.site_url), "utf-8")
+    extra, verify_js = browser_files(version, console)
     data = SiteData(
         manifest=manifest,
         entries=entries,
@@ -251,13 +329,8 @@ def build_into(
         vendored=VENDORED,
         pins=_site_spec(extra)["pins"],
     )
-    for name, text in render_pages(data, TEMPLATE / "pages", sri(verify_js.encode())).items():
-        (project / "docs" / name).write_text(text, encoding="utf-8")
-
     say("building the pages (mkdocs)")
-    site = work / "site"
-    _run_mkdocs(project, site, _epoch(manifest.as_of))
-    (site / "sitemap.xml.gz").unlink(missing_ok=True)
+    site = render_site(data, verify_js, work)
     _write_tree(site, {f"attestation/{name}": data for name, data in attestation.items()})
     _write_tree(site, {name: data for name, data in extra.items() if name != WORKER})
     _write_tree(site, dict(history))

@@ -1,7 +1,8 @@
 """SVG charts drawn at build time: no JavaScript, no fonts or files from elsewhere.
 
 Output is a pure function of the numbers given (fixed sizes, fixed number formatting), so
-that two builds of one attestation are identical byte for byte.
+that two builds of one attestation are identical byte for byte. Text (asset symbols,
+dates) is escaped for SVG text and attributes, quotes included.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from xml.sax.saxutils import escape
+
+from publisher.site.escape import html_text as escape
 
 WIDTH = 640
 ROW = 34

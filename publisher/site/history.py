@@ -4,11 +4,17 @@
 folder, or the URL of either. Their manifests are copied into the site as
 ``history/<sha256>.json``, so that the page can link them and ``zkpor site reproduce``
 rebuilds the page from the site alone, without fetching anything.
+
+A history file's name is its content's address: exactly ``history/<sha256 of the
+bytes>.json``, checked whenever a site is built or reproduced. A ``build.json`` can then
+name neither a file outside ``history/`` (such as ``verify/index.html``) nor a file whose
+content is not the manifest it claims.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -20,10 +26,29 @@ from verifier.manifest import MANIFEST, Manifest
 
 TIMEOUT = 30.0
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+HISTORY_NAME = re.compile(r"history/[0-9a-f]{64}\.json")
 
 
 class HistoryError(ZkporError):
     """An earlier attestation named by --history cannot be read."""
+
+
+def history_name(data: bytes) -> str:
+    """Return the site path of an earlier manifest: ``history/<sha256 of data>.json``."""
+    return f"history/{hashlib.sha256(data).hexdigest()}.json"
+
+
+def history_name_problem(name: object) -> str | None:
+    """Return why ``name`` cannot be a history file of a site, or None."""
+    if not isinstance(name, str) or not HISTORY_NAME.fullmatch(name):
+        return "must be history/<64 lowercase hex digits>.json"
+    return None
+
+
+def check_history_name(name: object) -> None:
+    """Raise ``HistoryError`` unless ``name`` has the form of a history file's name."""
+    if problem := history_name_problem(name):
+        raise HistoryError(f"the history entry {name!r} {problem}")
 
 
 def _candidates(source: str) -> list[str]:
@@ -72,10 +97,20 @@ def fetch_history(sources: Sequence[str]) -> list[tuple[str, bytes]]:
         else:
             raise HistoryError(f"--history {source}: no {MANIFEST} there")
         parse_manifest(data, location)
-        out[f"history/{hashlib.sha256(data).hexdigest()}.json"] = data
+        out[history_name(data)] = data
     return sorted(out.items())
 
 
 def load_history(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, Manifest]]:
-    """Return (site path, manifest) of the history files a site carries."""
-    return [(name, parse_manifest(data, name)) for name, data in files]
+    """Return (site path, manifest) of the history files a site carries, once each name
+    is ``history/<sha256>.json`` of its own content."""
+    out = []
+    for name, data in files:
+        check_history_name(name)
+        if name != history_name(data):
+            raise HistoryError(
+                f"{name} holds content of sha256 {hashlib.sha256(data).hexdigest()}: a history "
+                "file must be named after the sha256 of its content"
+            )
+        out.append((name, parse_manifest(data, name)))
+    return out

@@ -7,6 +7,10 @@ file order, so the pages are a pure function of the attestation and the zkpor ve
 
 The page must never present what the proofs cannot show as verified: the issuer, as-of
 time, id and asset names are labelled as the custodian's statements.
+
+Every value taken from a file (the manifest, reserves.json, the ceremony transcript, the
+earlier manifests, a verification message) goes through ``publisher.site.escape`` for
+the context it lands in; only numbers this module formats itself are written as is.
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from html import escape
 from pathlib import Path
 from string import Template
 
 from publisher.site.chart import Coverage, coverage_bars, coverage_over_time, percent
+from publisher.site.escape import md_code, md_link, md_text
 from publisher.site.vendor import Component
 from verifier.attestation import STEP_NAMES
 from verifier.ceremony_format import Transcript
@@ -40,10 +44,14 @@ USER_STEP_HELP = {
     "path to batch root": "your leaf hashes up, with the sibling hashes in your bundle, to "
     "the root of one batch.",
     "batch root in the published tree": "that batch root hashes up to the published root.",
-    "batch proof": "the zero-knowledge proof of your batch is valid: every balance in it "
-    "is in [0, 2^64) and its sum went into the running totals.",
-    "accumulator chain": "the batches chain one to the next, from zero to the published "
-    "liabilities.",
+    "batch proofs": "the zero-knowledge proof of your batch is valid (every balance in it "
+    "is in [0, 2^64) and its sum went into the running totals), and so are the proofs of "
+    "a few other batches your browser picks at random; the step names them.",
+    "accumulator chain": "the batches chain one to the next, from zero to a final value "
+    "that opens to the published liabilities. That proves the liabilities only if every "
+    "batch proof was verified: the step says whether it was (Verify all does it).",
+    "trusted setup": "the keys come from the published ceremony transcript, which checks "
+    "out; a single-party development setup fails.",
 }
 ATTESTATION_STEP_HELP = {
     "manifest and file hashes": "attestation.json is well formed and every file has the "
@@ -104,7 +112,8 @@ def _ratio(reserves: int | None, liabilities: int) -> Fraction | None:
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    # Cells are escaped by the callers (md_text escapes "|"); code spans may hold a "|".
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -126,7 +135,7 @@ def banners(data: SiteData) -> str:
             "    of any totals: the liabilities below are NOT proven.\n"
         )
     short = [
-        a.symbol
+        md_text(a.symbol)
         for a in data.manifest.assets
         if a.reserves is not None and a.reserves < a.liabilities
     ]
@@ -144,7 +153,7 @@ def asset_table(manifest: Manifest) -> str:
     rows = []
     for asset in manifest.assets:
         if asset.reserves is None:
-            rows.append([asset.symbol, asset.amount, "not declared", "–"])
+            rows.append([md_text(asset.symbol), asset.amount, "not declared", "–"])
             continue
         ratio = _ratio(asset.reserves, asset.liabilities)
         held = units(asset.reserves, asset.decimals)
@@ -156,9 +165,9 @@ def asset_table(manifest: Manifest) -> str:
             short = units(asset.liabilities - asset.reserves, asset.decimals)
             status = (
                 f'<span class="zkpor-fail">{percent(ratio) if ratio else "0%"}: UNDER-COVERED, '
-                f"short by {short} {escape(asset.symbol)}</span>"
+                f"short by {short} {md_text(asset.symbol)}</span>"
             )
-        rows.append([asset.symbol, asset.amount, held, status])
+        rows.append([md_text(asset.symbol), asset.amount, held, status])
     return _table(["Asset", "Liabilities", "Reserves", "Coverage"], rows)
 
 
@@ -167,9 +176,10 @@ def status_table(results: Sequence[StepResult]) -> str:
     rows = [
         [
             str(r.number),
-            r.name,
-            f'<span class="zkpor-{"ok" if r.status == "OK" else "fail"}">{r.status}</span>',
-            escape(r.detail),
+            md_text(r.name),
+            f'<span class="zkpor-{"ok" if r.status == "OK" else "fail"}">'
+            f"{md_text(r.status)}</span>",
+            md_text(r.detail),
         ]
         for r in results
     ]
@@ -179,7 +189,7 @@ def status_table(results: Sequence[StepResult]) -> str:
 def _steps_html(names: Sequence[str], indent: str = "    ") -> str:
     return "\n".join(
         f'{indent}<li data-step="{n}" data-status="PENDING"><span class="zkpor-badge">·</span> '
-        f"<strong>{escape(name)}</strong>: <span></span></li>"
+        f"<strong>{md_text(name)}</strong>: <span></span></li>"
         for n, name in enumerate(names, 1)
     )
 
@@ -194,11 +204,11 @@ def setup_statement(data: SiteData) -> str:
         )
     transcript = data.transcript
     if transcript is None:
-        return f"Setup: {escape(data.manifest.setup_statement)}"
+        return f"Setup: {md_text(data.manifest.setup_statement)}"
     ptau = transcript.header.ptau
-    phase1 = ", ".join(escape(name) for name in ptau.contributors) or "(none named)"
+    phase1 = ", ".join(md_text(name) for name in ptau.contributors) or "(none named)"
     rows = [
-        [str(c.index), escape(c.name), c.kind, f"`{c.params_after[:16]}…`"]
+        [str(c.index), md_text(c.name), md_text(c.kind), md_code(c.params_after[:16] + "…")]
         for c in transcript.contributions
     ]
     final = transcript.final
@@ -209,11 +219,13 @@ def setup_statement(data: SiteData) -> str:
             "`zkpor verify` (step 9) and the Verify page check that every contribution "
             "chains from the one before with a valid proof of knowledge, and that "
             "`vk.json` is its output.",
-            f"**Phase 1** (Powers of Tau, power {ptau.power}): file sha256 `{ptau.sha256}`, "
-            f"blake2b `{ptau.blake2b[:32]}…`; contributors: {phase1}.",
+            f"**Phase 1** (Powers of Tau, power {ptau.power}): file sha256 "
+            f"{md_code(ptau.sha256)}, blake2b {md_code(ptau.blake2b[:32] + '…')}; "
+            f"contributors: {phase1}.",
             "**Phase 2** (this circuit):\n\n"
             + _table(["#", "Contributor", "Kind", "Parameters after (sha256)"], rows),
-            f"Final parameters sha256 `{final.params_sha256}`, vk.json sha256 `{final.vk_sha256}`."
+            f"Final parameters sha256 {md_code(final.params_sha256)}, "
+            f"vk.json sha256 {md_code(final.vk_sha256)}."
             if final
             else "",
             "**What you must trust:** that at least one contributor of phase 1 *and* at least "
@@ -232,7 +244,13 @@ def reserves_body(data: SiteData) -> str:
         )
     decimals = {a.symbol: a.decimals for a in data.manifest.assets}
     wallets = [
-        [w.chain, w.asset, f"`{w.address}`", units(w.balance, decimals[w.asset]), w.as_of]
+        [
+            md_text(w.chain),
+            md_text(w.asset),
+            md_code(w.address),
+            units(w.balance, decimals[w.asset]),
+            md_text(w.as_of),
+        ]
         for w in data.wallets
     ]
     return "\n\n".join(
@@ -288,10 +306,10 @@ def history_body(data: SiteData) -> str:
             cells.append("–" if ratio is None else percent(ratio))
         rows.append(
             [
-                earlier.manifest.as_of,
-                f"`{earlier.manifest.attestation_id}`",
+                md_text(earlier.manifest.as_of),
+                md_code(earlier.manifest.attestation_id),
                 *cells,
-                escape(earlier.source),
+                md_text(earlier.source),
             ]
         )
     return "\n\n".join(
@@ -300,7 +318,7 @@ def history_body(data: SiteData) -> str:
             "first. Earlier attestations are listed as their manifests state; check them "
             "with `zkpor verify` on their own sites.",
             coverage_over_time([e.manifest.as_of for e in timeline], series),
-            _table(["As of", "Attestation", *symbols, "Source"], rows),
+            _table(["As of", "Attestation", *map(md_text, symbols), "Source"], rows),
         ]
     )
 
@@ -312,16 +330,16 @@ def render_pages(data: SiteData, templates: Path, verify_js_sri: str) -> dict[st
     base = data.site_url.rstrip("/") + "/" if data.site_url else "https://<this site>/"
     common = {
         "banners": banners(data),
-        "issuer": escape(m.issuer_name),
-        "issuer_url": m.issuer_url,
-        "as_of": m.as_of,
-        "attestation_id": m.attestation_id,
+        "issuer": md_text(m.issuer_name),
+        "issuer_link": md_link(m.issuer_name, m.issuer_url),
+        "as_of": md_text(m.as_of),
+        "attestation_id": md_code(m.attestation_id),
         "version": data.version,
         "batches": str(m.tree.batches),
         "arity": str(m.tree.arity),
         "top_depth": str(m.tree.top_depth),
         "leaves_per_batch": str(m.tree.arity**m.tree.batch_depth),
-        "circuit_id": m.circuit_id,
+        "circuit_id": md_code(m.circuit_id),
         "constraints": f"{m.constraints:,}",
     }
     pages = {
@@ -355,15 +373,15 @@ def render_pages(data: SiteData, templates: Path, verify_js_sri: str) -> dict[st
         "reserves.md": {"reserves_body": reserves_body(data)},
         "proofs.md": {
             "root": f"{m.tree.root:#066x}",
-            "vk_sha256": files.get(VK, "?"),
-            "proofs_sha256": files.get(PROOFS, "?"),
+            "vk_sha256": md_code(files.get(VK, "?")),
+            "proofs_sha256": md_code(files.get(PROOFS, "?")),
             "setup": setup_statement(data),
             "batch_table": batch_table(data.entries),
         },
         "methodology.md": {
             "trust": setup_statement(data),
             "asset_list": ", ".join(
-                f"{escape(a.symbol)} ({a.decimals} decimals)" for a in m.assets
+                f"{md_text(a.symbol)} ({a.decimals} decimals)" for a in m.assets
             ),
         },
         "reproduce.md": {
@@ -376,7 +394,7 @@ def render_pages(data: SiteData, templates: Path, verify_js_sri: str) -> dict[st
             + "\n\n"
             + _table(
                 ["File", "Subresource integrity"],
-                [[f"`{path}`", f"`{pin}`"] for path, pin in sorted(data.pins.items())],
+                [[md_code(path), md_code(pin)] for path, pin in sorted(data.pins.items())],
             ),
         },
         "history.md": {"history_body": history_body(data)},

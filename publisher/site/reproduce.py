@@ -28,6 +28,7 @@ from publisher.site.build import (
     build_into,
     zkpor_version,
 )
+from publisher.site.history import HISTORY_NAME
 
 TIMEOUT = 60.0
 
@@ -70,23 +71,51 @@ def download_site(url: str, into: Path, log: Log | None = None) -> Path:
     return into
 
 
+#: build.json: each key and the JSON type of its value (what BuildOptions.to_json writes).
+_BUILD_KEYS: dict[str, tuple[type, ...]] = {
+    "zkpor": (str,),
+    "allow_insecure_dev_setup": (bool,),
+    "allow_unknown_phase1": (bool,),
+    "site_url": (str, type(None)),
+    "history": (list,),
+}
+
+
 def _options(site: Path) -> BuildOptions:
+    """Return the build options of ``site``'s build.json, read strictly: exactly the keys
+    zkpor writes, of their types; every history entry ``history/<sha256>.json`` (its
+    content is checked when the site is rebuilt) and listed once."""
+    where = site / BUILD_JSON
     try:
-        doc = json.loads((site / BUILD_JSON).read_text(encoding="utf-8"))
-        version = doc["zkpor"]
-        options = BuildOptions(
-            allow_insecure_dev_setup=bool(doc["allow_insecure_dev_setup"]),
-            site_url=doc["site_url"],
-            history=tuple(_safe_relative(name) for name in doc["history"]),
-            allow_unknown_phase1=bool(doc["allow_unknown_phase1"]),
-        )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SiteError(f"{site / BUILD_JSON} is missing or malformed: {exc}") from exc
-    if version != zkpor_version():
+        doc = json.loads(where.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SiteError(f"{where} is missing or malformed: {exc}") from exc
+    version = doc.get("zkpor") if isinstance(doc, dict) else None
+    if isinstance(version, str) and version != zkpor_version():
         raise SiteError(
             f"the site was built with zkpor {version}, this is zkpor {zkpor_version()}: "
             f"install zkpor {version} to reproduce it"
         )
+    if not isinstance(doc, dict) or set(doc) != set(_BUILD_KEYS):
+        raise SiteError(f"{where} must be an object with exactly the keys {sorted(_BUILD_KEYS)}")
+    for key, types in _BUILD_KEYS.items():
+        if not isinstance(doc[key], types):
+            raise SiteError(f"{where}: {key} has the wrong type ({type(doc[key]).__name__})")
+    history = doc["history"]
+    for number, name in enumerate(history):
+        if not isinstance(name, str) or not HISTORY_NAME.fullmatch(name):
+            raise SiteError(
+                f"{where}: history[{number}] is {name!r}; a history entry must be "
+                "history/<sha256 of its content>.json, inside history/"
+            )
+    if len(set(history)) != len(history):
+        raise SiteError(f"{where}: history lists a file twice")
+    options = BuildOptions(
+        allow_insecure_dev_setup=doc["allow_insecure_dev_setup"],
+        site_url=doc["site_url"],
+        history=tuple(history),
+        allow_unknown_phase1=doc["allow_unknown_phase1"],
+    )
     return options
 
 
@@ -121,7 +150,10 @@ def reproduce(
         if not (site / "attestation").is_dir():
             raise SiteError(f"{site_ref} has no attestation/ folder: is it a zkpor site?")
         options = _options(site)
-        history = [(name, (site / name).read_bytes()) for name in options.history]
+        try:
+            history = [(name, (site / name).read_bytes()) for name in options.history]
+        except OSError as exc:
+            raise SiteError(f"{site_ref}: a history file build.json lists: {exc}") from exc
         attestation = _read_attestation(site / "attestation")
         (work / "build").mkdir()
         rebuilt = build_into(attestation, history, options, work / "build", log, console)
