@@ -4,6 +4,12 @@
 module makes them. The browser supplies its own reader over ``fetch`` and never imports
 this module (nor, through it, ``urllib``). A reader raises ``FileNotFoundError`` for a
 file that is not there and another ``OSError`` when it cannot read one.
+
+Redirects: the http(s) reader follows a redirect only within the origin of the URL it was
+given (same scheme, host and port; at most ``urllib``'s 10 in a row), e.g. a static host's
+``/x`` to ``/x/``. A redirect to another scheme (https to http, or http to https), host or
+port is refused with ``RedirectRefused``: whoever was asked for the attestation must serve
+it, and an https fetch must never go on in the clear.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 
 #: The most a reader returns for one file, so a hostile server cannot exhaust memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -50,17 +57,78 @@ def directory_reader(path: Path) -> Callable[[str], bytes]:
     return read
 
 
+class RedirectRefused(OSError):
+    """The server redirected a request to another scheme, host or port."""
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Return (scheme, host, port) of ``url``, the port made explicit."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: no origin is equal to it
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects within the origin of the request; refuse every other one."""
+
+    def http_error_302(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+    ) -> Any:
+        # Checked before urllib's own scheme test, so that file: or ftp: gets this message.
+        location = headers.get("location") or headers.get("uri")
+        if location is not None:
+            _check_redirect(req.full_url, urllib.parse.urljoin(req.full_url, location), code)
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        _check_redirect(req.full_url, newurl, code)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _check_redirect(url: str, target: str, code: int) -> None:
+    """Raise ``RedirectRefused`` unless ``target`` has the origin of ``url``."""
+    if _origin(target) != _origin(url):
+        raise RedirectRefused(
+            f"{url}: refusing a redirect (HTTP {code}) to {target}: another scheme, host or "
+            "port than the attestation's URL"
+        )
+
+
 def http_reader(base_url: str, timeout: float = TIMEOUT) -> Callable[[str], bytes]:
-    """Return a reader of the files under ``base_url`` (http or https; 404 means absent)."""
+    """Return a reader of the files under ``base_url`` (http or https; 404 means absent).
+
+    Redirects are followed only within the origin of ``base_url``; any other raises
+    ``RedirectRefused`` (see the module docstring).
+    """
     if urllib.parse.urlsplit(base_url).scheme not in ("http", "https"):
         raise ValueError(f"not an http(s) URL: {base_url!r}")
     base = base_url if base_url.endswith("/") else base_url + "/"
+    opener = urllib.request.build_opener(_SameOriginRedirects())
 
     def read(name: str) -> bytes:
         _check_name(name)
         url = base + urllib.parse.quote(name)
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
+            with opener.open(url, timeout=timeout) as response:
                 data: bytes = response.read(MAX_FILE_BYTES + 1)
         except urllib.error.HTTPError as exc:
             if exc.code in (404, 410):
