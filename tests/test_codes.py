@@ -220,3 +220,35 @@ def test_a_long_secret_is_hashed_to_64_bytes_first() -> None:
 def test_a_short_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 16"):
         derived_code(bytes(15), "alice")
+
+
+def test_two_runs_with_one_id_and_secret_keep_the_codes_but_not_keys_or_nonces() -> None:
+    """Issue 11, finding 9: with ``--code-secret``, proving one attestation id twice gives
+    every user the same code; the bundles must not be sealed twice under one key and nonce
+    (a two-time pad). Both runs' bundles still open with the code."""
+    from publisher.bundles import UserEntry, build_buckets
+    from publisher.crypto import NaclBackend
+    from tests.test_bundle import make_bundle
+    from tests.test_verify_attestation import reader
+    from verifier.bundle import derive, open_bundle
+
+    backend = NaclBackend()
+    users = [f"user-{i}" for i in range(20)]
+    codes = {user: derived_code(SECRET, user) for user in users}
+    runs = []
+    for seed, salt_of_bundle in ((bytes(32), 1), (b"\x01" * 32, 2)):
+        # The second run commits to other leaf salts: the plaintexts differ, as they do.
+        entries = [
+            UserEntry(codes[u], make_bundle(f"{u}/{salt_of_bundle}", i, "same-id"))
+            for i, u in enumerate(users)
+        ]
+        info, files = build_buckets("same-id", entries, backend.secretbox_seal, seed)
+        for entry in entries:
+            assert open_bundle(reader(files), info, "same-id", entry.code, backend) == entry.bundle
+        runs.append(info)
+    first, second = runs
+    assert first.run_salt != second.run_salt
+    for user in users:
+        a = derive(codes[user], "same-id", first.run_salt)
+        b = derive(codes[user], "same-id", second.run_salt)
+        assert a.key != b.key and a.nonce != b.nonce and a.lookup != b.lookup

@@ -90,7 +90,10 @@ def derived_code(secret: bytes, user_id: str) -> bytes:
     """Return the code of ``user_id`` under the custodian's ``secret``.
 
     ``blake2b(user_id utf-8, digest_size=16, key=secret, person="zkpor-code")``, so the
-    custodian can recompute any user's code from the secret alone. BLAKE2b keys are at most
+    custodian can recompute any user's code from the secret alone, and a user keeps their
+    code from one attestation to the next, even across two runs of one attestation id. The
+    bundle a code opens is still sealed under a fresh key and nonce in every run: they are
+    derived with the run's public salt too (``verifier.bundle.derive``). BLAKE2b keys are at most
     64 bytes: a longer secret is first hashed to 64 bytes with
     ``blake2b(secret, digest_size=64, person="zkpor-codekey")``. A secret shorter than
     16 bytes is refused: whoever guessed it would have every user's code.
