@@ -36,14 +36,19 @@ def percent(ratio: Fraction) -> str:
 
 
 def _svg(height: int, title: str, body: list[str]) -> str:
+    # The chart goes into a Markdown page: Python-Markdown does not take <svg> for a block
+    # and would apply Markdown (code spans, links) to its text. A <div markdown="0"> block
+    # is passed through as it is.
     return "\n".join(
         [
+            '<div class="zkpor-chart" markdown="0">',
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
             f'width="{WIDTH}" height="{height}" role="img" aria-label="{escape(title)}" '
             'font-family="sans-serif" font-size="13">',
             f"<title>{escape(title)}</title>",
             *body,
             "</svg>",
+            "</div>",
         ]
     )
 
