@@ -501,3 +501,41 @@ def test_check_bucket_refuses_a_bucket_of_another_size() -> None:
     info, files = written(120)
     with pytest.raises(VerificationError, match="every bucket must be"):
         check_bucket(files[bucket_name(0, info.bucket_bits)][:-1], info, 0)
+
+
+# --- bundles.run_salt in the manifest ----------------------------------------------------------
+
+
+def _manifest_doc(run_salt: object) -> dict[str, object]:
+    from tests.test_reserves import _BASE
+
+    doc = replace(_BASE, bundles=INFO).to_json()
+    doc["bundles"]["run_salt"] = run_salt
+    return doc  # type: ignore[no-any-return]
+
+
+def test_the_manifest_carries_the_run_salt() -> None:
+    from verifier.manifest import Manifest
+
+    doc = _manifest_doc(RUN_SALT.hex())
+    manifest = Manifest.from_json(doc)
+    assert manifest.bundles == INFO and manifest.to_json() == doc
+
+
+@pytest.mark.parametrize(
+    "bad", ["", RUN_SALT.hex()[:-2], RUN_SALT.hex() + "00", RUN_SALT.hex().upper(), "zz" * 32, 5]
+)
+def test_a_run_salt_that_is_not_32_bytes_of_lowercase_hex_is_malformed(bad: object) -> None:
+    from verifier.manifest import Manifest
+
+    with pytest.raises(MalformedInput, match=r"bundles.*run_salt"):
+        Manifest.from_json(_manifest_doc(bad))
+
+
+def test_a_manifest_without_a_run_salt_is_malformed() -> None:
+    from verifier.manifest import Manifest
+
+    doc = _manifest_doc(RUN_SALT.hex())
+    del doc["bundles"]["run_salt"]  # type: ignore[attr-defined]
+    with pytest.raises(MalformedInput, match="run_salt"):
+        Manifest.from_json(doc)
