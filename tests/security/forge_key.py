@@ -19,7 +19,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from py_ecc.optimized_bn128 import G1, G2, multiply, normalize
+from py_ecc.optimized_bn128 import G1, multiply, normalize
 
 from verifier.ceremony import vk_sha256
 from verifier.field import R
