@@ -73,8 +73,9 @@ def test_swapped_wallet_signatures_fail_verify_and_refuse_the_build(
 
     output = _verify(folder)
     assert "1. OK: manifest and file hashes" in output
-    assert "8. FAIL: reserves — reserve wallet 1, bitcoin" in output
-    _refused(folder, tmp_path, "reserve wallet 1, bitcoin")
+    assert "8. FAIL: reserves — reserve wallet 1, 'bitcoin " in output
+    assert "the signature was made by another key than the address's" in output
+    _refused(folder, tmp_path, "the signature was made by another key than the address's")
 
 
 def test_published_reserves_the_wallets_do_not_add_up_to_refuse_the_build(
