@@ -14,7 +14,7 @@ import hashlib
 import http.server
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from publisher.circuit import CircuitShape
 from publisher.config import load_config
 from publisher.ingest import read_liabilities
-from publisher.pipeline import CODES, inputs_digest, prove_attestation
+from publisher.pipeline import CODES, Keys, inputs_digest, prove_attestation
 from publisher.reserves_ingest import read_reserves
 from publisher.reserves_sign import DemoWallet, reserves_csv, sign_test_wallets
 from publisher.site.build import BuildOptions, build_site
@@ -84,9 +85,12 @@ def test_reserves(liabilities: Path, config: Path) -> list[DemoWallet]:
 test_reserves.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
-def make_attestation(root: Path) -> SmallAttestation:
-    """Prove ``ACCOUNTS`` (4 batches of 4 leaves, development setup) with signed reserves,
-    the way ``zkpor prove --reserves`` does: the CSV is written, then read and checked."""
+def make_attestation(
+    root: Path, keys_for: Callable[[CircuitShape], Keys] = dev_keys_for
+) -> SmallAttestation:
+    """Prove ``ACCOUNTS`` (4 batches of 4 leaves, development setup unless ``keys_for``
+    serves other keys, e.g. ``tests.ceremony_fixtures``) with signed reserves, the way
+    ``zkpor prove --reserves`` does: the CSV is written, then read and checked."""
     csv_path, toml_path = write_inputs(root / "input", ACCOUNTS, pad_to=16)
     config = load_config(toml_path)
     wallets = sign_test_wallets(config.attestation_id, test_reserves(csv_path, toml_path))
@@ -102,7 +106,7 @@ def make_attestation(root: Path) -> SmallAttestation:
             inputs_digest(csv_path, toml_path),
             folder,
             private,
-            dev_keys_for,
+            keys_for,
             pool,
             in_flight=2,
             reserves=reserves,

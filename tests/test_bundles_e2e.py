@@ -1,4 +1,9 @@
-"""Per-user bundles on a real attestation: every code verifies, and every misuse fails cleanly."""
+"""Per-user bundles on a real attestation: every code verifies, and every misuse fails cleanly.
+
+Green paths use the session's ceremony attestation (``tests.ceremony_fixtures``: a
+development setup fails the user check's "trusted setup" step); the bundle mechanics are
+checked on a development-setup attestation made here.
+"""
 
 from __future__ import annotations
 
@@ -18,15 +23,20 @@ from typer.testing import CliRunner
 from publisher.cli import app
 from publisher.crypto import NaclBackend
 from publisher.pipeline import CODES
+from tests.ceremony_fixtures import ceremony, ceremony_attestation  # noqa: F401
+from tests.security.user_check_support import republish_bucket
+from tests.site_fixtures import SmallAttestation
 from tests.test_pipeline import ACCOUNTS, prove, write_inputs
 from verifier.bundle import derive
 from verifier.codes import derived_code, format_code, parse_code
 from verifier.errors import InvalidCode
 from verifier.fetch import directory_reader, http_reader
 from verifier.manifest import MANIFEST, Manifest
-from verifier.user import USER_STEP_NAMES, verify_user
+from verifier.user import TOTALS_PROVEN, USER_STEP_NAMES, UserOptions, verify_user
 
 BACKEND = NaclBackend()
+#: The test ceremony's phase 1 is the demo's own, not a pinned public file.
+DEMO_PHASE1 = UserOptions(allow_unknown_phase1=True)
 
 
 @pytest.fixture(scope="module")
@@ -47,15 +57,27 @@ def statuses(report: object) -> dict[str, str]:
     return {r.name: r.status for r in report.results}  # type: ignore[attr-defined]
 
 
-def test_every_users_code_verifies(attestation: tuple[Path, Path, Manifest]) -> None:
-    folder, private, _ = attestation
-    codes = codes_of(private)
+def test_every_users_code_verifies(ceremony_attestation: SmallAttestation) -> None:  # noqa: F811
+    folder, codes = ceremony_attestation.folder, ceremony_attestation.codes
     assert sorted(codes) == sorted(a[0] for a in ACCOUNTS)
     for user_id, code in codes.items():
-        report = verify_user(directory_reader(folder), code, BACKEND)
+        report = verify_user(directory_reader(folder), code, BACKEND, DEMO_PHASE1)
         assert report.passed, (user_id, report.results)
         assert [r.name for r in report.results] == list(USER_STEP_NAMES)
         assert report.bundle is not None and report.bundle.user_id == user_id
+
+
+def test_a_development_setup_fails_the_user_check(
+    attestation: tuple[Path, Path, Manifest],
+) -> None:
+    folder, private, _ = attestation
+    report = verify_user(directory_reader(folder), codes_of(private)["alice"], BACKEND, DEMO_PHASE1)
+    assert not report.passed
+    assert {r.name: r.status for r in report.results} == {
+        **{name: "OK" for name in USER_STEP_NAMES[:-1]},
+        "trusted setup": "FAIL",
+    }
+    assert "single-party development setup" in report.results[-1].detail
 
 
 def test_codes_csv_links_to_the_verify_page(attestation: tuple[Path, Path, Manifest]) -> None:
@@ -159,6 +181,7 @@ def test_a_resealed_bundle_with_a_changed_balance_fails_the_leaf_step(
     sealed = derived.lookup + BACKEND.secretbox_seal(forged, derived.nonce, derived.key)
     data = path.read_bytes()
     path.write_bytes(data[:offset] + sealed + data[offset + info.record_size :])
+    republish_bucket(copy, path)  # the custodian publishes the forged bucket to everyone
 
     report = verify_user(directory_reader(copy), code, BACKEND)
     assert statuses(report)["bundle"] == "OK"
@@ -208,21 +231,44 @@ def test_bundles_are_deterministic_given_the_private_inputs(
     assert (tmp_path / "again" / MANIFEST).read_bytes() == (folder / MANIFEST).read_bytes()
 
 
-def test_cli_verify_user(attestation: tuple[Path, Path, Manifest]) -> None:
-    folder, private, _ = attestation
-    code = codes_of(private)["zoë"]
-    ok = CliRunner().invoke(app, ["verify-user", str(folder), "--code", code.lower()])
+def test_cli_verify_user(ceremony_attestation: SmallAttestation) -> None:  # noqa: F811
+    folder, code = ceremony_attestation.folder, ceremony_attestation.codes["zoë"]
+    args = ["verify-user", str(folder), "--allow-unknown-phase1"]
+    ok = CliRunner().invoke(app, [*args, "--code", code.lower()])
     assert ok.exit_code == 0, ok.output
-    assert "zoë" in ok.output and "1.00000001" in ok.output
-    bad = CliRunner().invoke(app, ["verify-user", str(folder), "--code", format_code(bytes(16))])
+    assert "account id: zoë" in ok.output and "1.00000001" in ok.output
+    assert "Is this YOUR account id?" in ok.output
+    # 3 samples of 3 other batches: every proof verified, so the totals are proven.
+    assert TOTALS_PROVEN in ok.output
+    bad = CliRunner().invoke(app, [*args, "--code", format_code(bytes(16))])
     assert bad.exit_code == 1 and "no bundle for this code" in bad.output
-    typo = CliRunner().invoke(app, ["verify-user", str(folder), "--code", "0" * 26 + "1"])
+    typo = CliRunner().invoke(app, [*args, "--code", "0" * 26 + "1"])
     assert typo.exit_code == 2
+    # Without the flag, the demo phase 1 fails the trusted setup step.
+    strict = CliRunner().invoke(app, ["verify-user", str(folder), "--code", code])
+    assert strict.exit_code == 1 and "7. FAIL: trusted setup" in strict.output
+
+
+def test_cli_verify_user_says_what_it_checked(ceremony_attestation: SmallAttestation) -> None:  # noqa: F811
+    folder, code = ceremony_attestation.folder, ceremony_attestation.codes["alice"]
+    args = ["verify-user", str(folder), "--allow-unknown-phase1", "--code", code]
+    own = CliRunner().invoke(app, [*args, "--samples", "0", "--json"])
+    assert own.exit_code == 0, own.output
+    doc = json.loads(own.output)
+    assert not doc["totals_proven"] and len(doc["proofs"]) == 1
+    steps = {s["name"]: s["detail"] for s in doc["steps"]}
+    assert "not checked in this run" in steps["batch proofs"]
+    assert "NOT proven" in steps["accumulator chain"]
+    assert TOTALS_PROVEN not in own.output
+    every = CliRunner().invoke(app, [*args, "--samples", "0", "--all"])
+    assert every.exit_code == 0, every.output
+    assert "all 4 batch proofs are valid" in every.output and TOTALS_PROVEN in every.output
+    assert "batch proofs: 4 of 4 verified" in every.output
 
 
 @pytest.fixture
-def served(attestation: tuple[Path, Path, Manifest]) -> Iterator[str]:
-    folder, _, _ = attestation
+def served(ceremony_attestation: SmallAttestation) -> Iterator[str]:  # noqa: F811
+    folder = ceremony_attestation.folder
     server = subprocess.Popen(
         [sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1"],
         cwd=folder,
@@ -241,15 +287,16 @@ def served(attestation: tuple[Path, Path, Manifest]) -> Iterator[str]:
 
 
 def test_verify_user_over_a_static_http_server(
-    attestation: tuple[Path, Path, Manifest], served: str
+    ceremony_attestation: SmallAttestation,  # noqa: F811
+    served: str,
 ) -> None:
-    _, private, _ = attestation
-    code = codes_of(private)["李雷"]
+    code = ceremony_attestation.codes["李雷"]
     start = time.perf_counter()
-    report = verify_user(http_reader(served), code, BACKEND)
+    report = verify_user(http_reader(served), code, BACKEND, DEMO_PHASE1)
     assert report.passed, report.results
     assert time.perf_counter() - start < 60
-    result = CliRunner().invoke(app, ["verify-user", served, "--code", code, "--json"])
+    args = ["verify-user", served, "--code", code, "--json", "--allow-unknown-phase1"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["passed"] and doc["user"]["user_id"] == "李雷"
@@ -307,7 +354,8 @@ def test_codes_derived_from_a_custodian_secret(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     codes = codes_of(private)
     assert codes == {u: format_code(derived_code(secret, u)) for u in codes}
-    assert verify_user(directory_reader(out), codes["heidi"], BACKEND).passed
+    report = verify_user(directory_reader(out), codes["heidi"], BACKEND)
+    assert [r.status for r in report.results] == ["OK"] * 6 + ["FAIL"]  # development setup
     assert secret.hex() not in result.output
 
 

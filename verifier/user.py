@@ -1,28 +1,45 @@
 """The account holder's check: with one code, find their account under the proven root.
 
-Six named steps, shown the same way by ``zkpor verify-user`` and the browser:
+Seven named steps, shown the same way by ``zkpor verify-user`` and the browser:
 
-1. bundle                            the code opens a bundle of this attestation
+1. bundle                            the code opens a bundle of this attestation, in a bucket
+                                     file listed in bundles/SHA256SUMS
 2. leaf                              the leaf is recomputed from the user's id, salt, balances
 3. path to batch root                the leaf hashes up to the root a batch proof is for
 4. batch root in the published tree  that batch root hashes up to the manifest's root
-5. batch proof                       the Groth16 proof of that batch is valid
-6. accumulator chain                 the batches add up to the published liabilities
+5. batch proofs                      the Groth16 proofs of the user's batch and of ``samples``
+                                     random other batches (or of every batch) are valid
+6. accumulator chain                 the batches link from zero to the final accumulator,
+                                     which opens to the published liabilities
+7. trusted setup                     the keys come from a checked ceremony (as step 9 of
+                                     ``zkpor verify``); a development setup fails
 
-Files come only through ``read(name)``, as in ``verifier.attestation``; each file a step
-parses must hash to the sha256 the manifest lists. The code is parsed before anything is
-read, so a typo costs no fetch. Nothing secret (code, salt) ever goes into a step detail.
+The report says exactly what was checked: step 5 names the batches whose proofs it
+verified and the ones it did not, and step 6 says the published liabilities are proven
+only if every batch proof was verified in this run (otherwise an unverified batch could
+carry any totals into the chain).
+
+Files come only through ``read(name)``, as in ``verifier.attestation``; each file is read
+once, and each file a step parses must hash to the sha256 the manifest lists (the user's
+bucket file: to the one ``bundles/SHA256SUMS`` lists). The code is parsed before anything
+is read, so a typo costs no fetch. Nothing secret (code, salt) ever goes into a step detail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import hashlib
+import random
+import re
+import secrets
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar, cast
 
 from verifier.attestation import (
+    PROGRESS_CHUNK,
     AttestationFiles,
+    ProofProgress,
     Reader,
     batch_entries,
     check_asset_count,
@@ -34,12 +51,15 @@ from verifier.attestation import (
     read_vk,
 )
 from verifier.bundle import Bundle, CryptoBackend, open_bundle
+from verifier.ceremony import TRANSCRIPT, check_setup, parse_transcript
 from verifier.codes import parse_code
-from verifier.errors import StepSkipped, VerificationError
-from verifier.groth16 import verify
+from verifier.errors import MalformedInput, StepSkipped, VerificationError
+from verifier.groth16 import Proof, VerifyingKey, verify_many
 from verifier.manifest import (
+    BUNDLE_SUMS,
     MANIFEST,
     PROOFS,
+    SETUP_INSECURE_DEV,
     TREE,
     VK,
     BatchEntry,
@@ -65,9 +85,17 @@ USER_STEP_NAMES = (
     "leaf",
     "path to batch root",
     "batch root in the published tree",
-    "batch proof",
+    "batch proofs",
     "accumulator chain",
+    "trusted setup",
 )
+#: Other batches whose proofs each check verifies besides the user's own, chosen at
+#: random by the verifier (never by the publisher): together, visitors cover them all.
+SAMPLES = 3
+#: The exact words of a claim the check makes only when every batch proof was verified
+#: in the run: tests look for them.
+TOTALS_PROVEN = "the published liabilities are proven"
+_SUMS_LINE = re.compile("([0-9a-f]{64})  ([0-9a-f]{1,6}\\.bin)")
 
 
 def hash_up(node: int, index: int, path: Sequence[Sequence[int]], arity: int) -> list[int]:
@@ -87,20 +115,57 @@ def _short(value: int) -> str:
     return f"0x{value:064x}"[:10] + "…"
 
 
+def _batches(numbers: Sequence[int], limit: int = 8) -> str:
+    """Return ``batch 3`` / ``batches 0, 1, 5`` / ``batches 0, 1, … (40 in all)``."""
+    if len(numbers) == 1:
+        return f"batch {numbers[0]}"
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    return f"batches {shown}" + (f", … ({len(numbers)} in all)" if len(numbers) > limit else "")
+
+
+@dataclass(frozen=True)
+class UserOptions:
+    """How much the check verifies beyond the user's own batch, and what it accepts.
+
+    ``samples`` random other batches' proofs are verified (``check_all``: every batch's);
+    ``allow_unknown_phase1`` accepts a ceremony on a phase-1 file that is not a pinned
+    public one (the CLI's ``--allow-unknown-phase1``); ``extra_known_phase1`` lists the
+    blake2b-512 (hex) of phase-1 files to accept as if pinned: empty on every shipped
+    page, filled only by test-built sites. ``rng`` chooses the samples (tests fix it).
+    """
+
+    samples: int = SAMPLES
+    check_all: bool = False
+    allow_unknown_phase1: bool = False
+    extra_known_phase1: Collection[str] = ()
+    rng: random.Random | None = None
+    on_proofs: ProofProgress | None = None
+
+
 class UserCheck:
     """The check of one code against one attestation: its steps and what they found.
 
     ``manifest`` is set once step 1 has read it, ``bundle`` once step 1 has opened it and
-    found it consistent with the manifest: never a part of a bundle.
+    found it consistent with the manifest: never a part of a bundle. After step 5,
+    ``proof_status`` maps each batch whose proof was judged to ``OK`` or ``FAIL``.
     """
 
-    def __init__(self, read: Reader, code: bytes, backend: CryptoBackend) -> None:
+    def __init__(
+        self,
+        read: Reader,
+        code: bytes,
+        backend: CryptoBackend,
+        options: UserOptions | None = None,
+    ) -> None:
         self._read = read
-        self._files = AttestationFiles(read)
+        self._bytes: dict[str, bytes] = {}
+        self._files = AttestationFiles(self._read_once)
         self._code = code
         self._backend = backend
+        self._options = options or UserOptions()
         self.manifest: Manifest | None = None
         self.bundle: Bundle | None = None
+        self.proof_status: dict[int, str] = {}
         self._leaf: int | None = None
         self._step = 0
         self._parsed: dict[str, object] = {}
@@ -108,14 +173,15 @@ class UserCheck:
 
     @property
     def steps(self) -> list[Step]:
-        """Return the six ``(name, check)`` steps, to be run in order."""
+        """Return the seven ``(name, check)`` steps, to be run in order."""
         checks = (
             self._check_bundle,
             self._check_leaf,
             self._check_batch_path,
             self._check_top_path,
-            self._check_proof,
+            self._check_proofs,
             self._check_chain,
+            self._check_setup,
         )
         return [
             (name, partial(self._run, number, check))
@@ -125,13 +191,33 @@ class UserCheck:
     def run(self) -> UserReport:
         """Return the report of running every step, in order."""
         results = run_steps(self.steps)
-        return UserReport(self.manifest, self.bundle, tuple(results))
+        return self.report(results)
+
+    def report(self, results: Sequence[StepResult]) -> UserReport:
+        """Return the report of ``results``, the outcomes of this check's steps."""
+        return UserReport(
+            self.manifest, self.bundle, tuple(results), dict(sorted(self.proof_status.items()))
+        )
 
     @property
     def files(self) -> AttestationFiles:
         """The files as this check read them (each read once): later checks of the same
         visit reuse them, so a server cannot answer them differently a second time."""
         return self._files
+
+    @property
+    def every_proof_verified(self) -> bool:
+        """Return whether this run verified the proof of every batch, and all held."""
+        batches = self.manifest.tree.batches if self.manifest else 0
+        ok = [batch for batch, status in self.proof_status.items() if status == "OK"]
+        return batches > 0 and sorted(ok) == list(range(batches))
+
+    def _read_once(self, name: str) -> bytes:
+        """Return file ``name`` as first read: the bucket file the bundle is opened from
+        is then the one hashed against bundles/SHA256SUMS."""
+        if name not in self._bytes:
+            self._bytes[name] = self._read(name)
+        return self._bytes[name]
 
     def _run(self, number: int, check: Callable[[], str]) -> str:
         self._step = number
@@ -180,7 +266,8 @@ class UserCheck:
     # --- 1. bundle ------------------------------------------------------------------------
 
     def _check_bundle(self) -> str:
-        """Step 1: the code opens a bundle that fits this attestation's tree."""
+        """Step 1: the code opens a bundle that fits this attestation's tree, from a bucket
+        file whose sha256 bundles/SHA256SUMS (hashed in the manifest) lists."""
         manifest, difference = read_manifest(self._files)
         if difference is not None:
             raise VerificationError(difference)
@@ -190,12 +277,34 @@ class UserCheck:
                 f"{MANIFEST} has no per-user bundles: this attestation cannot be checked "
                 "with a code"
             )
+        before = set(self._bytes)
         bundle = open_bundle(
-            self._read, manifest.bundles, manifest.attestation_id, self._code, self._backend
+            self._read_once, manifest.bundles, manifest.attestation_id, self._code, self._backend
         )
+        buckets = sorted(n for n in set(self._bytes) - before if n.startswith("bundles/"))
+        if len(buckets) != 1:
+            raise VerificationError(f"expected one bucket file to be read, got {len(buckets)}")
+        self._check_bucket_listed(buckets[0])
         _check_fits(bundle, manifest)
         self.bundle = bundle
-        return f"bundle found for leaf {bundle.leaf} of batch {bundle.batch}"
+        return (
+            f"bundle found in {buckets[0]} (as listed in {BUNDLE_SUMS}) for leaf {bundle.leaf} "
+            f"of batch {bundle.batch}"
+        )
+
+    def _check_bucket_listed(self, bucket: str) -> None:
+        """Raise unless ``bucket`` hashes to its line of bundles/SHA256SUMS: the bucket
+        every reviewer checks (``zkpor verify`` step 7), not one made for this visitor."""
+        sums = self._load(BUNDLE_SUMS, lambda: _bundle_sums(self._files.bytes(BUNDLE_SUMS)))
+        listed = sums.get(bucket)
+        if listed is None:
+            raise VerificationError(f"{BUNDLE_SUMS} does not list {bucket}")
+        actual = hashlib.sha256(self._bytes[bucket]).hexdigest()
+        if actual != listed:
+            raise VerificationError(
+                f"{bucket} has sha256 {actual}, but {BUNDLE_SUMS} lists {listed}: it is not "
+                "the bucket file the attestation published"
+            )
 
     # --- 2. leaf --------------------------------------------------------------------------
 
@@ -276,29 +385,130 @@ class UserCheck:
             "published root"
         )
 
-    # --- 5. batch proof -------------------------------------------------------------------
+    # --- 5. batch proofs ------------------------------------------------------------------
 
-    def _check_proof(self) -> str:
-        """Step 5: the Groth16 proof of the user's batch is valid."""
+    def _chosen_batches(self, batches: int, own: int) -> list[int]:
+        """Return the other batches to verify: all of them, or ``samples`` chosen by the OS
+        (``crypto.getRandomValues`` under Pyodide), which the publisher cannot predict."""
+        others = [batch for batch in range(batches) if batch != own]
+        if self._options.check_all:
+            return others
+        rng = self._options.rng or secrets.SystemRandom()
+        return sorted(rng.sample(others, min(max(self._options.samples, 0), len(others))))
+
+    def _check_proofs(self) -> str:
+        """Step 5: the Groth16 proofs of the user's batch and of the chosen others are
+        valid, checked together (``verify_many``) in chunks that report progress."""
         manifest, bundle = self._need_bundle()
-        entry = self._entries(manifest)[bundle.batch]
+        entries = self._entries(manifest)
         vk = self._load(VK, lambda: read_vk(self._files))
-        proof = proof_of(entry)
-        try:
-            verify(vk, entry.public, proof)
-        except VerificationError as exc:
-            raise VerificationError(f"batch {bundle.batch} is not proven: {exc}") from exc
-        return f"the Groth16 proof of batch {bundle.batch} is valid"
+        chosen = self._chosen_batches(len(entries), bundle.batch)
+        order = [bundle.batch, *chosen]
+        items: list[tuple[Sequence[int], Proof]] = [
+            (entries[b].public, proof_of(entries[b])) for b in order
+        ]
+        self._verify_in_chunks(vk, order, items)
+        unchecked = [b for b in range(len(entries)) if b not in self.proof_status]
+        if not unchecked:
+            total = len(entries)
+            return f"all {total} batch proofs are valid, yours (batch {bundle.batch}) included"
+        if not chosen:
+            checked = f"the Groth16 proof of your batch {bundle.batch} is valid"
+        else:
+            checked = (
+                f"the Groth16 proofs of your batch {bundle.batch} and of {_batches(chosen)} "
+                "(chosen at random) are valid"
+            )
+        return f"{checked}; {_batches(unchecked)} not checked in this run"
+
+    def _verify_in_chunks(
+        self, vk: VerifyingKey, order: list[int], items: list[tuple[Sequence[int], Proof]]
+    ) -> None:
+        """Verify ``items`` (the proofs of batches ``order``), recording each verdict."""
+        progress = self._options.on_proofs
+        chunk = PROGRESS_CHUNK if progress else max(len(items), 1)
+        own = order[0]
+        for start in range(0, len(items), chunk):
+            try:
+                verify_many(vk, items[start : start + chunk])
+            except VerificationError as exc:
+                index = getattr(exc, "index", None)
+                if index is None:
+                    raise VerificationError(f"the proofs cannot be checked: {exc}") from exc
+                # verify_many checked the proofs before the bad one on their own.
+                for batch in order[start : start + index]:
+                    self.proof_status[batch] = "OK"
+                bad = order[start + index]
+                self.proof_status[bad] = "FAIL"
+                whose = "your batch" if bad == own else "batch"
+                raise VerificationError(f"{whose} {bad} is not proven: {exc}") from exc
+            for batch in order[start : start + chunk]:
+                self.proof_status[batch] = "OK"
+            if progress:
+                progress(min(start + chunk, len(items)), len(items))
 
     # --- 6. accumulator chain -------------------------------------------------------------
 
     def _check_chain(self) -> str:
-        """Step 6: the batches chain from zero to the final totals, which are the
-        published liabilities."""
+        """Step 6: the batches link from acc_0 to the final accumulator, which opens to
+        the published liabilities. That proves the totals only if every batch proof held:
+        an unverified batch could go from any accumulator to any other."""
         manifest = self._need_manifest()
-        detail = check_chain(manifest, self._entries(manifest))
+        entries = self._entries(manifest)
+        check_chain(manifest, entries)
         check_totals(manifest)
-        return f"{detail}, which are the published liabilities"
+        links = (
+            f"{len(entries)} batches link from zero to the final accumulator, which opens to "
+            "the published liabilities"
+        )
+        if self.every_proof_verified:
+            return f"{links}; with every batch proof verified in this run, {TOTALS_PROVEN}"
+        verified = sum(1 for status in self.proof_status.values() if status == "OK")
+        return (
+            f"{links}; only {verified} of {len(entries)} batch proofs were verified in this "
+            "run, so the totals are NOT proven by it (an unverified batch could add any "
+            "amount): verify every batch (zkpor verify-user --all, or Verify all) for that"
+        )
+
+    # --- 7. trusted setup -----------------------------------------------------------------
+
+    def _check_setup(self) -> str:
+        """Step 7: the keys come from a ceremony whose transcript (hashed in the manifest)
+        checks and fixed vk.json, on a known phase 1; a development setup fails."""
+        manifest = self._need_manifest()
+        vk = self._load(VK, lambda: read_vk(self._files))
+        if manifest.setup_kind != SETUP_INSECURE_DEV:
+            self._load(TRANSCRIPT, lambda: None)
+        allow = self._options.allow_unknown_phase1 or self._phase1_listed()
+        return check_setup(
+            self._files.bytes,
+            manifest.setup_kind,
+            vk,
+            manifest.circuit_id,
+            allow_unknown_phase1=allow,
+        )
+
+    def _phase1_listed(self) -> bool:
+        """Return whether the transcript's phase-1 file is in ``extra_known_phase1``."""
+        extra = self._options.extra_known_phase1
+        if not extra or self.manifest is None or self.manifest.setup_kind == SETUP_INSECURE_DEV:
+            return False
+        return parse_transcript(self._files.bytes(TRANSCRIPT)).header.ptau.blake2b in extra
+
+
+def _bundle_sums(data: bytes) -> dict[str, str]:
+    """Return bucket file -> sha256 from the lines ``<sha256>  <hex>.bin`` of SHA256SUMS."""
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise MalformedInput(f"{BUNDLE_SUMS} is not ASCII") from exc
+    sums: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _SUMS_LINE.fullmatch(line)
+        if match is None:
+            raise MalformedInput(f"{BUNDLE_SUMS} line {number} is not '<sha256>  <bucket>.bin'")
+        sums[f"bundles/{match[2]}"] = match[1]
+    return sums
 
 
 def _check_fits(bundle: Bundle, manifest: Manifest) -> None:
@@ -357,14 +567,16 @@ def _check_tree_shape(manifest: Manifest, arity: int, levels: list[list[int]]) -
             )
 
 
-def user_steps(read: Reader, code_text: str, backend: CryptoBackend) -> UserCheck:
+def user_steps(
+    read: Reader, code_text: str, backend: CryptoBackend, options: UserOptions | None = None
+) -> UserCheck:
     """Return the check of the code ``code_text`` over the files ``read`` returns.
 
     Raises ``InvalidCode`` if the code is malformed or has a typo, before anything is read.
     For a caller that shows each step as it runs (the browser): run ``check.steps`` one
     by one with ``verifier.report.run_step``, then show ``check.bundle``.
     """
-    return UserCheck(read, parse_code(code_text), backend)
+    return UserCheck(read, parse_code(code_text), backend, options)
 
 
 @dataclass(frozen=True)
@@ -375,11 +587,21 @@ class UserReport:
     #: The opened bundle, or None if step 1 failed.
     bundle: Bundle | None
     results: tuple[StepResult, ...]
+    #: batch -> "OK" / "FAIL" for every batch whose proof step 5 judged
+    proof_status: dict[int, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
         """Return whether every step passed."""
         return passed(self.results)
+
+    @property
+    def totals_proven(self) -> bool:
+        """Return whether this run proved the published liabilities: every step passed
+        and every batch's proof was verified in it."""
+        batches = self.manifest.tree.batches if self.manifest else 0
+        ok = sorted(b for b, status in self.proof_status.items() if status == "OK")
+        return self.passed and batches > 0 and ok == list(range(batches))
 
     def user_json(self) -> dict[str, Any] | None:
         """Return the user's id and balances (in whole tokens and in units), if known."""
@@ -398,11 +620,20 @@ class UserReport:
         }
 
     def to_json(self) -> dict[str, Any]:
-        """Return ``{"passed", "user", "steps"}``."""
-        return {"passed": self.passed, "user": self.user_json(), "steps": to_json(self.results)}
+        """Return ``{"passed", "totals_proven", "proofs", "user", "steps"}``; ``proofs``
+        lists the batches whose proofs were judged, with their verdict."""
+        return {
+            "passed": self.passed,
+            "totals_proven": self.totals_proven,
+            "proofs": [{"batch": b, "status": s} for b, s in sorted(self.proof_status.items())],
+            "user": self.user_json(),
+            "steps": to_json(self.results),
+        }
 
 
-def verify_user(read: Reader, code_text: str, backend: CryptoBackend) -> UserReport:
-    """Return the report of all six steps of the code ``code_text``; raises
+def verify_user(
+    read: Reader, code_text: str, backend: CryptoBackend, options: UserOptions | None = None
+) -> UserReport:
+    """Return the report of all seven steps of the code ``code_text``; raises
     ``InvalidCode`` before anything is read if the code is malformed or has a typo."""
-    return user_steps(read, code_text, backend).run()
+    return user_steps(read, code_text, backend, options).run()

@@ -13,37 +13,31 @@ Python, imports no ``js`` or ``pyodide`` module and is tested in CPython like th
 Every event is a JSON object with an ``event`` field: ``step`` (a ``StepResult`` plus its
 ``group``: ``user`` or ``attestation``, the step names being the CLI's), ``user`` (the
 opened account: id and balances, shown only to the person holding the code), ``sample``
-(one other batch's proof checked), ``proofs`` (progress of step 3) and ``done``.
+(one other batch's proof judged by the user's step 5), ``proofs`` (progress of step 3 of
+the whole check) and ``done`` (``passed``, and ``totals_proven``: whether this run verified
+every batch proof, the only case in which the page may say the liabilities are proven).
 Nothing secret (code, key, salt) is ever put in an event.
+
+The page shows a green verdict only if every step of the run is OK; ``done.passed`` is
+computed the same way here, and the page recomputes it from the steps it received.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
+import re
 from collections.abc import Callable
 from typing import Any
 
-from verifier.attestation import (
-    AttestationFiles,
-    Reader,
-    attestation_steps,
-    batch_entries,
-    file_problem,
-    proof_of,
-    read_manifest,
-    read_vk,
-)
+from verifier.attestation import Reader, attestation_steps
+from verifier.ceremony import TRANSCRIPT, parse_transcript
 from verifier.errors import InvalidCode, VerificationError
-from verifier.groth16 import verify
-from verifier.manifest import PROOFS, VK
 from verifier.report import StepResult, passed, run_step
-from verifier.user import UserCheck, UserReport, user_steps
+from verifier.user import SAMPLES, UserCheck, UserOptions, UserReport, user_steps
 
-__all__ = ["JsBackend", "js_reader", "sample_batches", "verify_all", "verify_code"]
+__all__ = ["SAMPLES", "JsBackend", "js_reader", "known_phase1_list", "verify_all", "verify_code"]
 
-#: Other batches each visitor checks after their own: together visitors cover them all.
-SAMPLES = 3
+_BLAKE2B_HEX = re.compile("[0-9a-f]{128}")
 
 Emit = Callable[[str], None]
 
@@ -92,14 +86,34 @@ def _emit_step(emit: Emit, group: str, result: StepResult) -> None:
     _emit(emit, "step", group=group, **result.to_json())
 
 
-def verify_code(read: Reader, code_text: str, backend: JsBackend, emit: Emit) -> bool:
-    """Run the six steps of ``zkpor verify-user`` for ``code_text``, emitting each result
-    as it comes, then check a few random other batches; return whether all passed."""
+def known_phase1_list(text: str) -> frozenset[str]:
+    """Return the blake2b-512 digests (hex) of a JSON list: the worker's
+    ``EXTRA_KNOWN_PHASE1``, empty on every shipped page (tests fill it)."""
+    digests = json.loads(text)
+    if not isinstance(digests, list) or not all(
+        isinstance(d, str) and _BLAKE2B_HEX.fullmatch(d) for d in digests
+    ):
+        raise ValueError("EXTRA_KNOWN_PHASE1 must be a list of 128-hex-digit blake2b digests")
+    return frozenset(digests)
+
+
+def verify_code(
+    read: Reader,
+    code_text: str,
+    backend: JsBackend,
+    emit: Emit,
+    extra_known_phase1: str = "[]",
+    rng: Any = None,
+) -> bool:
+    """Run the seven steps of ``zkpor verify-user`` for ``code_text`` (step 5 with
+    ``SAMPLES`` random other batches), emitting each result as it comes; return whether
+    all passed. ``extra_known_phase1`` is the worker's JSON list (``known_phase1_list``)."""
+    options = UserOptions(extra_known_phase1=known_phase1_list(extra_known_phase1), rng=rng)
     try:
-        check = user_steps(read, code_text, backend)
+        check = user_steps(read, code_text, backend, options)
     except InvalidCode as exc:
         _emit(emit, "invalid-code", detail=str(exc))
-        _emit(emit, "done", passed=False)
+        _emit(emit, "done", passed=False, totals_proven=False)
         return False
     results = []
     for number, (name, step) in enumerate(check.steps, 1):
@@ -108,11 +122,23 @@ def verify_code(read: Reader, code_text: str, backend: JsBackend, emit: Emit) ->
         _emit_step(emit, "user", result)
         if number == 1 and check.bundle is not None:
             _emit(emit, "user", **_user_json(check))
-    ok = passed(results)
-    if check.bundle is not None:
-        ok = sample_batches(check.files, emit, exclude=check.bundle.batch) and ok
-    _emit(emit, "done", passed=ok)
-    return ok
+        if name == "batch proofs" and check.bundle is not None:
+            _emit_samples(emit, check, check.bundle.batch)
+    report = check.report(results)
+    _emit(emit, "done", passed=report.passed, totals_proven=report.totals_proven)
+    return report.passed
+
+
+def _emit_samples(emit: Emit, check: UserCheck, own: int) -> None:
+    """Emit one ``sample`` event per other batch whose proof step 5 judged."""
+    for batch, status in sorted(check.proof_status.items()):
+        if batch != own:
+            detail = (
+                f"the Groth16 proof of batch {batch} is valid"
+                if status == "OK"
+                else f"batch {batch} is not proven (see step 5)"
+            )
+            _emit(emit, "sample", batch=batch, status=status, detail=detail)
 
 
 def _user_json(check: UserCheck) -> dict[str, Any]:
@@ -120,55 +146,49 @@ def _user_json(check: UserCheck) -> dict[str, Any]:
     return UserReport(check.manifest, check.bundle, ()).user_json() or {}
 
 
-def sample_batches(
-    files: AttestationFiles, emit: Emit, exclude: int, count: int = SAMPLES, rng: Any = None
-) -> bool:
-    """Check the proofs of ``count`` random batches other than ``exclude``, emitting each.
+def _read_once(read: Reader) -> Reader:
+    """Return ``read`` remembering each file's first answer, so that two checks of one
+    run judge the same bytes."""
+    seen: dict[str, bytes] = {}
 
-    ``files`` are the ones the user's check read, so every batch is judged on the same
-    bytes; proofs.json and vk.json must hash to what the manifest lists. The choice comes
-    from the OS (``crypto.getRandomValues`` under Pyodide), so the publisher cannot
-    predict which batches a visitor will check.
-    """
-    rng = rng or secrets.SystemRandom()
-    try:
-        manifest, problem = read_manifest(files)
-        if problem:
-            raise VerificationError(problem)
-        for name in (PROOFS, VK):
-            listed = manifest.files.get(name)
-            problem = f"the manifest lists no {name}" if listed is None else None
-            if problem or (problem := file_problem(files, name, listed or "")):
-                raise VerificationError(problem)
-        entries = batch_entries(files, manifest.tree.batches)
-        vk = read_vk(files)
-    except VerificationError as exc:
-        _emit(emit, "sample", batch=None, status="FAIL", detail=str(exc))
+    def reader(name: str) -> bytes:
+        if name not in seen:
+            seen[name] = read(name)
+        return seen[name]
+
+    return reader
+
+
+def _phase1_listed(read: Reader, extra: frozenset[str]) -> bool:
+    """Return whether the published transcript's phase 1 is in ``extra`` (never when
+    ``extra`` is empty, as on every shipped page)."""
+    if not extra:
         return False
-    others = [entry for entry in entries if entry.batch != exclude]
-    ok = True
-    for entry in sorted(rng.sample(others, min(count, len(others))), key=lambda e: e.batch):
-        try:
-            verify(vk, entry.public, proof_of(entry))
-            status, detail = "OK", f"the Groth16 proof of batch {entry.batch} is valid"
-        except VerificationError as exc:
-            status, detail, ok = "FAIL", f"batch {entry.batch} is not proven: {exc}", False
-        _emit(emit, "sample", batch=entry.batch, status=status, detail=detail)
-    return ok
+    try:
+        return parse_transcript(read(TRANSCRIPT)).header.ptau.blake2b in extra
+    except (OSError, VerificationError):
+        return False  # step 9 reports what is wrong with the transcript
 
 
-def verify_all(read: Reader, backend: JsBackend, emit: Emit) -> bool:
-    """Run the nine steps of ``zkpor verify``, emitting each result and step 3's progress."""
+def verify_all(
+    read: Reader, backend: JsBackend, emit: Emit, extra_known_phase1: str = "[]"
+) -> bool:
+    """Run the nine steps of ``zkpor verify``, emitting each result and step 3's progress:
+    every batch proof is verified (batched), so a pass proves the published liabilities."""
 
     def on_proofs(done: int, total: int) -> None:
         _emit(emit, "proofs", done=done, total=total)
 
-    steps = attestation_steps(read, backend, allow_dev_setup=False, on_proofs=on_proofs)
+    read = _read_once(read)
+    allow = _phase1_listed(read, known_phase1_list(extra_known_phase1))
+    steps = attestation_steps(
+        read, backend, allow_dev_setup=False, on_proofs=on_proofs, allow_unknown_phase1=allow
+    )
     results = []
     for number, (name, step) in enumerate(steps, 1):
         result = run_step(number, name, step)
         results.append(result)
         _emit_step(emit, "attestation", result)
     ok = passed(results)
-    _emit(emit, "done", passed=ok)
+    _emit(emit, "done", passed=ok, totals_proven=ok)
     return ok

@@ -12,6 +12,12 @@
 // Messages out: {type: "loading", text, fraction}, {type: "ready"}, {type: "error", text},
 //               {type: "event", event} (the verifier's events, see verifier/web.py)
 
+// Phase-1 files (blake2b-512, hex) accepted besides the public ones pinned in
+// verifier.phase1: none on any site `zkpor site build` makes. Only tests rebuild this file
+// with their own demo phase 1 listed (tests/ceremony_fixtures.py); the change shows in the
+// file's pinned hash, like any other change to the page.
+const EXTRA_KNOWN_PHASE1 = [];
+
 let BASE = null; // the site's root URL, ending in "/"
 let PINS = null; // site-relative path -> "sha384-..."
 const nativeFetch = self.fetch.bind(self);
@@ -162,8 +168,10 @@ self.onmessage = async ({ data }) => {
       postMessage({ type: "error", text: `the verifier could not load: ${error}` });
     }
   } else if (data.type === "verify-code") {
-    run(() => web.verify_code(web.js_reader(readAttestation), data.code, backend, emit));
+    const extra = JSON.stringify(EXTRA_KNOWN_PHASE1);
+    run(() => web.verify_code(web.js_reader(readAttestation), data.code, backend, emit, extra));
   } else if (data.type === "verify-all") {
-    run(() => web.verify_all(web.js_reader(readAttestation), backend, emit));
+    const extra = JSON.stringify(EXTRA_KNOWN_PHASE1);
+    run(() => web.verify_all(web.js_reader(readAttestation), backend, emit, extra));
   }
 };

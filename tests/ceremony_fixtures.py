@@ -1,0 +1,162 @@
+"""A small real setup ceremony for tests, and attestations proven with its keys.
+
+A development setup fails every check now (``zkpor verify`` step 9, ``zkpor verify-user``'s
+"trusted setup" step, the Verify page), so a green path needs keys from a ceremony. This
+runs ``zkpor demo``'s own ceremony (``publisher.demo.run_demo_ceremony``: a demo phase-1
+file, init, three contributions, a beacon, verify, finalize) on the shape of
+``tests.site_fixtures.make_attestation`` (2 assets, arity 2, batch depth 2: a 2^12
+domain, ~1.5 minutes on 2 cores), once per session.
+
+Its phase 1 is the demo's own, so it is NOT a pinned public file: checks pass only with
+``allow_unknown_phase1=True``, or, for the browser, on a test-built site whose worker lists
+this file's blake2b among its extra known phase-1 files (``site_knowing_phase1``). The
+shipped page lists none.
+
+``ZKPOR_TEST_CEREMONY=DIR`` keeps the ceremony in DIR across runs (it is reused only if
+its keys still load and check); by default it lives in the session's temporary folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from publisher.ceremony import keys_for_prove, load_ceremony_keys, published_files
+from publisher.circuit import CircuitShape
+from publisher.demo import demo_beacon_value, run_demo_ceremony
+from publisher.demo_ptau import demo_ptau
+from publisher.pipeline import Keys
+from publisher.site.build import SUMS, BuildOptions, build_site, sha256sums
+from tests.site_fixtures import SmallAttestation, make_attestation
+from verifier.ceremony import parse_transcript
+from verifier.errors import ZkporError
+
+#: The batch shape of ``tests.site_fixtures.make_attestation`` (``tests.test_pipeline``).
+CEREMONY_SHAPE = CircuitShape(n_assets=2, arity=2, batch_depth=2)
+
+
+@dataclass(frozen=True)
+class TestCeremony:
+    """A finished ceremony: its finalized keys and its phase-1 file's blake2b-512."""
+
+    __test__ = False  # a fixture value, not a test class
+
+    keys: Path
+    phase1_blake2b: str
+
+    def keys_for(self) -> Callable[[CircuitShape], Keys]:
+        """Return a ``keys_for`` of ``prove_attestation`` that also publishes the
+        transcript, as ``zkpor prove --ceremony`` does."""
+        serve = keys_for_prove(self.keys)
+
+        def keys_for(shape: CircuitShape) -> Keys:
+            return replace(serve(shape), published=published_files(self.keys))
+
+        return keys_for
+
+
+def _finished(folder: Path) -> TestCeremony | None:
+    """Return the ceremony already in ``folder`` if its keys load and check, else None."""
+    keys = folder / "keys"
+    try:
+        loaded = load_ceremony_keys(keys, CEREMONY_SHAPE.circuit_id)
+    except (OSError, ValueError, ZkporError):
+        return None
+    return TestCeremony(keys, parse_transcript(loaded.transcript_bytes).header.ptau.blake2b)
+
+
+def make_ceremony(folder: Path) -> TestCeremony:
+    """Run the demo's ceremony for ``CEREMONY_SHAPE`` in ``folder`` (or reuse it)."""
+    if (done := _finished(folder)) is not None:
+        return done
+    run_demo_ceremony(
+        folder,
+        CEREMONY_SHAPE,
+        demo_beacon_value("tests", 0),
+        lambda power: demo_ptau(power, folder / "ptau-cache"),
+        lambda _title, work: work(lambda _message: None),
+    )
+    done = _finished(folder)
+    if done is None:
+        raise AssertionError(f"the ceremony in {folder} finished but its keys do not check")
+    return done
+
+
+@pytest.fixture(scope="session")
+def ceremony(tmp_path_factory: pytest.TempPathFactory) -> TestCeremony:
+    """The session's ceremony (see the module docstring)."""
+    kept = os.environ.get("ZKPOR_TEST_CEREMONY")
+    return make_ceremony(Path(kept) if kept else tmp_path_factory.mktemp("ceremony"))
+
+
+# --- a site whose worker knows the test phase 1 ------------------------------------------
+
+_EXTRA = "const EXTRA_KNOWN_PHASE1 = [];"
+WORKER = "assets/zkpor/worker.js"
+VERIFY_JS = "assets/zkpor/verify.js"
+
+
+def _sri(data: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+
+
+def site_knowing_phase1(site: Path, blake2b: str) -> None:
+    """Make the built ``site`` (in place) accept the phase-1 file ``blake2b`` as known.
+
+    The worker's empty ``EXTRA_KNOWN_PHASE1`` list gets the digest; its pin in verify.js
+    and verify.js's integrity in the Verify page are updated to match, so every file still
+    loads under subresource integrity. A shipped site is never built this way: its page
+    hashes are those of ``zkpor site build``, which ``zkpor site reproduce`` rebuilds.
+    """
+    worker = site / WORKER
+    old_worker = worker.read_bytes()
+    if old_worker.count(_EXTRA.encode()) != 1:
+        raise AssertionError(f"{WORKER} has no empty EXTRA_KNOWN_PHASE1 list to fill")
+    new_worker = old_worker.replace(
+        _EXTRA.encode(), f'const EXTRA_KNOWN_PHASE1 = ["{blake2b}"];'.encode()
+    )
+    worker.write_bytes(new_worker)
+    _replace_once(site / VERIFY_JS, _sri(old_worker), _sri(new_worker))
+    verify_js = (site / VERIFY_JS).read_bytes()
+    pages = [p for p in site.rglob("*.html") if b"assets/zkpor/verify.js" in p.read_bytes()]
+    if not pages:
+        raise AssertionError("no page loads verify.js")
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        pinned = re.findall(r'verify\.js" integrity="(sha384-[^"]+)"', text)
+        for old in set(pinned):
+            text = text.replace(old, _sri(verify_js))
+        page.write_text(text, encoding="utf-8")
+    (site / SUMS).write_bytes(sha256sums(site))
+
+
+def _replace_once(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    if text.count(old) != 1:
+        raise AssertionError(f"{path} mentions {old} {text.count(old)} times, expected once")
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def ceremony_attestation(
+    ceremony: TestCeremony, tmp_path_factory: pytest.TempPathFactory
+) -> SmallAttestation:
+    """``tests.site_fixtures.make_attestation`` proven with the session ceremony's keys:
+    10 accounts in 4 batches, signed reserves, ``ceremony/transcript.json`` published.
+    Shared: tests that tamper with it work on a copy."""
+    return make_attestation(tmp_path_factory.mktemp("ceremony-attestation"), ceremony.keys_for())
+
+
+def make_ceremony_site(attestation: SmallAttestation, ceremony: TestCeremony, out: Path) -> Path:
+    """Build the site of a ceremony attestation (its phase 1 is the demo's: the build is
+    told to accept it), then make its worker know that phase 1 (``site_knowing_phase1``)."""
+    site = build_site(attestation.folder, out, BuildOptions(allow_unknown_phase1=True))
+    site_knowing_phase1(site, ceremony.phase1_blake2b)
+    return site
