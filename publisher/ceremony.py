@@ -1,22 +1,28 @@
-"""The phase-2 setup ceremony of one circuit shape, as files passed between people.
+"""The phase-2 setup ceremony of one circuit shape, as snarkjs ``.zkey`` files passed
+between people.
 
 A ceremony directory holds::
 
-    ceremony.json              the header (verifier.ceremony.Header): circuit, ptau, initial
-                               params sha256; written by ``init``, never changed
-    contributions/0001.json    one small record per contribution, naming its contributor
-    params/0000.params         the full keys after each step (ProvingKey files; big);
-    params/0001.params ...     only the latest is needed to go on
+    ceremony.json        the header (verifier.ceremony.Header): circuit, ptau, the key
+                         without delta (IC included), snarkjs's circuit hash; written by
+                         ``init``, never changed
+    circuit.r1cs         the circuit in iden3's format, for ``snarkjs zkey verify``
+    params/0000.zkey     the initial key (snarkjs ``zkey new``, byte for byte)
+    params/0001.zkey ..  the key after 1, 2, .. contributions (each file holds its own
+                         records); only the latest is needed to go on
 
-``init`` derives the initial params (delta = 1) from a checked Powers of Tau file.
-``contribute`` multiplies delta by a fresh secret ``d`` (OS randomness, mixed with an
-optional user string) and writes the next params and record; ``d`` is never written,
-printed or returned, and is dropped when the function returns (Python cannot wipe
-memory: run it on a machine you trust). ``beacon`` is the last, public contribution.
-``verify`` checks the transcript, the phase-1 file and the latest params (see
-``verify_ceremony``); ``finalize`` verifies, then writes the proving key, vk.json and
-``transcript.json`` (what an attestation publishes as ``ceremony/transcript.json``).
-Any contributor, and anyone later, can run ``verify`` with the public ptau.
+``init`` derives the initial zkey from a checked Powers of Tau file. ``contribute`` first
+checks everything it builds on (``check_before_contributing``: header and latest zkey
+against the ptau and the circuit), then multiplies delta by a fresh secret (OS
+randomness, mixed with an optional user string) in snarkjs's format; the first
+contribution's ``g1_s`` is the header's anchor point, which binds the header to every
+later record. The secret is never written, printed or returned (Python cannot wipe
+memory: run it on a machine you trust). ``add`` accepts a zkey made by
+``snarkjs zkey contribute`` (or ``beacon``) on the latest one. ``beacon`` is the last,
+public contribution. ``verify`` checks the whole zkey as ``snarkjs zkey verify`` does plus
+the header; ``finalize`` verifies, then writes the final zkey, zkpor's proving key,
+vk.json and ``transcript.json`` (what an attestation publishes as
+``ceremony/transcript.json``). Anyone can run ``verify`` with the public ptau.
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -33,26 +38,23 @@ from pathlib import Path
 
 from publisher.circuit import CircuitShape, build_batch_circuit
 from publisher.files import write_atomic
-from publisher.keys import KEY_FORMAT, ProvingKey
+from publisher.iden3 import write_r1cs
+from publisher.keys import ProvingKey
 from publisher.pairing import FAST_OPS
-from publisher.phase2 import (
-    apply_secret,
-    check_ic,
-    check_params,
-    initial_params,
-    prove_knowledge,
-    public_ic,
-    verifying_key,
-)
+from publisher.phase2 import check_ic, check_params, public_ic
 from publisher.pipeline import Keys
 from publisher.ptau import Phase1, load_phase1
 from publisher.qap import domain_size
 from publisher.r1cs import ConstraintSystem, r1cs_digest
+from publisher.zkey import Zkey, ZkeyError, parse_zkey, read_zkey, write_zkey
+from publisher.zkey_keys import proving_key_from_zkey, verifying_key_from_zkey
+from publisher.zkey_mpc import beacon as zkey_beacon
+from publisher.zkey_mpc import contribute as zkey_contribute
+from publisher.zkey_new import new_zkey
+from publisher.zkey_verify import verify_zkey
 from verifier.ceremony import (
-    MAX_NAME,
     SETUP_CEREMONY,
     TRANSCRIPT,
-    Beacon,
     CircuitInfo,
     Contribution,
     Final,
@@ -61,28 +63,25 @@ from verifier.ceremony import (
     KeyMismatch,
     PtauInfo,
     Transcript,
-    challenges,
     check_vk,
-    contribution_from_json,
+    header_anchor,
     header_from_json,
     parse_transcript,
     statement,
     verify_published,
     verify_transcript,
-    vk_sha256,
 )
-from verifier.ceremony_crypto import MAX_BEACON_EXP, beacon_secrets
 from verifier.ceremony_format import G2_GENERATOR
 from verifier.errors import ZkporError
-from verifier.field import R
 from verifier.groth16 import VerifyingKey
 from verifier.strict_json import loads
 
-HEADER_FILE = "ceremony.json"
-CONTRIBUTIONS = "contributions"
+HEADER_FILE, R1CS_FILE = "ceremony.json", "circuit.r1cs"
 PARAMS = "params"
 #: What ``finalize`` writes.
 PROVING_KEY_FILE, VK_FILE, TRANSCRIPT_FILE = "proving_key.pk", "vk.json", "transcript.json"
+FINAL_ZKEY_FILE = "final.zkey"
+_ZKEY_CACHE_VERSION = 1
 
 Log = Callable[[str], None]
 
@@ -104,12 +103,6 @@ def _json_bytes(doc: object) -> bytes:
     return (json.dumps(doc, indent=1) + "\n").encode()
 
 
-def _save_params(pk: ProvingKey, path: Path) -> str:
-    """Write params atomically and return their sha256."""
-    pk.save(path)
-    return sha256_file(path)
-
-
 @dataclass(frozen=True)
 class CeremonyDir:
     """The files of one ceremony directory."""
@@ -120,11 +113,8 @@ class CeremonyDir:
     def header_path(self) -> Path:
         return self.root / HEADER_FILE
 
-    def record_path(self, index: int) -> Path:
-        return self.root / CONTRIBUTIONS / f"{index:04d}.json"
-
     def params_path(self, index: int) -> Path:
-        return self.root / PARAMS / f"{index:04d}.params"
+        return self.root / PARAMS / f"{index:04d}.zkey"
 
     def header(self) -> Header:
         """Return the header written by ``init``."""
@@ -132,35 +122,35 @@ class CeremonyDir:
             raise CeremonyInputError(f"{self.root} is not a ceremony: no {HEADER_FILE} (run init)")
         return header_from_json(loads(self.header_path.read_bytes()), HEADER_FILE)
 
-    def records(self) -> list[Contribution]:
-        """Return the contribution records 1, 2, ... (no gap allowed)."""
-        folder = self.root / CONTRIBUTIONS
-        names = sorted(p.name for p in folder.glob("*.json")) if folder.exists() else []
-        expected = [f"{k:04d}.json" for k in range(1, len(names) + 1)]
-        if names != expected:
+    def latest_index(self) -> int:
+        """Return k of the latest ``params/k.zkey`` (0001, 0002, .. without gaps)."""
+        folder = self.root / PARAMS
+        names = sorted(p.name for p in folder.glob("*.zkey")) if folder.exists() else []
+        expected = [f"{k:04d}.zkey" for k in range(len(names))]
+        if not names or names != expected:
             raise CeremonyInputError(
-                f"{folder} must hold 0001.json, 0002.json, ... without gaps; found {names}"
+                f"{folder} must hold 0000.zkey, 0001.zkey, ... without gaps; found {names}"
             )
-        return [
-            contribution_from_json(loads(self.record_path(k).read_bytes()), f"{name}")
-            for k, name in enumerate(names, 1)
-        ]
+        return len(names) - 1
 
-    def transcript(self) -> Transcript:
-        """Return the transcript so far (not finalized)."""
-        return Transcript(self.header(), tuple(self.records()))
-
-    def latest_params(self, transcript: Transcript) -> Path:
-        """Return the params of the last step, refusing a file the transcript did not make."""
-        path = self.params_path(len(transcript.contributions))
-        if not path.exists():
-            raise CeremonyInputError(f"{path} is missing: copy the latest params there")
-        if sha256_file(path) != transcript.params_sha256:
+    def latest(self, header: Header) -> Zkey:
+        """Return the latest zkey, refusing one that is not of this ceremony's chain."""
+        index = self.latest_index()
+        path = self.params_path(index)
+        zkey = read_zkey(path)
+        if zkey.cs_hash != header.cs_hash:
+            raise KeyMismatch(f"{path} is for another circuit (its circuit hash differs)")
+        if len(zkey.contributions) != index:
             raise KeyMismatch(
-                f"{path} is not the params the last step produced (its sha256 differs "
-                "from the transcript's)"
+                f"{path} holds {len(zkey.contributions)} contributions, expected {index}"
             )
-        return path
+        return zkey
+
+    def transcript(self) -> tuple[Transcript, Zkey]:
+        """Return the transcript so far (not finalized) and the latest zkey."""
+        header = self.header()
+        zkey = self.latest(header)
+        return Transcript(header, zkey.contributions), zkey
 
 
 def circuit_for(header: Header) -> tuple[ConstraintSystem, CircuitShape]:
@@ -195,30 +185,30 @@ def _copy_atomic(src: Path, dst: Path) -> None:
         raise
 
 
-def _initial_params(
-    path: Path,
-    cs: ConstraintSystem,
-    circuit_id: str,
-    phase1: Phase1,
-    cache: Path | None,
-    log: Log | None,
-) -> str:
-    """Write the initial params to ``path`` and return their sha256, reusing a copy kept
-    in ``cache`` (by phase-1 sha256, R1CS digest, circuit id and key format) if any."""
-    name = f"{circuit_id}-{r1cs_digest(cs)[:16]}-{phase1.sha256[:16]}-v{KEY_FORMAT}.params"
+def _initial_zkey(
+    cs: ConstraintSystem, phase1: Phase1, ptau: Path, cache: Path | None, log: Log | None
+) -> Zkey:
+    """Return the initial zkey, reusing a copy kept in ``cache`` (by R1CS digest and
+    phase-1 sha256) if any. A damaged copy cannot go unnoticed: contributors check the
+    zkey against phase 1, ``init`` compares IC with an independent derivation, and
+    ``verify``/``finalize`` recompute the initial zkey."""
+    name = f"{r1cs_digest(cs)[:16]}-{phase1.sha256[:16]}-v{_ZKEY_CACHE_VERSION}.zkey"
     cached = None if cache is None else cache / name
     if cached is not None and cached.exists():
         if log:
-            log(f"reusing the initial params derived earlier ({cached})")
-        _copy_atomic(cached, path)
-        return sha256_file(path)
+            log(f"reusing the initial zkey derived earlier ({cached})")
+        return read_zkey(cached)
     if log:
-        log("deriving the initial params from phase 1")
-    pk, _ = initial_params(cs, circuit_id, phase1, log)
-    digest = _save_params(pk, path)
+        log("deriving the initial zkey from phase 1 (snarkjs zkey new)")
+    zkey = new_zkey(cs, phase1, ptau, log)
     if cached is not None:
-        _copy_atomic(path, cached)
-    return digest
+        write_zkey(zkey, cached)
+    return zkey
+
+
+def _key_base(phase1: Phase1, cs: ConstraintSystem) -> KeyBase:
+    """Return the key without delta that phase 1 gives for ``cs`` (zkpor's derivation)."""
+    return KeyBase(phase1.alpha_g1, phase1.beta_g2, G2_GENERATOR, tuple(public_ic(cs, phase1)))
 
 
 def init_ceremony(
@@ -232,17 +222,23 @@ def init_ceremony(
 ) -> Header:
     """Start a ceremony for ``cs`` in ``root`` from the phase-1 file ``ptau``.
 
-    The initial params are a function of phase 1 and the circuit alone. With
-    ``params_cache``, they are kept in that folder and reused by later ceremonies on the
-    same phase 1 and circuit (``zkpor demo`` does): a damaged copy cannot go unnoticed,
-    since ``verify`` and ``finalize`` check every point of the params a ceremony ends
-    with against phase 1, and ``verify --rederive`` the initial params' hash.
+    The initial zkey is a function of phase 1 and the circuit alone. With
+    ``params_cache``, it is kept in that folder and reused by later ceremonies on the
+    same phase 1 and circuit (``zkpor demo`` does).
     """
     folder = CeremonyDir(root)
     if folder.header_path.exists():
         raise CeremonyInputError(f"{root} already holds a ceremony")
     phase1 = load_phase1(ptau, domain_size(cs), log)
-    digest = _initial_params(folder.params_path(0), cs, circuit_id, phase1, params_cache, log)
+    zkey = _initial_zkey(cs, phase1, ptau, params_cache, log)
+    key = _key_base(phase1, cs)
+    if (zkey.alpha_g1, zkey.beta_g2, zkey.gamma_g2, zkey.ic) != (
+        key.alpha_g1,
+        key.beta_g2,
+        key.gamma_g2,
+        key.ic,
+    ):
+        raise KeyMismatch("the initial zkey's alpha, beta, gamma or IC is not what phase 1 gives")
     header = Header(
         circuit=_circuit_info(cs, circuit_id, shape),
         ptau=PtauInfo(
@@ -254,9 +250,11 @@ def init_ceremony(
             beta_g1=phase1.beta_g1,
             beta_g2=phase1.beta_g2,
         ),
-        key=KeyBase(phase1.alpha_g1, phase1.beta_g2, G2_GENERATOR, tuple(public_ic(cs, phase1))),
-        initial_params_sha256=digest,
+        key=key,
+        cs_hash=zkey.cs_hash,
     )
+    write_r1cs(cs, root / R1CS_FILE)
+    write_zkey(zkey, folder.params_path(0))
     write_atomic(folder.header_path, _json_bytes(header.to_json()))
     return header
 
@@ -275,42 +273,23 @@ def check_header(header: Header, cs: ConstraintSystem, phase1: Phase1) -> None:
         header.ptau.beta_g2,
     ):
         raise KeyMismatch("the header's alpha and beta are not those of the phase-1 file")
-    expected = KeyBase(phase1.alpha_g1, phase1.beta_g2, G2_GENERATOR, tuple(public_ic(cs, phase1)))
-    if header.key != expected:
+    if header.key != _key_base(phase1, cs):
         raise KeyMismatch(
             "the header's key (alpha, beta, gamma or IC) is not the one phase 1 gives for "
             "this circuit: do not contribute to it"
         )
 
 
-def fresh_secret(entropy: bytes = b"") -> int:
-    """Return a secret in [1, r) from 64 bytes of OS randomness mixed with ``entropy``."""
-    while True:
-        seed = os.urandom(64) + len(entropy).to_bytes(8, "big") + entropy
-        d = int.from_bytes(hashlib.blake2b(seed, person=b"zkpor-ceremony").digest(), "big") % R
-        if d:
-            return d
-
-
-def _check_name(name: str) -> None:
-    if not name or len(name) > MAX_NAME or not name.isprintable() or name != name.strip():
-        raise CeremonyInputError(
-            f"a contributor name must be 1 to {MAX_NAME} printable characters, "
-            "without surrounding spaces"
-        )
-
-
-def _next_step(folder: CeremonyDir, name: str) -> tuple[Transcript, ProvingKey]:
-    """Return the transcript so far and the latest params, refusing to go past a beacon."""
-    _check_name(name)
-    transcript = folder.transcript()
-    if transcript.contributions and transcript.contributions[-1].beacon is not None:
-        raise CeremonyInputError("the beacon was the last contribution: run finalize")
-    path = folder.latest_params(transcript)
-    pk = ProvingKey.load(path)
-    if (pk.delta_g1, pk.delta_g2) != (transcript.delta_g1, transcript.delta_g2):
-        raise KeyMismatch(f"{path}: its delta is not the transcript's")
-    return transcript, pk
+def _check_zkey_key(zkey: Zkey, header: Header) -> None:
+    """Return None if the zkey's key without delta is the header's."""
+    key = header.key
+    if (zkey.alpha_g1, zkey.beta_g2, zkey.gamma_g2, zkey.ic) != (
+        key.alpha_g1,
+        key.beta_g2,
+        key.gamma_g2,
+        key.ic,
+    ):
+        raise KeyMismatch("the zkey's alpha, beta, gamma or IC is not the ceremony header's")
 
 
 def check_before_contributing(
@@ -318,13 +297,14 @@ def check_before_contributing(
 ) -> None:
     """Return None if the ceremony so far is sound to contribute to.
 
-    The transcript chains (a ceremony under way may have no contribution yet), the
-    header is what phase 1 and the circuit give (``check_header``: IC recomputed) and the
-    latest params are the key phase 1 gives at the current delta. A secret added to
-    anything else could seal a forgeable key.
+    The transcript chains from the header (anchor included; a ceremony under way may have
+    no contribution yet), the header is what phase 1 and the circuit give
+    (``check_header``: IC recomputed) and the latest zkey is the key phase 1 gives at the
+    current delta (``phase2.check_params``: random combinations, no recomputation). A
+    secret added to anything else could seal a forgeable key.
     """
     folder = CeremonyDir(root)
-    transcript = folder.transcript()
+    transcript, zkey = folder.transcript()
     header = transcript.header
     if log:
         log(f"checking the header and {len(transcript.contributions)} contributions so far")
@@ -333,50 +313,35 @@ def check_before_contributing(
         cs, _ = circuit_for(header)
     phase1 = load_phase1(ptau, header.circuit.domain_size, log, expected_sha256=header.ptau.sha256)
     check_header(header, cs, phase1)
-    path = folder.latest_params(transcript)
+    _check_zkey_key(zkey, header)
+    if zkey.delta_g1 != transcript.delta_g1:
+        raise KeyMismatch("the latest zkey's delta_1 is not its last contribution's")
     if log:
-        log(f"checking {path.name} against phase 1 and the current delta")
-    pk = ProvingKey.load(path)
-    delta = (transcript.delta_g1, transcript.delta_g2)
-    check_params(pk, cs, header.circuit.circuit_id, phase1, delta, log)
+        log("checking the latest zkey against phase 1 and the current delta")
+    pk = proving_key_from_zkey(zkey, cs, header.circuit.circuit_id)
+    check_params(pk, cs, header.circuit.circuit_id, phase1, (zkey.delta_g1, zkey.delta_g2), log)
 
 
-def _contribute_with(
-    folder: CeremonyDir,
-    name: str,
-    secret: Callable[[Transcript], tuple[int, int, Beacon | None]],
-    log: Log | None,
-    ptau: Path | None = None,
-    cs: ConstraintSystem | None = None,
-) -> Contribution:
-    """Apply one contribution whose (d, t, beacon) ``secret`` returns; write its files.
+def _check_name(name: str) -> None:
+    if not name or len(name) > 64 or not name.isprintable() or name != name.strip():
+        raise CeremonyInputError(
+            "a contributor name must be 1 to 64 printable characters, "
+            "without surrounding spaces"
+        )
 
-    With ``ptau``, first checks everything it builds on (``check_before_contributing``).
-    """
-    _check_name(name)
-    if ptau is not None:
-        check_before_contributing(folder.root, ptau, cs, log)
-    transcript, pk = _next_step(folder, name)
-    index = len(transcript.contributions) + 1
-    d, t, beacon = secret(transcript)
-    if log:
-        log(f"applying the secret to {len(pk.l_g1) + len(pk.h_g1)} points")
-    after = apply_secret(pk, d)
-    challenge = challenges(transcript.header, transcript.contributions)[-1]
-    pok = prove_knowledge(d, t, challenge, name)
-    del d, t
-    record = Contribution(
-        index=index,
-        name=name,
-        params_before=transcript.params_sha256,
-        params_after=_save_params(after, folder.params_path(index)),
-        delta_g1=after.delta_g1,
-        delta_g2=after.delta_g2,
-        pok=pok,
-        beacon=beacon,
-    )
-    write_atomic(folder.record_path(index), _json_bytes(record.to_json()))
-    return record
+
+def _next(folder: CeremonyDir) -> tuple[Header, Zkey]:
+    """Return the header and the latest zkey, refusing to go past a beacon."""
+    header = folder.header()
+    zkey = folder.latest(header)
+    if zkey.contributions and zkey.contributions[-1].kind == "beacon":
+        raise CeremonyInputError("the beacon was the last contribution: run finalize")
+    return header, zkey
+
+
+def _save_next(folder: CeremonyDir, zkey: Zkey) -> Contribution:
+    write_zkey(zkey, folder.params_path(len(zkey.contributions)))
+    return zkey.contributions[-1]
 
 
 def contribute(
@@ -389,34 +354,65 @@ def contribute(
 ) -> Contribution:
     """Add a contribution by ``name`` with a fresh secret; return its record.
 
-    Pass ``ptau`` (the CLI requires it) to check the ceremony before contributing.
+    With ``ptau`` (the CLI requires it), first checks the ceremony so far
+    (``check_before_contributing``). The first contribution uses the header's anchor.
     """
-    return _contribute_with(
-        CeremonyDir(root),
-        name,
-        lambda _: (fresh_secret(entropy), 1 + secrets.randbelow(R - 1), None),
-        log,
-        ptau,
-        cs,
-    )
+    _check_name(name)
+    folder = CeremonyDir(root)
+    if ptau is not None:
+        check_before_contributing(root, ptau, cs, log)
+    header, zkey = _next(folder)
+    anchor = header_anchor(header) if not zkey.contributions else None
+    if log:
+        log(f"applying a fresh secret to {len(zkey.c_g1) + len(zkey.h_g1)} points")
+    return _save_next(folder, zkey_contribute(zkey, name, entropy, log, g1_s=anchor))
 
 
 def beacon(
     root: Path, name: str, value: bytes, iterations_exp: int, log: Log | None = None
 ) -> Contribution:
-    """Add the final beacon contribution, derived from the public ``value``."""
-    if not 0 <= iterations_exp <= MAX_BEACON_EXP:
-        raise CeremonyInputError(f"the iteration exponent must be in [0, {MAX_BEACON_EXP}]")
-    if not 1 <= len(value) <= 256:
-        raise CeremonyInputError("the beacon value must be 1 to 256 bytes")
+    """Add the final beacon contribution (snarkjs ``zkey beacon``), derived from the public
+    ``value`` hashed 2^``iterations_exp`` times."""
+    _check_name(name)
+    folder = CeremonyDir(root)
+    _, zkey = _next(folder)
+    if not zkey.contributions:
+        raise CeremonyInputError(
+            "the first contribution must be a secret one made with zkpor (it binds the "
+            "header); the beacon comes last"
+        )
+    try:
+        return _save_next(folder, zkey_beacon(zkey, name, value, iterations_exp, log))
+    except ZkeyError as exc:
+        raise CeremonyInputError(str(exc)) from exc
 
-    def secret(_: Transcript) -> tuple[int, int, Beacon]:
-        if log:
-            log(f"hashing the beacon 2^{iterations_exp} times")
-        d, t = beacon_secrets(value, iterations_exp)
-        return d, t, Beacon(value, iterations_exp)
 
-    return _contribute_with(CeremonyDir(root), name, secret, log)
+def add_zkey(root: Path, path: Path, log: Log | None = None) -> Contribution:
+    """Accept a zkey made from the latest one by another tool (``snarkjs zkey contribute``
+    or ``beacon``): it must hold the latest zkey's records and exactly one more, which
+    checks (``verifier.mpc``); its points are checked by the next contributor and by
+    ``verify``/``finalize``. Return the new record."""
+    folder = CeremonyDir(root)
+    header, latest = _next(folder)
+    new = parse_zkey(path.read_bytes(), str(path))
+    if new.cs_hash != header.cs_hash:
+        raise KeyMismatch(f"{path} is for another circuit (its circuit hash differs)")
+    if new.contributions[:-1] != latest.contributions or len(new.contributions) != len(
+        latest.contributions
+    ) + 1:
+        raise KeyMismatch(
+            f"{path} is not the latest zkey ({len(latest.contributions)} contributions) plus "
+            "one contribution"
+        )
+    _check_zkey_key(new, header)
+    transcript = Transcript(header, new.contributions)
+    if log:
+        log("checking the new contribution")
+    verify_transcript(transcript, ops=FAST_OPS, require_secret=False)
+    if new.delta_g1 != transcript.delta_g1:
+        raise KeyMismatch(f"{path}: its delta_1 is not its last contribution's")
+    _copy_atomic(path, folder.params_path(len(new.contributions)))
+    return new.contributions[-1]
 
 
 @dataclass(frozen=True)
@@ -426,82 +422,63 @@ class _Verified:
     transcript: Transcript
     cs: ConstraintSystem
     phase1: Phase1
-    params: Path
-    pk: ProvingKey
+    zkey: Zkey
+    path: Path
 
 
-def _verify(
-    root: Path, ptau: Path, cs: ConstraintSystem | None, rederive: bool, log: Log | None
-) -> _Verified:
+def _verify(root: Path, ptau: Path, cs: ConstraintSystem | None, log: Log | None) -> _Verified:
     folder = CeremonyDir(root)
-    transcript = folder.transcript()
+    transcript, zkey = folder.transcript()
     header = transcript.header
     if log:
-        log(f"checking {len(transcript.contributions)} contributions")
+        log(f"checking {len(transcript.contributions)} contributions and the anchor")
     verify_transcript(transcript, ops=FAST_OPS)
     if cs is None:
         cs, _ = circuit_for(header)
     phase1 = load_phase1(ptau, header.circuit.domain_size, log, expected_sha256=header.ptau.sha256)
     check_header(header, cs, phase1)
-    path = folder.latest_params(transcript)
-    if log:
-        log(f"checking {path.name} against phase 1 and the final delta")
-    pk = ProvingKey.load(path)
-    delta = (transcript.delta_g1, transcript.delta_g2)
-    check_params(pk, cs, header.circuit.circuit_id, phase1, delta, log)
-    if rederive:
-        if log:
-            log("re-deriving the initial params")
-        initial, _ = initial_params(cs, header.circuit.circuit_id, phase1, log)
-        scratch = folder.root / PARAMS / ".rederived.params"
-        try:
-            if _save_params(initial, scratch) != header.initial_params_sha256:
-                raise KeyMismatch("the initial params are not what phase 1 gives (sha256)")
-        finally:
-            scratch.unlink(missing_ok=True)
-    return _Verified(transcript, cs, phase1, path, pk)
+    _check_zkey_key(zkey, header)
+    verify_zkey(zkey, cs, phase1, ptau, log)
+    return _Verified(transcript, cs, phase1, zkey, folder.params_path(folder.latest_index()))
 
 
 def verify_ceremony(
-    root: Path,
-    ptau: Path,
-    cs: ConstraintSystem | None = None,
-    rederive: bool = False,
-    log: Log | None = None,
+    root: Path, ptau: Path, cs: ConstraintSystem | None = None, log: Log | None = None
 ) -> Transcript:
     """Return the transcript of ``root`` once everything in it checks out.
 
-    1. the transcript: record chain, proofs of knowledge, delta chain, beacon
-       (``verifier.ceremony.verify_transcript``);
+    1. the transcript: header key, anchor, every contribution (snarkjs's checks), one
+       secret contribution at least (``verifier.ceremony.verify_transcript``);
     2. the phase-1 file is the header's (sha256) and passes every check of
        ``publisher.ptau``; the circuit (rebuilt from the header's shape unless given)
        has the header's R1CS, and the header's key (alpha, beta, gamma, IC) is the one
        they give (``check_header``);
-    4. the latest params are the file the last step produced (sha256) and are the key
-       phase 1 gives for this circuit at the final delta (``phase2.check_params``);
-    5. with ``rederive``, the initial params are re-derived and their sha256 compared
-       (4 already checks every point of the latest params; this only ties the header's
-       initial hash to phase 1 too).
+    3. the latest zkey is the initial one (recomputed) after its contributions, as
+       ``snarkjs zkey verify circuit.r1cs ptau latest.zkey`` checks it
+       (``publisher.zkey_verify.verify_zkey``).
     """
-    return _verify(root, ptau, cs, rederive, log).transcript
+    return _verify(root, ptau, cs, log).transcript
 
 
 def finalize(
     root: Path, ptau: Path, out: Path, cs: ConstraintSystem | None = None, log: Log | None = None
 ) -> Transcript:
-    """Verify the ceremony, then write the proving key, vk.json and transcript.json to ``out``.
+    """Verify the ceremony, then write to ``out``: the final zkey, zkpor's proving key,
+    vk.json, transcript.json and circuit.r1cs.
 
     Refuses a ceremony with no secret contribution (``verify_transcript`` does).
     """
-    checked = _verify(root, ptau, cs, False, log)
+    checked = _verify(root, ptau, cs, log)
     transcript = checked.transcript
-    vk = verifying_key(checked.pk, transcript.header.key.ic)
-    final = Final(transcript.params_sha256, vk_sha256(vk))
+    vk = verifying_key_from_zkey(checked.zkey)
+    check_vk(transcript, vk, ops=FAST_OPS)
+    pk = proving_key_from_zkey(checked.zkey, checked.cs, transcript.header.circuit.circuit_id)
+    final = Final(sha256_file(checked.path))
     finalized = Transcript(transcript.header, transcript.contributions, final)
     out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".{PROVING_KEY_FILE}.tmp"
-    shutil.copyfile(checked.params, tmp)
-    os.replace(tmp, out / PROVING_KEY_FILE)
+    _copy_atomic(checked.path, out / FINAL_ZKEY_FILE)
+    _copy_atomic(Path(root) / R1CS_FILE, out / R1CS_FILE)
+    pk.save(out / PROVING_KEY_FILE)
     write_atomic(out / VK_FILE, _json_bytes(vk.to_json()))
     write_atomic(out / TRANSCRIPT_FILE, _json_bytes(finalized.to_json()))
     return finalized
@@ -518,14 +495,13 @@ def check_published(
 
     What ``zkpor verify`` checks (``verifier.ceremony.verify_published``), plus what it
     cannot without the phase-1 file: the file is the transcript's (sha256) and passes
-    every check, and vk.json's IC is the one it gives for the circuit.
+    every check, and the header's key and vk.json's IC are the ones it gives for the
+    circuit.
     """
     transcript = verify_published(transcript_bytes, vk, ops=FAST_OPS)
     header = transcript.header
     if cs is None:
         cs, _ = circuit_for(header)
-    if r1cs_digest(cs) != header.circuit.r1cs_sha256:
-        raise KeyMismatch("the circuit is not the one the ceremony is for (R1CS digest)")
     phase1 = load_phase1(ptau, header.circuit.domain_size, log, expected_sha256=header.ptau.sha256)
     check_header(header, cs, phase1)
     check_ic(vk, cs, phase1)
@@ -549,8 +525,8 @@ class CeremonyKeys:
 
 def load_ceremony_keys(out: Path, circuit_id: str | None = None) -> CeremonyKeys:
     """Return the finalized keys in ``out`` after the cheap checks that tie them together:
-    the transcript checks out, vk.json is its output and the proving key its final params.
-    """
+    the transcript checks out, vk.json is its output, the final zkey is the one it names
+    and the proving key has its delta."""
     data = (out / TRANSCRIPT_FILE).read_bytes()
     transcript = parse_transcript(data)
     if circuit_id is not None and transcript.header.circuit.circuit_id != circuit_id:
@@ -560,9 +536,14 @@ def load_ceremony_keys(out: Path, circuit_id: str | None = None) -> CeremonyKeys
         )
     verify_transcript(transcript, ops=FAST_OPS)
     vk = VerifyingKey.from_json(json.loads((out / VK_FILE).read_text()))
-    check_vk(transcript, vk)
-    if sha256_file(out / PROVING_KEY_FILE) != transcript.params_sha256:
-        raise KeyMismatch(f"{out / PROVING_KEY_FILE} is not the ceremony's final params")
+    check_vk(transcript, vk, ops=FAST_OPS)
+    if transcript.final is None:
+        raise KeyMismatch(f"{out / TRANSCRIPT_FILE} was not finalized")
+    if sha256_file(out / FINAL_ZKEY_FILE) != transcript.final.zkey_sha256:
+        raise KeyMismatch(f"{out / FINAL_ZKEY_FILE} is not the ceremony's final zkey")
+    pk = ProvingKey.load(out / PROVING_KEY_FILE)
+    if (pk.delta_g1, pk.delta_g2) != (transcript.delta_g1, vk.delta_g2):
+        raise KeyMismatch(f"{out / PROVING_KEY_FILE} is not the ceremony's final key (delta)")
     return CeremonyKeys(out / PROVING_KEY_FILE, vk, transcript, data)
 
 
@@ -598,12 +579,15 @@ def check_key_with_ptau(read: Callable[[str], bytes], ptau: Path, log: Log | Non
     """
     try:
         data = read(TRANSCRIPT)
+        vk_doc = loads(read(VK_FILE))
     except OSError as exc:
-        raise CeremonyInputError(f"cannot read {TRANSCRIPT}: {exc}") from exc
-    vk = VerifyingKey.from_json(loads(read("vk.json")))  # type: ignore[arg-type]
-    transcript = check_published(data, vk, ptau, log=log)
+        raise CeremonyInputError(f"cannot read the ceremony's files: {exc}") from exc
+    if not isinstance(vk_doc, dict):
+        raise CeremonyInputError("vk.json is not a JSON object")
+    transcript = check_published(data, VerifyingKey.from_json(vk_doc), ptau, log=log)
     return (
         f"IC, alpha and beta of vk.json are those {ptau.name} (sha256 "
         f"{transcript.header.ptau.sha256[:16]}…) gives for circuit "
         f"{transcript.header.circuit.circuit_id}"
     )
+

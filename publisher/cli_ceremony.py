@@ -19,7 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from publisher.ceremony import (
     PARAMS,
+    R1CS_FILE,
+    CeremonyDir,
     CeremonyInputError,
+    add_zkey,
     beacon,
     check_before_contributing,
     check_published,
@@ -31,7 +34,7 @@ from publisher.ceremony import (
 from publisher.circuit import CircuitShape, build_batch_circuit
 from publisher.demo_ptau import DEMO_PTAU_WARNING, DemoPtauError, write_demo_ptau
 from publisher.ptau import PtauError, file_digests
-from verifier.ceremony import Contribution, describe
+from verifier.ceremony import Contribution, contribution_hash, describe
 from verifier.errors import VerificationError, ZkporError
 from verifier.groth16 import VerifyingKey
 
@@ -61,11 +64,20 @@ def _step(action: str, check: bool) -> Iterator[Callable[[str], None]]:
 
 
 def _print_record(record: Contribution, root: Path) -> None:
-    console.print(f"{record.label}: params sha256 {record.params_after}", markup=False)
+    index = CeremonyDir(root).latest_index()
     console.print(
-        f"pass on {root / PARAMS / f'{record.index:04d}.params'} and "
-        f"{root / 'contributions' / f'{record.index:04d}.json'} (with ceremony.json and "
-        "the earlier records) to the next contributor",
+        f"contribution #{index}, {record.label}: contribution hash "
+        f"{contribution_hash(record).hex()}",
+        markup=False,
+    )
+    console.print(
+        "keep that hash: it identifies your contribution in the published transcript "
+        "(names are not covered by any hash)",
+        markup=False,
+    )
+    console.print(
+        f"pass on {root / PARAMS / f'{index:04d}.zkey'} (with ceremony.json and "
+        f"{R1CS_FILE}) to the next contributor",
         markup=False,
     )
 
@@ -74,7 +86,8 @@ def register(app: typer.Typer) -> None:
     """Add the ``ceremony`` sub-app to ``app``."""
     ceremony_app = typer.Typer(
         no_args_is_help=True,
-        help="Multi-party Groth16 setup: init, contribute, beacon, verify, finalize "
+        help="Multi-party Groth16 setup in snarkjs's zkey format: init, contribute, add "
+        "(a snarkjs contribution), beacon, verify, finalize "
         "(and demo-ptau: a single-party phase-1 file, for demos only).",
     )
     app.add_typer(ceremony_app, name="ceremony")
@@ -95,7 +108,7 @@ def register(app: typer.Typer) -> None:
             )
         console.print(f"ceremony for {header.circuit.circuit_id} in {directory}", markup=False)
         console.print(f"phase 1: {ptau.name} sha256 {header.ptau.sha256}", markup=False)
-        console.print(f"initial params sha256 {header.initial_params_sha256}", markup=False)
+        console.print(f"circuit hash (snarkjs) {header.cs_hash.hex()}", markup=False)
 
     @ceremony_app.command("contribute")
     def contribute_cmd(
@@ -150,33 +163,52 @@ def register(app: typer.Typer) -> None:
             record = beacon(directory, name, raw, iterations_exp, log)
         _print_record(record, directory)
 
-    @ceremony_app.command("verify")
-    def verify_cmd(
+    @ceremony_app.command("add")
+    def add_cmd(
         directory: Directory,
-        ptau: Ptau,
-        rederive: Annotated[
-            bool, typer.Option("--rederive", help="Also re-derive the initial params (slow).")
-        ] = False,
+        zkey: Annotated[
+            Path,
+            typer.Argument(help="A zkey made from the latest one by snarkjs zkey contribute."),
+        ],
     ) -> None:
-        """Check every contribution, the phase-1 file and the latest params."""
+        """Accept a contribution made with snarkjs (zkey contribute or beacon)."""
+        with _step("add", check=True) as log:
+            record = add_zkey(directory, zkey, log)
+        _print_record(record, directory)
+
+    @ceremony_app.command("verify")
+    def verify_cmd(directory: Directory, ptau: Ptau) -> None:
+        """Check the header, every contribution and the latest zkey in full (what
+        snarkjs zkey verify checks, and that the header is the circuit's)."""
         with _step("verify", check=True) as log:
-            transcript = verify_ceremony(directory, ptau, rederive=rederive, log=log)
+            transcript = verify_ceremony(directory, ptau, log=log)
         console.print(f"OK: {describe(transcript)}", markup=False)
-        console.print(f"latest params sha256 {transcript.params_sha256}", markup=False)
+        for k, record in enumerate(transcript.contributions, 1):
+            console.print(
+                f"  #{k} {record.label}: {contribution_hash(record).hex()}", markup=False
+            )
 
     @ceremony_app.command("finalize")
     def finalize_cmd(
         directory: Directory,
         ptau: Ptau,
         out: Annotated[
-            Path, typer.Option("--out", help="Folder for proving_key.pk, vk.json, transcript.json.")
+            Path,
+            typer.Option(
+                "--out",
+                help="Folder for final.zkey, proving_key.pk, vk.json, transcript.json, "
+                "circuit.r1cs.",
+            ),
         ],
     ) -> None:
         """Verify the ceremony, then write the final keys and the transcript to publish."""
         with _step("finalize", check=True) as log:
             transcript = finalize(directory, ptau, out, log=log)
         console.print(f"OK: {describe(transcript)}", markup=False)
-        console.print(f"wrote {out}/proving_key.pk, vk.json, transcript.json", markup=False)
+        console.print(
+            f"wrote {out}/final.zkey, proving_key.pk, vk.json, transcript.json, circuit.r1cs",
+            markup=False,
+        )
 
     @ceremony_app.command("check-vk")
     def check_vk_cmd(

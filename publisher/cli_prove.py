@@ -405,11 +405,13 @@ def _print_demo_next_steps(out: Path, ceremony: DemoCeremony | None) -> None:
         )
     else:
         lines += [
-            f"  zkpor verify {attestation}   # check every proof and the setup transcript again",
+            f"  zkpor verify {attestation} --allow-unknown-phase1 --ptau {ceremony.ptau}"
+            "   # check every proof, the transcript, and IC from phase 1 (the demo's phase 1 "
+            "is its own, not a public one: without the flag step 9 fails)",
             f"  zkpor ceremony verify {ceremony.root} --ptau {ceremony.ptau}"
-            "   # re-check the ceremony",
-            f"  zkpor ceremony check-vk --transcript {attestation / 'ceremony' / 'transcript.json'}"
-            f" --vk {attestation / 'vk.json'} --ptau {ceremony.ptau}",
+            "   # re-check the ceremony (as snarkjs zkey verify does)",
+            f"  npx snarkjs zkey verify {ceremony.keys / 'circuit.r1cs'} {ceremony.ptau} "
+            f"{ceremony.keys / 'final.zkey'}   # the same, with snarkjs",
         ]
     lines += [
         f"  zkpor verify-user {attestation} --code <code>   # check one user's inclusion",

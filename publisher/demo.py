@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from publisher.ceremony import beacon, contribute, finalize, init_ceremony, verify_ceremony
+from publisher.ceremony import beacon, contribute, finalize, init_ceremony
 from publisher.circuit import CircuitShape, build_batch_circuit
 from publisher.config import load_config
 from publisher.files import write_atomic
@@ -232,11 +232,7 @@ def run_demo_ceremony(
         lambda log: beacon(root, DEMO_BEACON_NAME, beacon_value, DEMO_BEACON_EXP, log),
     )
     run(
-        "verify: every contribution, phase 1, the latest params",
-        lambda log: verify_ceremony(root, ptau, cs, log=log),
-    )
-    run(
-        "finalize: proving key, vk.json, transcript.json",
+        "verify (as snarkjs zkey verify, and the header) and finalize: keys, transcript",
         lambda log: finalize(root, ptau, keys, cs, log),
     )
     return DemoCeremony(ptau, root, keys)

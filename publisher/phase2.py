@@ -48,8 +48,8 @@ from publisher.pairing import FAST_OPS
 from publisher.ptau import Phase1
 from publisher.qap import domain_size
 from publisher.r1cs import ConstraintSystem, r1cs_digest
-from verifier.ceremony import G2_GENERATOR, KeyMismatch, ProofOfKnowledge, pok_base
 from verifier.ceremony_crypto import failed_pairing_check
+from verifier.ceremony_format import G2_GENERATOR, KeyMismatch
 from verifier.field import R
 from verifier.groth16 import VerifyingKey
 
@@ -170,12 +170,6 @@ def apply_secret(pk: ProvingKey, d: int) -> ProvingKey:
         l_g1=tuple(scale_g1(pk.l_g1, d_inv)),
         h_g1=tuple(scale_g1(pk.h_g1, d_inv)),
     )
-
-
-def prove_knowledge(d: int, t: int, challenge: bytes, name: str) -> ProofOfKnowledge:
-    """Return the proof of knowledge of ``d`` with nonce ``t``: ``(t g1, t d g1, d R)``."""
-    s, s_d = g1_mul(G1_GEN, t), g1_mul(G1_GEN, t * d % R)
-    return ProofOfKnowledge(s, s_d, g2_mul(pok_base(challenge, name, s, s_d, FAST_OPS), d))
 
 
 # --- the check ------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import replace
 
-from publisher.curve import g1_mul, g2_mul
+from publisher.curve import G1, g1_mul, g2_mul
 from publisher.lincomb import scale_g1
 from publisher.pairing import FAST_OPS
 from publisher.zkey import Zkey, ZkeyError
@@ -54,12 +54,15 @@ def _apply(
     kind: Kind,
     beacon: tuple[bytes, int] | None,
     log: Log | None,
+    g1_s: G1 | None = None,
 ) -> Zkey:
-    """Return ``zkey`` after the contribution whose secret ``rng`` gives."""
+    """Return ``zkey`` after the contribution whose secret ``rng`` gives (and whose
+    ``g1_s`` it gives too, unless one is imposed: a ceremony's anchor point)."""
     d = fr_from_rng(rng)
     if d == 0:  # probability 2^-254; snarkjs would publish a broken key
         raise ZkeyError("the contribution's secret came out 0: contribute again")
-    g1_s = g1_from_rng(rng)
+    drawn = g1_from_rng(rng)
+    g1_s = drawn if g1_s is None else g1_s
     g1_sx = g1_mul(g1_s, d)
     transcript = expected_transcript(zkey.cs_hash, zkey.contributions, g1_s, g1_sx)
     g2_spx = g2_mul(hash_to_g2(transcript, FAST_OPS), d)
@@ -88,14 +91,22 @@ def _apply(
     )
 
 
-def contribute(zkey: Zkey, name: str, entropy: str | bytes = b"", log: Log | None = None) -> Zkey:
+def contribute(
+    zkey: Zkey,
+    name: str,
+    entropy: str | bytes = b"",
+    log: Log | None = None,
+    g1_s: G1 | None = None,
+) -> Zkey:
     """Return ``zkey`` after a fresh secret contribution named ``name`` (as ``snarkjs zkey
     contribute --name=NAME -e=ENTROPY``); the secret comes from the OS, mixed with
-    ``entropy``."""
+    ``entropy``. ``g1_s``, if given, replaces the random point of the proof of knowledge
+    (any point works for snarkjs's check; a zkpor ceremony's first contribution uses the
+    header's anchor, ``verifier.ceremony_format.header_anchor``)."""
     _check_name(name)
     extra = entropy.encode() if isinstance(entropy, str) else entropy
     seed = hashlib.blake2b(secrets.token_bytes(64) + extra, digest_size=64).digest()
-    return _apply(zkey, ChaCha.from_digest(seed), name, "contribution", None, log)
+    return _apply(zkey, ChaCha.from_digest(seed), name, "contribution", None, log, g1_s)
 
 
 def beacon(

@@ -86,9 +86,9 @@ def test_a_three_party_ceremony_gives_keys_snarkjs_accepts(
         said = run(
             "contribute", root, "--name", person, "--entropy", f"{person}'s dice", "--ptau", ptau
         )
-        assert f"({person}): params sha256" in said
+        assert f"contribution '{person}': contribution hash" in said
     run(
-        "beacon", root, "--name", "bitcoin block 800000", "--value", BEACON, "--iterations-exp", "4"
+        "beacon", root, "--name", "block 800000", "--value", BEACON, "--iterations-exp", "10"
     )
     said = run("finalize", root, "--ptau", ptau, "--out", out)
     assert "OK: 3 contributions (alice, bob, carol) and a random beacon" in said

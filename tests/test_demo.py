@@ -24,7 +24,8 @@ from publisher.demo import (
     write_demo_inputs,
 )
 from publisher.demo_ptau import DEMO_CONTRIBUTOR, write_demo_ptau
-from publisher.keys import ProvingKey
+from publisher.zkey import read_zkey, write_zkey
+from publisher.zkey_verify import ZkeyMismatch
 from tests.tiny_circuit import TINY_ID, tiny_circuit
 from verifier.ceremony import KeyMismatch, parse_transcript
 
@@ -57,30 +58,34 @@ def test_the_beacon_value_is_the_stated_hash() -> None:
 # --- the initial-params cache ----------------------------------------------------------------
 
 
-def test_initial_params_are_reused_from_the_cache(small_ptau: Path, tmp_path: Path) -> None:
+def test_the_initial_zkey_is_reused_from_the_cache(small_ptau: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     said: list[str] = []
     first = init_ceremony(tmp_path / "a", small_ptau, tiny_circuit(), TINY_ID, params_cache=cache)
     second = init_ceremony(
         tmp_path / "b", small_ptau, tiny_circuit(), TINY_ID, log=said.append, params_cache=cache
     )
-    assert first.initial_params_sha256 == second.initial_params_sha256
-    assert any("reusing the initial params" in line for line in said)
+    assert first == second
+    assert any("reusing the initial zkey" in line for line in said)
     assert len(list(cache.iterdir())) == 1
     contribute(tmp_path / "b", "alice")
     finalize(tmp_path / "b", small_ptau, tmp_path / "keys", tiny_circuit())
 
 
-def test_a_damaged_cached_copy_is_caught_by_verify(small_ptau: Path, tmp_path: Path) -> None:
+def test_a_damaged_cached_copy_is_caught(small_ptau: Path, tmp_path: Path) -> None:
+    """A cached zkey whose A query was changed: a contributor's check refuses it, and so
+    does verify (which recomputes the initial zkey)."""
     cache = tmp_path / "cache"
     init_ceremony(tmp_path / "a", small_ptau, tiny_circuit(), TINY_ID, params_cache=cache)
     (cached,) = cache.iterdir()
-    params = ProvingKey.load(cached)
-    replace(params, a_g1=(params.a_g1[1], *params.a_g1[1:])).save(cached)  # valid points
+    zkey = read_zkey(cached)
+    write_zkey(replace(zkey, a_g1=(zkey.a_g1[1], *zkey.a_g1[1:])), cached)  # valid points
     root = tmp_path / "b"
     init_ceremony(root, small_ptau, tiny_circuit(), TINY_ID, params_cache=cache)
-    contribute(root, "alice")
     with pytest.raises(KeyMismatch, match="A query is not the one phase 1 gives"):
+        contribute(root, "alice", ptau=small_ptau, cs=tiny_circuit())
+    contribute(root, "alice")
+    with pytest.raises(ZkeyMismatch, match=r"A \(section 5\)"):
         verify_ceremony(root, small_ptau, tiny_circuit())
 
 
@@ -117,9 +122,10 @@ def test_the_demo_runs_a_ceremony_and_verify_passes_without_the_dev_flag(
     assert "made by one party (zkpor, on this machine) for demos only" in text
     for stage in ("init", *(f"contribution by {name}" for name in DEMO_CONTRIBUTORS)):
         assert f"done: {stage}" in text
-    for stage in ("beacon", "verify", "finalize"):
+    for stage in ("beacon", "verify (as snarkjs zkey verify, and the header) and finalize"):
         assert f"done: {stage}" in text
-    assert "9. OK: trusted setup — vk.json is the output of 3 contributions" in text
+    assert "9. OK: trusted setup — vk.json is the key the ceremony's header fixed" in text
+    assert "ACCEPTED ONLY BECAUSE ASKED (--allow-unknown-phase1)" in text
     assert "development setup" not in text and "--allow-insecure-dev-setup" not in text
     assert f"zkpor ceremony verify {out / CEREMONY_DIR} --ptau" in text
 
@@ -129,7 +135,11 @@ def test_the_demo_runs_a_ceremony_and_verify_passes_without_the_dev_flag(
     transcript = parse_transcript((attestation / "ceremony" / "transcript.json").read_bytes())
     assert [c.name for c in transcript.contributions][:3] == list(DEMO_CONTRIBUTORS)
     assert transcript.header.ptau.contributors == (DEMO_CONTRIBUTOR,)
+    # a reviewer without the flag: the demo's own phase 1 is not a public one
     checked = runner.invoke(app, ["verify", str(attestation)])
+    assert checked.exit_code == 1 and "9. FAIL: trusted setup" in checked.output, checked.output
+    assert "not a known public Powers of Tau file" in checked.output
+    checked = runner.invoke(app, ["verify", str(attestation), "--allow-unknown-phase1"])
     assert checked.exit_code == 0 and "9. OK: trusted setup" in checked.output, checked.output
 
     # the demo also builds the site, and says how to open it
@@ -137,7 +147,9 @@ def test_the_demo_runs_a_ceremony_and_verify_passes_without_the_dev_flag(
     assert f"zkpor site serve {site}" in text
     proofs = (site / "proofs" / "index.html").read_text(encoding="utf-8")
     assert all(name in proofs for name in DEMO_CONTRIBUTORS)
-    assert "INSECURE" not in (site / "index.html").read_text(encoding="utf-8")
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "INSECURE" not in index
+    assert "Phase 1 is not a public Powers of Tau ceremony" in index
     assert runner.invoke(app, ["site", "reproduce", str(site)]).exit_code == 0
 
 

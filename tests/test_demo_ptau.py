@@ -201,7 +201,7 @@ def test_a_ceremony_over_the_demo_file_gives_keys_zkpor_and_snarkjs_accept(
     assert header.ptau.contributors == (DEMO_CONTRIBUTOR,)
     for person in ("alice", "bob"):
         contribute(root, person)
-    beacon(root, "beacon", hashlib.sha256(b"demo").digest(), 2)
+    beacon(root, "beacon", hashlib.sha256(b"demo").digest(), 10)
     transcript = finalize(root, good, out, tiny_circuit())
     assert "2 contributions (alice, bob) and a random beacon" in describe(transcript)
 

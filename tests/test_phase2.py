@@ -1,29 +1,22 @@
 """Keys from phase 1, contributions and the params check, on known secrets (no snarkjs);
-and the ceremony's hash to G2, Fp2 square roots and beacon."""
+and Fp2 square roots (snarkjs's hash to G2 uses them)."""
 
 from __future__ import annotations
 
-import hashlib
 import random
 from dataclasses import replace
 
 import pytest
 
-from publisher.curve import G1_GEN, G2_GEN, g1_mul, g2_is_in_subgroup, g2_mul
+from publisher.curve import G1_GEN, G2_GEN, g1_mul, g2_mul
 from publisher.keys import ProvingKey
-from publisher.phase2 import apply_secret, check_params, initial_params, prove_knowledge
+from publisher.phase2 import apply_secret, check_params, initial_params
 from publisher.prove import prove
 from publisher.qap import coset_shift, domain_size, lagrange_at
 from publisher.setup import ToxicWaste, dev_setup
 from tests.tiny_circuit import TINY_ID, known_phase1, tiny_circuit, tiny_witness
-from verifier.ceremony import KeyMismatch, pok_base
-from verifier.ceremony_crypto import (
-    beacon_hash,
-    beacon_secrets,
-    failed_pairing_check,
-    fp2_sqrt,
-    hash_to_g2,
-)
+from verifier.ceremony import KeyMismatch
+from verifier.ceremony_crypto import fp2_sqrt
 from verifier.field import P, R
 from verifier.groth16 import verify
 
@@ -98,12 +91,6 @@ def test_check_params_refuses_another_circuit() -> None:
         check_params(pk, cs, "another", phase1, (pk.delta_g1, pk.delta_g2))
 
 
-def test_hash_to_g2_is_deterministic_and_lands_in_g2() -> None:
-    points = [hash_to_g2(bytes([i])) for i in range(4)]
-    assert all(g2_is_in_subgroup(q) and q is not None for q in points)
-    assert len(set(points)) == 4 and hash_to_g2(b"\x00") == points[0]
-
-
 def test_fp2_sqrt_finds_roots_of_squares_and_none_otherwise() -> None:
     rng = random.Random(2)
     for a in [(rng.randrange(P), rng.randrange(P)) for _ in range(20)] + [(4, 0), (P - 4, 0)]:
@@ -113,26 +100,3 @@ def test_fp2_sqrt_finds_roots_of_squares_and_none_otherwise() -> None:
     # a is a square in Fp2 iff its norm a0^2 + a1^2 is a square in Fp.
     non_square = next((c, 1) for c in range(1, 100) if pow(c * c + 1, (P - 1) // 2, P) == P - 1)
     assert fp2_sqrt(non_square) is None
-
-
-def test_the_proof_of_knowledge_satisfies_its_equations() -> None:
-    d, t, challenge = 12345, 678, b"c" * 32
-    pok = prove_knowledge(d, t, challenge, "alice")
-    base = pok_base(challenge, "alice", pok.s_g1, pok.s_d_g1)
-    minus_sd = (pok.s_d_g1[0], -pok.s_d_g1[1] % P) if pok.s_d_g1 else None
-    assert failed_pairing_check([("pok", [(pok.s_g1, pok.r_d_g2), (minus_sd, base)])]) is None
-    # Another name gives another base: the same proof no longer verifies.
-    other = pok_base(challenge, "mallory", pok.s_g1, pok.s_d_g1)
-    assert failed_pairing_check([("pok", [(pok.s_g1, pok.r_d_g2), (minus_sd, other)])]) == "pok"
-
-
-def test_the_beacon_is_iterated_sha256() -> None:
-    assert beacon_hash(b"v", 0) == hashlib.sha256(b"v").digest()
-    twice = hashlib.sha256(hashlib.sha256(b"v").digest()).digest()
-    assert beacon_hash(b"v", 1) == twice  # 2^1 iterations
-    assert beacon_hash(b"v", 2) == hashlib.sha256(hashlib.sha256(twice).digest()).digest()
-    d, t = beacon_secrets(b"v", 3)
-    assert 0 < d < R and 0 < t < R and (d, t) == beacon_secrets(b"v", 3)
-    assert beacon_secrets(b"v", 4) != (d, t)
-    with pytest.raises(ValueError, match="iteration exponent"):
-        beacon_hash(b"v", 99)

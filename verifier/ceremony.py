@@ -1,32 +1,34 @@
-"""The transcript of a Groth16 setup ceremony (``zkpor-ceremony/1``) and its public check.
+"""The transcript of a Groth16 setup ceremony (``zkpor-ceremony/2``) and its public check.
 
 Whoever knows a Groth16 setup's secrets can forge proofs, so zkpor's keys come from a
 ceremony: phase 1 (tau, alpha, beta) from a public Powers of Tau file, phase 2 (delta) from
-any number of contributors, each multiplying delta by a secret ``d`` of their own and
-forgetting it, and a final public *beacon*. The keys are sound if one contributor was
-honest. The transcript's format is in ``verifier.ceremony_format``.
+any number of contributors in snarkjs's format (``verifier.mpc``), each multiplying delta
+by a secret of their own and forgetting it, usually ending with a public beacon. The keys
+are sound if one contributor of each phase was honest. The format is in
+``verifier.ceremony_format``.
 
-Proof of knowledge (bellman / snarkjs phase 2): contribution k publishes ``s`` (random in
-G1), ``s·d`` and ``r_d = d·R`` with ``R = hash_to_g2(c_k || name || s || s·d)``, where
-``c_k`` is a hash chain over the header and the k-1 earlier records. Then
-``e(s, r_d) = e(s·d, R)`` proves the contributor knew ``d`` (R was not theirs to choose),
-and ``e(delta_(k-1), r_d) = e(delta_k, R)`` proves ``delta_k = d·delta_(k-1)``, with
-``delta_0`` the generator. The beacon is the same with ``d`` derived from a public value.
+What ``verify_transcript`` + ``check_vk`` check (everything a reviewer or a browser has
+without the phase-1 file and the zkey):
 
-What ``verify_transcript`` + ``check_vk`` check (everything a reviewer has without the
-phase-1 file and the params): the record chain, every proof of knowledge, the delta chain
-from 1 to the final delta, the beacon's recomputation, that at least one contribution has
-a secret, that the header's key is consistent (alpha, beta as recorded from the ptau,
-gamma the generator), and that vk.json is exactly the header's key with the final delta.
-Because the header is the first challenge of every proof of knowledge, its key (IC
-included) was fixed before any honest contributor's secret existed: nobody can pick IC
-as multiples of the final delta (which forges proofs of any public input).
-``check_setup`` also requires the phase-1 file to be a known public one
-(``verifier.phase1``) unless told otherwise.
-What they do NOT check: that the header's key is the one the ptau gives for this
-circuit (``zkpor verify --ptau`` and ``zkpor ceremony contribute`` recompute IC; an
-honest contributor checks it before contributing), and the proving key
-(``zkpor ceremony verify`` with the params).
+1. the header's key is consistent: alpha and beta are the ptau's recorded ones, gamma
+   the generator, every IC point on the curve;
+2. the anchor: the first contribution's ``g1_s`` is the point hashed from the header, so
+   the header (IC included) was fixed before any later contributor's secret existed;
+3. every contribution as ``snarkjs zkey verify`` checks it: transcript chain from the
+   header's circuit hash, proof of knowledge, delta chain from the generator, beacons
+   recomputed; at least one contribution that is not a public beacon;
+4. vk.json is exactly the header's key (alpha, beta, gamma, every IC point) with the
+   final delta: ``e(delta_1, g2) = e(g1, vk_delta_2)``.
+
+So a key with ``IC_i = k_i·delta_1`` (which forges proofs of any public input) fails 4,
+and rewriting the header's IC as well fails 2 or 3. ``check_setup`` also requires phase 1
+to be a pinned public file (``verifier.phase1``) unless told otherwise.
+What they do NOT check: that the header's key and circuit hash are the ones the ptau
+gives for this circuit (``zkpor verify --ptau`` recomputes IC; ``zkpor ceremony
+contribute`` checks the header and the zkey before contributing; ``zkpor ceremony
+verify`` and ``snarkjs zkey verify`` check the whole zkey). Contributor names are not
+covered by any hash (snarkjs's format): contributors recognise their own record by its
+``contribution_hash``.
 This module is pure Python (stdlib + py_ecc) and runs in Pyodide.
 """
 
@@ -34,64 +36,45 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from verifier.ceremony_crypto import (
-    PY_ECC_OPS,
-    CurveOps,
-    PairingCheck,
-    beacon_secrets,
-    failed_pairing_check,
-    hash_to_g2,
-    pairing_checks_hold,
-)
+from verifier.ceremony_crypto import PY_ECC_OPS, CurveOps, failed_pairing_check
 from verifier.ceremony_format import (
-    BEACON,
-    CONTRIBUTION,
     FORMAT,
     G1_GENERATOR,
     G2_GENERATOR,
-    MAX_NAME,
     SETUP_CEREMONY,
     TRANSCRIPT,
-    Beacon,
     BrokenChain,
     CeremonyError,
     CircuitInfo,
-    Contribution,
     Final,
     Header,
-    InvalidBeacon,
-    InvalidProofOfKnowledge,
     KeyBase,
     KeyMismatch,
     MalformedTranscript,
     NoSecretContribution,
-    ProofOfKnowledge,
     PtauInfo,
     Transcript,
     canonical_json,
-    contribution_from_json,
+    header_anchor,
     header_from_json,
     parse_transcript,
 )
 from verifier.field import P
-from verifier.groth16 import G1Point, G2Point, VerifyingKey, _g1_on_curve, _g1_to_json
+from verifier.groth16 import G1Point, VerifyingKey, _g1_on_curve
 from verifier.manifest import SETUP_INSECURE_DEV
+from verifier.mpc import Contribution, contribution_hash, verify_contributions
 from verifier.phase1 import known_phase1
 from verifier.strict_json import show
 
 __all__ = [
-    "BEACON",
-    "CONTRIBUTION",
     "FORMAT",
     "G1_GENERATOR",
     "G2_GENERATOR",
-    "MAX_NAME",
     "SETUP_CEREMONY",
     "STEP_NAME",
     "TRANSCRIPT",
-    "Beacon",
     "BrokenChain",
     "CeremonyError",
     "CircuitInfo",
@@ -99,135 +82,27 @@ __all__ = [
     "Final",
     "Header",
     "InsecureSetup",
-    "InvalidBeacon",
-    "InvalidProofOfKnowledge",
     "KeyBase",
     "KeyMismatch",
     "MalformedTranscript",
     "NoSecretContribution",
-    "ProofOfKnowledge",
     "PtauInfo",
     "Transcript",
     "UnknownPhase1",
     "canonical_json",
-    "challenges",
     "check_phase1",
     "check_setup",
     "check_vk",
-    "contribution_from_json",
+    "contribution_hash",
     "describe",
+    "header_anchor",
     "header_from_json",
     "parse_transcript",
-    "pok_base",
     "statement",
     "verify_published",
     "verify_transcript",
     "vk_sha256",
 ]
-
-_RECORD_TAG = b"zkpor-ceremony/2 contribution\0"
-_POK_TAG = b"zkpor-ceremony/2 pok\0"
-
-
-# --- the proof of knowledge ---------------------------------------------------------
-
-
-def challenges(header: Header, records: Sequence[Contribution]) -> list[bytes]:
-    """Return c_1 .. c_(K+1): c_1 hashes the header, c_(k+1) = H(c_k || record k)."""
-    out = [header.digest()]
-    for record in records:
-        out.append(
-            hashlib.sha256(_RECORD_TAG + out[-1] + canonical_json(record.to_json())).digest()
-        )
-    return out
-
-
-def pok_base(
-    challenge: bytes, name: str, s_g1: G1Point, s_d_g1: G1Point, ops: CurveOps = PY_ECC_OPS
-) -> G2Point:
-    """Return R = hash_to_g2(c_k || name || s || s·d), the base of the proof ``d·R``."""
-    encoded = name.encode()
-    message = (
-        _POK_TAG
-        + challenge
-        + len(encoded).to_bytes(2, "big")
-        + encoded
-        + canonical_json([_g1_to_json(s_g1), _g1_to_json(s_d_g1)])
-    )
-    return hash_to_g2(message, ops)
-
-
-def _check_points(record: Contribution, ops: CurveOps) -> None:
-    """Return None if every point of the record is valid and not the point at infinity."""
-    for name, p1 in (
-        ("delta_1", record.delta_g1),
-        ("pok.s_1", record.pok.s_g1),
-        ("pok.s_delta_1", record.pok.s_d_g1),
-    ):
-        if p1 is None or not _g1_on_curve(p1):
-            raise InvalidProofOfKnowledge(f"{record.label}: {name} is not a valid G1 point")
-    for name, p2 in (("delta_2", record.delta_g2), ("pok.r_delta_2", record.pok.r_d_g2)):
-        if p2 is None or not ops.g2_in_subgroup(p2):
-            raise InvalidProofOfKnowledge(f"{record.label}: {name} is not a valid G2 point")
-
-
-def _check_beacon(
-    record: Contribution, beacon: Beacon, before: tuple[G1Point, G2Point], ops: CurveOps
-) -> None:
-    """Return None if the beacon's delta and nonce are those its public value gives."""
-    d, t = beacon_secrets(beacon.value, beacon.iterations_exp)
-    if (
-        ops.g1_mul(before[0], d) != record.delta_g1
-        or ops.g2_mul_unreduced(before[1], d) != record.delta_g2
-    ):
-        raise InvalidBeacon(f"{record.label}: delta is not the previous delta times the beacon")
-    if ops.g1_mul(G1_GENERATOR, t) != record.pok.s_g1:
-        raise InvalidBeacon(f"{record.label}: its proof nonce is not the beacon's")
-
-
-def _pairing_checks(
-    record: Contribution, challenge: bytes, before_g1: G1Point, ops: CurveOps
-) -> list[PairingCheck]:
-    """Return the three equations of one record, named by what their failure means.
-
-    The first is the proof of knowledge; the other two are the delta chain.
-    """
-    base = pok_base(challenge, record.name, record.pok.s_g1, record.pok.s_d_g1, ops)
-    pok = record.pok
-    neg = _neg_g1
-    return [
-        (
-            f"{record.label}: the proof of knowledge of its secret does not verify",
-            [(pok.s_g1, pok.r_d_g2), (neg(pok.s_d_g1), base)],
-        ),
-        (
-            f"{record.label} does not chain: its delta is not the previous delta "
-            "times the secret it proves knowledge of",
-            [(before_g1, pok.r_d_g2), (neg(record.delta_g1), base)],
-        ),
-        (
-            f"{record.label}: delta_1 and delta_2 are not the same delta",
-            [(record.delta_g1, G2_GENERATOR), (neg(G1_GENERATOR), record.delta_g2)],
-        ),
-    ]
-
-
-def _check_pairings(
-    per_record: list[list[PairingCheck]], rng: random.Random | None, ops: CurveOps
-) -> None:
-    """Run every record's equations as one check; if it fails, find the first bad one."""
-    if pairing_checks_hold([c for checks in per_record for c in checks], rng, ops):
-        return
-    for checks in per_record:
-        failed = failed_pairing_check(checks, rng, ops)
-        if failed is not None:
-            pok_failed = failed == checks[0][0]
-            raise (InvalidProofOfKnowledge if pok_failed else BrokenChain)(failed)
-    raise BrokenChain("the combined pairing check failed although every record passed alone")
-
-
-def _neg_g1(point: G1Point) -> G1Point:
-    return None if point is None else (point[0], -point[1] % P)
 
 
 def _check_header_key(header: Header) -> None:
@@ -242,6 +117,19 @@ def _check_header_key(header: Header) -> None:
             raise MalformedTranscript(f"the header's key.IC[{j}] is not a valid G1 point")
 
 
+def check_anchor(header: Header, contributions: tuple[Contribution, ...]) -> None:
+    """Return None if the first contribution binds the header (its ``g1_s`` is the
+    header's anchor point); raise ``BrokenChain`` otherwise."""
+    if not contributions:
+        return
+    if contributions[0].kind != "contribution" or contributions[0].g1_s != header_anchor(header):
+        raise BrokenChain(
+            "contribution #1 does not bind the ceremony's header (its g1_s is not the "
+            "header's anchor point): the header, IC included, may have been written after "
+            "the contributions; the first contribution must be made with zkpor"
+        )
+
+
 def verify_transcript(
     transcript: Transcript,
     rng: random.Random | None = None,
@@ -250,45 +138,20 @@ def verify_transcript(
 ) -> None:
     """Return None if the contributions chain from the header to the final delta.
 
-    Checks, in order (raising the matching ``CeremonyError``): indices count 1..K;
-    each record starts from the params the previous one produced; points are valid;
-    the beacon, if any, is last and recomputes; at least one contribution has a secret
-    (unless ``require_secret`` is false: a ceremony still under way);
-    every proof of knowledge and delta step holds (one batched pairing check); the
-    final section names the last params.
+    Checks, in order (raising a ``CeremonyError`` or ``verifier.mpc.MpcError``): the
+    header's key; the anchor; every contribution (``verifier.mpc.verify_contributions``);
+    at least one contribution with a secret (unless ``require_secret`` is false: a
+    ceremony still under way).
     """
-    _check_header_key(transcript.header)
-    records = transcript.contributions
-    previous_params = transcript.header.initial_params_sha256
-    before: tuple[G1Point, G2Point] = (G1_GENERATOR, G2_GENERATOR)
-    chain = challenges(transcript.header, records)
-    per_record: list[list[PairingCheck]] = []
-    for k, record in enumerate(records):
-        if record.index != k + 1:
-            raise BrokenChain(f"{record.label} is at position {k + 1}: expected index {k + 1}")
-        if record.params_before != previous_params:
-            raise BrokenChain(
-                f"{record.label} does not chain: it was made on params "
-                f"{record.params_before[:16]}…, but the previous step produced "
-                f"{previous_params[:16]}…"
-            )
-        _check_points(record, ops)
-        if record.beacon is not None:
-            if k != len(records) - 1:
-                raise InvalidBeacon(f"{record.label} is not the last contribution")
-            _check_beacon(record, record.beacon, before, ops)
-        per_record.append(_pairing_checks(record, chain[k], before[0], ops))
-        previous_params = record.params_after
-        before = (record.delta_g1, record.delta_g2)
-    if require_secret and not any(record.beacon is None for record in records):
+    header = transcript.header
+    _check_header_key(header)
+    check_anchor(header, transcript.contributions)
+    verify_contributions(header.cs_hash, transcript.contributions, ops, rng)
+    if require_secret and not any(c.kind == "contribution" for c in transcript.contributions):
         raise NoSecretContribution(
             "the transcript has no contribution with a secret: delta is public and anyone "
             "could forge proofs"
         )
-    _check_pairings(per_record, rng, ops)
-    final = transcript.final
-    if final is not None and final.params_sha256 != transcript.params_sha256:
-        raise BrokenChain("the final params are not those of the last contribution")
 
 
 def vk_sha256(vk: VerifyingKey) -> str:
@@ -296,11 +159,17 @@ def vk_sha256(vk: VerifyingKey) -> str:
     return hashlib.sha256(canonical_json(vk.to_json())).hexdigest()
 
 
-def check_vk(transcript: Transcript, vk: VerifyingKey) -> None:
+def check_vk(
+    transcript: Transcript,
+    vk: VerifyingKey,
+    rng: random.Random | None = None,
+    ops: CurveOps = PY_ECC_OPS,
+) -> None:
     """Return None if ``vk`` is the header's key with the transcript's final delta.
 
-    Every point is compared, IC included: the header fixed them before the first
-    contribution, and a key with any other IC proves nothing.
+    Every point is compared, IC included: the header fixed them before the contributions,
+    and a key with any other IC proves nothing. vk's delta_2 must pair like the last
+    contribution's delta_1.
     """
     key = transcript.header.key
     if vk.n_public != transcript.header.circuit.n_public:
@@ -312,7 +181,6 @@ def check_vk(transcript: Transcript, vk: VerifyingKey) -> None:
         ("vk_alpha_1", vk.alpha_g1, key.alpha_g1),
         ("vk_beta_2", vk.beta_g2, key.beta_g2),
         ("vk_gamma_2", vk.gamma_g2, key.gamma_g2),
-        ("vk_delta_2", vk.delta_g2, transcript.delta_g2),
     ):
         if found != expected:
             raise KeyMismatch(f"{what} of vk.json is not the ceremony's")
@@ -322,19 +190,27 @@ def check_vk(transcript: Transcript, vk: VerifyingKey) -> None:
                 f"IC[{j}] of vk.json is not the one the ceremony's header fixed before any "
                 "contribution: the key is not bound to the circuit"
             )
-    if transcript.final is not None and vk_sha256(vk) != transcript.final.vk_sha256:
-        raise KeyMismatch("vk.json is not the verifying key the ceremony finalized (sha256)")
+    if vk.delta_g2 is None or not ops.g2_in_subgroup(vk.delta_g2):
+        raise KeyMismatch("vk_delta_2 of vk.json is not a point of G2")
+    delta_1 = transcript.delta_g1
+    neg_g1: G1Point = (1, P - 2)  # -G1
+    pairs = [(delta_1, G2_GENERATOR), (neg_g1, vk.delta_g2)]
+    failed = failed_pairing_check(
+        [("vk_delta_2 of vk.json is not the ceremony's final delta", pairs)], rng, ops
+    )
+    if failed is not None:
+        raise KeyMismatch(failed)
 
 
 def describe(transcript: Transcript) -> str:
     """Return a one-line summary: who contributed, the beacon and the phase-1 file."""
-    people = [c.name for c in transcript.contributions if c.beacon is None]
-    beacons = [c for c in transcript.contributions if c.beacon is not None]
+    people = [c.name or "anonymous" for c in transcript.contributions if c.kind != "beacon"]
+    beacons = [c for c in transcript.contributions if c.kind == "beacon"]
     text = f"{len(people)} contribution{'s' if len(people) != 1 else ''} ({', '.join(people)})"
     if beacons:
-        text += f" and a random beacon ({beacons[0].name})"
+        text += f" and a random beacon ({beacons[0].name or 'unnamed'})"
     ptau = transcript.header.ptau
-    return f"{text}; phase 1 from ptau sha256 {ptau.sha256[:16]}… (power {ptau.power})"
+    return f"{text}; phase 1 from ptau blake2b {ptau.blake2b[:16]}… (power {ptau.power})"
 
 
 def statement(transcript: Transcript) -> str:
@@ -363,7 +239,7 @@ def verify_published(
             f"the attestation uses {show(circuit_id)}"
         )
     verify_transcript(transcript, rng, ops)
-    check_vk(transcript, vk)
+    check_vk(transcript, vk, rng, ops)
     return transcript
 
 
@@ -394,7 +270,7 @@ def check_phase1(transcript: Transcript, allow_unknown: bool = False) -> str:
 
 
 #: The name of the ``zkpor verify`` step that runs ``check_setup``.
-STEP_NAME = "setup ceremony"
+STEP_NAME = "trusted setup"
 
 
 def check_setup(
@@ -409,9 +285,9 @@ def check_setup(
 ) -> str:
     """Return a one-line detail if the attestation's keys come from a checked ceremony.
 
-    A step of ``zkpor verify``: ``read`` returns the bytes of an attestation file,
-    ``setup_kind`` is the manifest's ``setup.kind``, ``vk`` its vk.json. Fails for the
-    development setup, whoever made it could forge proofs; otherwise checks
+    A step of ``zkpor verify`` and of the user's check: ``read`` returns the bytes of an
+    attestation file, ``setup_kind`` is the manifest's ``setup.kind``, ``vk`` its vk.json.
+    Fails for the development setup, whoever made it could forge proofs; otherwise checks
     ``ceremony/transcript.json`` as ``verify_published`` does (see the module docstring
     for what that does not establish), then that phase 1 is a pinned public file
     (``check_phase1``; ``allow_unknown_phase1`` accepts any, saying so).

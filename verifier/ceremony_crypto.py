@@ -1,24 +1,17 @@
 """The cryptography of the setup ceremony that both the publisher and the verifier need.
 
-* ``hash_to_g2``: a point of G2 whose discrete logarithm nobody knows, derived from a
-  message. The proof of knowledge of a contribution is ``d·R`` for such an ``R``
-  (the bellman / snarkjs phase-2 construction): whoever can write ``d·R`` for an
-  ``R`` they could not choose knows ``d``.
-* ``beacon_secrets``: the public "secret" of the final beacon contribution, derived from
-  a public random value by ``2^k`` iterations of SHA-256.
+* ``fp2_sqrt`` and the G2 cofactor, for snarkjs's hash-to-G2 (``verifier.mpc_primitives``);
 * ``failed_pairing_check``: named pairing-product equations checked together with one
   final exponentiation, then one by one to name the first that fails.
 * ``CurveOps``: the curve operations these need. ``PY_ECC_OPS`` (the default) is pure
   Python over ``py_ecc.optimized_bn128`` and runs unchanged in Pyodide; the publisher
   injects ``publisher.pairing.FAST_OPS`` (gmpy2, ~15x faster pairings).
 
-This module must never hold or derive a contributor's secret (only the beacon's, which
-is public).
+This module must never hold or derive a contributor's secret.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 import secrets
 from collections.abc import Callable, Sequence
@@ -46,8 +39,6 @@ G2_COFACTOR = 2 * P - R
 #: Largest beacon iteration exponent accepted: 2^28 SHA-256 calls take minutes in a
 #: browser already, and the verifier has to repeat them.
 MAX_BEACON_EXP = 28
-_HASH_TO_G2_TAG = b"zkpor-ceremony/1 hash-to-G2"
-_BEACON_TAG = b"zkpor-ceremony/1 beacon"
 _BATCH_BITS = 128
 
 Fp2: TypeAlias = tuple[int, int]
@@ -124,61 +115,6 @@ def g1_from_ecc(point: _Ecc) -> G1Point:
         return None
     x, y = normalize(point)
     return int(x.n), int(y.n)
-
-
-def hash_to_g2(message: bytes, ops: CurveOps | None = None) -> G2Point:
-    """Return a point of G2 derived from ``message``, of unknown discrete logarithm.
-
-    Try-and-increment: for counter = 0, 1, ... take x in Fp2 from SHA-512, keep the first
-    x where x^3 + b is a square, pick the root y whose first nonzero coordinate is even,
-    and multiply (x, y) by the cofactor 2p - r. Nobody chooses the result, so nobody
-    knows its logarithm; the cofactor multiplication is what puts it in G2.
-    """
-    for counter in range(256):
-        prefix = _HASH_TO_G2_TAG + counter.to_bytes(1, "big")
-        x = tuple(
-            int.from_bytes(hashlib.sha512(prefix + bytes([i]) + message).digest(), "big") % P
-            for i in (0, 1)
-        )
-        x0, x1 = x
-        x_cubed = _fp2_mul(_fp2_mul((x0, x1), (x0, x1)), (x0, x1))
-        y = fp2_sqrt(((x_cubed[0] + TWIST_B[0]) % P, (x_cubed[1] + TWIST_B[1]) % P))
-        if y is None:
-            continue
-        if (y[0] or y[1]) % 2:
-            y = (-y[0] % P, -y[1] % P)
-        point = (ops or PY_ECC_OPS).g2_mul_unreduced(((x0, x1), y), G2_COFACTOR)
-        if point is not None:
-            return point
-    raise ArithmeticError("hash_to_g2 found no point in 256 tries")  # probability 2^-256
-
-
-# --- the beacon -------------------------------------------------------------------
-
-
-def beacon_hash(value: bytes, iterations_exp: int) -> bytes:
-    """Return SHA-256 applied 2^iterations_exp times to ``value``."""
-    if not 0 <= iterations_exp <= MAX_BEACON_EXP:
-        raise ValueError(f"beacon iteration exponent must be in [0, {MAX_BEACON_EXP}]")
-    digest = value
-    sha256 = hashlib.sha256
-    for _ in range(1 << iterations_exp):
-        digest = sha256(digest).digest()
-    return digest
-
-
-def beacon_secrets(value: bytes, iterations_exp: int) -> tuple[int, int]:
-    """Return (d, t): the beacon's factor of delta and its proof-of-knowledge nonce.
-
-    Both are public: anyone recomputes them from the beacon value. Each is a 512-bit
-    hash reduced mod r (bias below 2^-250), and 0 is mapped to 1.
-    """
-    digest = beacon_hash(value, iterations_exp)
-    d, t = (
-        int.from_bytes(hashlib.sha512(_BEACON_TAG + label + digest).digest(), "big") % R or 1
-        for label in (b" delta", b" pok")
-    )
-    return d, t
 
 
 # --- pairing checks ---------------------------------------------------------------

@@ -1,30 +1,33 @@
-"""The transcript of a Groth16 setup ceremony (``zkpor-ceremony/1``): data types and JSON.
+"""The transcript of a Groth16 setup ceremony (``zkpor-ceremony/2``): data types and JSON.
 
+Phase 2 is snarkjs's: the keys are a snarkjs ``.zkey`` passed from contributor to
+contributor, and each contribution is a snarkjs record (``verifier.mpc``), so
+``snarkjs zkey contribute`` and ``snarkjs zkey verify`` work on a zkpor ceremony.
 Published as ``ceremony/transcript.json``, one JSON object::
 
-    {"format": "zkpor-ceremony/1",
+    {"format": "zkpor-ceremony/2",
      "circuit": {"id", "r1cs_sha256", "n_public", "n_wires", "domain_size",
                  "shape": {"assets", "arity", "batch_depth"} or null},
      "ptau": {"sha256", "blake2b", "power", "contributors", "alpha_1", "beta_1", "beta_2"},
      "key": {"alpha_1", "beta_2", "gamma_2", "IC": [G1, ..]},
-     "initial_params_sha256": hex,                       <- the header ends here
-     "contributions": [{"index": 1.., "kind": "contribution" | "beacon", "name",
-                        "params_before", "params_after", "delta_1", "delta_2",
-                        "pok": {"s_1", "s_delta_1", "r_delta_2"},
-                        "beacon": {"value": hex, "iterations_exp"}  (beacon only)}, ..],
-     "final": {"params_sha256", "vk_sha256"}}
+     "cs_hash": hex (64 bytes),                              <- the header ends here
+     "contributions": [snarkjs record (verifier.mpc.Contribution.to_json), ..],
+     "final": {"zkey_sha256": hex}                            (once finalized)}
 
-A ceremony directory holds the header alone as ``ceremony.json`` and each record as
-``contributions/NNNN.json``. Points are in the snarkjs JSON form of ``vk.json``; hashes
-are lowercase hex. "params" are the full proving key files passed from contributor to
-contributor (never published); ``params_before/after`` chain them by sha256.
-``key`` is the whole verifying key except delta, fixed by ``init`` from phase 1 and the
-circuit: the header's digest is the first challenge of the proof-of-knowledge chain, so
-every contribution binds it, and a verifying key must equal it (``check_vk``). Nobody can
-choose IC after seeing the final delta (a key with ``IC_i = k_i·delta`` forges proofs of
-any public input). ``vk_sha256`` is the sha256 of the canonical JSON of vk.json.
-Parsing is strict: an unknown key, a missing one or a bad value raises
-``MalformedTranscript`` naming where. The checks are in ``verifier.ceremony``.
+``cs_hash`` is snarkjs's circuit hash of the initial zkey: the first input of every
+contribution's transcript. ``key`` is the whole verifying key except delta, which phase 1
+and the circuit alone determine. snarkjs's records do not cover ``key``, so the header is
+bound to the chain by **the anchor**: the first contribution's ``g1_s`` must be
+``header_anchor(header)``, a point hashed from the header's digest (zkpor's
+``ceremony contribute`` makes it; ``g1_s`` is free in snarkjs's format). Every later
+record's transcript hashes the first one's ``g1_s``, so the header, IC included, was fixed
+before any later contributor's secret existed, and cannot be swapped after.
+
+A ceremony directory holds the header alone as ``ceremony.json``, the circuit as
+``circuit.r1cs`` and the keys after step k as ``params/NNNN.zkey`` (k contributions).
+Points are in the snarkjs JSON form of ``vk.json``; hashes are lowercase hex. Parsing is
+strict: an unknown key, a missing one or a bad value raises ``MalformedTranscript``
+naming where. The checks are in ``verifier.ceremony``.
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ from dataclasses import dataclass
 
 from py_ecc.optimized_bn128.optimized_curve import G2 as _ECC_G2
 
-from verifier.ceremony_crypto import MAX_BEACON_EXP, g2_from_ecc
+from verifier.ceremony_crypto import g2_from_ecc
 from verifier.errors import MalformedInput, VerificationError
+from verifier.field import P
 from verifier.groth16 import (
     G1Point,
     G2Point,
@@ -47,6 +51,7 @@ from verifier.groth16 import (
     _g2_from_json,
     _g2_to_json,
 )
+from verifier.mpc import Contribution, MpcError
 from verifier.strict_json import loads, show
 
 FORMAT = "zkpor-ceremony/2"
@@ -54,14 +59,13 @@ FORMAT = "zkpor-ceremony/2"
 TRANSCRIPT = "ceremony/transcript.json"
 #: The manifest's ``setup.kind`` for keys made by a ceremony.
 SETUP_CEREMONY = "ceremony"
-CONTRIBUTION, BEACON = "contribution", "beacon"
-MAX_NAME = 64
 MAX_CONTRIBUTIONS = 10_000
 G1_GENERATOR: G1Point = (1, 2)
 G2_GENERATOR: G2Point = g2_from_ecc(_ECC_G2)
 _HEX64 = re.compile("[0-9a-f]{64}")
 _HEX128 = re.compile("[0-9a-f]{128}")
 _HEADER_TAG = b"zkpor-ceremony/2 header\0"
+_ANCHOR_TAG = b"zkpor-ceremony/2 anchor\0"
 
 
 class CeremonyError(VerificationError):
@@ -73,15 +77,7 @@ class MalformedTranscript(CeremonyError, MalformedInput):
 
 
 class BrokenChain(CeremonyError):
-    """A contribution does not start from what the previous one produced."""
-
-
-class InvalidProofOfKnowledge(CeremonyError):
-    """A contribution's proof of knowledge of its secret does not verify."""
-
-
-class InvalidBeacon(CeremonyError):
-    """The beacon contribution is not what its public value gives."""
+    """The contributions do not start from the header, or a file is not the chain's."""
 
 
 class NoSecretContribution(CeremonyError):
@@ -178,7 +174,7 @@ class CircuitInfo:
         if domain < 1 or domain & (domain - 1):
             raise MalformedTranscript(f"{doc.where}.domain_size must be a power of two")
         return cls(
-            circuit_id=doc.text("id"),
+            circuit_id=doc.text("id", re.compile("[A-Za-z0-9._-]{1,64}")),
             r1cs_sha256=doc.text("r1cs_sha256", _HEX64),
             n_public=doc.count("n_public", 1 << 20),
             n_wires=doc.count("n_wires", 1 << 32),
@@ -189,7 +185,7 @@ class CircuitInfo:
 
 @dataclass(frozen=True)
 class PtauInfo:
-    """The phase-1 file, by its hashes, and the points of it that vk.json repeats."""
+    """The phase-1 file, by its hashes, and the points of it that the key repeats."""
 
     sha256: str
     blake2b: str
@@ -213,8 +209,14 @@ class PtauInfo:
     @classmethod
     def from_doc(cls, doc: _Doc) -> PtauInfo:
         names = doc.get("contributors")
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise MalformedTranscript(f"{doc.where}.contributors must be a list of strings")
+        if (
+            not isinstance(names, list)
+            or len(names) > MAX_CONTRIBUTIONS
+            or not all(isinstance(n, str) and len(n) <= 256 for n in names)
+        ):
+            raise MalformedTranscript(
+                f"{doc.where}.contributors must be a list of strings (at most 256 characters)"
+            )
         return cls(
             sha256=doc.text("sha256", _HEX64),
             blake2b=doc.text("blake2b", _HEX128),
@@ -269,7 +271,8 @@ class Header:
     circuit: CircuitInfo
     ptau: PtauInfo
     key: KeyBase
-    initial_params_sha256: str
+    #: snarkjs's blake2b-512 circuit hash of the initial zkey
+    cs_hash: bytes
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -277,15 +280,36 @@ class Header:
             "circuit": self.circuit.to_json(),
             "ptau": self.ptau.to_json(),
             "key": self.key.to_json(),
-            "initial_params_sha256": self.initial_params_sha256,
+            "cs_hash": self.cs_hash.hex(),
         }
 
     def digest(self) -> bytes:
-        """Return c_1, the challenge of the first contribution."""
+        """Return the sha256 of the header's canonical JSON (tagged)."""
         return hashlib.sha256(_HEADER_TAG + canonical_json(self.to_json())).digest()
 
 
-_HEADER_KEYS = ("format", "circuit", "ptau", "key", "initial_params_sha256")
+def header_anchor(header: Header) -> G1Point:
+    """Return the G1 point the first contribution must use as ``g1_s``.
+
+    Try-and-increment on sha256(tag || header digest || counter) as x, the square root
+    of x^3 + 3 whose parity the digest's next bit picks. BN254's G1 has cofactor 1, so
+    every curve point is in the group; nobody knows its discrete logarithm.
+    """
+    digest = header.digest()
+    for counter in range(256):
+        h = hashlib.sha256(_ANCHOR_TAG + digest + counter.to_bytes(2, "big")).digest()
+        x = int.from_bytes(h, "big") % P
+        rhs = (x * x * x + 3) % P
+        y = pow(rhs, (P + 1) // 4, P)  # p = 3 mod 4
+        if y * y % P != rhs:
+            continue
+        if (y & 1) != (h[0] >> 7):
+            y = P - y
+        return (x, y)
+    raise ValueError("no anchor point found in 256 tries")  # probability 2^-256
+
+
+_HEADER_KEYS = ("format", "circuit", "ptau", "key", "cs_hash")
 _CIRCUIT_KEYS = ("id", "r1cs_sha256", "n_public", "n_wires", "domain_size", "shape")
 _KEY_KEYS = ("alpha_1", "beta_2", "gamma_2", "IC")
 _PTAU_KEYS = ("sha256", "blake2b", "power", "contributors", "alpha_1", "beta_1", "beta_2")
@@ -304,118 +328,20 @@ def _header(doc: _Doc) -> Header:
         circuit=circuit,
         ptau=PtauInfo.from_doc(doc.sub("ptau", _PTAU_KEYS)),
         key=KeyBase.from_doc(doc.sub("key", _KEY_KEYS), circuit.n_public),
-        initial_params_sha256=doc.text("initial_params_sha256", _HEX64),
-    )
-
-
-@dataclass(frozen=True)
-class ProofOfKnowledge:
-    """``s``, ``s·d`` in G1 and ``d·R`` in G2 for the contribution's secret ``d``."""
-
-    s_g1: G1Point
-    s_d_g1: G1Point
-    r_d_g2: G2Point
-
-
-@dataclass(frozen=True)
-class Beacon:
-    """The public value the beacon's ``d`` is derived from, and its iteration exponent."""
-
-    value: bytes
-    iterations_exp: int
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """One phase-2 contribution (or the beacon): delta after it and its proof."""
-
-    index: int
-    name: str
-    params_before: str
-    params_after: str
-    delta_g1: G1Point
-    delta_g2: G2Point
-    pok: ProofOfKnowledge
-    beacon: Beacon | None = None
-
-    @property
-    def kind(self) -> str:
-        return CONTRIBUTION if self.beacon is None else BEACON
-
-    @property
-    def label(self) -> str:
-        """Return how messages name this contribution: ``contribution 2 (bob)``."""
-        return f"{self.kind} {self.index} ({self.name})"
-
-    def to_json(self) -> dict[str, object]:
-        doc: dict[str, object] = {
-            "index": self.index,
-            "kind": self.kind,
-            "name": self.name,
-            "params_before": self.params_before,
-            "params_after": self.params_after,
-            "delta_1": _g1_to_json(self.delta_g1),
-            "delta_2": _g2_to_json(self.delta_g2),
-            "pok": {
-                "s_1": _g1_to_json(self.pok.s_g1),
-                "s_delta_1": _g1_to_json(self.pok.s_d_g1),
-                "r_delta_2": _g2_to_json(self.pok.r_d_g2),
-            },
-        }
-        if self.beacon is not None:
-            doc["beacon"] = {
-                "value": self.beacon.value.hex(),
-                "iterations_exp": self.beacon.iterations_exp,
-            }
-        return doc
-
-
-_RECORD_KEYS = (
-    "index", "kind", "name", "params_before", "params_after", "delta_1", "delta_2", "pok",
-    "beacon",
-)  # fmt: skip
-
-
-def contribution_from_json(obj: object, where: str = "contribution") -> Contribution:
-    """Return the contribution record of a parsed JSON object."""
-    doc = _Doc(obj, where, _RECORD_KEYS)
-    kind = doc.text("kind")
-    if kind not in (CONTRIBUTION, BEACON):
-        raise MalformedTranscript(f'{where}.kind must be "{CONTRIBUTION}" or "{BEACON}"')
-    beacon = None
-    if kind == BEACON:
-        b = doc.sub("beacon", ("value", "iterations_exp"))
-        value = b.text("value", re.compile("(?:[0-9a-f]{2}){1,256}"))
-        beacon = Beacon(bytes.fromhex(value), b.count("iterations_exp", MAX_BEACON_EXP))
-    elif "beacon" in doc.obj:
-        raise MalformedTranscript(f"{where} is a contribution but has a beacon")
-    name = doc.text("name")
-    if not name or len(name) > MAX_NAME or not name.isprintable():
-        raise MalformedTranscript(f"{where}.name must be 1 to {MAX_NAME} printable characters")
-    pok = doc.sub("pok", ("s_1", "s_delta_1", "r_delta_2"))
-    return Contribution(
-        index=doc.count("index", MAX_CONTRIBUTIONS),
-        name=name,
-        params_before=doc.text("params_before", _HEX64),
-        params_after=doc.text("params_after", _HEX64),
-        delta_g1=doc.g1("delta_1"),
-        delta_g2=doc.g2("delta_2"),
-        pok=ProofOfKnowledge(pok.g1("s_1"), pok.g1("s_delta_1"), pok.g2("r_delta_2")),
-        beacon=beacon,
+        cs_hash=bytes.fromhex(doc.text("cs_hash", _HEX128)),
     )
 
 
 @dataclass(frozen=True)
 class Final:
-    """What ``finalize`` produced: the final params and vk.json, by sha256."""
+    """What ``finalize`` produced: the final zkey, by sha256 (for reviewers with snarkjs)."""
 
-    params_sha256: str
-    vk_sha256: str
+    zkey_sha256: str
 
 
 @dataclass(frozen=True)
 class Transcript:
-    """The header, the contributions in order and, once finalized, the outputs."""
+    """The header, the contributions in order and, once finalized, the final zkey's hash."""
 
     header: Header
     contributions: tuple[Contribution, ...]
@@ -425,10 +351,7 @@ class Transcript:
         doc = self.header.to_json()
         doc["contributions"] = [c.to_json() for c in self.contributions]
         if self.final is not None:
-            doc["final"] = {
-                "params_sha256": self.final.params_sha256,
-                "vk_sha256": self.final.vk_sha256,
-            }
+            doc["final"] = {"zkey_sha256": self.final.zkey_sha256}
         return doc
 
     @classmethod
@@ -439,32 +362,22 @@ class Transcript:
             raise MalformedTranscript(
                 f"transcript.contributions must be a list of at most {MAX_CONTRIBUTIONS}"
             )
-        contributions = tuple(
-            contribution_from_json(r, f"transcript.contributions[{i}]")
-            for i, r in enumerate(records)
-        )
+        try:
+            contributions = tuple(
+                Contribution.from_json(r, f"transcript.contributions[{i}]")
+                for i, r in enumerate(records)
+            )
+        except MpcError as exc:
+            raise MalformedTranscript(str(exc)) from exc
         final = None
         if "final" in doc.obj:
-            f = doc.sub("final", ("params_sha256", "vk_sha256"))
-            final = Final(f.text("params_sha256", _HEX64), f.text("vk_sha256", _HEX64))
+            final = Final(doc.sub("final", ("zkey_sha256",)).text("zkey_sha256", _HEX64))
         return cls(_header(doc), contributions, final)
 
     @property
     def delta_g1(self) -> G1Point:
         """Return the final delta in G1 (the generator before any contribution)."""
-        return self.contributions[-1].delta_g1 if self.contributions else G1_GENERATOR
-
-    @property
-    def delta_g2(self) -> G2Point:
-        """Return the final delta in G2."""
-        return self.contributions[-1].delta_g2 if self.contributions else G2_GENERATOR
-
-    @property
-    def params_sha256(self) -> str:
-        """Return the sha256 of the params the last contribution produced."""
-        if self.contributions:
-            return self.contributions[-1].params_after
-        return self.header.initial_params_sha256
+        return self.contributions[-1].delta_after if self.contributions else G1_GENERATOR
 
 
 def parse_transcript(data: bytes) -> Transcript:

@@ -28,6 +28,7 @@ from verifier.attestation import STEP_NAMES
 from verifier.ceremony_format import Transcript
 from verifier.manifest import PROOFS, SETUP_INSECURE_DEV, VK, BatchEntry, Manifest
 from verifier.manifest import format_units as units
+from verifier.mpc import contribution_hash
 from verifier.phase1 import known_phase1
 from verifier.report import StepResult
 from verifier.reserves import Wallet
@@ -208,24 +209,35 @@ def setup_statement(data: SiteData) -> str:
     ptau = transcript.header.ptau
     phase1 = ", ".join(md_text(name) for name in ptau.contributors) or "(none named)"
     rows = [
-        [str(c.index), md_text(c.name), md_text(c.kind), md_code(c.params_after[:16] + "…")]
-        for c in transcript.contributions
+        [str(k), md_text(c.name), md_text(c.kind), md_code(contribution_hash(c).hex()[:32] + "…")]
+        for k, c in enumerate(transcript.contributions, 1)
     ]
     final = transcript.final
+    phase1_known = known_phase1(ptau.blake2b, ptau.power)
     return "\n\n".join(
         [
-            "The Groth16 keys come from a two-phase ceremony. Its full transcript is "
+            "The Groth16 keys come from a two-phase ceremony; phase 2 is in snarkjs's "
+            "`.zkey` format. Its full transcript is "
             "[`ceremony/transcript.json`](attestation/ceremony/transcript.json); "
-            "`zkpor verify` (step 9) and the Verify page check that every contribution "
-            "chains from the one before with a valid proof of knowledge, and that "
-            "`vk.json` is its output.",
+            "`zkpor verify` (step 9) and the Verify page check that the first contribution "
+            "binds the ceremony's header (which fixes the whole key but delta, IC "
+            "included), that every contribution chains from the one before with a valid "
+            "proof of knowledge, that `vk.json` is the header's key with the final delta, "
+            "and that phase 1 is a known public file.",
             f"**Phase 1** (Powers of Tau, power {ptau.power}): file sha256 "
             f"{md_code(ptau.sha256)}, blake2b {md_code(ptau.blake2b[:32] + '…')}; "
-            f"contributors: {phase1}.",
-            "**Phase 2** (this circuit):\n\n"
-            + _table(["#", "Contributor", "Kind", "Parameters after (sha256)"], rows),
-            f"Final parameters sha256 {md_code(final.params_sha256)}, "
-            f"vk.json sha256 {md_code(final.vk_sha256)}."
+            + (
+                f"the public {md_text(phase1_known.name)}."
+                if phase1_known
+                else "**not a known public Powers of Tau file** (whoever made it can forge "
+                "proofs)."
+            )
+            + f" Contributors: {phase1}.",
+            "**Phase 2** (this circuit): contributors recognise their record by its hash "
+            "(names are not covered by any hash).\n\n"
+            + _table(["#", "Contributor", "Kind", "Contribution hash (blake2b)"], rows),
+            f"Final zkey sha256 {md_code(final.zkey_sha256)} (check it with "
+            "`snarkjs zkey verify circuit.r1cs pot.ptau final.zkey`)."
             if final
             else "",
             "**What you must trust:** that at least one contributor of phase 1 *and* at least "
