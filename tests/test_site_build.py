@@ -143,6 +143,42 @@ def test_nothing_is_loaded_from_another_origin(site: Path) -> None:
     assert not any("fonts.googleapis" in p.read_text(encoding="utf-8") for p in css)
 
 
+def test_every_page_carries_the_content_security_policy(site: Path) -> None:
+    from publisher.site.csp import inline_script_hashes, policy
+
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) >= 8  # the seven pages and 404.html
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        found = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', text)
+        where = path.relative_to(site).as_posix()
+        # One policy, before any script, allowing exactly the theme's inline scripts.
+        assert found == [policy(inline_script_hashes(text, where))], where
+        assert "<script" not in text.split("Content-Security-Policy", 1)[0], where
+        assert "'unsafe-inline'" not in found[0] and "'unsafe-eval'" not in found[0]
+
+
+def test_an_inline_script_that_is_not_the_themes_refuses_the_policy() -> None:
+    from publisher.site.csp import CspError, apply_csp
+
+    meta = '<meta http-equiv="Content-Security-Policy" content="__ZKPOR_CSP__">'
+    with pytest.raises(CspError, match=r"x\.html: an inline script that is not the theme's"):
+        apply_csp(f"<head>{meta}</head><body><script>alert(1)</script></body>", "x.html")
+    with pytest.raises(CspError, match="a script comes before"):
+        apply_csp(f"<script src=a.js></script>{meta}", "x.html")
+    with pytest.raises(CspError, match="expected one"):
+        apply_csp("<head></head>", "x.html")
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "http://example.com/", "https://x.example/```\n<script>"]
+)
+def test_a_hostile_site_url_is_refused(proven: tuple[Path, Path], tmp_path: Path, url: str) -> None:
+    with pytest.raises(SiteError, match="must be"):
+        build_site(proven[0], tmp_path / "site", BuildOptions(True, site_url=url))
+    assert not (tmp_path / "site").exists()
+
+
 def test_no_secret_reaches_the_site(proven: tuple[Path, Path], site: Path) -> None:
     _, private = proven
     with (private / CODES).open(encoding="utf-8", newline="") as f:

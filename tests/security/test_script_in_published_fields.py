@@ -184,6 +184,33 @@ def test_zkpor_toml_refuses_hostile_values_with_file_line_and_field(
     assert (error.value.file, error.value.line, error.value.field) == (str(path), line, field)
 
 
+EVM_ADDRESS = "0x" + "ab" * 20
+#: reserves.csv rows with a hostile value, and the field the error must name (line 2).
+RESERVES_CASES = [
+    (f"<script>alert(1)</script>,BTC,{EVM_ADDRESS},1,1,0x00", "chain"),
+    ("ethereum,BTC,0x<img src=x onerror=alert(1)>,1,1,0x00", "address"),
+    ("bitcoin,BTC,1JAfwyMMZFcVn4YyfZYu68CVfETdH7MFhh<script>,1,924000,H00=", "address"),
+    ("solana,BTC,F4Z1h8F8ATRJRbcHg8iRhcTXANtn1QiYeLgTNWYMjDX`,1,1,x", "address"),
+    (f"ethereum,BTC,{EVM_ADDRESS},1,2026-11-21<script>,0x00", "as_of"),
+    (f"ethereum,<b>,{EVM_ADDRESS},1,1,0x00", "asset"),
+]
+
+
+@pytest.mark.parametrize(("row", "field"), RESERVES_CASES)
+def test_reserves_csv_refuses_hostile_wallet_fields_with_file_line_and_field(
+    tmp_path: Path, row: str, field: str
+) -> None:
+    from publisher.reserves_ingest import COLUMNS, read_reserves
+
+    config_path = tmp_path / "zkpor.toml"
+    config_path.write_text(GOOD_TOML, encoding="utf-8")
+    path = tmp_path / "reserves.csv"
+    path.write_text(",".join(COLUMNS) + "\n" + row + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_reserves(path, load_config(config_path))
+    assert (error.value.file, error.value.line, error.value.field) == (str(path), 2, field)
+
+
 # --- 2. a site rendered from hostile values in every field runs nothing ------------------
 
 
@@ -352,3 +379,19 @@ def test_markup_injected_past_the_escaping_does_not_run(
     assert seen["pwned"] is None
     assert not any("PWNED" in line for line in seen["console"])  # type: ignore[attr-defined]
     assert any("Content Security Policy" in line for line in seen["console"])  # type: ignore[attr-defined]
+
+
+def test_the_verifier_loads_under_the_policy(
+    hostile_site: Path, server: RecordingServer, browser: BrowserContext
+) -> None:
+    # The policy must not break the Verify page: Pyodide, the wheels and libsodium.js load
+    # in the worker (blob: worker and modules, WebAssembly) with no violation reported.
+    page = browser.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    try:
+        page.goto(f"{server.origin}/verify/")
+        page.wait_for_selector("#zkpor-form button[type=submit]:enabled", timeout=180_000)
+    finally:
+        page.close()
+    assert not [line for line in console if "Content Security Policy" in line]
