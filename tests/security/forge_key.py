@@ -5,9 +5,9 @@ records it), any public inputs x verify: with ``m = k_0 + sum x_i k_i`` the proo
 ``A = s·alpha_1, B = s^-1·beta_2, C = -m·G1`` satisfies
 ``e(A, B) = e(alpha, beta)·e(m·delta_1, G2)·e(-m·G1, delta_2)``. The kit rewrites a copy
 of a genuine ceremony attestation with every liability halved: new final totals, blind and
-accumulator, the last batch ending on it, every proof forged, vk.json replaced, the
-transcript's vk hash (and, if asked, the header's IC) rewritten, and the manifest's file
-hashes updated, so that only the binding of IC to the ceremony can catch it.
+accumulator, the last batch ending on it, every proof forged, vk.json replaced, (if asked)
+the header's IC rewritten, and the manifest's file hashes updated, so that only the
+binding of IC to the ceremony can catch it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from pathlib import Path
 
 from py_ecc.optimized_bn128 import G1, multiply, normalize
 
-from verifier.ceremony import vk_sha256
 from verifier.field import R
 from verifier.groth16 import Proof, VerifyingKey, verify
 from verifier.manifest import MANIFEST, PROOFS, VK, Manifest
@@ -83,7 +82,7 @@ def forge_halved_attestation(
     shutil.copytree(genuine, out)
     vk = VerifyingKey.from_json(json.loads((out / VK).read_text()))
     transcript = json.loads((out / TRANSCRIPT).read_text())
-    delta_1 = transcript["contributions"][-1]["delta_1"]
+    delta_1 = transcript["contributions"][-1]["delta_after"]
     delta_g1 = (int(delta_1[0]), int(delta_1[1]))
     ks = [rng.randrange(1, R) for _ in vk.ic]
     bad_vk = forged_vk(vk, delta_g1, ks)
@@ -112,8 +111,6 @@ def forge_halved_attestation(
     (out / PROOFS).write_text(json.dumps(proofs, indent=1))
     (out / VK).write_text(json.dumps(bad_vk.to_json(), indent=1))
 
-    if "final" in transcript:
-        transcript["final"]["vk_sha256"] = vk_sha256(bad_vk)
     if rewrite_header_ic:
         transcript["key"]["IC"] = bad_vk.to_json()["IC"]
     (out / TRANSCRIPT).write_text(json.dumps(transcript, indent=1))

@@ -4,8 +4,10 @@ The forger needs only public data: delta_1 from the transcript. Before the fix, 
 compared alpha, beta, gamma, delta and a coordinator-written vk hash, so an attestation
 with every liability halved passed all nine steps and every user's check. Now the
 ceremony header fixes IC before the first contribution and every proof of knowledge binds
-the header, so: rewriting vk.json fails step 9 ("IC[0] ... not the one the ceremony's
-header fixed"), and rewriting the header's IC too breaks the proof-of-knowledge chain.
+the header (the first contribution's g1_s is the header's anchor point, and every later
+record's transcript hashes it), so: rewriting vk.json fails step 9 ("IC[0] ... not the one
+the ceremony's header fixed"), and rewriting the header's IC too breaks the anchor (and
+redoing the anchor contribution breaks the next record: tests/test_ceremony.py).
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def test_forged_vk_with_ic_multiples_of_delta_fails_trusted_setup(
     assert "IC[0] of vk.json is not the one the ceremony's header fixed" in setup["detail"]
 
 
-def test_forged_vk_and_rewritten_header_ic_breaks_the_contribution_chain(
+def test_forged_vk_and_rewritten_header_ic_breaks_the_anchor(
     ceremony_attestation: SmallAttestation,  # noqa: F811
     tmp_path: Path,
 ) -> None:
@@ -71,7 +73,7 @@ def test_forged_vk_and_rewritten_header_ic_breaks_the_contribution_chain(
     report = _verify(forged)
     setup = _step(report, "trusted setup")
     assert setup["status"] == "FAIL"
-    assert "proof of knowledge" in setup["detail"], setup
+    assert "does not bind the ceremony's header" in setup["detail"], setup
 
 
 @pytest.mark.parametrize("rewrite_header_ic", [False, True])
