@@ -9,11 +9,13 @@ scripts that page holds, once each is found to be one of the theme's own small s
 (anything else refuses the build). An injected inline script, event handler or
 ``javascript:`` URL does not run.
 
-What the Verify page needs beyond ``'self'``, found in Chromium with Pyodide 0.27:
-``'wasm-unsafe-eval'`` (WebAssembly compilation) and ``blob:`` for scripts and workers
-(verify.js starts the worker from a blob of the hash-checked worker.js, and the worker
-imports each hash-checked module from a blob, since ``import()`` takes no integrity).
-A worker started from a blob inherits this policy.
+What the Verify page needs beyond ``'self'``, found in Chromium with Pyodide 314.0.7 (the
+page does not become ready without each one): ``'wasm-unsafe-eval'`` (WebAssembly
+compilation), ``blob:`` in ``worker-src`` (verify.js starts the worker from a blob of the
+hash-checked worker.js) and ``blob:`` in ``script-src`` (a worker started from a blob
+inherits this policy, and it imports each hash-checked module from a blob, since
+``import()`` takes no integrity). ``blob:`` adds nothing for an injected script: making a
+blob URL already takes running script. No ``'unsafe-inline'``, no ``'unsafe-eval'``.
 """
 
 from __future__ import annotations
