@@ -22,15 +22,17 @@ import base64
 import hashlib
 import os
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import pytest
 
 from publisher.ceremony import keys_for_prove, load_ceremony_keys, published_files
 from publisher.circuit import CircuitShape
-from publisher.demo import demo_beacon_value, run_demo_ceremony
+from publisher.demo import CEREMONY_DIR, KEYS_DIR, demo_beacon_value, run_demo_ceremony
 from publisher.demo_ptau import demo_ptau
 from publisher.pipeline import Keys
 from publisher.site.build import SUMS, BuildOptions, build_site, sha256sums
@@ -40,6 +42,7 @@ from verifier.errors import ZkporError
 
 #: The batch shape of ``tests.site_fixtures.make_attestation`` (``tests.test_pipeline``).
 CEREMONY_SHAPE = CircuitShape(n_assets=2, arity=2, batch_depth=2)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ class TestCeremony:
 
 def _finished(folder: Path) -> TestCeremony | None:
     """Return the ceremony already in ``folder`` if its keys load and check, else None."""
-    keys = folder / "keys"
+    keys = folder / KEYS_DIR
     try:
         loaded = load_ceremony_keys(keys, CEREMONY_SHAPE.circuit_id)
     except (OSError, ValueError, ZkporError):
@@ -76,6 +79,8 @@ def make_ceremony(folder: Path) -> TestCeremony:
     """Run the demo's ceremony for ``CEREMONY_SHAPE`` in ``folder`` (or reuse it)."""
     if (done := _finished(folder)) is not None:
         return done
+    for stale in (folder / CEREMONY_DIR, folder / KEYS_DIR):  # from an older format
+        shutil.rmtree(stale, ignore_errors=True)
     run_demo_ceremony(
         folder,
         CEREMONY_SHAPE,
@@ -89,11 +94,26 @@ def make_ceremony(folder: Path) -> TestCeremony:
     return done
 
 
+#: What the session already made, by name. A fixture imported into several test modules
+#: is a separate fixture in each (pytest keys fixtures by the module that holds them), so
+#: "session" scope alone would redo the ceremony per module: this keeps one per process.
+_MADE: dict[str, Any] = {}
+
+
+def _once(name: str, make: Callable[[], T]) -> T:
+    if name not in _MADE:
+        _MADE[name] = make()
+    return cast(T, _MADE[name])
+
+
 @pytest.fixture(scope="session")
 def ceremony(tmp_path_factory: pytest.TempPathFactory) -> TestCeremony:
     """The session's ceremony (see the module docstring)."""
     kept = os.environ.get("ZKPOR_TEST_CEREMONY")
-    return make_ceremony(Path(kept) if kept else tmp_path_factory.mktemp("ceremony"))
+    return _once(
+        "ceremony",
+        lambda: make_ceremony(Path(kept) if kept else tmp_path_factory.mktemp("ceremony")),
+    )
 
 
 # --- a site whose worker knows the test phase 1 ------------------------------------------
@@ -108,32 +128,35 @@ def _sri(data: bytes) -> str:
 
 
 def site_knowing_phase1(site: Path, blake2b: str) -> None:
-    """Make the built ``site`` (in place) accept the phase-1 file ``blake2b`` as known.
+    """Make the built ``site`` (in place) accept the phase-1 file ``blake2b`` as known:
+    the worker's empty ``EXTRA_KNOWN_PHASE1`` list gets the digest (``patch_page_script``).
+    A shipped site is never built this way: its page hashes are those of ``zkpor site
+    build``, which ``zkpor site reproduce`` rebuilds."""
+    patch_page_script(site, WORKER, _EXTRA, f'const EXTRA_KNOWN_PHASE1 = ["{blake2b}"];')
 
-    The worker's empty ``EXTRA_KNOWN_PHASE1`` list gets the digest; its pin in verify.js
-    and verify.js's integrity in the Verify page are updated to match, so every file still
-    loads under subresource integrity. A shipped site is never built this way: its page
-    hashes are those of ``zkpor site build``, which ``zkpor site reproduce`` rebuilds.
-    """
-    worker = site / WORKER
-    old_worker = worker.read_bytes()
-    if old_worker.count(_EXTRA.encode()) != 1:
-        raise AssertionError(f"{WORKER} has no empty EXTRA_KNOWN_PHASE1 list to fill")
-    new_worker = old_worker.replace(
-        _EXTRA.encode(), f'const EXTRA_KNOWN_PHASE1 = ["{blake2b}"];'.encode()
-    )
-    worker.write_bytes(new_worker)
-    _replace_once(site / VERIFY_JS, _sri(old_worker), _sri(new_worker))
+
+def patch_page_script(site: Path, script: str, old: str, new: str) -> None:
+    """Replace ``old`` (once) by ``new`` in ``script`` (``WORKER`` or ``VERIFY_JS``) of the
+    built ``site``, then re-pin: the worker's hash in verify.js, verify.js's integrity in
+    every page that loads it, and the site's SHA256SUMS, so the page still loads every
+    file under subresource integrity. For tests only: the change shows in the pins."""
+    path = site / script
+    before = path.read_bytes()
+    if before.count(old.encode()) != 1:
+        raise AssertionError(f"{script} does not contain {old!r} exactly once")
+    path.write_bytes(before.replace(old.encode(), new.encode()))
+    if script == WORKER:
+        _replace_once(site / VERIFY_JS, _sri(before), _sri(path.read_bytes()))
     verify_js = (site / VERIFY_JS).read_bytes()
     pages = [p for p in site.rglob("*.html") if b"assets/zkpor/verify.js" in p.read_bytes()]
     if not pages:
         raise AssertionError("no page loads verify.js")
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        pinned = re.findall(r'verify\.js" integrity="(sha384-[^"]+)"', text)
-        for old in set(pinned):
-            text = text.replace(old, _sri(verify_js))
-        page.write_text(text, encoding="utf-8")
+        pinned = set(re.findall(r'verify\.js" integrity="(sha384-[^"]+)"', text))
+        if len(pinned) != 1:
+            raise AssertionError(f"{page} pins verify.js {len(pinned)} times, expected once")
+        page.write_text(text.replace(pinned.pop(), _sri(verify_js)), encoding="utf-8")
     (site / SUMS).write_bytes(sha256sums(site))
 
 
@@ -151,7 +174,28 @@ def ceremony_attestation(
     """``tests.site_fixtures.make_attestation`` proven with the session ceremony's keys:
     10 accounts in 4 batches, signed reserves, ``ceremony/transcript.json`` published.
     Shared: tests that tamper with it work on a copy."""
-    return make_attestation(tmp_path_factory.mktemp("ceremony-attestation"), ceremony.keys_for())
+    return _once(
+        "attestation",
+        lambda: make_attestation(
+            tmp_path_factory.mktemp("ceremony-attestation"), ceremony.keys_for()
+        ),
+    )
+
+
+@pytest.fixture(scope="session")
+def ceremony_site(
+    ceremony: TestCeremony,
+    ceremony_attestation: SmallAttestation,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """The site of ``ceremony_attestation``, its worker knowing the test phase 1
+    (``make_ceremony_site``). Shared: tests that tamper with it work on a copy."""
+    return _once(
+        "site",
+        lambda: make_ceremony_site(
+            ceremony_attestation, ceremony, tmp_path_factory.mktemp("ceremony-site") / "site"
+        ),
+    )
 
 
 def make_ceremony_site(attestation: SmallAttestation, ceremony: TestCeremony, out: Path) -> Path:

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from typer.testing import CliRunner
 
+from publisher.cli import app
 from tests.ceremony_fixtures import ceremony, ceremony_attestation  # noqa: F401
 from tests.security.user_check_support import (
     browser,  # noqa: F401
@@ -61,8 +63,9 @@ def test_verify_user_fails_a_development_setup_at_the_trusted_setup_step(
 
 
 def test_verify_user_has_no_flag_to_accept_a_development_setup(dev: SmallAttestation) -> None:
-    text, _ = verify_user(dev.folder, dev.codes[USER], "--allow-insecure-dev-setup")
-    assert text.exit_code == 2 and "No such option" in text.output
+    args = ["verify-user", str(dev.folder), "--code", dev.codes[USER]]
+    result = CliRunner().invoke(app, [*args, "--allow-insecure-dev-setup"])
+    assert result.exit_code == 2 and "No such option" in result.output
 
 
 def test_a_ceremony_attestation_whose_transcript_is_deleted_fails(

@@ -93,8 +93,11 @@ class PageCheck:
 
     done: str
     steps: list[ShownStep]
+    #: the verdict line (text, data-state) at the end, after the answer if one was given
     status: tuple[str, str]
     account_id: str | None
+    #: the verdict line once the run was done, before any answer
+    status_before_answer: tuple[str, str]
 
     def step(self, name: str) -> ShownStep:
         return next(s for s in self.steps if s.name == name)
@@ -108,11 +111,13 @@ def check_on_page(
     with serving(site) as running, visit(browser, f"{running.origin}/verify/") as run:
         page = run.page
         done = submit_code(page, code)
+        before = status_line(page)
         shown = page.locator("#zkpor-account-id")
         account_id = shown.inner_text() if shown.count() else None
         if answer is not None and account_id is not None:
             page.click("#zkpor-confirm-yes" if answer else "#zkpor-confirm-no")
-        return PageCheck(done, shown_steps(page, "zkpor-user-steps"), status_line(page), account_id)
+        steps = shown_steps(page, "zkpor-user-steps")
+        return PageCheck(done, steps, status_line(page), account_id, before)
 
 
 def republish_bucket(folder: Path, bucket: Path) -> None:

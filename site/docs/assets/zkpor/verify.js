@@ -15,8 +15,9 @@ const SITE = "__ZKPOR_SITE__";
 
 const root = new URL("../../", import.meta.url).href; // this script is assets/zkpor/verify.js
 const $ = (id) => document.getElementById(id);
-// A run (or the loading) that sends nothing for this long has stopped: a worker that dies
-// silently never says so. Generous: a step's pairings take a while in Pyodide.
+// A run that sends nothing for this long has stopped: a worker that dies silently never
+// says so. Generous: one step's pairings take a while in Pyodide. (While the verifier
+// loads, nothing can turn green, so no watchdog is needed then.)
 const STALL_MS = 600000;
 
 function setStatus(text, state = "") {
@@ -184,13 +185,12 @@ function onEvent(event) {
 }
 
 function onMessage({ data }) {
-  if (busy || !ready) watch();
+  if (busy) watch();
   if (data.type === "loading") {
     setStatus(`Loading the verifier: ${data.text}`);
     $("zkpor-load").value = data.fraction;
   } else if (data.type === "ready") {
     ready = true;
-    clearTimeout(stall);
     $("zkpor-load").hidden = true;
     setStatus("The verifier is ready.");
     for (const button of document.querySelectorAll("#zkpor-verify button")) button.disabled = false;
@@ -212,7 +212,6 @@ async function startWorker() {
   worker.onmessage = onMessage;
   worker.onerror = (error) => failed(`the verifier stopped: ${error.message}: no result`);
   worker.onmessageerror = () => failed("the verifier sent a message that cannot be read: no result");
-  watch();
   worker.postMessage({ type: "init", base: root, pins: SITE.pins, paths: SITE.paths });
 }
 
