@@ -1,10 +1,16 @@
 """The built site's Verify page in a real browser: Debian's chromium, driven by Playwright.
 
-One small attestation (10 accounts, 4 batches, signed reserves including a Solana wallet)
-is proven and its site built once; the site is served on 127.0.0.1 and the page runs the
-real verifier in Pyodide inside a Web Worker. What the page shows is compared with what
-the CPython verifier (``zkpor verify-user`` / ``zkpor verify``) finds on the same files.
-Tampered variants are copies of the built site with one thing changed.
+One small attestation (10 accounts, 4 batches, signed reserves including a Solana wallet,
+keys from a real ceremony: ``tests.ceremony_fixtures``) is proven and its site built once;
+its worker lists the test ceremony's demo phase 1 as known (a shipped worker lists none).
+The site is served on 127.0.0.1 and the page runs the real verifier in Pyodide inside a
+Web Worker. What the page shows is compared with what the CPython verifier
+(``zkpor verify-user`` / ``zkpor verify``) finds on the same files. Tampered variants are
+copies of the built site with one thing changed.
+
+The verdict line turns green ("ok") only when every step of the run was reported OK and,
+for a code, the visitor confirmed the account id: one test per other state (a failed
+step, a skipped step, a step never reported, a worker that died or stopped answering).
 """
 
 from __future__ import annotations
@@ -15,12 +21,19 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from publisher.crypto import NaclBackend
+from tests.ceremony_fixtures import (  # noqa: F401
+    VERIFY_JS,
+    ceremony,
+    ceremony_attestation,
+    ceremony_site,
+    patch_page_script,
+)
 from tests.site_fixtures import (
     PageRun,
     RecordingServer,
@@ -29,8 +42,6 @@ from tests.site_fixtures import (
     copy_site,
     flip_byte,
     launch,
-    make_attestation,
-    make_site,
     record_of,
     rehash_in_manifest,
     require_browser,
@@ -46,7 +57,7 @@ from verifier.bundle import UNREADABLE
 from verifier.codes import format_code
 from verifier.fetch import directory_reader
 from verifier.report import StepResult
-from verifier.user import USER_STEP_NAMES, UserReport, verify_user
+from verifier.user import USER_STEP_NAMES, UserOptions, UserReport, verify_user
 from verifier.web import SAMPLES
 
 if TYPE_CHECKING:
@@ -61,19 +72,21 @@ BACKEND = NaclBackend()
 #: The account checked through the form, and the one opened by a #code= link.
 FORM_USER, LINK_USER = "zoë", "李雷"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+NUMBERED = list(enumerate(USER_STEP_NAMES, 1))
 
 
 # --- fixtures: one attestation, one site, one server, one browser ----------------------
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> SmallAttestation:
-    return make_attestation(tmp_path_factory.mktemp("browser-attestation"))
+def small(ceremony_attestation: SmallAttestation) -> SmallAttestation:  # noqa: F811
+    return ceremony_attestation
 
 
 @pytest.fixture(scope="module")
-def site(small: SmallAttestation, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_site(small, tmp_path_factory.mktemp("browser-site") / "site")
+def site(ceremony_site: Path) -> Path:  # noqa: F811
+    """The shared site: tests that tamper with it work on a copy."""
+    return ceremony_site
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +115,10 @@ def form_user_cli(small: SmallAttestation) -> UserReport:
 
 
 def cli_user_report(attestation_dir: Path, code: str) -> UserReport:
-    """What ``zkpor verify-user`` (CPython, PyNaCl) finds for ``code`` in ``attestation_dir``."""
-    return verify_user(directory_reader(attestation_dir), code, BACKEND)
+    """What ``zkpor verify-user --allow-unknown-phase1`` (CPython, PyNaCl) finds for
+    ``code`` in ``attestation_dir``: the page's worker knows the test phase 1."""
+    options = UserOptions(allow_unknown_phase1=True)
+    return verify_user(directory_reader(attestation_dir), code, BACKEND, options)
 
 
 def as_shown(results: list[StepResult] | tuple[StepResult, ...]) -> list[ShownStep]:
@@ -127,6 +142,9 @@ class ValidRun:
     origin: str
     code: str
     done: str
+    #: the verdict once the checks are done, before the account id is confirmed
+    status_unconfirmed: tuple[str, str]
+    account_id: str
     status: tuple[str, str]
     user_steps: list[ShownStep]
     account: list[list[str]]
@@ -152,6 +170,9 @@ def valid_run(
     with visit(browser, f"{server.origin}/verify/") as run:
         page = run.page
         done = submit_code(page, code)
+        unconfirmed = status_line(page)
+        account_id = page.inner_text("#zkpor-account-id")
+        page.click("#zkpor-confirm-yes")
         status, user_steps = status_line(page), shown_steps(page, "zkpor-user-steps")
         account = page.eval_on_selector_all(
             "#zkpor-account tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
@@ -168,6 +189,8 @@ def valid_run(
             origin=server.origin,
             code=code,
             done=done,
+            status_unconfirmed=unconfirmed,
+            account_id=account_id,
             status=status,
             user_steps=user_steps,
             account=account,
@@ -184,17 +207,31 @@ def valid_run(
         )
 
 
-def test_a_valid_code_passes_the_six_user_steps_as_the_cli_does(
+def test_a_valid_code_passes_the_seven_user_steps_as_the_cli_does(
     valid_run: ValidRun, form_user_cli: UserReport
 ) -> None:
     assert valid_run.done == "passed"
-    assert valid_run.status == ("Every check passed.", "ok")
+    assert valid_run.status == (
+        "Every check passed, and you confirmed the account id is yours; every batch proof "
+        "was verified: the published liabilities are proven.",
+        "ok",
+    )
     assert [s.name for s in valid_run.user_steps] == list(USER_STEP_NAMES)
-    assert [s.step for s in valid_run.user_steps] == ["1", "2", "3", "4", "5", "6"]
+    assert [s.step for s in valid_run.user_steps] == ["1", "2", "3", "4", "5", "6", "7"]
     assert all(s.status == "OK" for s in valid_run.user_steps), valid_run.user_steps
     # Same Python verifier, other crypto backend (libsodium.js): the same words.
     assert valid_run.user_steps == as_shown(form_user_cli.results)
     assert valid_run.run.errors == []
+
+
+def test_a_valid_code_is_green_only_once_the_account_id_is_confirmed(
+    valid_run: ValidRun,
+) -> None:
+    assert valid_run.account_id == FORM_USER
+    assert valid_run.status_unconfirmed == (
+        "Every check passed. Is the account id below yours? Answer to finish.",
+        "confirm",
+    )
 
 
 def test_a_valid_code_shows_the_accounts_balances(
@@ -220,20 +257,19 @@ def test_a_valid_code_also_checks_random_other_batches(
     ]
 
 
-def test_verify_all_runs_the_nine_steps_and_fails_only_the_dev_setup(
+def test_verify_all_runs_the_nine_steps_and_proves_the_totals(
     valid_run: ValidRun, small: SmallAttestation
 ) -> None:
-    assert valid_run.all_done == "failed"
-    assert valid_run.all_status == ("Some checks FAILED: see the reasons below.", "fail")
+    assert valid_run.all_done == "passed"
+    assert valid_run.all_status == (
+        "Every check passed: every batch proof was verified: the published liabilities are proven.",
+        "ok",
+    )
     assert [s.name for s in valid_run.all_steps] == list(STEP_NAMES)
-    assert [s.status for s in valid_run.all_steps] == ["OK"] * 8 + ["FAIL"]
-    setup = valid_run.all_steps[8]
-    assert setup.name == "trusted setup"
-    assert "single-party development setup" in setup.detail
+    assert [s.status for s in valid_run.all_steps] == ["OK"] * 9
     # Reserves: two Bitcoin signatures (py_ecc) and one Solana one (libsodium.js ed25519).
     assert valid_run.all_steps[7].detail.startswith("3 wallets proven by signature")
-    # The browser never accepts a development setup, like `zkpor verify` by default.
-    cli = verify_attestation(directory_reader(small.folder), BACKEND, allow_dev_setup=False)
+    cli = verify_attestation(directory_reader(small.folder), BACKEND, allow_unknown_phase1=True)
     assert valid_run.all_steps == as_shown(cli)
     batches = small.manifest.tree.batches
     assert valid_run.all_progress == (batches, batches, False)
@@ -295,12 +331,16 @@ def test_a_wrong_code_has_no_bundle_and_opens_nothing(
         steps = shown_steps(run.page, "zkpor-user-steps")
         assert steps[0] == ShownStep("1", "FAIL", "bundle", "no bundle for this code")
         assert [s.status for s in steps[1:5]] == ["SKIP"] * 4
-        # The accumulator chain needs no bundle: it is checked (and holds) all the same.
+        # The chain and the setup need no bundle: they are checked (and hold) all the same.
         assert steps[5].name == "accumulator chain" and steps[5].status == "OK"
+        assert steps[6].name == "trusted setup" and steps[6].status == "OK"
         assert steps == as_shown(cli_user_report(small.folder, wrong).results)
         assert run.page.locator("#zkpor-account").is_hidden()
         assert shown_steps(run.page, "zkpor-samples") == []
-        assert status_line(run.page) == ("Some checks FAILED: see the reasons below.", "fail")
+        assert status_line(run.page) == (
+            "Some checks FAILED or did not run: see the reasons below.",
+            "fail",
+        )
 
 
 def test_a_typo_is_reported_before_anything_is_fetched(
@@ -316,7 +356,7 @@ def test_a_typo_is_reported_before_anything_is_fetched(
             "fail",
         )
         steps = shown_steps(run.page, "zkpor-user-steps")
-        assert [s.status for s in steps] == ["PENDING"] * 6
+        assert [s.status for s in steps] == ["PENDING"] * 7
         assert paths_requested(run, "/attestation/") == []
     assert not any(" /attestation/" in line for line in server.seen[first:])
 
@@ -383,12 +423,13 @@ def test_a_tampered_proof_with_a_matching_manifest_fails_the_batch_proof_step(
     rehash_in_manifest(copy / "attestation", "proofs.json", before)
     done, steps, samples = check_on_copy(browser, copy, code)
     assert done == "failed"
-    assert [s.status for s in steps] == ["OK", "OK", "OK", "OK", "FAIL", "OK"]
-    assert steps[4].name == "batch proof"
-    assert steps[4].detail.startswith(f"batch {batch} is not proven: ")
+    assert [s.status for s in steps] == ["OK", "OK", "OK", "OK", "FAIL", "OK", "OK"]
+    assert steps[4].name == "batch proofs"
+    assert steps[4].detail.startswith(f"your batch {batch} is not proven: ")
+    assert "NOT proven" in steps[5].detail, "the totals are never called proven then"
     assert steps == as_shown(cli_user_report(copy / "attestation", code).results)
-    # The other batches are untouched, and are still proven.
-    assert [s.status for s in samples] == ["OK"] * SAMPLES
+    # The user's batch is checked first: the others are not judged, and not shown as OK.
+    assert samples == []
 
 
 @dataclass(frozen=True)
@@ -425,15 +466,14 @@ def test_a_tampered_proofs_file_that_the_manifest_does_not_list_fails_step_3(
     assert steps[2].name == "path to batch root" and steps[2].status == "FAIL"
     assert steps[2].detail.startswith("proofs.json has sha256 ")
     assert "but the manifest lists" in steps[2].detail
-    assert [s.status for s in steps] == ["OK", "OK", "FAIL", "SKIP", "SKIP", "SKIP"]
+    assert [s.status for s in steps] == ["OK", "OK", "FAIL", "SKIP", "SKIP", "SKIP", "OK"]
     assert steps == as_shown(unlisted_proofs.cli.results)
 
 
 def test_other_batches_are_not_called_proven_from_a_proofs_file_the_manifest_does_not_list(
     unlisted_proofs: UnlistedProofs,
 ) -> None:
-    assert unlisted_proofs.samples, "the sample check says why it did not run"
-    assert all(s.status == "FAIL" for s in unlisted_proofs.samples), unlisted_proofs.samples
+    assert unlisted_proofs.samples == [], "no proof of proofs.json was judged"
 
 
 # --- a #code= link -----------------------------------------------------------------------
@@ -475,7 +515,107 @@ def test_a_tampered_pinned_file_stops_the_verifier_from_loading(
         text, _ = status_line(run.page)
         assert text.startswith("the verifier could not load"), text
         steps = shown_steps(run.page, "zkpor-user-steps")
-        assert [s.status for s in steps] == ["PENDING"] * 6
+        assert [s.status for s in steps] == ["PENDING"] * 7
         assert run.page.locator("#zkpor-form button[type=submit]").is_disabled()
         assert run.page.locator("#zkpor-all").is_disabled()
         assert paths_requested(run, "/attestation/") == []
+
+
+# --- never green unless every step ran and passed ----------------------------------------
+
+#: A stand-in for the verifier inside the real worker: on a code, it reports ``steps``
+#: (number, name, status) and then says ``done`` with ``passed`` true, as a buggy or
+#: broken worker might. The page must judge from the steps it was shown.
+_FAKE_RUN = """(steps) => {
+  self.onmessage = ({ data }) => {
+    if (data.type !== "verify-code") return;
+    for (const [number, name, status] of steps) {
+      postMessage({ type: "event", event: {
+        event: "step", group: "user", number, name, status, detail: "stand-in" } });
+    }
+    postMessage({ type: "event", event: { event: "user", user_id: "zoë", balances: [] } });
+    postMessage({ type: "event", event: { event: "done", passed: true, totals_proven: true } });
+  };
+}"""
+
+
+def only_worker(run: PageRun) -> Any:
+    """Return the page's verifier worker (named so by verify.js), once it is ready."""
+    run.page.wait_for_selector("#zkpor-form button[type=submit]:enabled")
+    [worker] = [w for w in run.page.workers if w.evaluate("() => self.name") == "zkpor-verifier"]
+    return worker
+
+
+def answer_yes_if_asked(page: Any) -> None:
+    if page.locator("#zkpor-confirm-yes").count():
+        page.click("#zkpor-confirm-yes")
+
+
+def test_never_green_when_a_step_failed(
+    browser: BrowserContext,
+    small: SmallAttestation,
+    site: Path,
+    form_user_batch: int,
+    tmp_path: Path,
+) -> None:
+    copy = copy_site(site, tmp_path / "site")
+    before = swap_proof_of_batch(copy / "attestation", form_user_batch)
+    rehash_in_manifest(copy / "attestation", "proofs.json", before)
+    with serving(copy) as running, visit(browser, f"{running.origin}/verify/") as run:
+        assert submit_code(run.page, small.codes[FORM_USER]) == "failed"
+        answer_yes_if_asked(run.page)  # the account id is shown: it is the user's own
+        assert status_line(run.page)[1] == "fail"
+        assert run.page.locator("#zkpor-status[data-state=ok]").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("case", "steps"),
+    [
+        ("a skipped step", [(n, name, "SKIP" if n == 6 else "OK") for n, name in NUMBERED]),
+        ("steps never reported", [(n, name, "OK") for n, name in NUMBERED[:5]]),
+    ],
+)
+def test_never_green_when_a_step_was_skipped_or_never_reported(
+    case: str,
+    steps: list[tuple[int, str, str]],
+    browser: BrowserContext,
+    small: SmallAttestation,
+    server: RecordingServer,
+) -> None:
+    with visit(browser, f"{server.origin}/verify/") as run:
+        only_worker(run).evaluate(_FAKE_RUN, steps)
+        # The worker says "passed"; the page counts the steps it was shown.
+        assert submit_code(run.page, small.codes[FORM_USER]) == "failed", case
+        answer_yes_if_asked(run.page)
+        text, state = status_line(run.page)
+        assert state == "fail" and "did not run" in text, (case, text)
+        shown = [s.status for s in shown_steps(run.page, "zkpor-user-steps")]
+        assert shown != ["OK"] * len(USER_STEP_NAMES), case
+
+
+def test_never_green_when_the_worker_dies_during_a_run(
+    browser: BrowserContext, small: SmallAttestation, server: RecordingServer
+) -> None:
+    with visit(browser, f"{server.origin}/verify/") as run:
+        only_worker(run).evaluate(
+            "() => { self.onmessage = () => { throw new Error('the verifier crashed'); }; }"
+        )
+        assert submit_code(run.page, small.codes[FORM_USER]) == "error"
+        text, state = status_line(run.page)
+        assert state == "fail" and text.startswith("the verifier stopped: ") and "crashed" in text
+        assert [s.status for s in shown_steps(run.page, "zkpor-user-steps")] == ["PENDING"] * 7
+
+
+def test_never_green_when_the_worker_stops_answering(
+    browser: BrowserContext, small: SmallAttestation, site: Path, tmp_path: Path
+) -> None:
+    # A worker that is closed says nothing: the page's watchdog (shortened in this
+    # test-built copy; a site's is ten minutes) ends the run.
+    copy = copy_site(site, tmp_path / "site")
+    patch_page_script(copy, VERIFY_JS, "const STALL_MS = 600000;", "const STALL_MS = 3000;")
+    with serving(copy) as running, visit(browser, f"{running.origin}/verify/") as run:
+        only_worker(run).evaluate("() => self.close()")
+        assert submit_code(run.page, small.codes[FORM_USER]) == "error"
+        text, state = status_line(run.page)
+        assert state == "fail" and text.startswith("the verifier stopped answering"), text
+        assert [s.status for s in shown_steps(run.page, "zkpor-user-steps")] == ["PENDING"] * 7
