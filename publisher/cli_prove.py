@@ -413,8 +413,13 @@ def _print_demo_next_steps(out: Path, ceremony: DemoCeremony | None) -> None:
             f"  npx snarkjs zkey verify {ceremony.keys / 'circuit.r1cs'} {ceremony.ptau} "
             f"{ceremony.keys / 'final.zkey'}   # the same, with snarkjs",
         ]
+    check_user = (
+        "   # one user's inclusion (step 7 fails: a development setup proves nothing)"
+        if ceremony is None
+        else " --allow-unknown-phase1   # one user's inclusion"
+    )
     lines += [
-        f"  zkpor verify-user {attestation} --code <code>   # check one user's inclusion",
+        f"  zkpor verify-user {attestation} --code <code>{check_user}",
         f"  ls {out / 'private'}                 # secrets: never publish this folder",
     ]
     console.print("\n".join(lines), markup=False)
