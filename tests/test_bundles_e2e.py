@@ -25,7 +25,7 @@ from publisher.crypto import NaclBackend
 from publisher.pipeline import CODES
 from tests.ceremony_fixtures import ceremony, ceremony_attestation  # noqa: F401
 from tests.security.user_check_support import republish_bucket
-from tests.site_fixtures import SmallAttestation
+from tests.site_fixtures import SmallAttestation, rehash_in_manifest
 from tests.test_pipeline import ACCOUNTS, prove, write_inputs
 from verifier.bundle import derive
 from verifier.codes import derived_code, format_code, parse_code
@@ -368,3 +368,41 @@ def test_a_short_code_secret_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "at least 32 bytes" in result.output
     assert not (tmp_path / "p").exists()
+
+
+def test_a_malformed_bundle_sums_file_fails_the_bundle_step(
+    attestation: tuple[Path, Path, Manifest], tmp_path: Path
+) -> None:
+    """bundles/SHA256SUMS listed by the manifest but not in sha256sum's format."""
+    folder, private, _ = attestation
+    code = codes_of(private)["dave"]
+    for bad, reason in (
+        (b"not a sum line\n", "bundles/SHA256SUMS line 1 is not '<sha256>  <bucket>.bin'"),
+        ("é\n".encode(), "bundles/SHA256SUMS is not ASCII"),
+    ):
+        copy = copy_of(folder, tmp_path / reason[:20].replace(" ", "-"))
+        sums = copy / "bundles" / "SHA256SUMS"
+        before = sums.read_bytes()
+        sums.write_bytes(bad)
+        rehash_in_manifest(copy, "bundles/SHA256SUMS", before)
+        report = verify_user(directory_reader(copy), code, BACKEND)
+        assert (report.results[0].status, report.results[0].detail) == ("FAIL", reason)
+        assert report.bundle is None
+
+
+def test_a_verifying_key_off_the_curve_fails_the_batch_proofs_step(
+    attestation: tuple[Path, Path, Manifest], tmp_path: Path
+) -> None:
+    folder, private, _ = attestation
+    copy = copy_of(folder, tmp_path)
+    vk = copy / "vk.json"
+    before = vk.read_bytes()
+    doc = json.loads(before)
+    doc["vk_alpha_1"][1] = str(int(doc["vk_alpha_1"][1]) + 1)  # no longer on the curve
+    vk.write_text(json.dumps(doc))
+    rehash_in_manifest(copy, "vk.json", before)
+    report = verify_user(directory_reader(copy), codes_of(private)["erin"], BACKEND)
+    proofs = report.results[4]
+    assert (proofs.name, proofs.status) == ("batch proofs", "FAIL")
+    assert "vk_alpha_1" in proofs.detail or "curve" in proofs.detail, proofs.detail
+    assert report.proof_status == {} and not report.totals_proven
