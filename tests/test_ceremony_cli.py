@@ -81,7 +81,7 @@ def test_a_three_party_ceremony_gives_keys_snarkjs_accepts(
 ) -> None:
     ptau = ptau_files.make_ptau(ptau_files.cache_dir(request.config, tmp_path_factory), 11)
     root, out = tmp_path / "ceremony", tmp_path / "keys"
-    assert "initial params sha256" in run("init", root, "--ptau", ptau, *SHAPE_ARGS)
+    assert "circuit hash (snarkjs)" in run("init", root, "--ptau", ptau, *SHAPE_ARGS)
     for person in ("alice", "bob", "carol"):
         said = run(
             "contribute", root, "--name", person, "--entropy", f"{person}'s dice", "--ptau", ptau
