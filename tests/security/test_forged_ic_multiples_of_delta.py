@@ -13,7 +13,9 @@ redoing the anchor contribution breaks the next record: tests/test_ceremony.py).
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
@@ -22,9 +24,16 @@ from publisher.cli import app
 from tests.ceremony_fixtures import (  # noqa: F401  (pytest fixtures)
     ceremony,
     ceremony_attestation,
+    ceremony_site,
 )
 from tests.security.forge_key import forge_halved_attestation
+from tests.security.user_check_support import browser, check_on_page  # noqa: F401
 from tests.site_fixtures import SmallAttestation
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
+pytestmark = pytest.mark.xdist_group("browser")
 
 runner = CliRunner()
 
@@ -91,3 +100,30 @@ def test_forged_vk_fails_the_users_check(
     )
     assert result.exit_code == 1, result.output
     assert "FAIL" in result.output and "trusted setup" in result.output, result.output
+
+
+@pytest.mark.parametrize("rewrite_header_ic", [False, True])
+def test_forged_vk_fails_on_the_verify_page(
+    ceremony_attestation: SmallAttestation,  # noqa: F811
+    ceremony_site: Path,  # noqa: F811
+    browser: BrowserContext,  # noqa: F811
+    tmp_path: Path,
+    rewrite_header_ic: bool,
+) -> None:
+    """The host serves the genuine site's pages with the forged attestation files."""
+    forged = forge_halved_attestation(
+        ceremony_attestation.folder, tmp_path / "forged", rewrite_header_ic=rewrite_header_ic
+    )
+    site = tmp_path / "site"
+    shutil.copytree(ceremony_site, site)
+    shutil.rmtree(site / "attestation")
+    shutil.copytree(forged, site / "attestation")
+    user = "carol"
+    shown = check_on_page(browser, site, ceremony_attestation.codes[user], answer=True)
+    assert shown.done == "failed"
+    setup = shown.step("trusted setup")
+    expected = "does not bind the ceremony's header" if rewrite_header_ic else "IC[0] of vk.json"
+    assert setup.status == "FAIL" and expected in setup.detail, setup
+    # The forged proofs themselves verify: only the setup step can catch this.
+    assert shown.step("batch proofs").status == "OK"
+    assert shown.status[1] == "fail", shown.status
