@@ -19,6 +19,7 @@ its keys still load and check); by default it lives in the session's temporary f
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import os
 import re
@@ -106,13 +107,32 @@ def _once(name: str, make: Callable[[], T]) -> T:
     return cast(T, _MADE[name])
 
 
+def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a folder every xdist worker of this run sees: the parent of the workers'
+    own temporary folders (or the session's, without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "ceremony"
+
+
+def make_ceremony_once(folder: Path) -> TestCeremony:
+    """Run ``make_ceremony`` in ``folder`` under an exclusive lock: the first worker
+    makes the ceremony (two minutes of one core), the others wait and reuse it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return make_ceremony(folder)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def ceremony(tmp_path_factory: pytest.TempPathFactory) -> TestCeremony:
-    """The session's ceremony (see the module docstring)."""
+    """The session's ceremony (see the module docstring), made once per run."""
     kept = os.environ.get("ZKPOR_TEST_CEREMONY")
     return _once(
         "ceremony",
-        lambda: make_ceremony(Path(kept) if kept else tmp_path_factory.mktemp("ceremony")),
+        lambda: make_ceremony_once(Path(kept) if kept else _shared_folder(tmp_path_factory)),
     )
 
 
