@@ -20,12 +20,14 @@ from publisher.demo import (
     CEREMONY_DIR,
     DEMO_AS_OF,
     DEMO_CONTRIBUTORS,
+    KEYS_DIR,
     demo_beacon_value,
     write_demo_inputs,
 )
-from publisher.demo_ptau import DEMO_CONTRIBUTOR, write_demo_ptau
+from publisher.demo_ptau import DEMO_CONTRIBUTOR, cached_path, write_demo_ptau
 from publisher.zkey import read_zkey, write_zkey
 from publisher.zkey_verify import ZkeyMismatch
+from tests import peers
 from tests.tiny_circuit import TINY_ID, tiny_circuit
 from verifier.ceremony import KeyMismatch, parse_transcript
 
@@ -135,6 +137,17 @@ def test_the_demo_runs_a_ceremony_and_verify_passes_without_the_dev_flag(
     transcript = parse_transcript((attestation / "ceremony" / "transcript.json").read_bytes())
     assert [c.name for c in transcript.contributions][:3] == list(DEMO_CONTRIBUTORS)
     assert transcript.header.ptau.contributors == (DEMO_CONTRIBUTOR,)
+    # snarkjs accepts the demo ceremony's final key, and so does the --ptau step
+    ptau = cached_path(12)
+    keys = out / KEYS_DIR
+    said = peers.snarkjs("zkey", "verify", keys / "circuit.r1cs", ptau, keys / "final.zkey")
+    assert said.code == 0 and "ZKey Ok!" in said.output, said.output
+    with_ptau = runner.invoke(
+        app, ["verify", str(attestation), "--allow-unknown-phase1", "--ptau", str(ptau)]
+    )
+    assert with_ptau.exit_code == 0, with_ptau.output
+    assert "10. OK: key from phase 1 (--ptau)" in with_ptau.output
+
     # a reviewer without the flag: the demo's own phase 1 is not a public one
     checked = runner.invoke(app, ["verify", str(attestation)])
     assert checked.exit_code == 1 and "9. FAIL: trusted setup" in checked.output, checked.output

@@ -16,7 +16,7 @@ import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from py_ecc.secp256k1 import secp256k1
@@ -33,7 +33,22 @@ from publisher.reserves_sign import (
     sign_message,
     sign_test_wallets,
 )
-from tests.site_fixtures import SmallAttestation, make_attestation
+from tests.ceremony_fixtures import (  # noqa: F401  (pytest fixtures)
+    ceremony,
+    ceremony_attestation,
+    ceremony_site,
+)
+from tests.security.user_check_support import browser  # noqa: F401
+from tests.site_fixtures import (
+    SmallAttestation,
+    make_attestation,
+    serving,
+    shown_steps,
+    status_line,
+    submit_code,
+    visit,
+    wait_done,
+)
 from verifier.encodings import b58check_encode, hash160, segwit_encode
 from verifier.manifest import MANIFEST
 from verifier.reserves import (
@@ -43,6 +58,9 @@ from verifier.reserves import (
     reserve_message,
     reserves_to_json,
 )
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
 
 AS_OF = "924000"
 #: BIP-137 header bytes (compressed key) of the address types Bitcoin Core can sign for.
@@ -206,3 +224,39 @@ def test_the_ingest_refuses_p2wpkh_in_both_cases(
     path.write_bytes(reserves_csv(pair, {a.symbol: a.decimals for a in config.assets}))
     with pytest.raises(InputError, match=":3: address: duplicated wallet, first on line 2"):
         read_reserves(path, config)
+
+
+# --- the Verify page ------------------------------------------------------------------------
+
+
+@pytest.mark.xdist_group("browser")
+def test_verify_all_on_the_page_fails_step_8_for_p2wpkh_in_both_cases(
+    ceremony_attestation: SmallAttestation,  # noqa: F811
+    ceremony_site: Path,  # noqa: F811
+    browser: BrowserContext,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The host serves the genuine site's pages with the doubled reserves.json (the site
+    build itself refuses it): "Verify all" runs the nine steps and fails "reserves"."""
+    att = ceremony_attestation
+    aid, btc = att.manifest.attestation_id, att.manifest.assets[0].liabilities
+    lower = bitcoin_address("p2wpkh", "cold-1")
+    half = -(-btc // 2)
+    pair = [bitcoin_wallet(aid, "p2wpkh", a, "cold-1", half) for a in (lower, lower.upper())]
+    forged = publish_reserves(att, tmp_path / "forged", [*pair, *usdt_wallets(att)])
+    site = tmp_path / "site"
+    shutil.copytree(ceremony_site, site)
+    shutil.rmtree(site / "attestation")
+    shutil.copytree(forged, site / "attestation")
+    with serving(site) as running, visit(browser, f"{running.origin}/verify/") as run:
+        page = run.page
+        submit_code(page, att.codes["carol"])
+        page.click("#zkpor-all")
+        assert wait_done(page) == "failed"
+        steps = {s.name: s for s in shown_steps(page, "zkpor-all-steps")}
+        verdict = status_line(page)
+    assert steps["reserves"].status == "FAIL", steps["reserves"]
+    assert "duplicated wallet" in steps["reserves"].detail
+    assert lower in steps["reserves"].detail and lower.upper() in steps["reserves"].detail
+    assert [n for n, s in steps.items() if s.status != "OK"] == ["reserves"]
+    assert verdict[1] == "fail", verdict
