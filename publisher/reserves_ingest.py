@@ -76,7 +76,7 @@ def read_reserves(path: Path, config: Config) -> tuple[list[Wallet], dict[str, i
         if header is None or tuple(header) != COLUMNS:
             raise InputError(file, 1, "header", f"the header must be {','.join(COLUMNS)}")
         wallets: list[Wallet] = []
-        seen: dict[tuple[str, str], tuple[int, str]] = {}
+        seen: dict[tuple[str, bytes], tuple[int, str]] = {}
         backend = NaclBackend()
         last = rows.line_num
         for row in rows:
@@ -85,8 +85,12 @@ def read_reserves(path: Path, config: Config) -> tuple[list[Wallet], dict[str, i
                 reason = f"expected {len(COLUMNS)} cells ({','.join(COLUMNS)}), found {len(row)}"
                 raise InputError(file, line, None, reason)
             wallet = _wallet(file, line, row, decimals, rounded)
-            if wallet.key() in seen:
-                first, asset = seen[wallet.key()]
+            try:
+                key = wallet.key()
+            except ValueError as exc:
+                raise InputError(file, line, "address", str(exc)) from exc
+            if key in seen:
+                first, asset = seen[key]
                 reason = (
                     f"duplicated wallet, first on line {first}"
                     if asset == wallet.asset
@@ -94,7 +98,7 @@ def read_reserves(path: Path, config: Config) -> tuple[list[Wallet], dict[str, i
                     "may back one asset only"
                 )
                 raise InputError(file, line, "address", reason)
-            seen[wallet.key()] = (line, wallet.asset)
+            seen[key] = (line, wallet.asset)
             try:
                 check_ownership(config.attestation_id, wallet, backend)
             except ValueError as exc:

@@ -465,6 +465,17 @@ def test_csv_refuses_one_bech32_wallet_in_two_cases(tmp_path: Path, config_path:
         read_reserves(path, config)
 
 
+def test_csv_refuses_a_mixed_case_bech32_address_naming_the_line(
+    tmp_path: Path, config_path: Path
+) -> None:
+    config = load_config(config_path)
+    wallet = btc_wallet("p2wpkh", aid=config.attestation_id)
+    mixed = replace(wallet, address=wallet.address[:5] + wallet.address[5:].upper())
+    path = write_csv(tmp_path, config_path, [mixed])
+    with pytest.raises(InputError, match=":2: address: .*mixed-case bech32"):
+        read_reserves(path, config)
+
+
 def test_csv_signature_for_another_attestation_is_rejected(
     tmp_path: Path, config_path: Path
 ) -> None:
