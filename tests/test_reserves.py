@@ -472,7 +472,7 @@ def test_csv_refuses_a_mixed_case_bech32_address_naming_the_line(
     wallet = btc_wallet("p2wpkh", aid=config.attestation_id)
     mixed = replace(wallet, address=wallet.address[:5] + wallet.address[5:].upper())
     path = write_csv(tmp_path, config_path, [mixed])
-    with pytest.raises(InputError, match=":2: address: .*mixed-case bech32"):
+    with pytest.raises(InputError, match=r":2: address: .*mixed-case bech32"):
         read_reserves(path, config)
 
 
