@@ -231,14 +231,6 @@ def init_ceremony(
         raise CeremonyInputError(f"{root} already holds a ceremony")
     phase1 = load_phase1(ptau, domain_size(cs), log)
     zkey = _initial_zkey(cs, phase1, ptau, params_cache, log)
-    key = _key_base(phase1, cs)
-    if (zkey.alpha_g1, zkey.beta_g2, zkey.gamma_g2, zkey.ic) != (
-        key.alpha_g1,
-        key.beta_g2,
-        key.gamma_g2,
-        key.ic,
-    ):
-        raise KeyMismatch("the initial zkey's alpha, beta, gamma or IC is not what phase 1 gives")
     header = Header(
         circuit=_circuit_info(cs, circuit_id, shape),
         ptau=PtauInfo(
@@ -250,9 +242,12 @@ def init_ceremony(
             beta_g1=phase1.beta_g1,
             beta_g2=phase1.beta_g2,
         ),
-        key=key,
+        key=_key_base(phase1, cs),
         cs_hash=zkey.cs_hash,
     )
+    # IC derived twice, independently (snarkjs's zkey new, zkpor's phase2): a damaged
+    # cached zkey cannot slip into the header
+    _check_zkey_key(zkey, header)
     write_r1cs(cs, root / R1CS_FILE)
     write_zkey(zkey, folder.params_path(0))
     write_atomic(folder.header_path, _json_bytes(header.to_json()))
