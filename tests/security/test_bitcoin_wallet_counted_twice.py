@@ -38,7 +38,7 @@ from tests.ceremony_fixtures import (  # noqa: F401  (pytest fixtures)
     ceremony_attestation,
     ceremony_site,
 )
-from tests.security.user_check_support import browser  # noqa: F401
+from tests.security.user_check_support import browser, site_with_attestation  # noqa: F401
 from tests.site_fixtures import (
     SmallAttestation,
     make_attestation,
@@ -244,10 +244,7 @@ def test_verify_all_on_the_page_fails_step_8_for_p2wpkh_in_both_cases(
     half = -(-btc // 2)
     pair = [bitcoin_wallet(aid, "p2wpkh", a, "cold-1", half) for a in (lower, lower.upper())]
     forged = publish_reserves(att, tmp_path / "forged", [*pair, *usdt_wallets(att)])
-    site = tmp_path / "site"
-    shutil.copytree(ceremony_site, site)
-    shutil.rmtree(site / "attestation")
-    shutil.copytree(forged, site / "attestation")
+    site = site_with_attestation(ceremony_site, forged, tmp_path / "site")
     with serving(site) as running, visit(browser, f"{running.origin}/verify/") as run:
         page = run.page
         submit_code(page, att.codes["carol"])

@@ -13,7 +13,6 @@ redoing the anchor contribution breaks the next record: tests/test_ceremony.py).
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,11 @@ from tests.ceremony_fixtures import (  # noqa: F401  (pytest fixtures)
     ceremony_site,
 )
 from tests.security.forge_key import forge_halved_attestation
-from tests.security.user_check_support import browser, check_on_page  # noqa: F401
+from tests.security.user_check_support import (  # noqa: F401
+    browser,
+    check_on_page,
+    site_with_attestation,
+)
 from tests.site_fixtures import SmallAttestation
 
 if TYPE_CHECKING:
@@ -114,10 +117,7 @@ def test_forged_vk_fails_on_the_verify_page(
     forged = forge_halved_attestation(
         ceremony_attestation.folder, tmp_path / "forged", rewrite_header_ic=rewrite_header_ic
     )
-    site = tmp_path / "site"
-    shutil.copytree(ceremony_site, site)
-    shutil.rmtree(site / "attestation")
-    shutil.copytree(forged, site / "attestation")
+    site = site_with_attestation(ceremony_site, forged, tmp_path / "site")
     user = "carol"
     shown = check_on_page(browser, site, ceremony_attestation.codes[user], answer=True)
     assert shown.done == "failed"

@@ -43,6 +43,7 @@ __all__ = [
     "copy_attestation",
     "publish",
     "republish_bucket",
+    "site_with_attestation",
     "verify_user",
 ]
 
@@ -134,3 +135,13 @@ def republish_bucket(folder: Path, bucket: Path) -> None:
         lines.append(f"{digest}  {name}")
     sums.write_bytes(("\n".join(lines) + "\n").encode("ascii"))
     rehash_in_manifest(folder, BUNDLE_SUMS, old_sums)
+
+
+def site_with_attestation(site: Path, attestation: Path, out: Path) -> Path:
+    """Return a copy of ``site`` at ``out`` serving ``attestation`` as its attestation/
+    folder: what a host that keeps the genuine pages and swaps the files does (the site
+    build itself refuses an attestation that does not verify)."""
+    shutil.copytree(site, out)
+    shutil.rmtree(out / "attestation")
+    shutil.copytree(attestation, out / "attestation")
+    return out
