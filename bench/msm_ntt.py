@@ -20,9 +20,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from publisher.curve import G1_GEN, G2_GEN
-from publisher.msm import fixed_base_g1, fixed_base_g2, msm_g1, msm_g2
-from publisher.ntt import coset_ntt, intt, ntt
+from publisher.snark.curve import G1_GEN, G2_GEN
+from publisher.snark.msm import fixed_base_g1, fixed_base_g2, msm_g1, msm_g2
+from publisher.snark.ntt import coset_ntt, intt, ntt
 from verifier.field import R
 
 

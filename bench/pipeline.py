@@ -63,10 +63,10 @@ from typing import IO, Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from publisher.batch import dev_key_paths  # noqa: E402
-from publisher.circuit import CircuitShape, build_batch_circuit  # noqa: E402
 from publisher.config import load_config  # noqa: E402
 from publisher.demo import write_demo_inputs  # noqa: E402
+from publisher.snark.batch import dev_key_paths  # noqa: E402
+from publisher.snark.circuit import CircuitShape, build_batch_circuit  # noqa: E402
 
 MB = 1 << 20
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -341,7 +341,7 @@ def zkpor_command() -> list[str]:
     found = shutil.which("zkpor")
     if found:
         return [found]
-    return [sys.executable, "-c", "from publisher.cli import app; app(prog_name='zkpor')"]
+    return [sys.executable, "-c", "from publisher.cli.main import app; app(prog_name='zkpor')"]
 
 
 def cli_flags(command: str, wanted: Sequence[str]) -> list[str]:

@@ -55,13 +55,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from publisher.batch import BatchProof, prove_batch, random_batch, write_snarkjs_files
-from publisher.circuit import CircuitShape, batch_witness, build_batch_circuit
-from publisher.iden3 import write_r1cs, write_wtns
-from publisher.keys import ProvingKey
-from publisher.prove import PhaseTimer
-from publisher.qap import domain_size
-from publisher.setup import dev_setup
+from publisher.snark.batch import BatchProof, prove_batch, random_batch, write_snarkjs_files
+from publisher.snark.circuit import CircuitShape, batch_witness, build_batch_circuit
+from publisher.snark.dev_setup import dev_setup
+from publisher.snark.iden3 import write_r1cs, write_wtns
+from publisher.snark.keys import ProvingKey
+from publisher.snark.prove import PhaseTimer
+from publisher.snark.qap import domain_size
 from verifier.field import R
 from verifier.groth16 import VerifyingKey, verify
 

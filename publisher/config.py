@@ -59,7 +59,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from publisher.ingest import InputError
+from publisher.errors import InputError
 from verifier import text_fields
 from verifier.protocol import MAX_ASSETS
 

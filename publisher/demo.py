@@ -12,7 +12,7 @@ measured on 2 cores, the ceremony's ``init`` alone took ~820 CPU-seconds and 5 G
 2^16 against ~165 s at 2^14. A user checks only the one proof of their batch either way.
 
 **Ceremony** (``run_demo_ceremony``): the real ``zkpor ceremony`` steps, run locally:
-a phase-1 file of the domain's power (``publisher.demo_ptau``: single party, made once
+a phase-1 file of the domain's power (``publisher.ceremony.demo_ptau``: single party, made once
 and cached, the demo's one shortcut), ``init``, one contribution each by
 ``DEMO_CONTRIBUTORS`` with fresh OS randomness, a ``beacon`` whose value is stated
 (``demo_beacon_value``: sha256 of the as-of time and the seed, public and predictable,
@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from publisher.ceremony import beacon, contribute, finalize, init_ceremony
-from publisher.circuit import CircuitShape, build_batch_circuit
+from publisher.attest.ingest import read_liabilities
+from publisher.ceremony.directory import beacon, contribute, finalize, init_ceremony
 from publisher.config import load_config
 from publisher.files import write_atomic
-from publisher.ingest import read_liabilities
-from publisher.qap import domain_size
-from publisher.reserves_sign import DemoWallet, reserves_csv, sign_test_wallets
+from publisher.reserves.sign import DemoWallet, reserves_csv, sign_test_wallets
+from publisher.snark.circuit import CircuitShape, build_batch_circuit
+from publisher.snark.qap import domain_size
 
 DEMO_AS_OF = "2026-11-21T00:00:00Z"
 #: Tree arity and batch depth of the demo: 4^2 = 16 accounts per batch proof.

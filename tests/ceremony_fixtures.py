@@ -31,17 +31,17 @@ from typing import Any, TypeVar, cast
 
 import pytest
 
-from publisher.ceremony import keys_for_prove, load_ceremony_keys, published_files
-from publisher.circuit import CircuitShape
+from publisher.ceremony.demo_ptau import demo_ptau
+from publisher.ceremony.directory import keys_for_prove, load_ceremony_keys, published_files
 from publisher.demo import CEREMONY_DIR, KEYS_DIR, demo_beacon_value, run_demo_ceremony
-from publisher.demo_ptau import demo_ptau
-from publisher.pipeline import Keys
 from publisher.site.build import SUMS, BuildOptions, build_site, sha256sums
+from publisher.snark.circuit import CircuitShape
+from publisher.snark.keys import Keys
 from tests.site_fixtures import SmallAttestation, make_attestation
 from verifier.ceremony import parse_transcript
 from verifier.errors import ZkporError
 
-#: The batch shape of ``tests.site_fixtures.make_attestation`` (``tests.test_pipeline``).
+#: The batch shape of ``tests.site_fixtures.make_attestation`` (``tests.attest.test_pipeline``).
 CEREMONY_SHAPE = CircuitShape(n_assets=2, arity=2, batch_depth=2)
 T = TypeVar("T")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from publisher.circuit import BatchWitnessInput, CircuitShape, build_batch_circuit
-from publisher.keys import ProvingKey
-from publisher.setup import ToxicWaste, dev_setup
+from publisher.snark.circuit import BatchWitnessInput, CircuitShape, build_batch_circuit
+from publisher.snark.dev_setup import ToxicWaste, dev_setup
+from publisher.snark.keys import ProvingKey
 from verifier.field import R
 from verifier.groth16 import VerifyingKey
 

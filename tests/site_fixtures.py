@@ -23,15 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from publisher.circuit import CircuitShape
+from publisher.attest.ingest import read_liabilities
+from publisher.attest.pipeline import CODES, inputs_digest, prove_attestation
 from publisher.config import load_config
-from publisher.ingest import read_liabilities
-from publisher.pipeline import CODES, Keys, inputs_digest, prove_attestation
-from publisher.reserves_ingest import read_reserves
-from publisher.reserves_sign import DemoWallet, reserves_csv, sign_test_wallets
+from publisher.reserves.ingest import read_reserves
+from publisher.reserves.sign import DemoWallet, reserves_csv, sign_test_wallets
 from publisher.site.build import BuildOptions, build_site
 from publisher.site.serve import SiteHandler
-from tests.test_pipeline import ACCOUNTS, dev_keys_for, write_inputs
+from publisher.snark.circuit import CircuitShape
+from publisher.snark.keys import Keys
+from tests.attest.test_pipeline import ACCOUNTS, dev_keys_for, write_inputs
 from verifier.bundle import bucket_index, bucket_name, derive
 from verifier.codes import parse_code
 from verifier.manifest import Manifest
@@ -59,7 +60,7 @@ TIMEOUT_MS = 180_000
 
 @dataclass(frozen=True)
 class SmallAttestation:
-    """A proven attestation of ``tests.test_pipeline.ACCOUNTS``, with signed reserves."""
+    """A proven attestation of ``tests.attest.test_pipeline.ACCOUNTS``, with signed reserves."""
 
     folder: Path
     private: Path

@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from publisher import cli_prove
-from publisher.ceremony import contribute, finalize, init_ceremony, verify_ceremony
-from publisher.cli import app
+from publisher.ceremony.demo_ptau import DEMO_CONTRIBUTOR, cached_path, write_demo_ptau
+from publisher.ceremony.directory import contribute, finalize, init_ceremony, verify_ceremony
+from publisher.ceremony.zkey import read_zkey, write_zkey
+from publisher.ceremony.zkey_verify import ZkeyMismatch
+from publisher.cli import prove as cli_prove
+from publisher.cli.main import app
 from publisher.config import load_config
 from publisher.demo import (
     CEREMONY_DIR,
@@ -24,9 +27,6 @@ from publisher.demo import (
     demo_beacon_value,
     write_demo_inputs,
 )
-from publisher.demo_ptau import DEMO_CONTRIBUTOR, cached_path, write_demo_ptau
-from publisher.zkey import read_zkey, write_zkey
-from publisher.zkey_verify import ZkeyMismatch
 from tests import peers
 from tests.tiny_circuit import TINY_ID, tiny_circuit
 from verifier.ceremony import KeyMismatch, parse_transcript

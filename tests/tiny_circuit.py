@@ -3,11 +3,11 @@ phase 1 made from known secrets (tests only: a real phase 1 comes from a ptau fi
 
 from __future__ import annotations
 
-from publisher.curve import G1_GEN, G2_GEN
-from publisher.msm import fixed_base_g1, fixed_base_g2
-from publisher.ptau import Phase1
-from publisher.qap import lagrange_at
-from publisher.r1cs import ONE, ConstraintSystem
+from publisher.ceremony.ptau import Phase1
+from publisher.snark.curve import G1_GEN, G2_GEN
+from publisher.snark.msm import fixed_base_g1, fixed_base_g2
+from publisher.snark.qap import lagrange_at
+from publisher.snark.r1cs import ONE, ConstraintSystem
 from verifier.field import R
 
 TINY_ID = "tiny-test-circuit"

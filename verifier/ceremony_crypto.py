@@ -5,7 +5,7 @@
   final exponentiation, then one by one to name the first that fails.
 * ``CurveOps``: the curve operations these need. ``PY_ECC_OPS`` (the default) is pure
   Python over ``py_ecc.optimized_bn128`` and runs unchanged in Pyodide; the publisher
-  injects ``publisher.pairing.FAST_OPS`` (gmpy2, ~15x faster pairings).
+  injects ``publisher.snark.pairing.FAST_OPS`` (gmpy2, ~15x faster pairings).
 
 This module must never hold or derive a contributor's secret.
 """
@@ -142,7 +142,7 @@ def _merged(weighted: Sequence[tuple[int, G1Point, G2Point]]) -> list[tuple[_Ecc
 @dataclass(frozen=True)
 class CurveOps:
     """The curve operations the ceremony checks need; injectable, as the publisher has
-    faster ones (``publisher.pairing.FAST_OPS``) than py_ecc's (``PY_ECC_OPS``)."""
+    faster ones (``publisher.snark.pairing.FAST_OPS``) than py_ecc's (``PY_ECC_OPS``)."""
 
     #: Whether prod e(w_i P_i, Q_i) = 1 for (w_i, P_i in G1, Q_i in G2).
     weighted_product_is_one: Callable[[Sequence[tuple[int, G1Point, G2Point]]], bool]

@@ -1,7 +1,7 @@
 """The zkpor/1 commitments: domain tags, limb packing, leaf, node and accumulator hashes.
 
 These functions are the native (out-of-circuit) twin of the batch circuit in
-``publisher.circuit``; both must agree bit for bit. Every packing here is injective
+``publisher.snark.circuit``; both must agree bit for bit. Every packing here is injective
 in the field because the limbs of one element add up to fewer than 253 bits.
 """
 

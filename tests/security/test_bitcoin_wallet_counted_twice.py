@@ -22,11 +22,11 @@ import pytest
 from py_ecc.secp256k1 import secp256k1
 from typer.testing import CliRunner
 
-from publisher.cli import app
+from publisher.cli.main import app
 from publisher.config import load_config
-from publisher.ingest import InputError
-from publisher.reserves_ingest import read_reserves
-from publisher.reserves_sign import (
+from publisher.errors import InputError
+from publisher.reserves.ingest import read_reserves
+from publisher.reserves.sign import (
     DemoWallet,
     demo_private_key,
     reserves_csv,

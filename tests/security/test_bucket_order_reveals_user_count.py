@@ -26,12 +26,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from publisher.bundles import UserEntry, build_buckets
-from publisher.cli import app
+from publisher.attest.bundles import UserEntry, build_buckets
+from publisher.attest.pipeline import bundle_sums
+from publisher.cli.main import app
 from publisher.crypto import NaclBackend
-from publisher.pipeline import bundle_sums
 from tests.site_fixtures import SmallAttestation, make_attestation
-from tests.test_bundle import make_bundle
+from tests.verifier.test_bundle import make_bundle
 from verifier.bundle import LOOKUP_BYTES, BundleInfo, bucket_name, derive
 from verifier.codes import parse_code
 from verifier.manifest import BUNDLE_SUMS, MANIFEST

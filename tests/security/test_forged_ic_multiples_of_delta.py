@@ -7,7 +7,7 @@ ceremony header fixes IC before the first contribution and every proof of knowle
 the header (the first contribution's g1_s is the header's anchor point, and every later
 record's transcript hashes it), so: rewriting vk.json fails step 9 ("IC[0] ... not the one
 the ceremony's header fixed"), and rewriting the header's IC too breaks the anchor (and
-redoing the anchor contribution breaks the next record: tests/test_ceremony.py).
+redoing the anchor contribution breaks the next record: tests/ceremony/test_ceremony.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 from typer.testing import CliRunner
 
-from publisher.cli import app
+from publisher.cli.main import app
 from tests.ceremony_fixtures import (  # noqa: F401  (pytest fixtures)
     ceremony,
     ceremony_attestation,

@@ -3,7 +3,7 @@
 The adversary runs the host the attestation URL names. It answers with a redirect to
 another host, another port, another scheme (https downgraded, or ``file:``). The http(s)
 reader of ``zkpor verify`` and ``zkpor verify-user`` (``verifier.fetch.http_reader``,
-opened by ``publisher.cli_verify.open_attestation``) must refuse to follow: what the URL
+opened by ``publisher.cli.verify.open_attestation``) must refuse to follow: what the URL
 names is what gets checked. Redirects within the URL's origin (same scheme, host and
 port, e.g. ``/x`` to ``/x/``) are followed, as ``verifier.fetch`` documents.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from publisher.cli import app
+from publisher.cli.main import app
 from tests.site_fixtures import SmallAttestation, make_attestation
 from verifier.fetch import RedirectRefused, http_reader
 

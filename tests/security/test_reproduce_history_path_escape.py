@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from publisher.cli import app
+from publisher.cli.main import app
 from publisher.site.build import BUILD_JSON, SiteError
 from publisher.site.history import HistoryError
 from publisher.site.reproduce import reproduce

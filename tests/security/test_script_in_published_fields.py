@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING
 import pytest
 from typer.testing import CliRunner
 
-from publisher.cli import app
+from publisher.cli.main import app
 from publisher.config import load_config
-from publisher.ingest import InputError
+from publisher.errors import InputError
 from publisher.site.build import (
     WORKER,
     BuildOptions,
@@ -200,7 +200,7 @@ RESERVES_CASES = [
 def test_reserves_csv_refuses_hostile_wallet_fields_with_file_line_and_field(
     tmp_path: Path, row: str, field: str
 ) -> None:
-    from publisher.reserves_ingest import COLUMNS, read_reserves
+    from publisher.reserves.ingest import COLUMNS, read_reserves
 
     config_path = tmp_path / "zkpor.toml"
     config_path.write_text(GOOD_TOML, encoding="utf-8")

@@ -6,7 +6,7 @@ wallets (each still well formed, neither by its wallet's key), or publishes rese
 the signed wallets do not add up to, and rehashes reserves.json / the manifest so every
 other step passes. ``zkpor verify`` must FAIL step 8 (reserves) with the reason, and the
 site must not be built: only a genuine under-coverage is shown, with its banner (tested
-in tests/test_site_build.py::test_an_under_covered_asset_is_shown_plainly).
+in tests/site/test_site_build.py::test_an_under_covered_asset_is_shown_plainly).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from publisher.cli import app
+from publisher.cli.main import app
 from publisher.site.build import BuildOptions, SiteError, build_site
 from tests.site_fixtures import SmallAttestation, make_attestation, rehash_in_manifest
 from verifier.manifest import MANIFEST, RESERVES, coverage_ratio, format_units

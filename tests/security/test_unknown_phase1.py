@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 from typer.testing import CliRunner
 
-from publisher.cli import app
+from publisher.cli.main import app
 from publisher.site.build import BuildOptions, build_site
 from tests import peers
 from tests.ceremony_fixtures import (  # noqa: F401  (pytest fixtures)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 from typer.testing import CliRunner
 
-from publisher.cli import app
+from publisher.cli.main import app
 from tests.ceremony_fixtures import ceremony, ceremony_attestation  # noqa: F401
 from tests.security.user_check_support import (
     browser,  # noqa: F401

@@ -19,7 +19,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from publisher.cli import app
+from publisher.cli.main import app
 from tests.site_fixtures import (
     ShownStep,
     launch,

@@ -10,8 +10,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from publisher.iden3 import write_r1cs
-from publisher.zkey import read_zkey
+from publisher.ceremony.zkey import read_zkey
+from publisher.snark.iden3 import write_r1cs
 from tests import peers, ptau_files
 from tests.tiny_circuit import tiny_circuit
 

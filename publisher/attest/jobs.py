@@ -1,0 +1,77 @@
+"""One batch as a self-contained job, run by any ``concurrent.futures.Executor`` worker.
+
+A job carries only what its batch needs (its accounts, salts, incoming totals and the two
+blinds) plus the path of the proving key, so memory per worker is bounded by one batch
+and the same job runs in a local process pool or on a Dask worker. Each worker process
+loads the proving key once and keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from publisher.snark.circuit import (
+    BatchWitnessInput,
+    CircuitShape,
+    batch_witness,
+    build_batch_circuit,
+)
+from publisher.snark.keys import ProvingKey
+from publisher.snark.prove import prove
+from verifier import protocol
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """Everything one worker needs to prove batch ``index``."""
+
+    index: int
+    shape: CircuitShape
+    key_path: str
+    #: Per leaf: the user id, or None for a padding leaf (uid 0).
+    user_ids: Sequence[str | None]
+    salts: Sequence[int]
+    balances: Sequence[Sequence[int]]
+    totals_in: Sequence[int]
+    blind_in: int
+    blind_out: int
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """A proven batch: public inputs ``[root, acc_in, acc_out]``, the proof as snarkjs JSON,
+    and the leaf hashes (kept privately, for the per-user inclusion paths)."""
+
+    index: int
+    public: tuple[int, ...]
+    proof: dict[str, Any]
+    leaves: tuple[int, ...]
+
+
+@lru_cache(maxsize=2)
+def _proving_key(path: str) -> ProvingKey:
+    """Return the proving key at ``path``, read once per worker process."""
+    return ProvingKey.load(Path(path))
+
+
+def id_commitments(user_ids: Sequence[str | None], salts: Sequence[int]) -> list[int]:
+    """Return ``H(ID, uid, salt)`` per leaf; padding leaves use uid 0."""
+    return [
+        protocol.id_commitment(0 if uid is None else protocol.user_id_to_field(uid), salt)
+        for uid, salt in zip(user_ids, salts, strict=True)
+    ]
+
+
+def run_batch_job(job: BatchJob) -> BatchResult:
+    """Return the proof of one batch (runs in a worker)."""
+    idc = id_commitments(job.user_ids, job.salts)
+    data = BatchWitnessInput(idc, job.balances, job.totals_in, job.blind_in, job.blind_out)
+    cs = build_batch_circuit(job.shape)
+    witness = batch_witness(job.shape, data)
+    proof = prove(_proving_key(job.key_path), cs, witness)
+    leaves = tuple(protocol.leaf_hash(i, b) for i, b in zip(idc, job.balances, strict=True))
+    return BatchResult(job.index, tuple(witness[1 : 1 + cs.n_public]), proof.to_json(), leaves)

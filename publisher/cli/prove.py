@@ -1,0 +1,416 @@
+"""``zkpor prove`` and ``zkpor demo``: the custodian's main job, from the command line."""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from publisher.attest.executors import open_executor
+from publisher.attest.ingest import read_liabilities
+from publisher.attest.pipeline import CODES, PipelineError, inputs_digest, prove_attestation
+from publisher.ceremony.demo_ptau import DEMO_PTAU_WARNING, cached_path, demo_ptau
+from publisher.ceremony.directory import keys_for_prove, published_files
+from publisher.cli import site as cli_site
+from publisher.cli.progress import counting_bar
+from publisher.cli.verify import print_report
+from publisher.config import load_config
+from publisher.crypto import NaclBackend
+from publisher.demo import (
+    CEREMONY_DIR,
+    DEMO_CONTRIBUTORS,
+    KEYS_DIR,
+    DemoCeremony,
+    demo_beacon_value,
+    run_demo_ceremony,
+    write_demo_inputs,
+    write_demo_reserves,
+)
+from publisher.errors import InputError
+from publisher.reserves.ingest import read_reserves
+from publisher.snark.batch import default_cache_dir, dev_key_paths
+from publisher.snark.circuit import CircuitShape
+from publisher.snark.dev_setup import DEV_SETUP_WARNING
+from publisher.snark.keys import Keys
+from verifier.attestation import verify_attestation
+from verifier.ceremony_format import CeremonyError
+from verifier.errors import ZkporError
+from verifier.fetch import directory_reader
+from verifier.manifest import SETUP_INSECURE_DEV, Manifest
+from verifier.reserves import shortfalls
+
+CORES = os.cpu_count() or 1
+T = TypeVar("T")
+Log = Callable[[str], None]
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+Workers = Annotated[
+    int, typer.Option("--workers", help="Local prover processes (default: all cores).")
+]
+Dask = Annotated[
+    str | None, typer.Option("--dask", help="Prove on this Dask scheduler (tcp://host:port).")
+]
+
+
+def _dev_keys(shape: CircuitShape) -> Keys:
+    """Return the development keys of ``shape`` (made once per shape, then cached)."""
+    err_console.print(f"[bold yellow]WARNING[/]: {DEV_SETUP_WARNING}")
+    with console.status(f"loading or making the proving key of {shape.circuit_id}"):
+        pk_path, vk = dev_key_paths(shape, default_cache_dir())
+    return Keys(pk_path, vk, SETUP_INSECURE_DEV, DEV_SETUP_WARNING)
+
+
+def run_prove(
+    liabilities: Path,
+    config_path: Path,
+    out: Path,
+    private: Path,
+    workers: int,
+    dask: str | None,
+    code_secret: Path | None = None,
+    reserves_path: Path | None = None,
+    keys_for: Callable[[CircuitShape], Keys] = _dev_keys,
+) -> Manifest:
+    """Prove the snapshot into ``out`` with progress bars; exit 2 on bad input."""
+    try:
+        secret = _read_code_secret(code_secret)
+        config = load_config(config_path)
+        with console.status(f"reading {liabilities}"):
+            snapshot = read_liabilities(liabilities, config)
+        reserves = None
+        if reserves_path is not None:
+            with console.status(f"reading {reserves_path} and checking its signatures"):
+                reserves, rounded_down = read_reserves(reserves_path, config)
+            console.print(f"{len(reserves)} reserve wallets, every signature valid")
+            for symbol, count in rounded_down.items():
+                if count:
+                    console.print(f"  {symbol}: {count} reserve balances rounded down")
+    except InputError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from exc
+    console.print(f"{len(snapshot)} accounts, {len(config.assets)} assets")
+    for symbol, count in snapshot.rounded.items():
+        if count:
+            console.print(f"  {symbol}: {count} amounts rounded up to {symbol}'s precision")
+    digest = inputs_digest(liabilities, config_path)
+    try:
+        with (
+            open_executor(workers, dask) as (executor, parallel),
+            _BatchProgress(config.batch_size) as progress,
+        ):
+            return prove_attestation(
+                snapshot,
+                config,
+                digest,
+                out,
+                private,
+                keys_for,
+                executor,
+                in_flight=2 * parallel,
+                progress=progress,
+                code_secret=secret,
+                reserves=reserves,
+            )
+    except (PipelineError, InputError, CeremonyError) as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from exc
+
+
+def _ceremony_keys(keydir: Path) -> Callable[[CircuitShape], Keys]:
+    """Return the keys finalized by ``zkpor ceremony finalize --out keydir``, with the
+    transcript the attestation publishes."""
+    serve = keys_for_prove(keydir)
+
+    def keys_for(shape: CircuitShape) -> Keys:
+        keys = serve(shape)
+        return replace(keys, published=published_files(keydir))
+
+    return keys_for
+
+
+def _read_code_secret(path: Path | None) -> bytes | None:
+    """Return the custodian's code secret: at least 32 bytes, never printed."""
+    if path is None:
+        return None
+    try:
+        secret = path.read_bytes()
+    except OSError as exc:
+        reason = f"cannot read the code secret: {exc.strerror}"
+        raise InputError(str(path), None, None, reason) from exc
+    if len(secret) < 32:
+        raise InputError(str(path), None, None, "a code secret needs at least 32 bytes")
+    return secret
+
+
+def _print_sample_codes(private: Path, count: int = 3) -> None:
+    """Print a few codes of the demo's synthetic users, to try ``verify-user`` with."""
+    with (private / CODES).open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))[:count]
+    console.print("sample verification codes (synthetic users; real codes stay private):")
+    for row in rows:
+        console.print(f"  {row['user_id']:<24} {row['code']}", markup=False)
+
+
+class _BatchProgress(Progress):
+    """A progress bar of proven batches, with the proving rate of this run in accounts/s.
+
+    The rate counts only batches proven now: resumed ones and the key setup before the
+    first batch would make it lie.
+    """
+
+    def __init__(self, batch_size: int) -> None:
+        super().__init__(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self.batch_size = batch_size
+        self.task: TaskID | None = None
+        self.first_done = 0
+        self.started = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.add_task("proving batches", total=total, completed=done, rate="")
+            self.first_done, self.started = done, time.monotonic()
+            return
+        elapsed = time.monotonic() - self.started
+        rate = (done - self.first_done) * self.batch_size / elapsed if elapsed else 0.0
+        self.update(self.task, completed=done, rate=f"{rate:.1f} accounts/s")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``prove`` and ``demo`` to ``app``."""
+
+    @app.command("prove")
+    def prove(
+        liabilities: Annotated[Path, typer.Option("--liabilities", help="liabilities.csv")],
+        config: Annotated[Path, typer.Option("--config", help="zkpor.toml")],
+        out: Annotated[Path, typer.Option("--out", help="Attestation directory to create.")],
+        private: Annotated[
+            Path,
+            typer.Option("--private", help="Private directory (salts, blinds): never publish."),
+        ],
+        workers: Workers = CORES,
+        dask: Dask = None,
+        code_secret: Annotated[
+            Path | None,
+            typer.Option(
+                "--code-secret",
+                help="File with a secret (>= 32 bytes): derive each user's code from it.",
+            ),
+        ] = None,
+        reserves: Annotated[
+            Path | None,
+            typer.Option("--reserves", help="reserves.csv: signed reserve wallets."),
+        ] = None,
+        ceremony: Annotated[
+            Path | None,
+            typer.Option("--ceremony", help="Keys of `zkpor ceremony finalize --out DIR`."),
+        ] = None,
+        insecure_dev_setup: Annotated[
+            bool,
+            typer.Option(
+                "--insecure-dev-setup",
+                help="Use a single-party development setup instead (it proves nothing).",
+            ),
+        ] = False,
+    ) -> None:
+        """Prove a liabilities snapshot into a public attestation directory."""
+        if (ceremony is None) == (not insecure_dev_setup):
+            err_console.print(
+                "error: give the keys of a ceremony (--ceremony DIR) or, for tests and demos "
+                "only, --insecure-dev-setup"
+            )
+            raise typer.Exit(2)
+        keys_for = _dev_keys if ceremony is None else _ceremony_keys(ceremony)
+        manifest = run_prove(
+            liabilities, config, out, private, workers, dask, code_secret, reserves, keys_for
+        )
+        for problem in shortfalls(manifest.assets) if reserves is not None else []:
+            err_console.print(f"[bold yellow]WARNING[/]: {problem}", markup=True)
+        console.print(f"wrote {out} (root {manifest.tree.root:#x})")
+        console.print(f"codes for your users: {private / CODES} (keep private)")
+        console.print(f"check it: zkpor verify {out}")
+
+    @app.command("demo")
+    def demo(
+        out: Annotated[
+            Path,
+            typer.Option(
+                "--out", help="Folder for input/, ceremony/, keys/, attestation/, private/."
+            ),
+        ],
+        users: Annotated[int, typer.Option("--users", help="Synthetic accounts.")] = 1000,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")] = 1,
+        workers: Workers = CORES,
+        under_covered: Annotated[
+            bool,
+            typer.Option(
+                "--under-covered",
+                help="Declare too little of one asset (ETH), so the reserves check fails.",
+            ),
+        ] = False,
+        insecure_dev_setup: Annotated[
+            bool,
+            typer.Option(
+                "--insecure-dev-setup",
+                help="Skip the local ceremony: a single-party development setup (quicker; "
+                "the setup step then passes only because the demo allows it).",
+            ),
+        ] = False,
+    ) -> None:
+        """Run the whole job on a synthetic snapshot: inputs, a local setup ceremony, proofs,
+        attestation, check."""
+        attestation = out / "attestation"
+        for taken in (attestation, out / CEREMONY_DIR, out / KEYS_DIR, out / "site"):
+            if taken.exists():
+                err_console.print(f"error: {taken} already exists; choose another --out")
+                raise typer.Exit(2)
+        liabilities, config = write_demo_inputs(out / "input", users, seed)
+        reserves = write_demo_reserves(out / "input", liabilities, config, under_covered)
+        console.print(f"wrote a synthetic snapshot of {users} accounts to {out / 'input'}")
+        ceremony = None if insecure_dev_setup else _demo_ceremony(out, config, seed)
+        keys_for = _dev_keys if ceremony is None else _ceremony_keys(ceremony.keys)
+        private = out / "private"
+        run_prove(
+            liabilities, config, attestation, private, workers, None, None, reserves, keys_for
+        )
+        console.print("verifying the attestation as a reviewer would:")
+        results = verify_attestation(
+            directory_reader(attestation),
+            NaclBackend(),
+            allow_dev_setup=insecure_dev_setup,
+            # the demo's phase 1 is its own single-party file (offline): accepted, and
+            # step 9 says so; a real attestation needs a pinned public one
+            allow_unknown_phase1=True,
+        )
+        print_report(results)
+        failed = [r.name for r in results if r.status != "OK"]
+        if failed and not (under_covered and failed == ["reserves"]):
+            raise typer.Exit(1)
+        if under_covered:
+            console.print("(--under-covered: the reserves step fails on purpose)")
+        _print_sample_codes(private)
+        site = cli_site.build(
+            attestation,
+            out / "site",
+            [],
+            None,
+            allow_insecure_dev_setup=ceremony is None,
+            force=False,
+            allow_unknown_phase1=ceremony is not None,
+        )
+        console.print(
+            f"built the site in {site}: run `zkpor site serve {site}`, open "
+            "http://127.0.0.1:8000/verify/ and paste a code above"
+        )
+        _print_demo_next_steps(out, ceremony)
+
+
+def _demo_ceremony(out: Path, config_path: Path, seed: int) -> DemoCeremony:
+    """Run the demo's local ceremony with a line of progress per stage; exit 1 on failure."""
+    config = load_config(config_path)
+    shape = CircuitShape(len(config.assets), config.arity, config.batch_depth)
+    console.print(
+        f"setup ceremony for {shape.circuit_id} in {out / CEREMONY_DIR}: phase 1, init, "
+        f"{len(DEMO_CONTRIBUTORS)} contributions ({', '.join(DEMO_CONTRIBUTORS)}), "
+        "beacon, verify, finalize"
+    )
+    err_console.print(f"[bold yellow]NOTE[/]: phase 1 is the demo's own: {DEMO_PTAU_WARNING}")
+    value = demo_beacon_value(config.as_of, seed)
+    console.print(
+        f'  the beacon value is sha256("zkpor demo beacon|{config.as_of}|{seed}") = '
+        f"{value.hex()}: public, but predictable (a real ceremony takes a future block hash)",
+        markup=False,
+    )
+    try:
+        return run_demo_ceremony(
+            out, shape, value, _demo_phase1, _run_stage, default_cache_dir() / "ceremony"
+        )
+    except (ZkporError, OSError) as exc:
+        err_console.print(f"error: the ceremony failed: {exc}", markup=False)
+        raise typer.Exit(1) from exc
+
+
+def _run_stage(title: str, work: Callable[[Log], T]) -> T:
+    """Run one ceremony stage under a spinner showing its progress; print its time."""
+    start = time.monotonic()
+    with console.status(f"ceremony: {escape(title)}") as status:
+        result = work(
+            lambda message: status.update(f"ceremony: {escape(title)}: {escape(message)}")
+        )
+    console.print(f"  done: {title} ({time.monotonic() - start:.1f} s)", markup=False)
+    return result
+
+
+def _demo_phase1(power: int) -> Path:
+    """Return the cached demo phase-1 file of ``power``, made with a progress bar if new."""
+    path = cached_path(power)
+    if path.exists():
+        console.print(
+            f"  phase 1: reusing {path} (power {power}, single party, demo only)", markup=False
+        )
+        return path
+    start = time.monotonic()
+    title = f"ceremony: phase 1 of power {power} (single party, demo only)"
+    with counting_bar(title, console) as advance:
+        demo_ptau(power, progress=advance)
+    console.print(
+        f"  done: phase 1 of power {power} (single party, demo only), cached as {path} "
+        f"({time.monotonic() - start:.1f} s)",
+        markup=False,
+    )
+    return path
+
+
+def _print_demo_next_steps(out: Path, ceremony: DemoCeremony | None) -> None:
+    """Print what to try next on the demo's output."""
+    attestation = out / "attestation"
+    lines = ["", "next:"]
+    if ceremony is None:
+        lines.append(
+            f"  zkpor verify {attestation} --allow-insecure-dev-setup   # check every proof again"
+        )
+    else:
+        lines += [
+            f"  zkpor verify {attestation} --allow-unknown-phase1 --ptau {ceremony.ptau}"
+            "   # check every proof, the transcript, and IC from phase 1 (the demo's phase 1 "
+            "is its own, not a public one: without the flag step 9 fails)",
+            f"  zkpor ceremony verify {ceremony.root} --ptau {ceremony.ptau}"
+            "   # re-check the ceremony (as snarkjs zkey verify does)",
+            f"  npx snarkjs zkey verify {ceremony.keys / 'circuit.r1cs'} {ceremony.ptau} "
+            f"{ceremony.keys / 'final.zkey'}   # the same, with snarkjs",
+        ]
+    check_user = (
+        "   # one user's inclusion (step 7 fails: a development setup proves nothing)"
+        if ceremony is None
+        else " --allow-unknown-phase1   # one user's inclusion"
+    )
+    lines += [
+        f"  zkpor verify-user {attestation} --code <code>{check_user}",
+        f"  ls {out / 'private'}                 # secrets: never publish this folder",
+    ]
+    console.print("\n".join(lines), markup=False)

@@ -1,0 +1,153 @@
+"""``zkpor verify``: the reviewer's full check of an attestation, a folder or a URL.
+
+Exit codes: 0 every step passed, 1 a step failed or was skipped, 2 there is no
+attestation to check (no such folder, no attestation.json, server unreachable).
+Text that comes from the attestation is never read as rich markup.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from publisher.ceremony.directory import PTAU_STEP_NAME, check_key_with_ptau
+from publisher.crypto import NaclBackend
+from verifier.attestation import attestation_steps
+from verifier.fetch import directory_reader, http_reader
+from verifier.manifest import MANIFEST
+from verifier.report import StepResult, passed, run_steps, to_json
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+STATUS_STYLE = {"OK": "bold green", "FAIL": "bold red", "SKIP": "bold yellow"}
+
+
+class NoAttestation(Exception):
+    """There is nothing to verify at the given place."""
+
+
+def _is_url(target: str) -> bool:
+    return target.startswith(("http://", "https://"))
+
+
+def _cached(read: Callable[[str], bytes]) -> Callable[[str], bytes]:
+    """Return ``read`` remembering each file, so the manifest probed here is not re-fetched."""
+    seen: dict[str, bytes] = {}
+
+    def cached(name: str) -> bytes:
+        if name not in seen:
+            seen[name] = read(name)
+        return seen[name]
+
+    return cached
+
+
+def open_attestation(target: str) -> Callable[[str], bytes]:
+    """Return a reader of the attestation at ``target`` once it has an attestation.json."""
+    if not _is_url(target):
+        folder = Path(target)
+        if not folder.exists():
+            raise NoAttestation(f"{target} does not exist")
+        if not folder.is_dir():
+            raise NoAttestation(f"{target} is not a directory")
+        if not (folder / MANIFEST).is_file():
+            raise NoAttestation(f"{target} has no {MANIFEST}: is it an attestation directory?")
+        return directory_reader(folder)
+    read = _cached(http_reader(target))
+    try:
+        read(MANIFEST)
+    except FileNotFoundError as exc:
+        raise NoAttestation(f"{target} has no {MANIFEST} ({exc})") from exc
+    except OSError as exc:
+        raise NoAttestation(f"cannot fetch {MANIFEST} from {target}: {exc}") from exc
+    return read
+
+
+def printable(text: str) -> str:
+    """Return ``text`` with control characters escaped, so a file cannot drive the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def print_report(results: Sequence[StepResult], out: Console = console) -> None:
+    """Print one line per step and a summary; nothing from the files is read as markup."""
+    for step in results:
+        out.print(
+            Text.assemble(
+                f"{step.number}. ",
+                (step.status, STATUS_STYLE[step.status]),
+                printable(f": {step.name} — {step.detail}"),
+            )
+        )
+    failed = sum(step.status == "FAIL" for step in results)
+    skipped = sum(step.status == "SKIP" for step in results)
+    if passed(results):
+        out.print(Text(f"PASSED: all {len(results)} checks passed", style="bold green"))
+    else:
+        summary = f"FAILED: {failed} of {len(results)} checks failed, {skipped} skipped"
+        out.print(Text(summary, style="bold red"))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``verify`` to ``app``."""
+
+    @app.command("verify")
+    def verify(
+        target: Annotated[
+            str,
+            typer.Argument(
+                metavar="ATTESTATION_DIR_OR_URL",
+                help="Attestation directory, or the http(s) URL it is served under.",
+            ),
+        ],
+        as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+        allow_dev_setup: Annotated[
+            bool,
+            typer.Option(
+                "--allow-insecure-dev-setup",
+                help="Let a single-party development setup pass (demos only: it proves nothing).",
+            ),
+        ] = False,
+        allow_unknown_phase1: Annotated[
+            bool,
+            typer.Option(
+                "--allow-unknown-phase1",
+                help="Let a ceremony on a phase-1 file that is not a pinned public one pass "
+                "(demos only: whoever made that file may forge proofs).",
+            ),
+        ] = False,
+        ptau: Annotated[
+            Path | None,
+            typer.Option(
+                "--ptau",
+                help="The public phase-1 file: also recompute vk.json's IC, alpha and beta "
+                "from it for the ceremony's circuit (step 10).",
+            ),
+        ] = None,
+    ) -> None:
+        """Check every proof, hash and total of an attestation, as a reviewer would."""
+        try:
+            read = open_attestation(target)
+        except NoAttestation as exc:
+            err_console.print(Text(printable(f"error: {exc}")))
+            raise typer.Exit(2) from exc
+        steps = attestation_steps(
+            read, NaclBackend(), allow_dev_setup, allow_unknown_phase1=allow_unknown_phase1
+        )
+        if ptau is not None:
+            steps.append((PTAU_STEP_NAME, partial(check_key_with_ptau, read, ptau)))
+        results = run_steps(steps)
+        if as_json:
+            report = {"passed": passed(results), "steps": to_json(results)}
+            typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
+        else:
+            print_report(results)
+        if not passed(results):
+            raise typer.Exit(1)
