@@ -7,8 +7,9 @@ Run from the repository root, after ``pip install -e '.[dask]'``::
                              [--wait-for bench/prove.py,pytest] [--wait-minutes 25]
 
 For every size it writes the ``zkpor demo`` snapshot of N users x 4 assets
-(``publisher.demo.write_demo_inputs``: arity 4, batch depth 3, so 64 accounts per batch,
-``pad_to`` the next power of two; ``--pad users`` pads only to whole batches instead), then
+(``publisher.demo.write_demo_inputs``, arity 4) at ``--batch-depth`` (default 3: 64 accounts
+per batch, the shape of the figures in ``bench/README.md``; the demo itself proves batches
+of 16), ``pad_to`` the next power of two; ``--pad users`` pads only to whole batches instead), then
 runs ``zkpor prove`` in a subprocess, each run into a fresh ``--out``/``--private``:
 
 * ``wN``: ``zkpor prove --workers N`` (a local process pool of N provers);
@@ -16,7 +17,7 @@ runs ``zkpor prove`` in a subprocess, each run into a fresh ``--out``/``--privat
   processes=True)`` started here, fresh for every run, and ``zkpor prove --dask ADDRESS``.
 
 All runs share ``ZKPOR_CACHE=<out>/cache``: the one-time development key setup is done and
-timed first, on its own, then a 64-user warm-up run (1 batch, 1 worker) measures the fixed
+timed first, on its own, then a one-batch warm-up run (1 worker) measures the fixed
 cost of a run, and ``zkpor batch prove`` one batch in-process with the prover's phases.
 
 Per run: wall time; CPU (user + sys) of everything that proved: the CLI and its pool (one
@@ -72,6 +73,7 @@ MB = 1 << 20
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
 TARGET_CORE_S_PER_USER = 0.1
+BENCH_ARITY = 4  # write_demo_inputs's default arity
 SEED = 1  # of the synthetic snapshot: the same accounts in every run of a size
 WAIT_FOR = "bench/prove.py"  # default --wait-for: a benchmark that must not run meanwhile
 OTHER_LOAD = ("bench/prove.py", "snarkjs")  # recorded if running during a measurement
@@ -427,9 +429,10 @@ def parse_mode(mode: str) -> tuple[str, int]:
     return kind, n
 
 
-def demo_inputs(folder: Path, users: int, pad: str) -> tuple[Path, Path]:
-    """Write the demo snapshot of ``users`` (``pad`` users: pad_to = users) into ``folder``."""
-    csv_path, toml_path = write_demo_inputs(folder, users, SEED)
+def demo_inputs(folder: Path, users: int, pad: str, depth: int) -> tuple[Path, Path]:
+    """Write the demo snapshot of ``users`` (``pad`` users: pad_to = users) into ``folder``,
+    in batches of depth ``depth``."""
+    csv_path, toml_path = write_demo_inputs(folder, users, SEED, batch_depth=depth)
     if pad == "users":
         text = re.sub(r"(?m)^pad_to = \d+$", f"pad_to = {users}", toml_path.read_text())
         toml_path.write_text(text)
@@ -583,6 +586,7 @@ def prove_run(
     print(f"{users} users, {mode}, run {rep + 1}: ", end="", flush=True)
     before, others = loadavg(), Interference().start()
     record: Json = {"users": users, "pad": args.pad, "mode": mode, "workers": workers}
+    record["batch_depth"] = args.batch_depth
     if kind == "w":
         child = run_child([*cmd, "--workers", str(workers)], work / "prove.log", env)
         cpu = {"cli_and_pool": child.cpu_s}
@@ -697,10 +701,12 @@ def median(values: Sequence[float]) -> float:
 
 
 def summarize(runs: list[Json]) -> list[Json]:
-    """Return one row per (users, pad, mode): medians over its runs, speed-ups vs w1, w2."""
-    groups: dict[tuple[int, str, str], list[Json]] = {}
+    """Return one row per (users, pad, mode, depth): medians over its runs, speed-ups vs w1, w2."""
+    groups: dict[tuple[int, str, str, int], list[Json]] = {}
     for run in runs:
-        groups.setdefault((run["users"], run["pad"], run["mode"]), []).append(run)
+        # Runs recorded before the depth was an option were all of depth 3.
+        key = (run["users"], run["pad"], run["mode"], run.get("batch_depth", 3))
+        groups.setdefault(key, []).append(run)
     keys = [
         "wall_s",
         "cpu_s",
@@ -714,10 +720,11 @@ def summarize(runs: list[Json]) -> list[Json]:
         "largest_process_mb",
     ]
     rows = []
-    for (users, pad, mode), every in sorted(groups.items(), key=_row_order):
+    for (users, pad, mode, depth), every in sorted(groups.items(), key=_row_order):
         clean = [r for r in every if not r.get("disturbed")]
         group = clean or every  # disturbed runs count only if there is no other
         row: Json = {"users": users, "pad": pad, "mode": mode, "runs": len(group)}
+        row["batch_depth"] = depth
         row["disturbed_runs"] = len(every) - len(clean)
         row["only_disturbed"] = not clean
         row["batches"] = group[0]["batches"]
@@ -744,7 +751,8 @@ def summarize(runs: list[Json]) -> list[Json]:
                 (
                     r
                     for r in rows
-                    if (r["users"], r["pad"], r["mode"]) == (row["users"], row["pad"], base)
+                    if (r["users"], r["pad"], r["mode"], r["batch_depth"])
+                    == (row["users"], row["pad"], base, row["batch_depth"])
                 ),
                 None,
             )
@@ -752,10 +760,12 @@ def summarize(runs: list[Json]) -> list[Json]:
     return rows
 
 
-def _row_order(item: tuple[tuple[int, str, str], list[Json]]) -> tuple[int, str, int, str]:
-    users, pad, mode = item[0]
+def _row_order(
+    item: tuple[tuple[int, str, str, int], list[Json]],
+) -> tuple[int, int, str, int, str]:
+    users, pad, mode, depth = item[0]
     kind, n = parse_mode(mode)
-    return users, pad, n + (100 if kind == "dask" else 0), mode
+    return depth, users, pad, n + (100 if kind == "dask" else 0), mode
 
 
 def _f(value: float | None, digits: int = 2) -> str:
@@ -777,7 +787,8 @@ def tables(report: Json) -> str:
         "",
     ]
     head = (
-        "| users | pad | mode | batches | runs | wall s | CPU s | core-s/user | × target "
+        "| users | accounts/batch | pad | mode | batches | runs | wall s | CPU s | core-s/user "
+        "| × target "
         "| occupied core-s/user | CPU s/batch | accounts/s | speed-up vs w1 | vs w2 "
         "| peak RSS sum MB | largest process MB | load 1-min before→after | others' cores "
         "| verify s "
@@ -787,6 +798,7 @@ def tables(report: Json) -> str:
     for r in report["summary"]:
         cells = [
             str(r["users"]),
+            str(BENCH_ARITY ** r["batch_depth"]),
             r["pad"],
             r["mode"],
             str(r["batches"]),
@@ -832,7 +844,8 @@ def tables(report: Json) -> str:
         )
     if w:
         lines.append(
-            f"| warm-up run: 64 users = 1 batch, w1 | {_f(w['wall_s'], 1)} | {_f(w['cpu_s'], 1)} "
+            f"| warm-up run: {w['users']} users = 1 batch, w1 | {_f(w['wall_s'], 1)} "
+            f"| {_f(w['cpu_s'], 1)} "
             f"| {_f(w['largest_process_mb'], 0)} | whole `zkpor prove` incl. start-up, key load |"
         )
     if ref:
@@ -853,6 +866,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--users", default="1000,10000", help="snapshot sizes, comma-separated")
     parser.add_argument("--modes", default="w1,w2,dask", help="wN (processes) and/or dask[N]")
     parser.add_argument("--reps", type=int, default=1, help="runs per size and mode (median)")
+    parser.add_argument(
+        "--batch-depth", type=int, default=3, help="batch depth: 4^DEPTH accounts per proof"
+    )
     parser.add_argument(
         "--pad",
         choices=("demo", "users"),
@@ -921,6 +937,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sessions": [*old.get("sessions", []), info],
         "target_core_s_per_user": TARGET_CORE_S_PER_USER,
         "seed": SEED,
+        "batch_depth": args.batch_depth,
         "setup": old.get("setup"),
         "warmup": old.get("warmup"),
         "reference": old.get("reference"),
@@ -933,17 +950,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["machine"]["waited_s"] = quiet.waited_s
         json_path.write_text(json.dumps(report, indent=1))
 
-    warm_inputs = demo_inputs(args.out / "inputs" / "64-demo", 64, "demo")
+    one_batch = BENCH_ARITY**args.batch_depth
+    warm_inputs = demo_inputs(
+        args.out / "inputs" / f"{one_batch}-demo-d{args.batch_depth}",
+        one_batch,
+        "demo",
+        args.batch_depth,
+    )
     setup = measure_setup(warm_inputs[1], args.out / "setup", args.cache, quiet)
     if setup["made"] or report["setup"] is None:
         report["setup"] = setup
     if not args.no_warmup:
-        report["warmup"] = prove_run(64, "w1", 0, warm_inputs, _with_pad(args, "demo"), quiet)
+        report["warmup"] = prove_run(
+            one_batch, "w1", 0, warm_inputs, _with_pad(args, "demo"), quiet
+        )
         shape = shape_of(warm_inputs[1])
         report["reference"] = measure_reference(args.out, args.cache, shape, quiet)
     save()
     for users in sizes:
-        inputs = demo_inputs(args.out / "inputs" / f"{users}-{args.pad}", users, args.pad)
+        folder = args.out / "inputs" / f"{users}-{args.pad}-d{args.batch_depth}"
+        inputs = demo_inputs(folder, users, args.pad, args.batch_depth)
         for rep in range(args.reps):
             for mode in modes:
                 for _ in range(1 + args.retries):

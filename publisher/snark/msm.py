@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import repeat, zip_longest
 from operator import is_
 from typing import Any
@@ -650,7 +651,7 @@ def _pippenger(
     return _aggregate(sums, 1 << (c - 1), windows, add), c
 
 
-# --------------------------------------------------------------------------- G1 MSM
+# --------------------------------------------------------------------------- G1 and G2 specifics
 
 #: Largest G1 window: 2^11 buckets of ~250 bytes fit the 1 MiB L2 cache measured here.
 _G1_MAX_C = 12
@@ -706,44 +707,6 @@ def _g1_glv_src(pts: list[Any], ks: list[int]) -> tuple[Cols, list[int]]:
     return [xs + xs, ys + nys], out_ks
 
 
-def _g1_jac(pt: _Pt) -> G1Jac:
-    return G1_JAC_INF if pt is None else g1_to_jac((pt[0], pt[1]))
-
-
-def _g1_combine(terms: list[list[_Pt]], c: int) -> G1Jac:
-    """Horner over windows (c doublings each) of the per-window aggregation terms."""
-    acc = G1_JAC_INF
-    for row in reversed(terms):
-        for _ in range(c):
-            acc = g1_jac_double(acc)
-        win = G1_JAC_INF
-        for s in row[:-1]:
-            win = g1_jac_add(g1_jac_double(win), _g1_jac(s))
-        acc = g1_jac_add(acc, g1_jac_add(win, _g1_jac(row[-1])))
-    return acc
-
-
-def msm_g1(points: Sequence[G1], scalars: Sequence[int]) -> G1:
-    """sum_i scalars[i] * points[i] over G1.
-
-    Scalars are taken mod r; None points and zero scalars are skipped; points are
-    trusted to be on the curve (every point of the G1 curve has order r).
-    """
-    ones, pts, ks = _split_trivial(points, scalars)
-    acc = G1_JAC_INF
-    if pts:
-        src, gks = _g1_glv_src(pts, ks)
-        if gks:
-            terms, c = _pippenger(src, gks, _g1_add, _g1_add_into, _G1_MAX_C)
-            acc = _g1_combine(terms, c)
-    if ones:
-        acc = g1_jac_add(acc, _g1_jac(_sum_one(_g1_cols(ones), _g1_add)))
-    return batch_normalize_g1([acc])[0]
-
-
-# --------------------------------------------------------------------------- G2 MSM
-
-
 def _g2_cols(points: list[Any]) -> Cols:
     return [
         [mpz(q[0][0]) for q in points],
@@ -782,40 +745,6 @@ def _g2_psi_src(pts: list[Any], ks: list[int]) -> tuple[Cols, list[int]]:
             out_ks.append(k1)
     x0s, x1s, y0s, y1s, ny0s, ny1s = cols
     return [x0s + x0s, x1s + x1s, y0s + ny0s, y1s + ny1s], out_ks
-
-
-def _g2_jac(pt: _Pt) -> G2Jac:
-    return G2_JAC_INF if pt is None else g2_to_jac(((pt[0], pt[1]), (pt[2], pt[3])))
-
-
-def _g2_combine(terms: list[list[_Pt]], c: int) -> G2Jac:
-    acc = G2_JAC_INF
-    for row in reversed(terms):
-        for _ in range(c):
-            acc = g2_jac_double(acc)
-        win = G2_JAC_INF
-        for s in row[:-1]:
-            win = g2_jac_add(g2_jac_double(win), _g2_jac(s))
-        acc = g2_jac_add(acc, g2_jac_add(win, _g2_jac(row[-1])))
-    return acc
-
-
-def msm_g2(points: Sequence[G2], scalars: Sequence[int]) -> G2:
-    """sum_i scalars[i] * points[i] over G2.
-
-    Scalars are taken mod r; None points and zero scalars are skipped. Points must lie
-    in G2 (the order-r subgroup of the twist), as Groth16 key points do: the psi
-    endomorphism used to halve the scalars acts as [6x^2] only there.
-    """
-    ones, pts, ks = _split_trivial(points, scalars)
-    acc = G2_JAC_INF
-    if pts:
-        src, sks = _g2_psi_src(pts, ks)
-        terms, c = _pippenger(src, sks, _g2_add, _g2_add_into, _G2_MAX_C)
-        acc = _g2_combine(terms, c)
-    if ones:
-        acc = g2_jac_add(acc, _g2_jac(_sum_one(_g2_cols(ones), _g2_add)))
-    return batch_normalize_g2([acc])[0]
 
 
 # --------------------------------------------------------------------------- normalize
@@ -924,38 +853,116 @@ def _fixed_params(scalars: Sequence[int]) -> tuple[int, int]:
     return c, _windows_for(top, c)
 
 
-def fixed_base_g1(base: G1, scalars: Sequence[int]) -> list[G1]:
-    """[k]base for every k in scalars (mod r), in affine form; for key generation."""
+# --------------------------------------------------------------------------- both groups
+
+
+@dataclass(frozen=True)
+class _Group:
+    """What differs between G1 and G2 in an MSM; the algorithms themselves are shared."""
+
+    add: AddFn
+    add_into: AddIntoFn
+    max_c: int
+    #: Split the scalars in halves by the group's endomorphism: (source columns, halves).
+    endo_src: Callable[[list[Any], list[int]], tuple[Cols, list[int]]]
+    cols: Callable[[list[Any]], Cols]
+    jac_inf: Any
+    to_jac: Callable[[Any], Any]
+    jac_add: Callable[[Any, Any], Any]
+    jac_double: Callable[[Any], Any]
+    normalize: Callable[[Sequence[Any]], list[Any]]
+    #: The internal point tuple (x, y) or (x0, x1, y0, y1) as a public affine point.
+    from_flat: Callable[[tuple[Any, ...]], Any]
+
+
+def _g1_from_flat(pt: tuple[Any, ...]) -> G1:
+    return (int(pt[0]), int(pt[1]))
+
+
+def _g2_from_flat(pt: tuple[Any, ...]) -> G2:
+    return ((int(pt[0]), int(pt[1])), (int(pt[2]), int(pt[3])))
+
+
+_G1 = _Group(
+    _g1_add, _g1_add_into, _G1_MAX_C, _g1_glv_src, _g1_cols,
+    G1_JAC_INF, g1_to_jac, g1_jac_add, g1_jac_double, batch_normalize_g1, _g1_from_flat,
+)  # fmt: skip
+_G2 = _Group(
+    _g2_add, _g2_add_into, _G2_MAX_C, _g2_psi_src, _g2_cols,
+    G2_JAC_INF, g2_to_jac, g2_jac_add, g2_jac_double, batch_normalize_g2, _g2_from_flat,
+)  # fmt: skip
+
+
+def _jac(group: _Group, pt: _Pt) -> Any:
+    return group.jac_inf if pt is None else group.to_jac(group.from_flat(pt))
+
+
+def _combine(group: _Group, terms: list[list[_Pt]], c: int) -> Any:
+    """Horner over windows (c doublings each) of the per-window aggregation terms."""
+    acc = group.jac_inf
+    for row in reversed(terms):
+        for _ in range(c):
+            acc = group.jac_double(acc)
+        win = group.jac_inf
+        for s in row[:-1]:
+            win = group.jac_add(group.jac_double(win), _jac(group, s))
+        acc = group.jac_add(acc, group.jac_add(win, _jac(group, row[-1])))
+    return acc
+
+
+def _msm(group: _Group, points: Sequence[Any], scalars: Sequence[int]) -> Any:
+    ones, pts, ks = _split_trivial(points, scalars)
+    acc = group.jac_inf
+    if pts:
+        src, halves = group.endo_src(pts, ks)
+        if halves:
+            terms, c = _pippenger(src, halves, group.add, group.add_into, group.max_c)
+            acc = _combine(group, terms, c)
+    if ones:
+        acc = group.jac_add(acc, _jac(group, _sum_one(group.cols(ones), group.add)))
+    return group.normalize([acc])[0]
+
+
+def msm_g1(points: Sequence[G1], scalars: Sequence[int]) -> G1:
+    """sum_i scalars[i] * points[i] over G1.
+
+    Scalars are taken mod r; None points and zero scalars are skipped; points are
+    trusted to be on the curve (every point of the G1 curve has order r).
+    """
+    result: G1 = _msm(_G1, points, scalars)
+    return result
+
+
+def msm_g2(points: Sequence[G2], scalars: Sequence[int]) -> G2:
+    """sum_i scalars[i] * points[i] over G2.
+
+    Scalars are taken mod r; None points and zero scalars are skipped. Points must lie
+    in G2 (the order-r subgroup of the twist), as Groth16 key points do: the psi
+    endomorphism used to halve the scalars acts as [6x^2] only there.
+    """
+    result: G2 = _msm(_G2, points, scalars)
+    return result
+
+
+def _fixed(group: _Group, base: Any, scalars: Sequence[int]) -> list[Any]:
     if base is None or not scalars:
         return [None] * len(scalars)
     c, windows = _fixed_params(scalars)
-    bases = [g1_to_jac(base)]
+    bases = [group.to_jac(base)]
     for _ in range(windows - 1):
         b = bases[-1]
         for _ in range(c):
-            b = g1_jac_double(b)
+            b = group.jac_double(b)
         bases.append(b)
-    aff = batch_normalize_g1(bases)
-    cols = _g1_cols(aff)
-    res = _fixed_base(cols, scalars, c, windows, _g1_add)
-    return [None if x is None else (int(x), int(y)) for x, y in zip(*res, strict=True)]
+    res = _fixed_base(group.cols(group.normalize(bases)), scalars, c, windows, group.add)
+    return [None if pt[0] is None else group.from_flat(pt) for pt in zip(*res, strict=True)]
+
+
+def fixed_base_g1(base: G1, scalars: Sequence[int]) -> list[G1]:
+    """[k]base for every k in scalars (mod r), in affine form; for key generation."""
+    return _fixed(_G1, base, scalars)
 
 
 def fixed_base_g2(base: G2, scalars: Sequence[int]) -> list[G2]:
     """[k]base for every k in scalars (mod r), in affine form; base must be in G2."""
-    if base is None or not scalars:
-        return [None] * len(scalars)
-    c, windows = _fixed_params(scalars)
-    bases = [g2_to_jac(base)]
-    for _ in range(windows - 1):
-        b = bases[-1]
-        for _ in range(c):
-            b = g2_jac_double(b)
-        bases.append(b)
-    aff = batch_normalize_g2(bases)
-    cols = _g2_cols(aff)
-    res = _fixed_base(cols, scalars, c, windows, _g2_add)
-    return [
-        None if x0 is None else ((int(x0), int(x1)), (int(y0), int(y1)))
-        for x0, x1, y0, y1 in zip(*res, strict=True)
-    ]
+    return _fixed(_G2, base, scalars)
