@@ -32,7 +32,7 @@ from publisher.site.build import BuildOptions, build_site
 from publisher.site.serve import SiteHandler
 from publisher.snark.circuit import CircuitShape
 from publisher.snark.keys import Keys
-from tests.attest.test_pipeline import ACCOUNTS, dev_keys_for, write_inputs
+from tests.snapshots import ACCOUNTS, dev_keys_for, write_inputs
 from verifier.bundle import bucket_index, bucket_name, derive
 from verifier.codes import parse_code
 from verifier.manifest import Manifest

@@ -23,10 +23,10 @@ from typer.testing import CliRunner
 from publisher.attest.pipeline import CODES
 from publisher.cli.main import app
 from publisher.crypto import NaclBackend
-from tests.attest.test_pipeline import ACCOUNTS, prove, write_inputs
 from tests.ceremony_fixtures import ceremony, ceremony_attestation  # noqa: F401
 from tests.security.user_check_support import republish_bucket
 from tests.site_fixtures import SmallAttestation, rehash_in_manifest
+from tests.snapshots import ACCOUNTS, prove, write_inputs
 from verifier.bundle import derive
 from verifier.codes import derived_code, format_code, parse_code
 from verifier.errors import InvalidCode

@@ -110,7 +110,7 @@ def test_a_three_party_ceremony_gives_keys_snarkjs_accepts(
 
     # The custodian proves an attestation with these keys; a reviewer checks the setup.
     from publisher.cli.main import app as zkpor
-    from tests.attest.test_pipeline import ACCOUNTS, write_inputs
+    from tests.snapshots import ACCOUNTS, write_inputs
 
     csv_path, toml_path = write_inputs(tmp_path / "input", ACCOUNTS)
     toml_path.write_text(toml_path.read_text().replace("batch_depth = 2", "batch_depth = 1"))

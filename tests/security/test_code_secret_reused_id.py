@@ -24,7 +24,7 @@ from publisher.attest.pipeline import CODES, inputs_digest, prove_attestation
 from publisher.cli.main import app
 from publisher.config import load_config
 from publisher.crypto import NaclBackend
-from tests.attest.test_pipeline import ACCOUNTS, dev_keys_for, write_inputs
+from tests.snapshots import ACCOUNTS, dev_keys_for, write_inputs
 from verifier.bundle import LOOKUP_BYTES, Derived, bucket_index, bucket_name, derive
 from verifier.codes import parse_code
 from verifier.manifest import Manifest

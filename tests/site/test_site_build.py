@@ -29,7 +29,7 @@ from publisher.reserves.sign import DemoWallet, reserves_csv, sign_test_wallets
 from publisher.site.build import BuildOptions, SiteError, build_site
 from publisher.site.reproduce import compare, reproduce
 from publisher.site.serve import make_server
-from tests.attest.test_pipeline import ACCOUNTS, dev_keys_for, write_inputs
+from tests.snapshots import ACCOUNTS, dev_keys_for, write_inputs
 from verifier.manifest import MANIFEST, PROOFS
 
 runner = CliRunner()

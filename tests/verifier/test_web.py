@@ -20,10 +20,10 @@ import pytest
 
 from publisher.attest.pipeline import CODES
 from publisher.crypto import NaclBackend
-from tests.attest.test_pipeline import ACCOUNTS, prove, write_inputs
 from tests.ceremony_fixtures import TestCeremony, ceremony, ceremony_attestation  # noqa: F401
 from tests.paths import REPO
 from tests.site_fixtures import SmallAttestation
+from tests.snapshots import ACCOUNTS, prove, write_inputs
 from verifier.attestation import STEP_NAMES
 from verifier.codes import format_code
 from verifier.fetch import directory_reader
