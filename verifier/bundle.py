@@ -1,6 +1,6 @@
 """Per-user bundles: find and open the one record a verification code unlocks.
 
-From a 16-byte code, the attestation id and the run salt (DESIGN.md §3), with
+From a 16-byte code, the attestation id and the run salt (docs/protocol.md §11), with
 ``aid = blake2b(id utf-8, digest 32, key run_salt)`` as the BLAKE2b key of every derivation:
 
 ``lookup = blake2b(code, 16, person "zkpor-lookup")``    names the record, in the clear;

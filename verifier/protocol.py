@@ -105,7 +105,7 @@ def top_depth_for(batches: int, arity: int) -> int:
 def top_levels(batch_roots: Sequence[int], arity: int, top_depth: int) -> list[list[int]]:
     """Return the public top of the tree, from the ``k^d_t`` batch slots up to ``[root]``.
 
-    Slots with no batch hold 0, as DESIGN.md §3 fixes.
+    Slots with no batch hold 0 (docs/protocol.md §5.5).
     """
     width = arity**top_depth
     if len(batch_roots) > width:

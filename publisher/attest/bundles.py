@@ -1,4 +1,5 @@
-"""Per-user encrypted proof bundles, sorted into equal-size buckets (DESIGN.md §3).
+"""Per-user encrypted proof bundles, sorted into equal-size buckets
+(docs/protocol.md §11).
 
 Each account holder gets a verification code; from it alone they find and open their
 bundle (user id, salt, balances, leaf and batch index, sibling path) on a static host.

@@ -1,4 +1,4 @@
-"""The zkpor/1 batch circuit (DESIGN.md §3) and its witness.
+"""The zkpor/1 batch circuit (docs/protocol.md §6) and its witness.
 
 One circuit per shape (A assets, arity k, batch depth d_b). Public inputs, in order:
 ``[root, acc_in, acc_out]``. It proves that every balance limb is in [0, 2^64), every

@@ -1,6 +1,6 @@
 """Per-user bundles (``verifier.bundle``): derivation, buckets, sealing and opening.
 
-The derivation vectors are computed here with ``hashlib`` from DESIGN.md §3 (and one is
+The derivation vectors are computed here with ``hashlib`` from docs/protocol.md §11 (and one is
 pinned as hex, so that the module and this test cannot drift together). Buckets are
 built by hand here, not by the publisher, so every damaged variant starts from a known
 layout: records ``lookup || MAC || ciphertext`` sorted by lookup, then random dummies (the
