@@ -16,6 +16,11 @@ the verifier wheel is stored uncompressed with fixed timestamps; MkDocs'
 ``sitemap.xml.gz`` is dropped because deflate output differs between zlib builds.
 The site appears at ``out`` only once complete (built beside it, then renamed).
 
+The templates (``mkdocs.yml``, ``docs/``, ``overrides/``, ``pages/``) are the repository's
+top-level ``site/`` folder, which pyproject.toml ships as the package
+``publisher.site.template``: they are read with importlib.resources, the same from a wheel,
+an editable install and a checkout.
+
 What the site may be built from: an attestation that passes every step of ``zkpor verify``
 but the reserves step when its only failure is under-coverage (shown by a banner), and
 the trusted setup only as the explicit options allow. A wallet whose signature fails, a
@@ -37,7 +42,8 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib.metadata import version as dist_version
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +57,7 @@ from publisher.site.history import fetch_history, history_name_problem, load_his
 from publisher.site.pages import Earlier, SiteData, render_pages
 from publisher.site.vendor import VENDORED, sri, vendor_files
 from publisher.site.wheel import verifier_wheel
+from verifier import __version__
 from verifier.attestation import AttestationFiles, batch_entries, read_manifest, verify_attestation
 from verifier.ceremony_format import TRANSCRIPT, Transcript, parse_transcript
 from verifier.errors import VerificationError, ZkporError
@@ -61,7 +68,8 @@ from verifier.reserves import Wallet, check_wallets, parse_reserves, shortfalls
 from verifier.strict_json import loads
 from verifier.text_fields import https_url_problem
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "site"
+#: The package of the site's templates: the repository's site/ folder (pyproject.toml).
+TEMPLATE_PACKAGE = "publisher.site.template"
 BUILD_JSON = "build.json"
 SUMS = "SHA256SUMS"
 WORKER = "assets/zkpor/worker.js"
@@ -106,8 +114,29 @@ class BuildOptions:
 
 
 def zkpor_version() -> str:
-    """Return the installed zkpor version: part of what a site is a function of."""
-    return dist_version("zkpor")
+    """Return the installed zkpor version: part of what a site is a function of.
+
+    It names the code (pyproject.toml): ``X.Y.Z`` for the release tagged ``vX.Y.Z``,
+    ``...+g<commit>`` for another commit, ``...+g<commit>.d<date>`` for uncommitted code.
+    """
+    return __version__
+
+
+def template() -> Traversable:
+    """Return the folder of the site's templates (inside the installed package)."""
+    return files(TEMPLATE_PACKAGE)
+
+
+def _copy_template(source: Traversable, target: Path) -> None:
+    """Copy a template folder to ``target`` (from any importlib.resources location)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(source.iterdir(), key=lambda e: e.name):
+        if entry.name == "__pycache__":
+            continue
+        if entry.is_dir():
+            _copy_template(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
 
 
 def _read_attestation(folder: Path) -> dict[str, bytes]:
@@ -200,7 +229,7 @@ def _epoch(as_of: str) -> int:
 
 
 def _mkdocs_config(manifest: Manifest, site_url: str | None) -> str:
-    config = yaml.safe_load((TEMPLATE / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = yaml.safe_load(template().joinpath("mkdocs.yml").read_text(encoding="utf-8"))
     # The Material templates write site_name and site_description into <title>, text and
     # attributes without escaping: they are HTML-escaped here (a no-op for any name
     # `zkpor verify` accepts, which cannot hold < > & " ' `).
@@ -270,9 +299,10 @@ def browser_files(version: str, console: Console | None = None) -> tuple[dict[st
     extra = dict(vendor_files(console=console))
     wheel_name, wheel = verifier_wheel(version)
     extra[f"vendor/wheels/{wheel_name}"] = wheel
-    extra[WORKER] = (TEMPLATE / "docs" / WORKER).read_bytes()
+    docs = template().joinpath("docs")
+    extra[WORKER] = docs.joinpath(*WORKER.split("/")).read_bytes()
     spec = json.dumps(_site_spec(extra), indent=1, sort_keys=True)
-    verify_js = (TEMPLATE / "docs" / VERIFY_JS).read_text(encoding="utf-8")
+    verify_js = docs.joinpath(*VERIFY_JS.split("/")).read_text(encoding="utf-8")
     return extra, verify_js.replace('"__ZKPOR_SITE__"', spec)
 
 
@@ -280,11 +310,12 @@ def render_site(data: SiteData, verify_js: str, work: Path) -> Path:
     """Return the folder of the MkDocs pages of ``data``, built in ``work``, each page with
     its Content-Security-Policy: the part of a site made from the custodian's values."""
     project = work / "project"
-    shutil.copytree(TEMPLATE / "docs", project / "docs")
-    shutil.copytree(TEMPLATE / "overrides", project / "overrides")
+    _copy_template(template().joinpath("docs"), project / "docs")
+    _copy_template(template().joinpath("overrides"), project / "overrides")
     (project / "docs" / VERIFY_JS).write_text(verify_js, encoding="utf-8")
     (project / "mkdocs.yml").write_text(_mkdocs_config(data.manifest, data.site_url), "utf-8")
-    for name, text in render_pages(data, TEMPLATE / "pages", sri(verify_js.encode())).items():
+    pages = render_pages(data, template().joinpath("pages"), sri(verify_js.encode()))
+    for name, text in pages.items():
         (project / "docs" / name).write_text(text, encoding="utf-8")
     site = work / "site"
     _run_mkdocs(project, site, _epoch(data.manifest.as_of))

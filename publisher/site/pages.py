@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from string import Template
 
 from publisher.site.chart import Coverage, coverage_bars, coverage_over_time, percent
@@ -335,8 +335,9 @@ def history_body(data: SiteData) -> str:
     )
 
 
-def render_pages(data: SiteData, templates: Path, verify_js_sri: str) -> dict[str, str]:
-    """Return the Markdown of every page, by file name."""
+def render_pages(data: SiteData, templates: Traversable, verify_js_sri: str) -> dict[str, str]:
+    """Return the Markdown of every page, by file name (``templates``: the pages folder of
+    the site's templates, ``publisher.site.build.template()``)."""
     m = data.manifest
     files = dict(m.files)
     base = data.site_url.rstrip("/") + "/" if data.site_url else "https://<this site>/"
@@ -413,6 +414,6 @@ def render_pages(data: SiteData, templates: Path, verify_js_sri: str) -> dict[st
     }
     out = {}
     for name, values in pages.items():
-        template = Template((templates / name).read_text(encoding="utf-8"))
+        template = Template(templates.joinpath(name).read_text(encoding="utf-8"))
         out[name] = template.substitute({**common, **values})
     return out

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import verifier
 from publisher.attest.ingest import read_liabilities
 from publisher.attest.pipeline import CODES, inputs_digest, prove_attestation
 from publisher.cli.main import app
@@ -102,7 +103,8 @@ def test_the_site_has_every_page_the_attestation_and_the_pinned_files(site: Path
     assert (site / "attestation" / MANIFEST).is_file()
     assert (site / "vendor" / "pyodide" / "pyodide.asm.wasm").is_file()
     wheels = sorted(p.name for p in (site / "vendor" / "wheels").iterdir())
-    assert wheels == ["py_ecc-8.0.0-py3-none-any.whl", "zkpor_verifier-0.1.0-py3-none-any.whl"]
+    ours = f"zkpor_verifier-{verifier.__version__}-py3-none-any.whl"  # the installed version
+    assert wheels == ["py_ecc-8.0.0-py3-none-any.whl", ours]
     assert not (site / "sitemap.xml.gz").exists()
 
 
