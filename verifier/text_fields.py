@@ -20,7 +20,8 @@ circuit id         ``[A-Za-z0-9][A-Za-z0-9._-]{0,63}``
 setup kind         ``[a-z0-9][a-z0-9-]{0,31}``
 setup statement    1..10000 printable characters (contributor names are free text:
                    the site escapes it)
-software version   ``[0-9A-Za-z][0-9A-Za-z.+-]{0,31}``
+software version   ``[0-9A-Za-z][0-9A-Za-z.+-]{0,63}`` (room for setuptools-scm's
+                   ``0.1.dev12+g1a2b3c4d5.d20261205``)
 file name          ``bundles/SHA256SUMS``, ``ceremony/transcript.json`` or a plain
                    ``[a-z0-9][a-z0-9_-]{0,63}.json`` (so a listed file can never be an
                    HTML page or a script on the site)
@@ -45,7 +46,7 @@ ATTESTATION_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SYMBOL = re.compile(r"[A-Z0-9]{1,12}")
 CIRCUIT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 SETUP_KIND = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
-SOFTWARE_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,31}")
+SOFTWARE_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,63}")
 AS_OF = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 HTTPS_URL = re.compile(
     r"https://[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?"
@@ -124,7 +125,7 @@ def setup_kind_problem(value: str) -> str | None:
 
 def software_version_problem(value: str) -> str | None:
     """Return why ``value`` is not a software version, or None."""
-    return _pattern(value, SOFTWARE_VERSION, "[0-9A-Za-z][0-9A-Za-z.+-]{0,31}")
+    return _pattern(value, SOFTWARE_VERSION, "[0-9A-Za-z][0-9A-Za-z.+-]{0,63}")
 
 
 def statement_problem(value: str) -> str | None:

@@ -30,6 +30,7 @@ from publisher.snark.batch import (
 from publisher.snark.circuit import CircuitShape, constraint_counts
 from publisher.snark.dev_setup import DEV_SETUP_WARNING
 from publisher.snark.prove import PhaseTimer
+from verifier import __version__
 from verifier.errors import VerificationError
 from verifier.groth16 import verify
 
@@ -47,6 +48,28 @@ cli_site.register(app)
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"zkpor {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the zkpor version (the code it names: see pyproject.toml) and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """zkpor: Proof of Reserves with Groth16 over BN254."""
+
 
 Assets = Annotated[int, typer.Option("--assets", help="Number of assets A.")]
 Arity = Annotated[int, typer.Option("--arity", help="Tree arity k (2, 4 or 8).")]

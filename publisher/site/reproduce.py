@@ -5,15 +5,22 @@ the same zkpor version: the attestation, the earlier manifests of the History pa
 the build options all travel inside the site (``attestation/``, ``history/``,
 ``build.json``), so nothing else is needed. A site given by URL is downloaded first, file
 by file as its ``SHA256SUMS`` lists them.
+
+The zkpor version in ``build.json`` names the code to rebuild with (pyproject.toml): a
+release ``X.Y.Z`` (``pip install zkpor==X.Y.Z``), a commit ``...+g<commit>`` (``pip
+install git+<repository>@<commit>``), or uncommitted code ``...+g<commit>.d<date>``, which
+no one can install again: such a site cannot be reproduced exactly.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path, PurePosixPath
 
 from rich.console import Console
@@ -31,6 +38,12 @@ from publisher.site.build import (
 from publisher.site.history import HISTORY_NAME
 
 TIMEOUT = 60.0
+#: What setuptools-scm writes into a version's local part: the commit, the date of a build
+#: from uncommitted changes; and the versions of code that names no commit (pyproject.toml's
+#: fallback_version, verifier's own fallback).
+_COMMIT = re.compile(r"g([0-9a-f]{7,40})")
+_DIRTY = re.compile(r"d[0-9]{8}")
+_UNIDENTIFIED = ("0.0", "0+unknown")
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,47 @@ def download_site(url: str, into: Path, log: Log | None = None) -> Path:
     return into
 
 
+def repository_url() -> str | None:
+    """Return the ``Repository`` URL of the installed zkpor's ``[project.urls]``, if any."""
+    try:
+        urls: list[str] = metadata("zkpor").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        return None
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() == "repository" and url.strip():
+            return url.strip()
+    return None
+
+
+def install_hint(version: str, repository: str | None = None) -> str:
+    """Return what to install to rebuild a site that build.json says zkpor ``version`` built."""
+    public, _, local = version.partition("+")
+    parts = local.split(".") if local else []
+    commit = next((m.group(1) for part in parts if (m := _COMMIT.fullmatch(part))), None)
+    if any(_DIRTY.fullmatch(part) for part in parts):
+        base = f" on top of commit {commit}" if commit else ""
+        return (
+            f"zkpor {version} was built from uncommitted changes{base}, which no one can "
+            "install again: the site cannot be reproduced exactly"
+        )
+    if commit:
+        where = repository or "<the zkpor git repository>"
+        return f"install the commit it names: pip install 'git+{where}@{commit}'"
+    if local or version in _UNIDENTIFIED:
+        return (
+            f"zkpor {version} names no release and no commit (it was built outside a git "
+            "checkout): the site cannot be reproduced exactly"
+        )
+    return f"install that release: pip install 'zkpor=={public}'"
+
+
+def version_mismatch(built: str, installed: str, repository: str | None = None) -> str:
+    """Return the error for a site built by another zkpor version than this one."""
+    hint = install_hint(built, repository)
+    return f"the site was built with zkpor {built}, this is zkpor {installed}: {hint}"
+
+
 #: build.json: each key and the JSON type of its value (what BuildOptions.to_json writes).
 _BUILD_KEYS: dict[str, tuple[type, ...]] = {
     "zkpor": (str,),
@@ -92,10 +146,7 @@ def _options(site: Path) -> BuildOptions:
         raise SiteError(f"{where} is missing or malformed: {exc}") from exc
     version = doc.get("zkpor") if isinstance(doc, dict) else None
     if isinstance(version, str) and version != zkpor_version():
-        raise SiteError(
-            f"the site was built with zkpor {version}, this is zkpor {zkpor_version()}: "
-            f"install zkpor {version} to reproduce it"
-        )
+        raise SiteError(version_mismatch(version, zkpor_version(), repository_url()))
     if not isinstance(doc, dict) or set(doc) != set(_BUILD_KEYS):
         raise SiteError(f"{where} must be an object with exactly the keys {sorted(_BUILD_KEYS)}")
     for key, types in _BUILD_KEYS.items():

@@ -5,13 +5,18 @@ the site tree and must come out byte for byte the same from the same sources on 
 machine. setuptools' wheels embed the build time, so this module writes the wheel itself:
 the package's files in sorted order, then ``METADATA``, ``WHEEL`` and ``RECORD`` last (as
 the wheel specification recommends), every zip entry with fixed time, mode and host.
+
+The package is read from where ``verifier`` is imported (site-packages for an installed
+zkpor, the checkout for an editable one), but for ``verifier/_version.py``: setuptools-scm
+writes that file at install time (or not at all), so the wheel carries its own, written
+here from the version the wheel is built for, and ``verifier.__version__`` in Pyodide is
+the zkpor version the site names.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.metadata
 import io
 import re
 import zipfile
@@ -27,26 +32,37 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 _FIXED_MODE = 0o644 << 16  # rw-r--r-- regular file, in the high 16 bits (Unix)
 _UNIX = 3  # ZipInfo.create_system: the default depends on the building OS
 _VERSION = re.compile(r"[0-9][0-9A-Za-z.+!]*")  # no "-" or "," (filename and RECORD syntax)
+#: verifier/_version.py, written by setuptools-scm in an install: the wheel has its own.
+VERSION_FILE = "_version.py"
+_VERSION_TEXT = "# The zkpor version this verifier wheel was made for (publisher.site.wheel).\n"
 
 
 def verifier_wheel(version: str | None = None) -> tuple[str, bytes]:
     """Return ``(filename, bytes)`` of the ``zkpor-verifier`` wheel of this checkout.
 
     ``version`` defaults to the installed ``zkpor`` version. The wheel holds the files of
-    the ``verifier`` package (``*.py``, ``*.json``, ``py.typed``; never ``__pycache__``) and
-    its ``.dist-info``; the same sources and version always give the same bytes.
+    the ``verifier`` package (``*.py``, ``*.json``, ``py.typed``; never ``__pycache__``), its
+    ``_version.py`` saying ``version``, and its ``.dist-info``; the same sources and version
+    always give the same bytes.
     """
-    version = importlib.metadata.version("zkpor") if version is None else version
+    version = verifier.__version__ if version is None else version
     if not _VERSION.fullmatch(version):
         raise ValueError(f"not a usable wheel version: {version!r}")
     stem = f"{DIST_NAME.replace('-', '_')}-{version}"
     dist_info = f"{stem}.dist-info"
-    entries = [(f"verifier/{rel}", data) for rel, data in _package_files(_package_dir())]
+    files = [(rel, data) for rel, data in _package_files(_package_dir()) if rel != VERSION_FILE]
+    files.append((VERSION_FILE, version_file(version)))
+    entries = [(f"verifier/{rel}", data) for rel, data in sorted(files)]
     entries.append((f"{dist_info}/METADATA", _metadata(version)))
     entries.append((f"{dist_info}/WHEEL", _wheel_file()))
     record = "".join(f"{name},{_record_hash(data)},{len(data)}\n" for name, data in entries)
     entries.append((f"{dist_info}/RECORD", f"{record}{dist_info}/RECORD,,\n".encode()))
     return f"{stem}-py3-none-any.whl", _zip(entries)
+
+
+def version_file(version: str) -> bytes:
+    """Return the wheel's ``verifier/_version.py``: ``__version__`` is ``version``."""
+    return f'{_VERSION_TEXT}__version__ = "{version}"\n'.encode()
 
 
 def _package_dir() -> Path:

@@ -29,13 +29,17 @@ def _entries(data: bytes) -> dict[str, bytes]:
         return {name: zf.read(name) for name in zf.namelist()}
 
 
-def _shipped(root: Path) -> dict[str, bytes]:
-    """Return what the wheel must hold of the package at ``root``, found independently."""
-    out = {}
+def _shipped(root: Path, version: str = "0.1.0") -> dict[str, bytes]:
+    """Return what the wheel must hold of the package at ``root``, found independently:
+    its files but the installed ``_version.py``, and a ``_version.py`` saying ``version``."""
+    out = {"verifier/_version.py": wheel.version_file(version)}
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d != "__pycache__"]
         for name in filenames:
-            if name.endswith((".py", ".json")) or name == "py.typed":
+            at_top = Path(dirpath) == root
+            if (name.endswith((".py", ".json")) or name == "py.typed") and not (
+                at_top and name == "_version.py"
+            ):
                 path = Path(dirpath) / name
                 out["verifier/" + path.relative_to(root).as_posix()] = path.read_bytes()
     return out
@@ -50,8 +54,28 @@ def test_two_builds_are_identical() -> None:
 def test_default_version_is_zkpors() -> None:
     import importlib.metadata
 
-    name, _ = verifier_wheel()
-    assert name == f"zkpor_verifier-{importlib.metadata.version('zkpor')}-py3-none-any.whl"
+    name, data = verifier_wheel()
+    assert verifier.__version__ == importlib.metadata.version("zkpor")
+    assert name == f"zkpor_verifier-{verifier.__version__}-py3-none-any.whl"
+    assert _entries(data)["verifier/_version.py"] == wheel.version_file(verifier.__version__)
+
+
+def test_version_file_is_the_wheels_own_not_the_installed_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "verifier"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(wheel, "_package_dir", lambda: copy)
+    (copy / "_version.py").unlink(missing_ok=True)
+    without = verifier_wheel("0.1.dev3+g1a2b3c4d5")
+    (copy / "_version.py").write_text('__version__ = "9.9.9"\n# setuptools-scm said so\n')
+    assert verifier_wheel("0.1.dev3+g1a2b3c4d5") == without
+    entries = _entries(without[1])
+    assert entries["verifier/_version.py"] == (
+        b"# The zkpor version this verifier wheel was made for (publisher.site.wheel).\n"
+        b'__version__ = "0.1.dev3+g1a2b3c4d5"\n'
+    )
+    assert without[0] == "zkpor_verifier-0.1.dev3+g1a2b3c4d5-py3-none-any.whl"
 
 
 def test_holds_exactly_the_package_files_and_dist_info() -> None:
@@ -123,7 +147,7 @@ def test_pip_installs_it_and_it_imports_from_the_target(tmp_path: Path) -> None:
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "import verifier.groth16, verifier.user, importlib.metadata as m;"
-        "print(verifier.__file__); print(m.version('zkpor-verifier'))"
+        "print(verifier.__file__); print(m.version('zkpor-verifier')); print(verifier.__version__)"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run(
@@ -134,9 +158,9 @@ def test_pip_installs_it_and_it_imports_from_the_target(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
     )
-    where, version = result.stdout.split()
+    where, version, imported = result.stdout.split()
     assert Path(where) == target / "verifier" / "__init__.py"
-    assert version == "0.1.0"
+    assert version == imported == "0.1.0"
 
 
 def test_stray_files_are_left_out_and_mtimes_do_not_matter(
