@@ -4,10 +4,16 @@ NPM_DIR := tests/js
 # apt-get needs root: use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install install-test lint
+.PHONY: demo test install install-test lint wheel
 
 install:
 	$(PYTHON) -m pip install --quiet -e .
+
+# The wheel a user installs, in dist/ (its version comes from git: pyproject.toml). The
+# build leaves no build/ folder behind (.ci/build_backend.py); tests/site/test_installed_wheel.py
+# installs such a wheel in a fresh venv and runs the demo with it.
+wheel:
+	$(PYTHON) -m pip wheel --quiet --no-deps -w dist .
 
 # The browser tests drive Debian's chromium with Playwright (never `playwright install`).
 install-test:
