@@ -19,8 +19,14 @@ from collections.abc import Callable
 from functools import partial
 
 from verifier.bundle import bucket_name, check_bucket
-from verifier.ceremony import check_setup
-from verifier.errors import MalformedInput, StepSkipped, UnreadableFile, VerificationError
+from verifier.ceremony import check_setup, check_setup_files
+from verifier.errors import (
+    MalformedInput,
+    MalformedVerifyingKey,
+    StepSkipped,
+    UnreadableFile,
+    VerificationError,
+)
 from verifier.field import R
 from verifier.groth16 import Proof, VerifyingKey, verify_many
 from verifier.manifest import (
@@ -225,7 +231,10 @@ def read_vk(files: AttestationFiles) -> VerifyingKey:
     doc = files.json(VK)
     if not isinstance(doc, dict):
         raise MalformedInput(f"{VK} must be a JSON object")
-    vk = VerifyingKey.from_json(doc)
+    try:
+        vk = VerifyingKey.from_json(doc)
+    except MalformedVerifyingKey as exc:
+        raise MalformedVerifyingKey(f"{VK}: {exc}") from exc
     if vk.n_public != len(PUBLIC_INPUTS):
         raise MalformedInput(
             f"{VK} is for {vk.n_public} public inputs, but a zkpor/1 batch proof has "
@@ -499,8 +508,13 @@ def _check_setup(files: _Attestation) -> str:
     vk.json's key (IC included) before any contribution, and whose phase 1 is a pinned
     public file. A single-party development setup fails, unless the caller asked to
     accept it (the demo does), and then the detail still says it proves nothing; an
-    unknown phase 1 likewise, with ``allow_unknown_phase1``."""
-    manifest, vk = files.need_manifest(), files.need_vk()
+    unknown phase 1 likewise, with ``allow_unknown_phase1``. First, the manifest must list
+    the transcript of a ceremony (step 1 checked its sha256) and none for a development
+    setup (``check_setup_files``): an unlisted transcript could differ from one reader to
+    the next."""
+    manifest = files.need_manifest()
+    check_setup_files(manifest.setup_kind, manifest.files)
+    vk = files.need_vk()
     if manifest.setup_kind == SETUP_INSECURE_DEV and files.allow_dev:
         return (
             "INSECURE single-party development setup, accepted on request: whoever ran it "

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from verifier.ceremony_crypto import PY_ECC_OPS, CurveOps, failed_pairing_check
 from verifier.ceremony_format import (
@@ -63,7 +63,7 @@ from verifier.ceremony_format import (
 )
 from verifier.field import P
 from verifier.groth16 import G1Point, VerifyingKey, _g1_on_curve
-from verifier.manifest import SETUP_INSECURE_DEV
+from verifier.manifest import MANIFEST, SETUP_INSECURE_DEV
 from verifier.mpc import Contribution, contribution_hash, verify_contributions
 from verifier.phase1 import known_phase1
 from verifier.strict_json import show
@@ -92,6 +92,7 @@ __all__ = [
     "canonical_json",
     "check_phase1",
     "check_setup",
+    "check_setup_files",
     "check_vk",
     "contribution_hash",
     "describe",
@@ -273,6 +274,24 @@ def check_phase1(transcript: Transcript, allow_unknown: bool = False) -> str:
 STEP_NAME = "trusted setup"
 
 
+def check_setup_files(setup_kind: str, listed: Collection[str]) -> None:
+    """Raise ``CeremonyError`` unless the manifest's ``files`` (the names in ``listed``)
+    fit its setup kind: a ceremony's transcript is listed (so its sha256 pins it, and
+    every reader checks the same transcript), a development setup lists none (it has
+    no ceremony). The first check of the setup step of ``zkpor verify`` and of the
+    user's check, before ``check_setup``; other kinds are left to ``check_setup``."""
+    if setup_kind == SETUP_CEREMONY and TRANSCRIPT not in listed:
+        raise CeremonyError(
+            f"{MANIFEST} does not list the sha256 of {TRANSCRIPT}, but its setup.kind is "
+            f"{SETUP_CEREMONY}: the transcript that fixed the keys must be listed"
+        )
+    if setup_kind == SETUP_INSECURE_DEV and TRANSCRIPT in listed:
+        raise CeremonyError(
+            f"{MANIFEST} lists {TRANSCRIPT}, but its setup.kind is {SETUP_INSECURE_DEV}: "
+            "a development setup has no ceremony transcript"
+        )
+
+
 def check_setup(
     read: Callable[[str], bytes],
     setup_kind: str,
@@ -285,8 +304,9 @@ def check_setup(
 ) -> str:
     """Return a one-line detail if the attestation's keys come from a checked ceremony.
 
-    A step of ``zkpor verify`` and of the user's check: ``read`` returns the bytes of an
-    attestation file, ``setup_kind`` is the manifest's ``setup.kind``, ``vk`` its vk.json.
+    A step of ``zkpor verify`` and of the user's check (after ``check_setup_files``):
+    ``read`` returns the bytes of an attestation file, ``setup_kind`` is the manifest's
+    ``setup.kind``, ``vk`` its vk.json.
     Fails for the development setup, whoever made it could forge proofs; otherwise checks
     ``ceremony/transcript.json`` as ``verify_published`` does (see the module docstring
     for what that does not establish), then that phase 1 is a pinned public file

@@ -8,6 +8,8 @@ Published as ``ceremony/transcript.json``, one JSON object::
     {"format": "zkpor-ceremony/2",
      "circuit": {"id", "r1cs_sha256", "n_public", "n_wires", "domain_size",
                  "shape": {"assets", "arity", "batch_depth"} or null},
+                 (a shape is a zkpor/1 batch shape and the id its zkpor1-aA-kK-dD name;
+                  an id of that form needs the shape)
      "ptau": {"sha256", "blake2b", "power", "contributors", "alpha_1", "beta_1", "beta_2"},
      "key": {"alpha_1", "beta_2", "gamma_2", "IC": [G1, ..]},
      "cs_hash": hex (64 bytes),                              <- the header ends here
@@ -51,6 +53,7 @@ from verifier.groth16 import (
     _g2_from_json,
     _g2_to_json,
 )
+from verifier.manifest import batch_circuit_id, circuit_shape_problem
 from verifier.mpc import Contribution, MpcError
 from verifier.strict_json import loads, show
 
@@ -173,13 +176,41 @@ class CircuitInfo:
         domain = doc.count("domain_size", 1 << 28)
         if domain < 1 or domain & (domain - 1):
             raise MalformedTranscript(f"{doc.where}.domain_size must be a power of two")
+        circuit_id = doc.text("id", re.compile("[A-Za-z0-9._-]{1,64}"))
+        _check_shape(doc.where, circuit_id, shape)
         return cls(
-            circuit_id=doc.text("id", re.compile("[A-Za-z0-9._-]{1,64}")),
+            circuit_id=circuit_id,
             r1cs_sha256=doc.text("r1cs_sha256", _HEX64),
             n_public=doc.count("n_public", 1 << 20),
             n_wires=doc.count("n_wires", 1 << 32),
             domain_size=domain,
             shape=shape,
+        )
+
+
+#: How ``verifier.manifest.batch_circuit_id`` names a zkpor/1 batch circuit.
+_BATCH_CIRCUIT_ID = re.compile("zkpor1-a[0-9]+-k[0-9]+-d[0-9]+")
+
+
+def _check_shape(where: str, circuit_id: str, shape: tuple[int, int, int] | None) -> None:
+    """Raise unless the header's circuit id and shape agree: a shape must be a zkpor/1
+    batch shape and the id its ``batch_circuit_id``; an id of that form needs the shape
+    (``zkpor verify --ptau`` rebuilds the circuit from it). Other circuits (tests') have
+    their own ids and no shape."""
+    if shape is None:
+        if _BATCH_CIRCUIT_ID.fullmatch(circuit_id):
+            raise MalformedTranscript(
+                f"{where}.id {circuit_id} names a zkpor/1 batch circuit, but {where}.shape "
+                "is null: the header must give the shape of its circuit"
+            )
+        return
+    if (problem := circuit_shape_problem(*shape)) is not None:
+        raise MalformedTranscript(f"{where}.shape is not a zkpor/1 batch circuit: {problem}")
+    if circuit_id != (expected := batch_circuit_id(*shape)):
+        assets, arity, depth = shape
+        raise MalformedTranscript(
+            f"{where}.id is {circuit_id}, but its shape ({assets} assets, arity {arity}, "
+            f"batch depth {depth}) is the zkpor/1 circuit {expected}"
         )
 
 

@@ -44,6 +44,7 @@ from verifier.errors import (
     WrongNumberOfPublicInputs,
 )
 from verifier.field import P, R
+from verifier.strict_json import show, unknown_key
 
 G1Point: TypeAlias = tuple[int, int] | None
 G2Point: TypeAlias = tuple[tuple[int, int], tuple[int, int]] | None
@@ -153,6 +154,32 @@ def _header(obj: object, kind: str, error: _Error) -> Mapping[str, object]:
     return obj
 
 
+#: snarkjs's cached e(alpha, beta) in a verification_key.json (not used by verifiers).
+ALPHABETA = "vk_alphabeta_12"
+#: The keys of a verification_key.json as snarkjs writes it (zkpor writes all but
+#: ``vk_alphabeta_12``).
+VK_KEYS = (
+    "protocol",
+    "curve",
+    "nPublic",
+    "vk_alpha_1",
+    "vk_beta_2",
+    "vk_gamma_2",
+    "vk_delta_2",
+    ALPHABETA,
+    "IC",
+)
+
+
+def _check_alphabeta(value: object, error: _Error) -> None:
+    """Raise unless ``value`` is an Fp12 element as snarkjs writes one: 2 x 3 Fp2
+    elements ``[c0, c1]``, coordinates below p. Its value is not checked."""
+    halves = _items(value, 2, ALPHABETA, error)
+    for i, half in enumerate(halves):
+        for j, element in enumerate(_items(half, 3, f"{ALPHABETA}[{i}]", error)):
+            _fp2_from_json(element, f"{ALPHABETA}[{i}][{j}]", error)
+
+
 @dataclass(frozen=True)
 class VerifyingKey:
     """A Groth16 verification key; ``ic[0]`` is the constant term, ``ic[i]`` input i."""
@@ -172,10 +199,17 @@ class VerifyingKey:
     def from_json(cls, obj: Mapping[str, Any]) -> "VerifyingKey":
         """Return the key of a snarkjs verification_key.json object.
 
-        ``vk_alphabeta_12`` (a cached pairing snarkjs writes) is ignored.
+        Only the keys snarkjs and zkpor write are accepted (``VK_KEYS``; an unknown one
+        is refused). ``vk_alphabeta_12``, the pairing e(alpha, beta) that snarkjs caches
+        and no verifier reads, is optional: if present it must be an element of Fp12 in
+        snarkjs's form (``_check_alphabeta``); its value is not checked and not used.
         """
         err, kind = MalformedVerifyingKey, "verification key"
         obj = _header(obj, kind, err)
+        if (extra := unknown_key(obj, VK_KEYS)) is not None:
+            raise err(f"{kind} has a field snarkjs and zkpor do not write: {show(extra)}")
+        if ALPHABETA in obj:
+            _check_alphabeta(obj[ALPHABETA], err)
         ic_json = _field(obj, "IC", kind, err)
         if not isinstance(ic_json, list) or not ic_json:
             raise err(f"IC must be a non-empty list of G1 points, got {_show(ic_json)}")

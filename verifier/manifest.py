@@ -17,10 +17,18 @@ An attestation directory holds (DESIGN.md §4):
                       liabilities are 0).
 
 Numbers that are field elements or token amounts are decimal strings; counts are JSON
-integers. Parsing is strict: a missing key, a wrong type or an out-of-range value raises
-``MalformedInput`` naming the file and the key. The custodian's text fields (id, issuer
-name and URL, as-of, asset symbols, circuit, setup, software version, file names) must
-keep to the character sets of ``verifier.text_fields``: they reach the site's pages.
+integers. Parsing is strict: a missing key, a key the format does not define, a wrong type
+or an out-of-range value raises ``MalformedInput`` naming the file and the key (the
+manifest's unknown keys are caught by comparing it with its re-serialization,
+``verifier.attestation.read_manifest``). The custodian's text fields (id, issuer name and
+URL, as-of, asset symbols, circuit, setup, software version, file names) must keep to the
+character sets of ``verifier.text_fields``: they reach the site's pages.
+
+The manifest's shape (assets, ``tree.arity``, ``tree.batch_depth``) must be one the
+publisher can prove (``circuit_shape_problem``), and ``circuit.id`` must be the zkpor/1 id
+of that shape (``batch_circuit_id``): the ceremony's header names the same id, so the key
+is bound to the tree the manifest describes. ``circuit.constraints`` is informational: the
+publisher's count of the circuit's R1CS constraints, not checked by any reader.
 """
 
 from __future__ import annotations
@@ -33,7 +41,8 @@ from typing import Any
 from verifier import text_fields
 from verifier.errors import MalformedInput
 from verifier.field import R
-from verifier.protocol import FORMAT
+from verifier.protocol import FORMAT, MAX_ASSETS
+from verifier.strict_json import show, unknown_key
 
 MANIFEST = "attestation.json"
 VK = "vk.json"
@@ -50,10 +59,42 @@ SETUP_INSECURE_DEV = "insecure-dev"
 #: compute for hours; real attestations are far below them.
 ARITIES = (2, 4, 8)
 MAX_DECIMALS = 77
-MAX_BATCH_DEPTH = 64
+#: The largest batch the publisher proves (``publisher.config``): arity^batch_depth leaves.
+MAX_BATCH_SIZE = 1 << 18
+#: The deepest batch of any arity within ``MAX_BATCH_SIZE`` (arity 2).
+MAX_BATCH_DEPTH = MAX_BATCH_SIZE.bit_length() - 1
 MAX_BATCHES = 1 << 32
 #: Reserves are summed over wallets of up to 2^128 units each; a total stays far below this.
 MAX_RESERVES = 1 << 160
+
+
+def batch_circuit_id(n_assets: int, arity: int, batch_depth: int) -> str:
+    """Return the zkpor/1 id of the batch circuit of a shape (as
+    ``publisher.snark.circuit.CircuitShape.circuit_id`` names it)."""
+    return f"zkpor1-a{n_assets}-k{arity}-d{batch_depth}"
+
+
+def batch_depth_problem(arity: int, batch_depth: int) -> str | None:
+    """Return why zkpor/1 has no batch circuit of this depth (for a valid arity), or None."""
+    if batch_depth < 1:
+        return f"must be at least 1 (a batch proof covers at least one level), found {batch_depth}"
+    if batch_depth > MAX_BATCH_DEPTH or arity**batch_depth > MAX_BATCH_SIZE:
+        return (
+            f"is {batch_depth}: a batch of {arity}^{batch_depth} leaves is more than zkpor/1 "
+            f"proves (at most 2^{MAX_BATCH_DEPTH} = {MAX_BATCH_SIZE})"
+        )
+    return None
+
+
+def circuit_shape_problem(n_assets: int, arity: int, batch_depth: int) -> str | None:
+    """Return why (assets, arity, batch depth) is not a zkpor/1 batch circuit, or None."""
+    if not 1 <= n_assets <= MAX_ASSETS:
+        return f"{n_assets} assets (zkpor/1 allows 1 to {MAX_ASSETS})"
+    if arity not in ARITIES:
+        return f"arity {arity} (zkpor/1 allows {', '.join(map(str, ARITIES))})"
+    if (problem := batch_depth_problem(arity, batch_depth)) is not None:
+        return f"batch depth {problem}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -199,15 +240,16 @@ class Manifest:
             raise MalformedInput(f"{MANIFEST}: format must be {FORMAT!r}")
         tree, acc = doc.sub("tree"), doc.sub("accumulator")
         issuer, circuit, setup = doc.sub("issuer"), doc.sub("circuit"), doc.sub("setup")
-        return cls(
+        arity = tree.choice("arity", ARITIES)
+        manifest = cls(
             attestation_id=doc.text("id", text_fields.attestation_id_problem),
             issuer_name=issuer.text("name", text_fields.issuer_name_problem),
             issuer_url=issuer.text("url", text_fields.https_url_problem),
             as_of=doc.text("as_of", text_fields.as_of_problem),
             assets=_assets(doc),
             tree=TreeInfo(
-                arity=tree.choice("arity", ARITIES),
-                batch_depth=tree.int("batch_depth", MAX_BATCH_DEPTH),
+                arity=arity,
+                batch_depth=_batch_depth(tree, arity),
                 top_depth=tree.int("top_depth"),
                 batches=tree.int("batches", MAX_BATCHES),
                 root=tree.field("root"),
@@ -225,6 +267,29 @@ class Manifest:
             ),
             files=_files(doc),
             bundles=_bundle_info(doc.sub("bundles")) if "bundles" in doc.obj else None,
+        )
+        _check_circuit_id(manifest)
+        return manifest
+
+
+def _batch_depth(tree: _Doc, arity: int) -> int:
+    """Return ``tree.batch_depth`` once zkpor/1 has a batch circuit of that depth."""
+    depth = tree.int("batch_depth")
+    if (problem := batch_depth_problem(arity, depth)) is not None:
+        raise MalformedInput(f"{tree.where}.batch_depth {problem}")
+    return depth
+
+
+def _check_circuit_id(manifest: Manifest) -> None:
+    """Raise unless ``circuit.id`` is the zkpor/1 id of the manifest's own shape: the
+    number of assets, the tree's arity and its batch depth."""
+    n_assets, tree = len(manifest.assets), manifest.tree
+    expected = batch_circuit_id(n_assets, tree.arity, tree.batch_depth)
+    if manifest.circuit_id != expected:
+        raise MalformedInput(
+            f"{MANIFEST}.circuit.id is {show(manifest.circuit_id)}, but the manifest's own "
+            f"shape ({n_assets} assets, tree arity {tree.arity}, batch depth "
+            f"{tree.batch_depth}) is the zkpor/1 circuit {expected}"
         )
 
 
@@ -297,9 +362,12 @@ def format_units(units: int, decimals: int) -> str:
 class _Doc:
     """Typed, strict access to one JSON object, with errors that name file and key."""
 
-    def __init__(self, obj: object, where: str) -> None:
+    def __init__(self, obj: object, where: str, keys: Sequence[builtins.str] | None = None) -> None:
+        """``keys``: the only keys the object may have (None: checked elsewhere)."""
         if not isinstance(obj, dict):
             raise MalformedInput(f"{where} must be a JSON object")
+        if keys is not None and (extra := unknown_key(obj, keys)) is not None:
+            raise MalformedInput(f"{where} has a field zkpor/1 does not define: {show(extra)}")
         self.obj: dict[str, object] = obj
         self.where = where
 
@@ -390,29 +458,36 @@ class BatchEntry:
         return {"batch": self.batch, "public": [str(v) for v in self.public], "proof": self.proof}
 
 
+#: The keys of one entry of ``proofs.json``, and of its ``proof`` (snarkjs's proof.json,
+#: as ``verifier.groth16.Proof.to_json`` writes it).
+ENTRY_KEYS = ("batch", "public", "proof")
+PROOF_KEYS = ("pi_a", "pi_b", "pi_c", "protocol", "curve")
+#: The keys of ``tree.json``.
+TREE_KEYS = ("arity", "levels")
+
+
 def parse_proofs(obj: object) -> list[BatchEntry]:
     """Return the entries of a parsed ``proofs.json``; public inputs are not range-checked
-    here (the Groth16 verifier rejects those >= r with a precise reason)."""
+    here (the Groth16 verifier rejects those >= r with a precise reason). An entry, and
+    its proof, may hold only the keys zkpor/1 writes."""
     if not isinstance(obj, list):
         raise MalformedInput(f"{PROOFS} must be a JSON list")
     entries = []
     for i, item in enumerate(obj):
-        doc = _Doc(item, f"{PROOFS}[{i}]")
+        doc = _Doc(item, f"{PROOFS}[{i}]", ENTRY_KEYS)
         public = doc._get("public")
         if not isinstance(public, list) or not all(
             isinstance(v, str) and v.isascii() and v.isdigit() and len(v) <= 80 for v in public
         ):
             raise MalformedInput(f"{PROOFS}[{i}].public must be a list of decimal strings")
-        proof = doc._get("proof")
-        if not isinstance(proof, dict):
-            raise MalformedInput(f"{PROOFS}[{i}].proof must be a JSON object")
+        proof = _Doc(doc._get("proof"), f"{PROOFS}[{i}].proof", PROOF_KEYS).obj
         entries.append(BatchEntry(doc.int("batch"), tuple(int(v) for v in public), proof))
     return entries
 
 
 def parse_tree(obj: object) -> tuple[int, list[list[int]]]:
-    """Return (arity, levels) of a parsed ``tree.json``."""
-    doc = _Doc(obj, TREE)
+    """Return (arity, levels) of a parsed ``tree.json``, which holds only those two keys."""
+    doc = _Doc(obj, TREE, TREE_KEYS)
     levels = doc._get("levels")
     if not isinstance(levels, list) or not levels:
         raise MalformedInput(f"{TREE}.levels must be a non-empty list of lists")

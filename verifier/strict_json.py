@@ -1,14 +1,16 @@
 """Strict JSON loading for everything the verifier reads from an untrusted source.
 
 Strict means: UTF-8, no key given twice (parsers disagree on which one wins), no NaN or
-Infinity (not JSON), and a bounded nesting depth (see ``_check_depth``). It has no
-dependency on the rest of the verifier so that any module can use it.
+Infinity (not JSON), and a bounded nesting depth (see ``_check_depth``). Which keys an
+object may have is each file's rule; ``unknown_key`` finds the first one it does not
+define. It has no dependency on the rest of the verifier so that any module can use it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection, Mapping
 from typing import Any
 
 #: Deepest nesting of arrays and objects read; zkpor/1 files need 5.
@@ -22,6 +24,13 @@ def show(value: object) -> str:
         return value
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def unknown_key(obj: Mapping[str, object], known: Collection[str]) -> str | None:
+    """Return the first key of ``obj`` (in sorted order) that is not in ``known``, or
+    None: a file that must hold only the keys its format defines rejects it."""
+    extra = sorted(key for key in obj if key not in known)
+    return extra[0] if extra else None
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

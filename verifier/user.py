@@ -51,7 +51,7 @@ from verifier.attestation import (
     read_vk,
 )
 from verifier.bundle import Bundle, CryptoBackend, open_bundle
-from verifier.ceremony import TRANSCRIPT, check_setup, parse_transcript
+from verifier.ceremony import TRANSCRIPT, check_setup, check_setup_files, parse_transcript
 from verifier.codes import parse_code
 from verifier.errors import MalformedInput, StepSkipped, VerificationError
 from verifier.groth16 import Proof, VerifyingKey, verify_many
@@ -473,9 +473,11 @@ class UserCheck:
     # --- 7. trusted setup -----------------------------------------------------------------
 
     def _check_setup(self) -> str:
-        """Step 7: the keys come from a ceremony whose transcript (hashed in the manifest)
-        checks and fixed vk.json, on a known phase 1; a development setup fails."""
+        """Step 7: the keys come from a ceremony whose transcript (listed and hashed in the
+        manifest, ``check_setup_files``) checks and fixed vk.json, on a known phase 1; a
+        development setup fails."""
         manifest = self._need_manifest()
+        check_setup_files(manifest.setup_kind, manifest.files)
         vk = self._load(VK, lambda: read_vk(self._files))
         if manifest.setup_kind != SETUP_INSECURE_DEV:
             self._load(TRANSCRIPT, lambda: None)

@@ -30,7 +30,7 @@ from tests.paths import VECTORS as TEST_VECTORS
 from verifier.encodings import b58check_encode, hash160, segwit_encode
 from verifier.errors import MalformedInput, VerificationError
 from verifier.keccak import keccak256
-from verifier.manifest import AssetLiability, Manifest, TreeInfo
+from verifier.manifest import AssetLiability, Manifest, TreeInfo, batch_circuit_id
 from verifier.reserves import (
     InvalidReserve,
     Wallet,
@@ -338,7 +338,7 @@ _BASE = Manifest(
     final_accumulator=0,
     final_totals=(0, 0),
     final_blind=0,
-    circuit_id="c",
+    circuit_id=batch_circuit_id(len(ASSETS), 2, 1),
     constraints=0,
     setup_kind="insecure-dev",
     setup_statement="s",

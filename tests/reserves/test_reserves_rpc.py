@@ -33,7 +33,7 @@ from publisher.demo import DEMO_ASSETS, DEMO_BLOCKS, DEMO_WALLETS
 from publisher.reserves.rpc import parse_tokens
 from publisher.reserves.sign import DemoWallet, demo_address, sign_test_wallets
 from tests import peers
-from verifier.manifest import AssetLiability, Manifest, TreeInfo
+from verifier.manifest import AssetLiability, Manifest, TreeInfo, batch_circuit_id
 from verifier.reserves import Wallet, reserves_to_json
 
 AID = "demo-2026-11-21"
@@ -170,7 +170,7 @@ def write_attestation(folder: Path, wallets: list[Wallet]) -> Path:
         final_accumulator=0,
         final_totals=(0,) * len(DECIMALS),
         final_blind=0,
-        circuit_id="c",
+        circuit_id=batch_circuit_id(len(DECIMALS), 2, 1),
         constraints=0,
         setup_kind="insecure-dev",
         setup_statement="s",

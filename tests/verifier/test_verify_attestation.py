@@ -533,7 +533,7 @@ def test_strict_json(valid: Files, text: bytes, reason: str) -> None:
     ("path", "value", "reason"),
     [
         (("assets", 0, "decimals"), 10**9, "decimals must be at most 77"),
-        (("tree", "batch_depth"), 10**9, "batch_depth must be at most 64"),
+        (("tree", "batch_depth"), 10**9, "batch_depth is 1000000000: a batch of 2^1000000000"),
         (("tree", "arity"), 10**4000, "arity must be 2 or 4 or 8"),
         (("tree", "arity"), 3, "arity must be 2 or 4 or 8"),
         (("tree", "batches"), 10**4000, "batches must be at most 4294967296"),
