@@ -61,13 +61,11 @@ from urllib.parse import urlsplit
 
 from publisher.errors import InputError
 from verifier import text_fields
+from verifier.manifest import MAX_BATCH_SIZE
 from verifier.protocol import MAX_ASSETS
 
 ARITIES = (2, 4, 8)
 MAX_DECIMALS = 30
-#: At ~700+ constraints per account, a larger batch exceeds 2^28 constraints, the size
-#: of the largest public powers-of-tau file: it could never be proven.
-MAX_BATCH_SIZE = 1 << 18
 #: Totals are 96-bit limbs, sized for 2^32 accounts at the largest balance.
 MAX_PAD_TO = 1 << 32
 MAX_ISSUER_NAME = 200

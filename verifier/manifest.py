@@ -59,7 +59,9 @@ SETUP_INSECURE_DEV = "insecure-dev"
 #: compute for hours; real attestations are far below them.
 ARITIES = (2, 4, 8)
 MAX_DECIMALS = 77
-#: The largest batch the publisher proves (``publisher.config``): arity^batch_depth leaves.
+#: The largest batch, arity^batch_depth leaves: at ~700+ constraints per account, a larger
+#: batch exceeds 2^28 constraints, the largest public powers-of-tau file, and could never
+#: be proven. ``publisher.config`` refuses larger batches with the same limit.
 MAX_BATCH_SIZE = 1 << 18
 #: The deepest batch of any arity within ``MAX_BATCH_SIZE`` (arity 2).
 MAX_BATCH_DEPTH = MAX_BATCH_SIZE.bit_length() - 1
