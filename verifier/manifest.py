@@ -1,6 +1,6 @@
 """The public attestation directory of zkpor/1: its file names and data types.
 
-An attestation directory holds (DESIGN.md §4):
+An attestation directory holds (docs/protocol.md §9):
 
 ``attestation.json``  the manifest (``Manifest``), which also lists the sha256 of every
                       other file;
