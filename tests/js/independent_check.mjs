@@ -1,0 +1,1804 @@
+// An independent zkpor/1 verifier written from docs/protocol.md alone (plus the vectors
+// of tests/vectors/protocol/ and their README). It does not share code with verifier/ or
+// publisher/: its purpose is to test whether the specification is complete.
+//
+// Usage:
+//   node tests/js/independent_check.mjs --vectors
+//       check every primitive against primitives.json, merkle.json, codes.json,
+//       groth16.json and attestation_expected.json (every negative Groth16 vector must be
+//       rejected with the error named)
+//   node tests/js/independent_check.mjs [DIR] [--code CODE]... [--expected-codes FILE]
+//       the reviewer's check (§12.1) of the attestation directory DIR (default:
+//       tests/vectors/protocol/attestation), then the account holder's check (§12.2) for
+//       every CODE (and every user code of FILE, an attestation_expected.json)
+//
+// Output: one line per step, "OK|FAIL|SKIPPED <check> <n> <name>: <detail>", then a JSON
+// summary on the last line. Exit code 0 iff no step failed.
+//
+// Primitives: Poseidon is implemented here from §3.4 (constants generated with the Grain
+// LFSR of §3.4) and cross-checked against circomlibjs; BN254 point validation (§3.3) is
+// implemented here; the pairing equation (§7.3) is delegated to snarkjs.groth16.verify
+// after the checks of §7.2; BLAKE2b, XSalsa20-Poly1305 and Ed25519 come from libsodium.
+import { readFileSync, existsSync } from "node:fs";
+import { createHash, randomInt } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as snarkjs from "snarkjs";
+import { buildPoseidonReference } from "circomlibjs";
+import sodium from "libsodium-wrappers-sumo";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const VECTORS = path.resolve(HERE, "..", "vectors", "protocol");
+
+// ---------------------------------------------------------------- constants (§3.1)
+const P = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const TAG = { ID: 1n, LEAF: 2n, NODE: 3n, ACC: 4n };
+const RP_TABLE = { 2: 56, 3: 57, 4: 56, 5: 60, 6: 60, 7: 63, 8: 64, 9: 63, 10: 60, 11: 66, 12: 60, 13: 65, 14: 70, 15: 60, 16: 64, 17: 68 };
+const POSEIDON_CONSTANTS_SHA256 = "61be3b698d581509f2424ebc3180cc40ba4ee75f09796cf1a9ccf17be3eaa022";
+
+class VErr extends Error {
+    constructor(kind, message) {
+        super(message);
+        this.kind = kind;
+    }
+}
+const fail = (kind, msg) => {
+    throw new VErr(kind, msg);
+};
+
+// ---------------------------------------------------------------- small helpers
+const mod = (a, m) => ((a % m) + m) % m;
+function modpow(b, e, m) {
+    let r = 1n;
+    b = mod(b, m);
+    while (e > 0n) {
+        if (e & 1n) r = (r * b) % m;
+        b = (b * b) % m;
+        e >>= 1n;
+    }
+    return r;
+}
+const inv = (a, m) => modpow(a, m - 2n, m);
+const sha256 = (b) => new Uint8Array(createHash("sha256").update(b).digest());
+const hex = (b) => Buffer.from(b).toString("hex");
+const unhex = (s) => new Uint8Array(Buffer.from(s, "hex"));
+const utf8 = (s) => {
+    if (!s.isWellFormed()) fail("Encoding", "string is not valid Unicode (lone surrogate)");
+    return new TextEncoder().encode(s);
+};
+const intBe = (b) => (b.length ? BigInt("0x" + hex(b)) : 0n);
+const beBytes = (n, k) => unhex(n.toString(16).padStart(2 * k, "0"));
+const bytesEq = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+const cmpBytes = (a, b) => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return a.length - b.length;
+};
+const isInt = (v) => typeof v === "bigint";
+const isObj = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+// ---------------------------------------------------------------- strict JSON (§4.1)
+function parseStrictJSON(bytes, what) {
+    const bad = (m) => fail("MalformedJSON", `${what}: ${m}`);
+    if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bad("byte-order mark");
+    let text;
+    try {
+        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+        bad("not valid UTF-8");
+    }
+    let i = 0;
+    const ws = () => {
+        while (i < text.length && " \t\n\r".includes(text[i])) i++;
+    };
+    const NUM = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+    function str() {
+        i++; // opening quote
+        let out = "";
+        for (;;) {
+            if (i >= text.length) bad("unterminated string");
+            const c = text[i];
+            const code = text.charCodeAt(i);
+            if (c === '"') {
+                i++;
+                break;
+            }
+            if (code < 0x20) bad("control character in string");
+            if (c === "\\") {
+                const e = text[i + 1];
+                const simple = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+                if (e in simple) {
+                    out += simple[e];
+                    i += 2;
+                } else if (e === "u") {
+                    const h = text.slice(i + 2, i + 6);
+                    if (!/^[0-9a-fA-F]{4}$/.test(h)) bad("bad \\u escape");
+                    out += String.fromCharCode(parseInt(h, 16));
+                    i += 6;
+                } else bad("bad escape");
+            } else {
+                out += c;
+                i++;
+            }
+        }
+        if (!out.isWellFormed()) bad("lone surrogate in string");
+        return out;
+    }
+    function value(depth) {
+        ws();
+        const c = text[i];
+        if (c === "{" || c === "[") {
+            if (depth + 1 > 32) bad("nesting deeper than 32 levels");
+            i++;
+            ws();
+            if (c === "{") {
+                const obj = Object.create(null);
+                if (text[i] === "}") {
+                    i++;
+                    return obj;
+                }
+                for (;;) {
+                    ws();
+                    if (text[i] !== '"') bad("expected a key");
+                    const k = str();
+                    ws();
+                    if (text[i] !== ":") bad("expected ':'");
+                    i++;
+                    const v = value(depth + 1);
+                    if (Object.prototype.hasOwnProperty.call(obj, k)) bad(`duplicate key ${JSON.stringify(k)}`);
+                    obj[k] = v;
+                    ws();
+                    if (text[i] === ",") {
+                        i++;
+                        continue;
+                    }
+                    if (text[i] === "}") {
+                        i++;
+                        return obj;
+                    }
+                    bad("expected ',' or '}'");
+                }
+            }
+            const arr = [];
+            if (text[i] === "]") {
+                i++;
+                return arr;
+            }
+            for (;;) {
+                arr.push(value(depth + 1));
+                ws();
+                if (text[i] === ",") {
+                    i++;
+                    continue;
+                }
+                if (text[i] === "]") {
+                    i++;
+                    return arr;
+                }
+                bad("expected ',' or ']'");
+            }
+        }
+        if (c === '"') return str();
+        for (const [lit, v] of [["true", true], ["false", false], ["null", null]]) {
+            if (text.startsWith(lit, i)) {
+                i += lit.length;
+                return v;
+            }
+        }
+        NUM.lastIndex = i;
+        const m = NUM.exec(text);
+        if (!m) bad(`unexpected ${JSON.stringify(text.slice(i, i + 10))}`);
+        if (m[2] !== undefined || m[3] !== undefined) bad(`non-integer number ${m[0]}`);
+        i = NUM.lastIndex;
+        return BigInt(m[0]);
+    }
+    const v = value(0);
+    ws();
+    if (i !== text.length) bad("trailing data");
+    return v;
+}
+
+// JSON value equality with types (ints are BigInt, so 1 !== "1" !== true)
+function jsonEqual(a, b) {
+    if (typeof a !== typeof b) return false;
+    if (a === null || b === null) return a === b;
+    if (Array.isArray(a) || Array.isArray(b)) {
+        if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+        return a.every((x, k) => jsonEqual(x, b[k]));
+    }
+    if (typeof a === "object") {
+        const ka = Object.keys(a).sort();
+        const kb = Object.keys(b).sort();
+        if (!jsonEqual(ka, kb)) return false;
+        return ka.every((k) => jsonEqual(a[k], b[k]));
+    }
+    return a === b;
+}
+function jsonDiff(a, b, where = "") {
+    // first difference, for messages
+    if (typeof a !== typeof b || a === null || b === null || typeof a !== "object") {
+        return jsonEqual(a, b) ? null : `${where || "value"}: ${show(a)} vs ${show(b)}`;
+    }
+    if (Array.isArray(a) !== Array.isArray(b)) return `${where}: type differs`;
+    if (Array.isArray(a)) {
+        if (a.length !== b.length) return `${where}: length ${a.length} vs ${b.length}`;
+        for (let k = 0; k < a.length; k++) {
+            const d = jsonDiff(a[k], b[k], `${where}[${k}]`);
+            if (d) return d;
+        }
+        return null;
+    }
+    for (const k of Object.keys(a)) if (!(k in b)) return `${where ? where + "." : ""}${k}: missing`;
+    for (const k of Object.keys(b)) if (!(k in a)) return `has a field zkpor/1 does not define: ${where ? where + "." : ""}${k}`;
+    for (const k of Object.keys(a)) {
+        const d = jsonDiff(a[k], b[k], `${where ? where + "." : ""}${k}`);
+        if (d) return d;
+    }
+    return null;
+}
+const show = (v) => (typeof v === "bigint" ? v.toString() : JSON.stringify(v));
+
+// Python json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=...) (§4.1)
+function canonicalJSON(v, ensureAscii = false) {
+    if (v === null) return "null";
+    if (v === true) return "true";
+    if (v === false) return "false";
+    if (typeof v === "bigint") return v.toString();
+    if (typeof v === "number") {
+        if (!Number.isInteger(v)) throw new Error("non-integer number in canonical JSON");
+        return String(v);
+    }
+    if (typeof v === "string") {
+        let out = '"';
+        for (const ch of v) {
+            const cp = ch.codePointAt(0);
+            const esc = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" }[ch];
+            if (esc) out += esc;
+            else if (cp < 0x20) out += "\\u" + cp.toString(16).padStart(4, "0");
+            else if (ensureAscii && cp > 0x7e) {
+                if (cp === 0x7f) out += "\\u007f";
+                else {
+                    for (let k = 0; k < ch.length; k++) out += "\\u" + ch.charCodeAt(k).toString(16).padStart(4, "0");
+                }
+            } else out += ch;
+        }
+        return out + '"';
+    }
+    if (Array.isArray(v)) return "[" + v.map((x) => canonicalJSON(x, ensureAscii)).join(",") + "]";
+    const keys = Object.keys(v).sort(cmpCodePoints);
+    return "{" + keys.map((k) => canonicalJSON(k, ensureAscii) + ":" + canonicalJSON(v[k], ensureAscii)).join(",") + "}";
+}
+function cmpCodePoints(a, b) {
+    const A = [...a].map((c) => c.codePointAt(0));
+    const B = [...b].map((c) => c.codePointAt(0));
+    for (let k = 0; k < Math.min(A.length, B.length); k++) if (A[k] !== B[k]) return A[k] - B[k];
+    return A.length - B.length;
+}
+
+// Python json.dumps(doc, indent=1, sort_keys=True) (used for the Poseidon constants file)
+function pyIndentJSON(v, level = 0) {
+    const pad = (n) => " ".repeat(n);
+    if (Array.isArray(v)) {
+        if (!v.length) return "[]";
+        return "[\n" + v.map((x) => pad(level + 1) + pyIndentJSON(x, level + 1)).join(",\n") + "\n" + pad(level) + "]";
+    }
+    if (isObj(v)) {
+        const keys = Object.keys(v).sort(cmpCodePoints);
+        if (!keys.length) return "{}";
+        return "{\n" + keys.map((k) => pad(level + 1) + JSON.stringify(k) + ": " + pyIndentJSON(v[k], level + 1)).join(",\n") + "\n" + pad(level) + "}";
+    }
+    return typeof v === "bigint" ? v.toString() : JSON.stringify(v);
+}
+
+// ---------------------------------------------------------------- decimal strings (§4.2)
+function decCanonical(v, bound, what) {
+    // canonical only: used where the file must equal its re-serialization
+    if (typeof v !== "string" || !/^[0-9]+$/.test(v)) fail("Malformed", `${what}: not a decimal string: ${show(v)}`);
+    const n = BigInt(v);
+    if (n.toString() !== v) fail("Malformed", `${what}: not canonical: ${show(v)}`);
+    if (n >= bound) fail("Malformed", `${what}: out of range: ${v}`);
+    return n;
+}
+function decLoose(v, maxDigits, what) {
+    if (typeof v !== "string" || !new RegExp(`^[0-9]{1,${maxDigits}}$`).test(v)) {
+        fail("Malformed", `${what}: not a decimal string of 1..${maxDigits} digits: ${show(v)}`);
+    }
+    return BigInt(v);
+}
+function intIn(v, lo, hi, what) {
+    if (!isInt(v)) fail("Malformed", `${what}: not a JSON integer: ${show(v)}`);
+    if (v < BigInt(lo) || (hi !== null && v > BigInt(hi))) fail("Malformed", `${what}: ${v} outside [${lo}, ${hi ?? "∞"}]`);
+    return v;
+}
+function onlyKeys(obj, allowed, what) {
+    if (!isObj(obj)) fail("Malformed", `${what}: not an object`);
+    for (const k of Object.keys(obj)) if (!allowed.includes(k)) fail("UnknownKey", `${what} has a field zkpor/1 does not define: ${k}`);
+}
+function need(obj, key, what) {
+    if (!isObj(obj)) fail("Malformed", `${what}: not an object`);
+    if (!Object.prototype.hasOwnProperty.call(obj, key)) fail("Malformed", `${what}: missing ${key}`);
+    return obj[key];
+}
+
+// ---------------------------------------------------------------- Poseidon (§3.4)
+function* grainBits(t, RP) {
+    // §3.4 step 1 (Grain LFSR) and step 2 (self-shrinking)
+    const init = [];
+    const push = (v, len) => {
+        for (let k = len - 1; k >= 0; k--) init.push((v >> k) & 1);
+    };
+    push(1, 2);
+    push(0, 4);
+    push(254, 12);
+    push(t, 12);
+    push(8, 10);
+    push(RP, 10);
+    for (let k = 0; k < 30; k++) init.push(1);
+    const s = new Uint8Array(80);
+    init.forEach((b, k) => (s[k] = b));
+    let pos = 0; // s[(pos + k) % 80] = b[i + k]
+    const raw = () => {
+        const nb = s[(pos + 62) % 80] ^ s[(pos + 51) % 80] ^ s[(pos + 38) % 80] ^ s[(pos + 23) % 80] ^ s[(pos + 13) % 80] ^ s[pos];
+        s[pos] = nb;
+        pos = (pos + 1) % 80;
+        return nb;
+    };
+    for (let k = 0; k < 160; k++) raw();
+    for (;;) {
+        const a = raw();
+        const b = raw();
+        if (a === 1) yield b;
+    }
+}
+function grainConstants(t) {
+    const RP = RP_TABLE[t];
+    const bits = grainBits(t, RP);
+    const draw = () => {
+        let v = 0n;
+        for (let k = 0; k < 254; k++) v = (v << 1n) | BigInt(bits.next().value);
+        return v;
+    };
+    const C = [];
+    while (C.length < (8 + RP) * t) {
+        const v = draw();
+        if (v < R) C.push(v);
+    }
+    for (;;) {
+        const xs = [];
+        for (let k = 0; k < 2 * t; k++) xs.push(draw() % R);
+        if (new Set(xs.map(String)).size !== 2 * t) continue;
+        const x = xs.slice(0, t);
+        const y = xs.slice(t);
+        if (x.some((a) => y.some((b) => (a + b) % R === 0n))) continue;
+        const M = x.map((a) => y.map((b) => inv(a + b, R)));
+        return { C, M, RP };
+    }
+}
+const constCache = new Map();
+function constants(t) {
+    if (!constCache.has(t)) constCache.set(t, grainConstants(t));
+    return constCache.get(t);
+}
+function H(...xs) {
+    if (xs.length < 1 || xs.length > 16) fail("PoseidonInput", `Poseidon takes 1..16 inputs, not ${xs.length}`);
+    for (const x of xs) if (!isInt(x) || x < 0n || x >= R) fail("PoseidonInput", `Poseidon input not in [0, r): ${x}`);
+    const t = xs.length + 1;
+    const { C, M, RP } = constants(t);
+    let s = [0n, ...xs];
+    for (let i = 0; i < 8 + RP; i++) {
+        s = s.map((v, j) => (v + C[i * t + j]) % R);
+        if (i < 4 || i >= 4 + RP) s = s.map((v) => modpow(v, 5n, R));
+        else s[0] = modpow(s[0], 5n, R);
+        s = M.map((row) => row.reduce((acc, m, k) => acc + m * s[k], 0n) % R);
+    }
+    return s[0];
+}
+
+// ---------------------------------------------------------------- commitments (§5)
+function pack(values, per, bits) {
+    const out = [];
+    for (let start = 0; start < values.length; start += per) {
+        let e = 0n;
+        values.slice(start, start + per).forEach((v, posn) => {
+            if (!isInt(v) || v < 0n || v >= 1n << BigInt(bits)) fail("Pack", `limb ${v} not below 2^${bits}`);
+            e += v << BigInt(bits * posn);
+        });
+        out.push(e);
+    }
+    return out;
+}
+const packBalances = (b) => pack(b, 3, 64);
+const packTotals = (T) => pack(T, 2, 96);
+const uidOf = (userId) => intBe(sha256(utf8(userId))) % R;
+const idcOf = (uid, salt) => H(TAG.ID, uid, salt);
+const leafOf = (idc, balances) => H(TAG.LEAF, idc, ...packBalances(balances));
+const nodeOf = (children) => H(TAG.NODE, ...children);
+const accOf = (T, blind) => H(TAG.ACC, ...packTotals(T), blind);
+const acc0 = (A) => accOf(Array(A).fill(0n), 0n);
+function subtreeRoot(leaves, k) {
+    let level = [...leaves];
+    while (level.length > 1) {
+        const next = [];
+        for (let i = 0; i < level.length; i += k) next.push(nodeOf(level.slice(i, i + k)));
+        level = next;
+    }
+    return level[0];
+}
+function topDepthFor(N, k) {
+    let d = 0;
+    while (BigInt(k) ** BigInt(d) < BigInt(N)) d++;
+    return d;
+}
+function topLevels(roots, k, dt) {
+    const levels = [[...roots, ...Array(k ** dt - roots.length).fill(0n)]];
+    while (levels[levels.length - 1].length > 1) {
+        const below = levels[levels.length - 1];
+        const next = [];
+        for (let i = 0; i < below.length; i += k) next.push(nodeOf(below.slice(i, i + k)));
+        levels.push(next);
+    }
+    return levels;
+}
+function hashUp(node, index, pathLevels, k, onEach) {
+    let idx = BigInt(index);
+    const K = BigInt(k);
+    for (const sib of pathLevels) {
+        const pos = Number(idx % K);
+        node = nodeOf([...sib.slice(0, pos), node, ...sib.slice(pos)]);
+        idx /= K;
+        if (onEach) onEach(node, idx);
+    }
+    return node;
+}
+function siblingPath(leaves, index, k) {
+    // the path of §5.6 over a complete tree (used to check merkle.json)
+    const out = [];
+    let level = [...leaves];
+    let idx = index;
+    while (level.length > 1) {
+        const start = idx - (idx % k);
+        out.push(level.slice(start, start + k).filter((_, j) => start + j !== idx));
+        const next = [];
+        for (let i = 0; i < level.length; i += k) next.push(nodeOf(level.slice(i, i + k)));
+        level = next;
+        idx = Math.floor(idx / k);
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------- text fields (§4.3, §4.5)
+function isPrintable(s) {
+    for (const ch of s) if (ch !== " " && /[\p{C}\p{Z}]/u.test(ch)) return false;
+    return true;
+}
+const RE = {
+    id: /^[A-Za-z0-9._-]{1,64}$/,
+    url: /^https:\/\/[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[0-9]{1,5})?([/?#][A-Za-z0-9\-._~/?#=&%+,;:@!$]*)?$/,
+    asOf: /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$/,
+    symbol: /^[A-Z0-9]{1,12}$/,
+    circuitId: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    setupKind: /^[a-z0-9][a-z0-9-]{0,31}$/,
+    version: /^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/,
+    fileName: /^(bundles\/SHA256SUMS|ceremony\/transcript\.json|[a-z0-9][a-z0-9_-]{0,63}\.json)$/,
+    hex64: /^[0-9a-f]{64}$/,
+};
+function checkText(v, kind, what) {
+    if (typeof v !== "string") fail("Malformed", `${what}: not a string`);
+    const ok = (() => {
+        switch (kind) {
+            case "id":
+                return RE.id.test(v) && !/^\.+$/.test(v);
+            case "name":
+                return (
+                    [...v].length >= 1 && [...v].length <= 200 && isPrintable(v) && v.trim() === v && !/^\s|\s$/u.test(v) && !/[<>&"'`]/.test(v)
+                );
+            case "url":
+                return v.length <= 2000 && RE.url.test(v);
+            case "asOf": {
+                const m = RE.asOf.exec(v);
+                if (!m) return false;
+                const [y, mo, d, h, mi, s] = m.slice(1).map(Number);
+                if (y < 1 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return false;
+                const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+                const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
+                return d <= days;
+            }
+            case "statement":
+                return [...v].length >= 1 && [...v].length <= 10000 && isPrintable(v);
+            default:
+                return RE[kind].test(v);
+        }
+    })();
+    if (!ok) fail("Malformed", `${what}: not an accepted value: ${JSON.stringify(v).slice(0, 80)}`);
+    return v;
+}
+function formatUnits(units, decimals) {
+    const D = 10n ** BigInt(decimals);
+    const whole = units / D;
+    const frac = units % D;
+    const digits = decimals ? frac.toString().padStart(Number(decimals), "0").replace(/0+$/, "") : "";
+    return digits ? `${whole}.${digits}` : `${whole}`;
+}
+function coverageRatio(reserves, liabilities) {
+    if (liabilities === 0n) return null;
+    const q = (reserves * 10000n) / liabilities;
+    return `${q / 10000n}.${(q % 10000n).toString().padStart(4, "0")}`;
+}
+const batchCircuitId = (A, k, db) => `zkpor1-a${A}-k${k}-d${db}`;
+
+// ---------------------------------------------------------------- the manifest (§9.2)
+function parseManifest(doc) {
+    const m = {};
+    if (!isObj(doc)) fail("Malformed", "attestation.json: not an object");
+    if (need(doc, "format", "attestation.json") !== "zkpor/1") fail("Malformed", `attestation.json: format ${show(doc.format)} is not zkpor/1`);
+    m.id = checkText(need(doc, "id", "attestation.json"), "id", "id");
+    const issuer = need(doc, "issuer", "attestation.json");
+    m.issuer = { name: checkText(need(issuer, "name", "issuer"), "name", "issuer.name"), url: checkText(need(issuer, "url", "issuer"), "url", "issuer.url") };
+    m.as_of = checkText(need(doc, "as_of", "attestation.json"), "asOf", "as_of");
+    const assets = need(doc, "assets", "attestation.json");
+    if (!Array.isArray(assets)) fail("Malformed", "assets: not a list");
+    const hasRes = assets.map((a) => isObj(a) && "reserves" in a);
+    if (hasRes.some((x) => x) && !hasRes.every((x) => x)) fail("Malformed", "assets: reserves present on some assets only");
+    const seen = new Set();
+    m.assets = assets.map((a, i) => {
+        const w = `assets[${i}]`;
+        const sym = checkText(need(a, "symbol", w), "symbol", `${w}.symbol`);
+        if (seen.has(sym)) fail("Malformed", `${w}.symbol: duplicate ${sym}`);
+        seen.add(sym);
+        const out = {
+            symbol: sym,
+            decimals: intIn(need(a, "decimals", w), 0, 77, `${w}.decimals`),
+            liabilities: decCanonical(need(a, "liabilities", w), 1n << 96n, `${w}.liabilities`),
+        };
+        if (hasRes[i]) out.reserves = decCanonical(need(a, "reserves", w), 1n << 160n, `${w}.reserves`);
+        return out;
+    });
+    const tree = need(doc, "tree", "attestation.json");
+    const arity = intIn(need(tree, "arity", "tree"), 2, 8, "tree.arity");
+    if (![2n, 4n, 8n].includes(arity)) fail("Malformed", `tree.arity ${arity} not in {2, 4, 8}`);
+    const bd = intIn(need(tree, "batch_depth", "tree"), 1, 18, "tree.batch_depth");
+    if (arity ** bd > 1n << 18n) fail("Malformed", `tree.batch_depth ${bd}: arity^batch_depth > 2^18`);
+    m.tree = {
+        arity: Number(arity),
+        batch_depth: Number(bd),
+        top_depth: intIn(need(tree, "top_depth", "tree"), 0, null, "tree.top_depth"),
+        batches: intIn(need(tree, "batches", "tree"), 0, 2 ** 32, "tree.batches"),
+        root: decCanonical(need(tree, "root", "tree"), R, "tree.root"),
+    };
+    const acc = need(doc, "accumulator", "attestation.json");
+    const ft = need(acc, "final_totals", "accumulator");
+    if (!Array.isArray(ft)) fail("Malformed", "accumulator.final_totals: not a list");
+    m.accumulator = {
+        initial: decCanonical(need(acc, "initial", "accumulator"), R, "accumulator.initial"),
+        final: decCanonical(need(acc, "final", "accumulator"), R, "accumulator.final"),
+        final_totals: ft.map((v, i) => decCanonical(v, 1n << 96n, `accumulator.final_totals[${i}]`)),
+        final_blind: decCanonical(need(acc, "final_blind", "accumulator"), R, "accumulator.final_blind"),
+    };
+    const circ = need(doc, "circuit", "attestation.json");
+    m.circuit = { id: checkText(need(circ, "id", "circuit"), "circuitId", "circuit.id"), constraints: intIn(need(circ, "constraints", "circuit"), 0, null, "circuit.constraints") };
+    const want = batchCircuitId(m.assets.length, m.tree.arity, m.tree.batch_depth);
+    if (m.circuit.id !== want) fail("Malformed", `circuit.id ${m.circuit.id} is not the batch circuit of the tree's shape, ${want}`);
+    const setup = need(doc, "setup", "attestation.json");
+    m.setup = { kind: checkText(need(setup, "kind", "setup"), "setupKind", "setup.kind"), statement: checkText(need(setup, "statement", "setup"), "statement", "setup.statement") };
+    const sw = need(doc, "software", "attestation.json");
+    if (need(sw, "name", "software") !== "zkpor") fail("Malformed", "software.name is not zkpor");
+    m.software = { version: checkText(need(sw, "version", "software"), "version", "software.version") };
+    const files = need(doc, "files", "attestation.json");
+    if (!isObj(files)) fail("Malformed", "files: not an object");
+    m.files = {};
+    for (const [name, h] of Object.entries(files)) {
+        checkText(name, "fileName", "files name");
+        if (typeof h !== "string" || !RE.hex64.test(h)) fail("Malformed", `files[${name}]: not 64 lowercase hex`);
+        m.files[name] = h;
+    }
+    if ("bundles" in doc) {
+        const b = doc.bundles;
+        m.bundles = {
+            bucket_bits: Number(intIn(need(b, "bucket_bits", "bundles"), 0, 24, "bundles.bucket_bits")),
+            record_size: Number(intIn(need(b, "record_size", "bundles"), 0, 2 ** 20, "bundles.record_size")),
+            records_per_bucket: Number(intIn(need(b, "records_per_bucket", "bundles"), 0, 2 ** 16, "bundles.records_per_bucket")),
+            run_salt: need(b, "run_salt", "bundles"),
+        };
+        if (typeof m.bundles.run_salt !== "string" || !RE.hex64.test(m.bundles.run_salt)) fail("Malformed", "bundles.run_salt: not 64 lowercase hex");
+    }
+    // re-serialization (§4.1, §9.2)
+    const B = BigInt(m.tree.arity) ** BigInt(m.tree.batch_depth);
+    const re = {
+        format: "zkpor/1",
+        id: m.id,
+        issuer: { name: m.issuer.name, url: m.issuer.url },
+        as_of: m.as_of,
+        assets: m.assets.map((a) => {
+            const o = { symbol: a.symbol, decimals: a.decimals, liabilities: a.liabilities.toString(), liabilities_amount: formatUnits(a.liabilities, a.decimals) };
+            if (a.reserves !== undefined) {
+                o.reserves = a.reserves.toString();
+                o.reserves_amount = formatUnits(a.reserves, a.decimals);
+                o.ratio = coverageRatio(a.reserves, a.liabilities);
+            }
+            return o;
+        }),
+        tree: {
+            arity: BigInt(m.tree.arity),
+            batch_depth: BigInt(m.tree.batch_depth),
+            top_depth: m.tree.top_depth,
+            batch_size: B,
+            batches: m.tree.batches,
+            leaves: m.tree.batches * B,
+            root: m.tree.root.toString(),
+        },
+        accumulator: {
+            initial: m.accumulator.initial.toString(),
+            final: m.accumulator.final.toString(),
+            final_totals: m.accumulator.final_totals.map(String),
+            final_blind: m.accumulator.final_blind.toString(),
+        },
+        circuit: { id: m.circuit.id, constraints: m.circuit.constraints },
+        setup: { kind: m.setup.kind, statement: m.setup.statement },
+        software: { name: "zkpor", version: m.software.version },
+        files: { ...m.files },
+        ...(m.bundles
+            ? {
+                  bundles: {
+                      bucket_bits: BigInt(m.bundles.bucket_bits),
+                      record_size: BigInt(m.bundles.record_size),
+                      records_per_bucket: BigInt(m.bundles.records_per_bucket),
+                      run_salt: m.bundles.run_salt,
+                  },
+              }
+            : {}),
+    };
+    const d = jsonDiff(re, doc);
+    if (d) fail("Malformed", `attestation.json differs from its re-serialization: ${d}`);
+    m.tree.B = Number(B);
+    m.tree.batches = Number(m.tree.batches);
+    m.tree.top_depth = Number(m.tree.top_depth);
+    return m;
+}
+
+// ---------------------------------------------------------------- BN254 points (§3.2, §3.3)
+const B_TWIST = [19485874751759354771024239261021720505790618469301721065564631296452457478373n, 266929791119991161246907387137283842545076965332900288569378510910307636690n];
+const G2GEN = {
+    x: [10857046999023057135944570762232829481370756359578518086990519993285655852781n, 11559732032986387107991004021392285783925812861821192530917403151452391805634n],
+    y: [8495653923123431417604973247489272438418190587263600148770280649306958101930n, 4082367875863433681332203403145435568316851327593401208105741076214120093531n],
+};
+const f2 = {
+    add: (a, b) => [(a[0] + b[0]) % P, (a[1] + b[1]) % P],
+    sub: (a, b) => [mod(a[0] - b[0], P), mod(a[1] - b[1], P)],
+    mul: (a, b) => [mod(a[0] * b[0] - a[1] * b[1], P), mod(a[0] * b[1] + a[1] * b[0], P)],
+    sq: (a) => f2.mul(a, a),
+    inv: (a) => {
+        const d = inv(mod(a[0] * a[0] + a[1] * a[1], P), P);
+        return [(a[0] * d) % P, mod(-a[1] * d, P)];
+    },
+    eq: (a, b) => a[0] === b[0] && a[1] === b[1],
+    zero: (a) => a[0] === 0n && a[1] === 0n,
+    small: (n) => [BigInt(n), 0n],
+};
+const g1OnCurve = (pt) => pt.inf || mod(pt.y * pt.y - pt.x ** 3n - 3n, P) === 0n;
+const g2OnCurve = (pt) => pt.inf || f2.eq(f2.sq(pt.y), f2.add(f2.mul(f2.sq(pt.x), pt.x), B_TWIST));
+function g2MulIsInfinity(pt, k) {
+    // Jacobian coordinates on y^2 = x^3 + b' (a = 0)
+    const dbl = ([X, Y, Z]) => {
+        if (f2.zero(Z)) return [X, Y, Z];
+        const A = f2.sq(X);
+        const Bq = f2.sq(Y);
+        const C = f2.sq(Bq);
+        const t = f2.sub(f2.sub(f2.sq(f2.add(X, Bq)), A), C);
+        const D = f2.add(t, t);
+        const E = f2.add(f2.add(A, A), A);
+        const F = f2.sq(E);
+        const X3 = f2.sub(F, f2.add(D, D));
+        const C8 = f2.mul(C, f2.small(8));
+        const Y3 = f2.sub(f2.mul(E, f2.sub(D, X3)), C8);
+        const YZ = f2.mul(Y, Z);
+        return [X3, Y3, f2.add(YZ, YZ)];
+    };
+    const add = (p1, p2) => {
+        const [X1, Y1, Z1] = p1;
+        const [X2, Y2, Z2] = p2;
+        if (f2.zero(Z1)) return p2;
+        if (f2.zero(Z2)) return p1;
+        const Z1Z1 = f2.sq(Z1);
+        const Z2Z2 = f2.sq(Z2);
+        const U1 = f2.mul(X1, Z2Z2);
+        const U2 = f2.mul(X2, Z1Z1);
+        const S1 = f2.mul(Y1, f2.mul(Z2, Z2Z2));
+        const S2 = f2.mul(Y2, f2.mul(Z1, Z1Z1));
+        if (f2.eq(U1, U2)) return f2.eq(S1, S2) ? dbl(p1) : [f2.small(1), f2.small(1), f2.small(0)];
+        const Hh = f2.sub(U2, U1);
+        const I = f2.sq(f2.add(Hh, Hh));
+        const J = f2.mul(Hh, I);
+        const rr = f2.add(f2.sub(S2, S1), f2.sub(S2, S1));
+        const V = f2.mul(U1, I);
+        const X3 = f2.sub(f2.sub(f2.sq(rr), J), f2.add(V, V));
+        const S1J = f2.mul(S1, J);
+        const Y3 = f2.sub(f2.mul(rr, f2.sub(V, X3)), f2.add(S1J, S1J));
+        const Z3 = f2.mul(f2.sub(f2.sub(f2.sq(f2.add(Z1, Z2)), Z1Z1), Z2Z2), Hh);
+        return [X3, Y3, Z3];
+    };
+    let acc = [f2.small(1), f2.small(1), f2.small(0)];
+    const base = [pt.x, pt.y, f2.small(1)];
+    for (let i = k.toString(2).length - 1; i >= 0; i--) {
+        acc = dbl(acc);
+        if ((k >> BigInt(i)) & 1n) acc = add(acc, base);
+    }
+    return f2.zero(acc[2]);
+}
+const coordP = (v, what, kind) => {
+    const n = decLoose(v, 78, what);
+    if (n >= P) fail(kind, `${what}: coordinate not below p`);
+    return n;
+};
+function parseG1(v, what, kind = "MalformedProof") {
+    try {
+        if (!Array.isArray(v) || v.length !== 3) fail(kind, `${what}: not a G1 point`);
+        const x = coordP(v[0], what, kind);
+        const y = coordP(v[1], what, kind);
+        if (v[0] === "0" && v[1] === "1" && v[2] === "0") return { x: 0n, y: 0n, inf: true };
+        if (v[2] !== "1") fail(kind, `${what}: third coordinate is not "1"`);
+        return { x, y, inf: false };
+    } catch (e) {
+        if (e instanceof VErr) throw new VErr(kind, e.message);
+        throw e;
+    }
+}
+function parseG2(v, what, kind = "MalformedProof") {
+    try {
+        const f2of = (c) => {
+            if (!Array.isArray(c) || c.length !== 2) fail(kind, `${what}: not an Fp2 element`);
+            return [coordP(c[0], what, kind), coordP(c[1], what, kind)];
+        };
+        if (!Array.isArray(v) || v.length !== 3) fail(kind, `${what}: not a G2 point`);
+        const x = f2of(v[0]);
+        const y = f2of(v[1]);
+        const z = v[2];
+        if (!Array.isArray(z) || z.length !== 2) fail(kind, `${what}: bad z`);
+        const s = (a) => JSON.stringify(a);
+        if (s(v[0]) === s(["0", "0"]) && s(v[1]) === s(["1", "0"]) && s(z) === s(["0", "0"])) return { x, y, inf: true };
+        if (!(z[0] === "1" && z[1] === "0")) fail(kind, `${what}: z is not ["1", "0"]`);
+        return { x, y, inf: false };
+    } catch (e) {
+        if (e instanceof VErr) throw new VErr(kind, e.message);
+        throw e;
+    }
+}
+
+// ---------------------------------------------------------------- Groth16 (§7)
+const VK_KEYS = ["protocol", "curve", "nPublic", "vk_alpha_1", "vk_beta_2", "vk_gamma_2", "vk_delta_2", "IC"];
+function parseVk(doc) {
+    const K = "MalformedKey";
+    if (!isObj(doc)) fail(K, "vk.json: not an object");
+    for (const k of Object.keys(doc)) if (!VK_KEYS.includes(k) && k !== "vk_alphabeta_12") fail(K, `vk.json has a field zkpor/1 does not define: ${k}`);
+    for (const k of VK_KEYS) need(doc, k, "vk.json");
+    if (doc.protocol !== "groth16") fail(K, "vk.json: protocol is not groth16");
+    if (doc.curve !== "bn128") fail(K, "vk.json: curve is not bn128");
+    if (!Array.isArray(doc.IC) || doc.IC.length === 0) fail(K, "vk.json: IC is not a non-empty list");
+    if (!isInt(doc.nPublic) || doc.nPublic !== BigInt(doc.IC.length - 1)) fail(K, "vk.json: nPublic is not len(IC) - 1");
+    if ("vk_alphabeta_12" in doc) {
+        const ab = doc.vk_alphabeta_12;
+        const ok =
+            Array.isArray(ab) &&
+            ab.length === 2 &&
+            ab.every((l) => Array.isArray(l) && l.length === 3 && l.every((e) => Array.isArray(e) && e.length === 2 && e.every((c) => typeof c === "string" && /^[0-9]{1,78}$/.test(c) && BigInt(c) < P)));
+        if (!ok) fail(K, "vk.json: malformed vk_alphabeta_12");
+    }
+    const vk = {
+        raw: doc,
+        nPublic: Number(doc.nPublic),
+        alpha: parseG1(doc.vk_alpha_1, "vk_alpha_1", K),
+        beta: parseG2(doc.vk_beta_2, "vk_beta_2", K),
+        gamma: parseG2(doc.vk_gamma_2, "vk_gamma_2", K),
+        delta: parseG2(doc.vk_delta_2, "vk_delta_2", K),
+        IC: doc.IC.map((p, i) => parseG1(p, `IC[${i}]`, K)),
+    };
+    if (!g1OnCurve(vk.alpha)) fail("PointNotOnCurve", "vk_alpha_1 not on the curve");
+    for (const [n, q] of [["vk_beta_2", vk.beta], ["vk_gamma_2", vk.gamma], ["vk_delta_2", vk.delta]]) {
+        if (!g2OnCurve(q)) fail("PointNotOnCurve", `${n} not on the twist`);
+        if (!q.inf && !g2MulIsInfinity(q, R)) fail("PointNotInSubgroup", `${n} not in G2`);
+    }
+    vk.IC.forEach((p, i) => {
+        if (!g1OnCurve(p)) fail("PointNotOnCurve", `IC[${i}] not on the curve`);
+    });
+    for (const [n, q] of [["vk_alpha_1", vk.alpha], ["vk_beta_2", vk.beta], ["vk_gamma_2", vk.gamma], ["vk_delta_2", vk.delta]]) {
+        if (q.inf) fail("PointAtInfinity", `${n} is the point at infinity`);
+    }
+    return vk;
+}
+function parseProofObject(doc, what) {
+    const K = "MalformedProof";
+    if (!isObj(doc)) fail(K, `${what}: not an object`);
+    for (const k of Object.keys(doc)) if (!["pi_a", "pi_b", "pi_c", "protocol", "curve"].includes(k)) fail(K, `${what} has a field zkpor/1 does not define: ${k}`);
+    for (const k of ["pi_a", "pi_b", "pi_c", "protocol", "curve"]) need(doc, k, what);
+    if (doc.protocol !== "groth16") fail(K, `${what}: protocol is not groth16`);
+    if (doc.curve !== "bn128") fail(K, `${what}: curve is not bn128`);
+    return { raw: doc, A: parseG1(doc.pi_a, `${what}.pi_a`), B: parseG2(doc.pi_b, `${what}.pi_b`), C: parseG1(doc.pi_c, `${what}.pi_c`) };
+}
+const SILENT = { info() {}, debug() {}, warn() {}, error() {} };
+async function verifyGroth16(vk, publicStrings, proofDoc, what = "proof") {
+    const proof = parseProofObject(proofDoc, what);
+    if (!Array.isArray(publicStrings)) fail("MalformedProof", `${what}: public inputs are not a list`);
+    if (publicStrings.length !== vk.nPublic) fail("WrongNumberOfPublicInputs", `${what}: ${publicStrings.length} public inputs, the key takes ${vk.nPublic}`);
+    const xs = publicStrings.map((s, i) => decLoose(s, 80, `${what}.public[${i}]`));
+    xs.forEach((x, i) => {
+        if (x >= R) fail("PublicInputOutOfRange", `${what}: public input ${i} is not below r`);
+    });
+    if (!g1OnCurve(proof.A)) fail("PointNotOnCurve", `${what}: pi_a not on the curve`);
+    if (!g2OnCurve(proof.B)) fail("PointNotOnCurve", `${what}: pi_b not on the twist`);
+    if (!g1OnCurve(proof.C)) fail("PointNotOnCurve", `${what}: pi_c not on the curve`);
+    if (!proof.B.inf && !g2MulIsInfinity(proof.B, R)) fail("PointNotInSubgroup", `${what}: pi_b not in G2`);
+    for (const [n, q] of [["pi_a", proof.A], ["pi_b", proof.B], ["pi_c", proof.C]]) if (q.inf) fail("PointAtInfinity", `${what}: ${n} is the point at infinity`);
+    // canonical strings for snarkjs
+    const g1s = (p) => [p.x.toString(), p.y.toString(), "1"];
+    const g2s = (p) => [[p.x[0].toString(), p.x[1].toString()], [p.y[0].toString(), p.y[1].toString()], ["1", "0"]];
+    const vkOut = {
+        protocol: "groth16",
+        curve: "bn128",
+        nPublic: vk.nPublic,
+        vk_alpha_1: g1s(vk.alpha),
+        vk_beta_2: g2s(vk.beta),
+        vk_gamma_2: g2s(vk.gamma),
+        vk_delta_2: g2s(vk.delta),
+        IC: vk.IC.map((p) => (p.inf ? ["0", "1", "0"] : g1s(p))),
+    };
+    const prOut = { pi_a: g1s(proof.A), pi_b: g2s(proof.B), pi_c: g1s(proof.C), protocol: "groth16", curve: "bn128" };
+    const ok = await snarkjs.groth16.verify(vkOut, xs.map(String), prOut, SILENT);
+    if (ok !== true) fail("PairingCheckFailed", `${what}: the pairing equation does not hold`);
+    return xs;
+}
+
+// ---------------------------------------------------------------- proofs.json, tree.json (§9.3, §9.4)
+function parseProofsJson(doc, batches) {
+    if (!Array.isArray(doc)) fail("Malformed", "proofs.json: not a list");
+    const entries = doc.map((e, i) => {
+        const w = `proofs.json[${i}]`;
+        if (!isObj(e)) fail("Malformed", `${w}: not an object`);
+        for (const k of Object.keys(e)) if (!["batch", "public", "proof"].includes(k)) fail("UnknownKey", `${w} has a field zkpor/1 does not define: ${k}`);
+        const batch = intIn(need(e, "batch", w), 0, null, `${w}.batch`);
+        const pub = need(e, "public", w);
+        if (!Array.isArray(pub)) fail("Malformed", `${w}.public: not a list`);
+        const xs = pub.map((s, j) => decLoose(s, 80, `${w}.public[${j}]`));
+        const proof = need(e, "proof", w);
+        if (!isObj(proof)) fail("Malformed", `${w}.proof: not an object`);
+        for (const k of Object.keys(proof)) if (!["pi_a", "pi_b", "pi_c", "protocol", "curve"].includes(k)) fail("UnknownKey", `${w}.proof has a field zkpor/1 does not define: ${k}`);
+        return { batch: Number(batch), publicRaw: pub, public: xs, proof };
+    });
+    if (entries.length !== batches) fail("Malformed", `proofs.json: ${entries.length} entries for ${batches} batches`);
+    entries.forEach((e, i) => {
+        if (e.batch !== i) fail("Malformed", `proofs.json[${i}]: batch ${e.batch}, expected ${i}`);
+        if (e.public.length !== 3) fail("Malformed", `proofs.json[${i}]: ${e.public.length} public inputs, not 3`);
+    });
+    return entries;
+}
+function parseTreeJson(doc) {
+    if (!isObj(doc)) fail("Malformed", "tree.json: not an object");
+    for (const k of Object.keys(doc)) if (!["arity", "levels"].includes(k)) fail("UnknownKey", `tree.json has a field zkpor/1 does not define: ${k}`);
+    const arity = intIn(need(doc, "arity", "tree.json"), 0, null, "tree.json.arity");
+    const levels = need(doc, "levels", "tree.json");
+    if (!Array.isArray(levels) || !levels.length) fail("Malformed", "tree.json.levels: not a non-empty list");
+    return {
+        arity: Number(arity),
+        levels: levels.map((l, i) => {
+            if (!Array.isArray(l) || !l.length) fail("Malformed", `tree.json.levels[${i}]: not a non-empty list`);
+            return l.map((v, j) => {
+                const n = decLoose(v, 80, `tree.json.levels[${i}][${j}]`);
+                if (n >= R) fail("Malformed", `tree.json.levels[${i}][${j}]: not below r`);
+                return n;
+            });
+        }),
+    };
+}
+
+// ---------------------------------------------------------------- codes and bundles (§11)
+const ALPHA = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const CHECK = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
+function displayCode(bytes) {
+    const v = intBe(bytes);
+    let s = "";
+    for (let i = 25; i >= 0; i--) s += ALPHA[Number((v >> BigInt(5 * i)) & 31n)];
+    s += CHECK[Number(v % 37n)];
+    return s.match(/.{1,4}/g).join("-");
+}
+function parseCode(typed) {
+    const s = typed.replace(/[\s-]/gu, "").toUpperCase().replace(/[IL]/g, "1").replace(/O/g, "0");
+    if ([...s].length !== 27) fail("MalformedCode", `a code has 27 symbols, this has ${[...s].length}`);
+    let v = 0n;
+    for (const c of s.slice(0, 26)) {
+        const d = ALPHA.indexOf(c);
+        if (d < 0) fail("MalformedCode", `symbol ${c} is not in the code alphabet`);
+        v = (v << 5n) | BigInt(d);
+    }
+    if (!CHECK.includes(s[26])) fail("MalformedCode", `check symbol ${s[26]} is not a check symbol`);
+    if (CHECK[Number(v % 37n)] !== s[26]) fail("MalformedCode", "check symbol does not match (a typo?)");
+    if (v >= 1n << 128n) fail("MalformedCode", "larger than 128 bits");
+    return beBytes(v, 16);
+}
+// BLAKE2b (RFC 7693) with key and personalization. libsodium.js exposes keyed BLAKE2b of a
+// message (crypto_generichash) and salt+personal BLAKE2b of an EMPTY message only
+// (crypto_generichash_blake2b_salt_personal has no message argument), so the combination
+// the spec needs is implemented here and cross-checked against both in --vectors.
+const M64 = (1n << 64n) - 1n;
+const B2_IV = [
+    0x6a09e667f3bcc908n, 0xbb67ae8584caa73bn, 0x3c6ef372fe94f82bn, 0xa54ff53a5f1d36f1n,
+    0x510e527fade682d1n, 0x9b05688c2b3e6c1fn, 0x1f83d9abfb41bd6bn, 0x5be0cd19137e2179n,
+];
+const B2_SIGMA = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
+    [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4], [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8],
+    [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13], [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9],
+    [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11], [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10],
+    [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5], [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0],
+];
+const le64 = (b, o) => {
+    let v = 0n;
+    for (let k = 7; k >= 0; k--) v = (v << 8n) | BigInt(b[o + k]);
+    return v;
+};
+const rotr = (x, n) => ((x >> BigInt(n)) | (x << BigInt(64 - n))) & M64;
+function blake2b(msg, digest, key = null, person = null, salt = null) {
+    key = key ?? new Uint8Array(0);
+    if (digest < 1 || digest > 64 || key.length > 64) throw new Error("blake2b parameters");
+    const personal = new Uint8Array(16);
+    if (person) {
+        const pb = typeof person === "string" ? new TextEncoder().encode(person) : person;
+        if (pb.length > 16) throw new Error("person over 16 bytes");
+        personal.set(pb); // zero-padded to 16 bytes
+    }
+    const saltB = new Uint8Array(16);
+    if (salt) saltB.set(salt);
+    const h = [...B2_IV];
+    h[0] ^= 0x01010000n ^ (BigInt(key.length) << 8n) ^ BigInt(digest);
+    h[4] ^= le64(saltB, 0);
+    h[5] ^= le64(saltB, 8);
+    h[6] ^= le64(personal, 0);
+    h[7] ^= le64(personal, 8);
+    let data = msg;
+    if (key.length) {
+        const kb = new Uint8Array(128);
+        kb.set(key);
+        data = new Uint8Array([...kb, ...msg]);
+    }
+    const nBlocks = Math.max(1, Math.ceil(data.length / 128));
+    let t = 0n;
+    for (let bi = 0; bi < nBlocks; bi++) {
+        const block = new Uint8Array(128);
+        const chunk = data.slice(bi * 128, bi * 128 + 128);
+        block.set(chunk);
+        t += BigInt(chunk.length);
+        const last = bi === nBlocks - 1;
+        const m = Array.from({ length: 16 }, (_, k) => le64(block, 8 * k));
+        const v = [...h, ...B2_IV];
+        v[12] ^= t & M64;
+        v[13] ^= t >> 64n;
+        if (last) v[14] ^= M64;
+        const G = (a, b, c, d, x, y) => {
+            v[a] = (v[a] + v[b] + x) & M64;
+            v[d] = rotr(v[d] ^ v[a], 32);
+            v[c] = (v[c] + v[d]) & M64;
+            v[b] = rotr(v[b] ^ v[c], 24);
+            v[a] = (v[a] + v[b] + y) & M64;
+            v[d] = rotr(v[d] ^ v[a], 16);
+            v[c] = (v[c] + v[d]) & M64;
+            v[b] = rotr(v[b] ^ v[c], 63);
+        };
+        for (let r = 0; r < 12; r++) {
+            const s = B2_SIGMA[r % 10];
+            G(0, 4, 8, 12, m[s[0]], m[s[1]]);
+            G(1, 5, 9, 13, m[s[2]], m[s[3]]);
+            G(2, 6, 10, 14, m[s[4]], m[s[5]]);
+            G(3, 7, 11, 15, m[s[6]], m[s[7]]);
+            G(0, 5, 10, 15, m[s[8]], m[s[9]]);
+            G(1, 6, 11, 12, m[s[10]], m[s[11]]);
+            G(2, 7, 8, 13, m[s[12]], m[s[13]]);
+            G(3, 4, 9, 14, m[s[14]], m[s[15]]);
+        }
+        for (let k = 0; k < 8; k++) h[k] ^= v[k] ^ v[k + 8];
+    }
+    const out = new Uint8Array(64);
+    h.forEach((w, k) => {
+        for (let j = 0; j < 8; j++) out[8 * k + j] = Number((w >> BigInt(8 * j)) & 0xffn);
+    });
+    return out.slice(0, digest);
+}
+function derivedCode(secret, userId) {
+    const K = secret.length <= 64 ? secret : blake2b(secret, 64, null, "zkpor-codekey");
+    return blake2b(utf8(userId), 16, K, "zkpor-code");
+}
+function derive(code, attestationId, runSalt) {
+    const aid = blake2b(utf8(attestationId), 32, runSalt);
+    const lookup = blake2b(code, 16, aid, "zkpor-lookup");
+    const key = blake2b(code, 32, aid, "zkpor-bundlekey");
+    const nonce = blake2b(key, 24, aid, "zkpor-nonce");
+    return { aid, lookup, key, nonce };
+}
+const bucketIndex = (lookup, bits) => Number(intBe(lookup.slice(0, 4)) >> BigInt(32 - bits));
+const bucketName = (i, bits) => "bundles/" + i.toString(16).padStart(Math.max(1, Math.floor((bits + 3) / 4)), "0") + ".bin";
+function parseBundle(pt, manifest) {
+    // §11.5: canonical bytes of the parsed values followed by spaces only
+    let end = pt.length;
+    while (end > 0 && pt[end - 1] === 0x20) end--;
+    const doc = parseStrictJSON(pt.slice(0, end), "bundle");
+    const K = "Bundle";
+    const keys = ["attestation", "balances", "batch", "leaf", "leaf_hash", "path", "salt", "user_id", "v"];
+    onlyKeys(doc, keys, "bundle");
+    for (const k of keys) need(doc, k, "bundle");
+    if (doc.v !== 1n) fail(K, "bundle: v is not 1");
+    if (typeof doc.attestation !== "string" || typeof doc.user_id !== "string") fail(K, "bundle: attestation/user_id not strings");
+    if (!Array.isArray(doc.balances) || !Array.isArray(doc.path)) fail(K, "bundle: balances/path not lists");
+    const b = {
+        v: 1n,
+        attestation: doc.attestation,
+        user_id: doc.user_id,
+        salt: decLoose(doc.salt, 80, "salt"),
+        balances: doc.balances.map((x, i) => decLoose(x, 80, `balances[${i}]`)),
+        leaf: intIn(doc.leaf, 0, null, "leaf"),
+        batch: intIn(doc.batch, 0, null, "batch"),
+        leaf_hash: decLoose(doc.leaf_hash, 80, "leaf_hash"),
+        path: doc.path.map((l, i) => {
+            if (!Array.isArray(l)) fail(K, `path[${i}]: not a list`);
+            return l.map((x, j) => decLoose(x, 80, `path[${i}][${j}]`));
+        }),
+    };
+    if (b.salt >= R || b.leaf_hash >= R || b.path.some((l) => l.some((x) => x >= R))) fail(K, "bundle: a field element is not below r");
+    if (b.balances.some((x) => x >= 1n << 64n)) fail(K, "bundle: a balance is not below 2^64");
+    const canon = {
+        attestation: b.attestation,
+        balances: b.balances.map(String),
+        batch: b.batch,
+        leaf: b.leaf,
+        leaf_hash: b.leaf_hash.toString(),
+        path: b.path.map((l) => l.map(String)),
+        salt: b.salt.toString(),
+        user_id: b.user_id,
+        v: 1n,
+    };
+    const bytes = utf8(canonicalJSON(canon));
+    if (!bytesEq(bytes, pt.slice(0, end))) fail(K, "bundle plaintext is not canonical");
+    if (b.attestation !== manifest.id) fail(K, "bundle is for another attestation");
+    b.leaf = Number(b.leaf);
+    b.batch = Number(b.batch);
+    return b;
+}
+function openBundle(read, manifest, code) {
+    const info = manifest.bundles;
+    if (!info) fail("NoBundles", "the attestation has no per-user bundles");
+    if (info.record_size <= 32) fail("Unreadable", "malformed layout (record_size <= 32)");
+    const { lookup, key, nonce } = derive(code, manifest.id, unhex(info.run_salt));
+    const name = bucketName(bucketIndex(lookup, info.bucket_bits), info.bucket_bits);
+    let bucket;
+    try {
+        bucket = read(name);
+    } catch {
+        fail("NoBundle", `no bundle for this code (${name} not found)`);
+    }
+    if (bucket.length !== info.records_per_bucket * info.record_size) fail("Unreadable", "could not be decrypted: damaged or tampered with (bucket size)");
+    const found = [];
+    for (let o = 0; o < bucket.length; o += info.record_size) {
+        const rec = bucket.slice(o, o + info.record_size);
+        if (bytesEq(rec.slice(0, 16), lookup)) found.push(rec);
+    }
+    if (!found.length) fail("NoBundle", "no bundle for this code");
+    if (found.length > 1) fail("Unreadable", "could not be decrypted: damaged or tampered with (two records)");
+    let pt;
+    try {
+        pt = sodium.crypto_secretbox_open_easy(found[0].slice(16), nonce, key);
+    } catch {
+        fail("Unreadable", "could not be decrypted: damaged or tampered with");
+    }
+    if (pt.length !== info.record_size - 32) fail("Unreadable", "could not be decrypted: damaged or tampered with (size)");
+    let bundle;
+    try {
+        bundle = parseBundle(pt, manifest);
+    } catch (e) {
+        fail("Unreadable", `could not be decrypted: damaged or tampered with (${e.message})`);
+    }
+    return { bundle, bucketName: name, bucketBytes: bucket, plaintext: pt, lookup };
+}
+function parseSums(bytes) {
+    const text = new TextDecoder("ascii").decode(bytes);
+    if (![...bytes].every((c) => c < 0x80)) fail("Malformed", "bundles/SHA256SUMS: not ASCII");
+    if (text.length && !text.endsWith("\n")) fail("Malformed", "bundles/SHA256SUMS: last line does not end in \\n");
+    const lines = text.split("\n").slice(0, -1);
+    const out = new Map();
+    for (const line of lines) {
+        const m = /^([0-9a-f]{64}) {2}([0-9a-f]{1,6})\.bin$/.exec(line);
+        if (!m) fail("Malformed", `bundles/SHA256SUMS: bad line ${JSON.stringify(line)}`);
+        const name = `bundles/${m[2]}.bin`;
+        if (out.has(name)) fail("Malformed", `bundles/SHA256SUMS: ${name} twice`);
+        out.set(name, m[1]);
+    }
+    const names = [...out.keys()];
+    if (names.join("\n") !== [...names].sort().join("\n")) fail("Malformed", "bundles/SHA256SUMS: not sorted by name");
+    return out;
+}
+
+// ---------------------------------------------------------------- reserves (§9.6, §10), partial
+const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+function base58(s) {
+    let n = 0n;
+    for (const c of s) {
+        const d = B58.indexOf(c);
+        if (d < 0) fail("Reserves", `not base58: ${s}`);
+        n = n * 58n + BigInt(d);
+    }
+    const body = n === 0n ? [] : [...unhex(n.toString(16).padStart(Math.ceil(n.toString(16).length / 2) * 2, "0"))];
+    const zeros = s.match(/^1*/)[0].length;
+    return new Uint8Array([...Array(zeros).fill(0), ...body]);
+}
+function checkReserves(read, m) {
+    // returns {status, detail}
+    const declared = m.assets.some((a) => a.reserves !== undefined);
+    if (!declared && !("reserves.json" in m.files)) return { status: "OK", detail: "liabilities only" };
+    if (!m.assets.every((a) => a.reserves !== undefined)) fail("Reserves", "not every asset declares reserves");
+    if (!("reserves.json" in m.files)) fail("Reserves", "reserves.json is not listed");
+    const doc = parseStrictJSON(read("reserves.json"), "reserves.json");
+    const bySym = new Map(m.assets.map((a) => [a.symbol, a]));
+    const wallets = need(doc, "wallets", "reserves.json");
+    if (!Array.isArray(wallets)) fail("Reserves", "reserves.json: wallets is not a list");
+    const parsed = wallets.map((w, i) => {
+        const wh = `wallets[${i}]`;
+        const asset = need(w, "asset", wh);
+        if (!bySym.has(asset)) fail("Reserves", `${wh}: asset ${show(asset)} is not in the manifest`);
+        const chain = need(w, "chain", wh);
+        if (!["bitcoin", "ethereum", "solana"].includes(chain)) fail("Reserves", `${wh}: unknown chain ${show(chain)}`);
+        const balance = decCanonical(need(w, "balance", wh), 1n << 128n, `${wh}.balance`);
+        const asOf = need(w, "as_of", wh);
+        if (typeof asOf !== "string" || !(/^(0|[1-9][0-9]{0,18})$/.test(asOf) ? BigInt(asOf) < 1n << 63n : /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$/.test(asOf))) {
+            fail("Reserves", `${wh}: bad as_of`);
+        }
+        for (const k of ["address", "signature"]) if (typeof need(w, k, wh) !== "string") fail("Reserves", `${wh}.${k}: not a string`);
+        return { chain, asset, address: w.address, balance, as_of: asOf, signature: w.signature, decimals: bySym.get(asset).decimals };
+    });
+    const re = {
+        format: "zkpor/1",
+        attestation_id: m.id,
+        wallets: parsed.map((w) => ({
+            chain: w.chain,
+            asset: w.asset,
+            address: w.address,
+            balance: w.balance.toString(),
+            balance_amount: formatUnits(w.balance, w.decimals),
+            as_of: w.as_of,
+            signature: w.signature,
+        })),
+    };
+    const d = jsonDiff(re, doc);
+    if (d) fail("Reserves", `reserves.json differs from its re-serialization: ${d}`);
+    const seen = new Set();
+    const sums = new Map();
+    const unchecked = [];
+    for (const w of parsed) {
+        const msg = `zkpor/1 reserves\nattestation: ${m.id}\nchain: ${w.chain}\nasset: ${w.asset}\naddress: ${w.address}\nas of: ${w.as_of}\n`;
+        for (const v of [m.id, w.chain, w.asset, w.address, w.as_of]) if (!v || !isPrintable(v)) fail("Reserves", `a message value is empty or not printable`);
+        let canon;
+        if (w.chain === "solana") {
+            const pk = base58(w.address);
+            if (pk.length !== 32) fail("Reserves", `solana address ${w.address}: not 32 bytes`);
+            const y = intBe(Uint8Array.from(pk).reverse()) & ((1n << 255n) - 1n);
+            if (y >= (1n << 255n) - 19n) fail("Reserves", `solana address ${w.address}: non-canonical`);
+            const sig = base58(w.signature);
+            if (sig.length !== 64) fail("Reserves", `solana signature: not 64 bytes`);
+            if (!sodium.crypto_sign_verify_detached(sig, utf8(msg), pk)) fail("Reserves", `solana ${w.address}: bad signature`);
+            canon = "solana:" + hex(pk);
+        } else if (w.chain === "ethereum") {
+            if (!/^0x[0-9a-fA-F]{40}$/.test(w.address)) fail("Reserves", `bad ethereum address ${w.address}`);
+            canon = "ethereum:" + w.address.slice(2).toLowerCase();
+            unchecked.push(`${w.asset} ethereum ${w.address}`);
+        } else {
+            canon = "bitcoin:" + w.address; // canonical scriptPubKey not computed here
+            unchecked.push(`${w.asset} bitcoin ${w.address}`);
+        }
+        if (seen.has(canon)) fail("Reserves", `wallet ${w.chain} ${w.address} counted twice`);
+        seen.add(canon);
+        sums.set(w.asset, (sums.get(w.asset) ?? 0n) + w.balance);
+    }
+    for (const a of m.assets) {
+        if ((sums.get(a.symbol) ?? 0n) !== a.reserves) fail("Reserves", `${a.symbol}: signed wallets sum to ${sums.get(a.symbol) ?? 0n}, manifest says ${a.reserves}`);
+        if (a.reserves < a.liabilities) fail("Reserves", `${a.symbol}: reserves below liabilities`);
+    }
+    if (unchecked.length)
+        return {
+            status: "SKIPPED",
+            detail: `parsing, attestation id, sums, per-asset coverage and ${parsed.length - unchecked.length} Ed25519 signature(s) OK; secp256k1 signatures NOT checked by this implementation: ${unchecked.join("; ")}`,
+        };
+    return { status: "OK", detail: "all wallets verified" };
+}
+
+// ---------------------------------------------------------------- step runner
+const steps = [];
+function record(check, n, name, status, detail) {
+    steps.push({ check, n, name, status, detail });
+    console.log(`${status} ${check} ${n} ${name}: ${detail}`);
+}
+async function step(check, n, name, deps, fn) {
+    const missing = deps.filter((d) => !d.ok);
+    if (missing.length) {
+        record(check, n, name, "SKIPPED", `depends on failed step(s): ${missing.map((d) => d.label).join(", ")}`);
+        return { ok: false, label: `${check} ${n}` };
+    }
+    try {
+        const r = await fn();
+        const res = typeof r === "string" ? { status: "OK", detail: r } : r;
+        record(check, n, name, res.status, res.detail);
+        return { ok: res.status !== "FAIL", label: `${check} ${n}`, value: res.value };
+    } catch (e) {
+        record(check, n, name, "FAIL", e instanceof VErr ? `${e.kind}: ${e.message}` : `error: ${e.stack || e}`);
+        return { ok: false, label: `${check} ${n}` };
+    }
+}
+function makeReader(dir) {
+    const cache = new Map();
+    const allowed = /^(bundles\/[0-9a-f]+\.bin|bundles\/SHA256SUMS|ceremony\/transcript\.json)$/;
+    const reads = [];
+    const read = (name) => {
+        if (/[/\\:\0]|\.\./.test(name) && !allowed.test(name)) fail("BadName", `refusing file name ${name}`);
+        if (!cache.has(name)) {
+            const f = path.join(dir, name);
+            if (!existsSync(f)) fail("Missing", `${name} not found`);
+            cache.set(name, new Uint8Array(readFileSync(f)));
+            reads.push(name);
+        }
+        return cache.get(name);
+    };
+    read.reads = reads;
+    return read;
+}
+
+// ---------------------------------------------------------------- §12.1 the reviewer's check
+async function reviewerCheck(dir) {
+    const read = makeReader(dir);
+    const C = "reviewer";
+    const st = {};
+    const s1 = await step(C, 1, "manifest and file hashes", [], () => {
+        const raw = read("attestation.json");
+        st.manifestDigest = hex(sha256(raw));
+        st.m = parseManifest(parseStrictJSON(raw, "attestation.json"));
+        for (const f of ["vk.json", "proofs.json", "tree.json"]) if (!(f in st.m.files)) fail("Malformed", `files does not list ${f}`);
+        for (const [name, h] of Object.entries(st.m.files)) {
+            const got = hex(sha256(read(name)));
+            if (got !== h) fail("HashMismatch", `${name}: SHA-256 ${got}, listed ${h}`);
+        }
+        return `manifest digest ${st.manifestDigest}; ${Object.keys(st.m.files).length} listed files hashed`;
+    });
+    const m = () => st.m;
+    const s2 = await step(C, 2, "verification key", [s1], () => {
+        st.vk = parseVk(parseStrictJSON(read("vk.json"), "vk.json"));
+        if (st.vk.nPublic !== 3) fail("MalformedKey", `nPublic ${st.vk.nPublic} is not 3`);
+        return "snarkjs groth16 bn128 key, 3 public inputs";
+    });
+    // proofs.json parsing is needed by steps 3, 4, 5; it is part of step 3 in the spec.
+    const proofsParsed = { ok: false, label: `${C} 3 (proofs.json)` };
+    const s3 = await step(C, 3, "batch proofs", [s1, s2], async () => {
+        if (m().tree.batches < 1) fail("Malformed", "tree.batches is 0");
+        st.entries = parseProofsJson(parseStrictJSON(read("proofs.json"), "proofs.json"), m().tree.batches);
+        proofsParsed.ok = true;
+        for (const e of st.entries) await verifyGroth16(st.vk, e.publicRaw, e.proof, `proofs.json[${e.batch}]`);
+        return `${st.entries.length} batch proofs verify (one by one)`;
+    });
+    if (!s2.ok && s1.ok) {
+        // the key failed: still parse proofs.json so that steps 4 and 5 can run
+        try {
+            if (m().tree.batches >= 1) {
+                st.entries = parseProofsJson(parseStrictJSON(read("proofs.json"), "proofs.json"), m().tree.batches);
+                proofsParsed.ok = true;
+            }
+        } catch {
+            /* reported by step 3 being skipped */
+        }
+    }
+    await step(C, 4, "accumulator chain", [s1, proofsParsed], () => {
+        const A = m().assets.length;
+        if (A < 1 || A > 28) fail("Chain", `${A} assets, not in 1..28`);
+        const acc = m().accumulator;
+        if (acc.final_totals.length !== A) fail("Chain", `${acc.final_totals.length} final totals for ${A} assets`);
+        const a0 = acc0(A);
+        if (acc.initial !== a0) fail("Chain", `accumulator.initial is not acc_0 = ${a0}`);
+        const e = st.entries;
+        if (e[0].public[1] !== a0) fail("Chain", "acc_in of batch 0 is not acc_0");
+        for (let j = 0; j + 1 < e.length; j++) if (e[j + 1].public[1] !== e[j].public[2]) fail("Chain", `acc_in of batch ${j + 1} is not acc_out of batch ${j}`);
+        if (e[e.length - 1].public[2] !== acc.final) fail("Chain", "acc_out of the last batch is not accumulator.final");
+        if (accOf(acc.final_totals, acc.final_blind) !== acc.final) fail("Chain", "acc(final_totals, final_blind) is not accumulator.final");
+        return `acc_0 -> ${e.length} batches -> final opens to the published totals`;
+    });
+    await step(C, 5, "tree", [s1, proofsParsed], () => {
+        const tj = parseTreeJson(parseStrictJSON(read("tree.json"), "tree.json"));
+        const t = m().tree;
+        if (tj.arity !== t.arity) fail("Tree", `tree.json arity ${tj.arity} is not the manifest's ${t.arity}`);
+        const dt = topDepthFor(t.batches, t.arity);
+        if (t.top_depth !== dt) fail("Tree", `tree.top_depth ${t.top_depth} is not top_depth_for(${t.batches}, ${t.arity}) = ${dt}`);
+        const want = topLevels(st.entries.map((e) => e.public[0]), t.arity, dt);
+        const d = jsonDiff(want.map((l) => l.map(String)), tj.levels.map((l) => l.map(String)), "levels");
+        if (d) fail("Tree", `tree.json levels are not the top of the tree over the proven batch roots: ${d}`);
+        const last = tj.levels[tj.levels.length - 1];
+        if (last.length !== 1 || last[0] !== t.root) fail("Tree", "the last level is not [tree.root]");
+        return `${t.batches} batch roots -> ${dt} levels -> root ${t.root}`;
+    });
+    await step(C, 6, "totals", [s1], () => {
+        const m_ = m();
+        if (m_.accumulator.final_totals.length !== m_.assets.length) fail("Totals", "final_totals has not one value per asset");
+        m_.assets.forEach((a, i) => {
+            if (a.liabilities !== m_.accumulator.final_totals[i]) fail("Totals", `${a.symbol}: liabilities ${a.liabilities} are not the proven total ${m_.accumulator.final_totals[i]}`);
+        });
+        return m_.assets.map((a) => `${a.symbol} ${formatUnits(a.liabilities, a.decimals)}`).join(", ");
+    });
+    await step(C, 7, "bundle files", [s1], () => {
+        const b = m().bundles;
+        if (!b) return { status: "OK", detail: "no bundles" };
+        if (!("bundles/SHA256SUMS" in m().files)) fail("Bundles", "bundles/SHA256SUMS is not listed");
+        const sums = parseSums(read("bundles/SHA256SUMS"));
+        const want = [];
+        for (let i = 0; i < 2 ** b.bucket_bits; i++) want.push(bucketName(i, b.bucket_bits));
+        if (jsonDiff([...want].sort(), [...sums.keys()].sort())) fail("Bundles", "the listed buckets are not exactly the 2^bucket_bits bucket names");
+        want.forEach((name, i) => {
+            const bytes = read(name);
+            if (bytes.length !== b.records_per_bucket * b.record_size) fail("Bundles", `${name}: ${bytes.length} bytes, not records_per_bucket * record_size`);
+            if (hex(sha256(bytes)) !== sums.get(name)) fail("Bundles", `${name}: SHA-256 differs from SHA256SUMS`);
+            let prev = null;
+            for (let o = 0; o < bytes.length; o += b.record_size) {
+                const lk = bytes.slice(o, o + 16);
+                if (bucketIndex(lk, b.bucket_bits) !== i) fail("Bundles", `${name}: a record's lookup is in another bucket`);
+                if (prev && cmpBytes(prev, lk) >= 0) fail("Bundles", `${name}: lookups not strictly increasing`);
+                prev = lk;
+            }
+        });
+        return `${want.length} bucket(s) of ${b.records_per_bucket} records of ${b.record_size} bytes`;
+    });
+    await step(C, 8, "reserves", [s1], () => checkReserves(read, m()));
+    await step(C, 9, "trusted setup", [s1], () => {
+        const listed = "ceremony/transcript.json" in m().files;
+        if (m().setup.kind === "ceremony" && !listed) fail("Setup", "setup.kind is ceremony but ceremony/transcript.json is not listed");
+        if (m().setup.kind === "insecure-dev" && listed) fail("Setup", "setup.kind is insecure-dev but ceremony/transcript.json is listed");
+        if (m().setup.kind === "insecure-dev") fail("Setup", "development setup (not accepted)");
+        if (m().setup.kind !== "ceremony") fail("Setup", `unknown setup kind ${m().setup.kind}`);
+        return { status: "SKIPPED", detail: "listing rule OK; ceremony transcript (§8.5-§8.7) not verified by this implementation" };
+    });
+    return { read, st };
+}
+
+// ---------------------------------------------------------------- §12.2 the account holder's check
+async function userCheck(dir, typed) {
+    const C = `user[${typed}]`;
+    let code;
+    const s0 = await step(C, 0, "code", [], () => {
+        code = parseCode(typed);
+        return "well formed";
+    });
+    if (!s0.ok) {
+        for (const [n, name] of [[1, "bundle"], [2, "leaf"], [3, "path to batch root"], [4, "batch root in the published tree"], [5, "batch proofs"], [6, "accumulator chain"], [7, "trusted setup"]]) {
+            record(C, n, name, "SKIPPED", "malformed code");
+        }
+        return;
+    }
+    const read = makeReader(dir);
+    const st = {};
+    const s1 = await step(C, 1, "bundle", [], () => {
+        st.m = parseManifest(parseStrictJSON(read("attestation.json"), "attestation.json"));
+        const m = st.m;
+        if (!m.bundles) fail("NoBundles", "the manifest has no bundles");
+        const before = read.reads.length;
+        const o = openBundle(read, m, code);
+        if (read.reads.length - before !== 1) fail("Bundle", "not exactly one bucket file was read");
+        if (!("bundles/SHA256SUMS" in m.files)) fail("Bundle", "bundles/SHA256SUMS is not listed");
+        const sumsBytes = read("bundles/SHA256SUMS");
+        if (hex(sha256(sumsBytes)) !== m.files["bundles/SHA256SUMS"]) fail("Bundle", "bundles/SHA256SUMS does not have its listed hash");
+        const sums = parseSums(sumsBytes);
+        if (sums.get(o.bucketName) !== hex(sha256(o.bucketBytes))) fail("Bundle", `${o.bucketName} is not listed in SHA256SUMS with the hash of the bytes read`);
+        const b = o.bundle;
+        const t = m.tree;
+        if (b.balances.length !== m.assets.length) fail("Bundle", `${b.balances.length} balances for ${m.assets.length} assets`);
+        if (!(b.batch < t.batches)) fail("Bundle", `batch ${b.batch} >= batches`);
+        if (!(b.batch * t.B <= b.leaf && b.leaf < (b.batch + 1) * t.B)) fail("Bundle", `leaf ${b.leaf} is not in batch ${b.batch}`);
+        if (b.path.length !== t.batch_depth + t.top_depth) fail("Bundle", `path has ${b.path.length} levels, not d_b + d_t`);
+        if (b.path.some((l) => l.length !== t.arity - 1)) fail("Bundle", "a path level does not have k - 1 siblings");
+        st.b = b;
+        return `user ${JSON.stringify(b.user_id)}, leaf ${b.leaf} in batch ${b.batch} (${o.bucketName})`;
+    });
+    const s2 = await step(C, 2, "leaf", [s1], () => {
+        const A = st.m.assets.length;
+        if (A < 1 || A > 28) fail("Leaf", `${A} assets`);
+        const leaf = leafOf(idcOf(uidOf(st.b.user_id), st.b.salt), st.b.balances);
+        if (leaf !== st.b.leaf_hash) fail("Leaf", "the recomputed leaf is not the bundle's leaf_hash");
+        return "H(2, H(1, uid, salt), balances) = leaf_hash";
+    });
+    const proofsOk = { ok: false, label: `${C} 3 (proofs.json)` };
+    const s3 = await step(C, 3, "path to batch root", [s1, s2], () => {
+        const m = st.m;
+        if (!("proofs.json" in m.files)) fail("Path", "proofs.json is not listed");
+        const raw = read("proofs.json");
+        if (hex(sha256(raw)) !== m.files["proofs.json"]) fail("Path", "proofs.json does not have its listed hash");
+        st.entries = parseProofsJson(parseStrictJSON(raw, "proofs.json"), m.tree.batches);
+        proofsOk.ok = true;
+        const root = hashUp(st.b.leaf_hash, st.b.leaf, st.b.path.slice(0, m.tree.batch_depth), m.tree.arity);
+        if (root !== st.entries[st.b.batch].public[0]) fail("Path", "the path does not lead to the root of the proven batch");
+        st.batchRoot = root;
+        return `leaf -> batch root ${root}`;
+    });
+    await step(C, 4, "batch root in the published tree", [s3], () => {
+        const m = st.m;
+        const t = m.tree;
+        if (!("tree.json" in m.files)) fail("Tree", "tree.json is not listed");
+        const raw = read("tree.json");
+        if (hex(sha256(raw)) !== m.files["tree.json"]) fail("Tree", "tree.json does not have its listed hash");
+        const tj = parseTreeJson(parseStrictJSON(raw, "tree.json"));
+        if (tj.arity !== t.arity) fail("Tree", "tree.json arity differs");
+        if (t.top_depth !== topDepthFor(t.batches, t.arity)) fail("Tree", "top_depth is not top_depth_for(batches, arity)");
+        if (tj.levels.length !== t.top_depth + 1) fail("Tree", "tree.json does not have d_t + 1 levels");
+        tj.levels.forEach((l, i) => {
+            if (l.length !== t.arity ** (t.top_depth - i)) fail("Tree", `tree.json level ${i} does not have k^(d_t - ${i}) nodes`);
+        });
+        if (tj.levels[0][st.b.batch] !== st.entries[st.b.batch].public[0]) fail("Tree", "levels[0][batch] is not the proven batch root");
+        let lvl = 0;
+        const top = hashUp(st.batchRoot, st.b.batch, st.b.path.slice(t.batch_depth), t.arity, (node, idx) => {
+            lvl++;
+            if (tj.levels[lvl][Number(idx)] !== node) fail("Tree", `node at level ${lvl} differs from tree.json`);
+        });
+        if (top !== t.root) fail("Tree", "the path does not lead to tree.root");
+        return `batch ${st.b.batch} -> root ${t.root}`;
+    });
+    const s5 = await step(C, 5, "batch proofs", [s1, proofsOk], async () => {
+        const m = st.m;
+        if (!("vk.json" in m.files)) fail("Proofs", "vk.json is not listed");
+        const raw = read("vk.json");
+        if (hex(sha256(raw)) !== m.files["vk.json"]) fail("Proofs", "vk.json does not have its listed hash");
+        const vk = parseVk(parseStrictJSON(raw, "vk.json"));
+        if (vk.nPublic !== 3) fail("Proofs", "nPublic is not 3");
+        const N = m.tree.batches;
+        const others = [...Array(N).keys()].filter((j) => j !== st.b.batch);
+        const samples = 3;
+        let chosen = others;
+        if (others.length > samples) {
+            chosen = [];
+            const pool = [...others];
+            while (chosen.length < samples) chosen.push(pool.splice(randomInt(pool.length), 1)[0]);
+        }
+        for (const j of [st.b.batch, ...chosen]) await verifyGroth16(vk, st.entries[j].publicRaw, st.entries[j].proof, `proofs.json[${j}]`);
+        st.allVerified = chosen.length === others.length;
+        return `the user's batch and ${chosen.length} other(s) verify${st.allVerified ? " (all batches)" : ""}`;
+    });
+    await step(C, 6, "accumulator chain", [s1, proofsOk], () => {
+        const m = st.m;
+        const A = m.assets.length;
+        const acc = m.accumulator;
+        if (A < 1 || A > 28 || acc.final_totals.length !== A) fail("Chain", "asset count");
+        const a0 = acc0(A);
+        if (acc.initial !== a0) fail("Chain", "accumulator.initial is not acc_0");
+        const e = st.entries;
+        if (e[0].public[1] !== a0) fail("Chain", "acc_in of batch 0 is not acc_0");
+        for (let j = 0; j + 1 < e.length; j++) if (e[j + 1].public[1] !== e[j].public[2]) fail("Chain", `acc_in of batch ${j + 1} is not acc_out of batch ${j}`);
+        if (e[e.length - 1].public[2] !== acc.final) fail("Chain", "last acc_out is not accumulator.final");
+        if (accOf(acc.final_totals, acc.final_blind) !== acc.final) fail("Chain", "final does not open to final_totals");
+        m.assets.forEach((a, i) => {
+            if (a.liabilities !== acc.final_totals[i]) fail("Chain", `${a.symbol}: liabilities are not the proven total`);
+        });
+        const proven = s5.ok && st.allVerified;
+        return `chain OK; liabilities ${proven ? "proven (every batch proof verified in this run)" : "NOT proven: not every batch proof was verified in this run"}`;
+    });
+    await step(C, 7, "trusted setup", [s1], () => {
+        const listed = "ceremony/transcript.json" in st.m.files;
+        if (st.m.setup.kind === "ceremony" && !listed) fail("Setup", "setup.kind is ceremony but ceremony/transcript.json is not listed");
+        if (st.m.setup.kind === "insecure-dev" && listed) fail("Setup", "setup.kind is insecure-dev but ceremony/transcript.json is listed");
+        if (st.m.setup.kind !== "ceremony") fail("Setup", `setup kind ${st.m.setup.kind} fails`);
+        return { status: "SKIPPED", detail: "listing rule OK; ceremony transcript not verified by this implementation" };
+    });
+    if (st.b && steps.filter((s) => s.check === C).every((s) => s.status !== "FAIL")) {
+        console.log(
+            `# ${C}: user ${JSON.stringify(st.b.user_id)}: ` +
+                st.m.assets.map((a, i) => `${a.symbol} ${st.b.balances[i]} units = ${formatUnits(st.b.balances[i], a.decimals)}`).join(", ") +
+                " -- compare with your own records",
+        );
+    }
+}
+
+// ---------------------------------------------------------------- --vectors
+async function vectorsMode() {
+    const load = (f) => JSON.parse(readFileSync(path.join(VECTORS, f), "utf8"));
+    const C = "vectors";
+    let n = 0;
+    const check = async (name, fn) => step(C, ++n, name, [], fn);
+    const big = (s) => BigInt(s);
+    const eq = (got, want, what) => {
+        if (String(got) !== String(want)) fail("Mismatch", `${what}: got ${got}, want ${want}`);
+    };
+    const prim = load("primitives.json");
+    const circ = await buildPoseidonReference();
+
+    await check("constants r, p, tags (§3.1, §3.6)", () => {
+        eq(R, prim.r, "r");
+        eq(P, prim.p, "p");
+        for (const [k, v] of Object.entries(prim.tags)) eq(TAG[k], v, `tag ${k}`);
+        // b' = 3 / (9 + u)
+        const b = f2.mul([3n, 0n], f2.inv([9n, 1n]));
+        eq(b.join(","), B_TWIST.join(","), "b' = 3/(9+u)");
+        if (!g2OnCurve({ ...G2GEN, inf: false }) || !g2MulIsInfinity(G2GEN, R)) fail("Mismatch", "G2 generator not in G2");
+        return "r, p, tags, b' and the G2 generator agree";
+    });
+    await check("Poseidon constants from the Grain LFSR (§3.4) and their SHA-256", () => {
+        const doc = {};
+        for (let t = 2; t <= 17; t++) {
+            const { C: Cc, M, RP } = constants(t);
+            const hx = (v) => "0x" + v.toString(16);
+            doc[String(t)] = { full_rounds: 8n, partial_rounds: BigInt(RP), round_constants: Cc.map(hx), mds: M.map((r) => r.map(hx)) };
+        }
+        const variants = {};
+        for (const [nm, pad] of [["minimal hex", (v) => v], ["64-digit hex", (v) => "0x" + v.slice(2).padStart(64, "0")]]) {
+            const d2 = {};
+            for (const [t, o] of Object.entries(doc)) d2[t] = { ...o, round_constants: o.round_constants.map(pad), mds: o.mds.map((r) => r.map(pad)) };
+            const txt = pyIndentJSON(d2);
+            variants[`${nm}, no newline`] = hex(sha256(utf8(txt)));
+            variants[`${nm}, trailing newline`] = hex(sha256(utf8(txt + "\n")));
+        }
+        const hit = Object.entries(variants).find(([, h]) => h === POSEIDON_CONSTANTS_SHA256);
+        eq(prim.poseidon_constants_sha256, POSEIDON_CONSTANTS_SHA256, "poseidon_constants_sha256 in primitives.json vs §3.4");
+        if (!hit) fail("Mismatch", `no serialization of the generated constants has SHA-256 ${POSEIDON_CONSTANTS_SHA256}: ${JSON.stringify(variants)}`);
+        return `generated constants for t = 2..17 hash to the published SHA-256 (serialized as ${hit[0]}, sort_keys, indent=1)`;
+    });
+    await check("Poseidon known answers and circomlibjs cross-check (§3.4)", () => {
+        eq(H(1n, 2n), big("0x115cc0f5e7d690413df64c6b9662e9cf2a3617f2743245519e19607a4417189a"), "H(1, 2) known answer of §3.4");
+        for (const v of prim.poseidon) eq(H(...v.inputs.map(big)), v.hash, `H(${v.inputs})`);
+        for (let n = 1; n <= 16; n++) {
+            const xs = Array.from({ length: n }, (_, i) => (BigInt(i + 1) * 0x9e3779b97f4a7c15n * BigInt(n)) % R);
+            eq(H(...xs), circ.F.toObject(circ(xs)), `H of ${n} inputs vs circomlibjs`);
+        }
+        return `${prim.poseidon.length} vectors; 1..16 inputs agree with circomlibjs poseidon_reference`;
+    });
+    await check("uid, idc, packing, leaves, padding leaf (§5.1-§5.3)", () => {
+        for (const u of prim.user_ids) {
+            eq(hex(utf8(u.user_id)), u.utf8_hex, "utf8");
+            eq(hex(sha256(utf8(u.user_id))), u.sha256_hex, "sha256");
+            eq(uidOf(u.user_id), u.uid, `uid(${u.user_id})`);
+        }
+        const ic = prim.id_commitment;
+        eq(idcOf(big(ic.uid), big(ic.salt)), ic.idc, "idc");
+        for (const l of prim.leaves) {
+            const bs = l.balances.map(big);
+            eq(packBalances(bs).join(","), l.packed.join(","), "packed");
+            eq(leafOf(big(l.idc), bs), l.leaf, "leaf");
+        }
+        const pl = prim.padding_leaf;
+        const pidc = idcOf(0n, big(pl.salt));
+        eq(pidc, pl.idc, "padding idc");
+        eq(leafOf(pidc, Array(pl.n_assets).fill(0n)), pl.leaf, "padding leaf");
+        return `${prim.user_ids.length} uids, ${prim.leaves.length} leaves (1..28 assets), padding leaf`;
+    });
+    await check("nodes, accumulators, top of the tree (§5.4, §5.5, §5.7)", () => {
+        for (const nd of prim.nodes) eq(nodeOf(nd.children.map(big)), nd.node, `node of ${nd.children.length}`);
+        for (const a of prim.accumulators) {
+            const T = a.totals.map(big);
+            eq(packTotals(T).join(","), a.packed.join(","), "packed totals");
+            eq(accOf(T, big(a.blind)), a.acc, "acc");
+            eq(acc0(T.length), a.initial, "acc_0");
+        }
+        const tt = prim.top_of_tree;
+        eq(topDepthFor(tt.batch_roots.length, tt.arity), tt.top_depth, "top_depth");
+        const lv = topLevels(tt.batch_roots.map(big), tt.arity, tt.top_depth);
+        eq(JSON.stringify(lv.map((l) => l.map(String))), JSON.stringify(tt.levels), "levels");
+        return `${prim.nodes.length} nodes, ${prim.accumulators.length} accumulators, a top with an empty slot`;
+    });
+    await check("inputs that must fail (§3.4, §5.1)", () => {
+        for (const mf of prim.must_fail) {
+            const vals = mf.values.map(big);
+            const fn = { pack_balances: () => packBalances(vals), pack_totals: () => packTotals(vals), poseidon: () => H(...vals) }[mf.what];
+            let threw = false;
+            try {
+                fn();
+            } catch (e) {
+                if (!(e instanceof VErr)) throw e;
+                threw = true;
+            }
+            if (!threw) fail("Mismatch", `${mf.what}(${mf.why}) was accepted`);
+        }
+        return `${prim.must_fail.length} rejected`;
+    });
+    await check("merkle.json: batch roots, top levels, the path of a leaf (§5.4-§5.6)", () => {
+        const mk = load("merkle.json");
+        const k = mk.arity;
+        const B = k ** mk.batch_depth;
+        const leaves = mk.leaves.map(big);
+        const roots = [];
+        for (let j = 0; j < leaves.length; j += B) roots.push(subtreeRoot(leaves.slice(j, j + B), k));
+        eq(roots.join(","), mk.batch_roots.join(","), "batch roots");
+        eq(topDepthFor(roots.length, k), mk.top_depth, "top_depth");
+        const lv = topLevels(roots, k, mk.top_depth);
+        eq(JSON.stringify(lv.map((l) => l.map(String))), JSON.stringify(mk.top_levels), "top levels");
+        eq(lv[mk.top_depth][0], mk.root, "root");
+        const padded = [...leaves, ...Array(B * k ** mk.top_depth - leaves.length).fill(null)];
+        // path: inside the batch from the leaves, above it from the top levels
+        const inBatch = siblingPath(leaves.slice(mk.batch * B, mk.batch * B + B), mk.leaf_index % B, k);
+        const above = siblingPath(lv[0], mk.batch, k);
+        eq(JSON.stringify([...inBatch, ...above].map((l) => l.map(String))), JSON.stringify(mk.path), "path");
+        void padded;
+        const pth = mk.path.map((l) => l.map(big));
+        const br = hashUp(leaves[mk.leaf_index], mk.leaf_index, pth.slice(0, mk.batch_depth), k);
+        eq(br, mk.batch_roots[mk.batch], "hash_up to the batch root");
+        eq(hashUp(br, mk.batch, pth.slice(mk.batch_depth), k), mk.root, "hash_up to the root");
+        return `arity ${k}, ${roots.length} batches, path of leaf ${mk.leaf_index}`;
+    });
+    const cd = load("codes.json");
+    await check("codes: display and parsing (§11.1)", () => {
+        for (const d of cd.display) {
+            eq(displayCode(unhex(d.bytes)), d.code, "display");
+            eq(hex(parseCode(d.code)), d.bytes, "parse");
+        }
+        for (const d of cd.parse_equivalent) eq(hex(parseCode(d.typed)), d.bytes, `parse ${JSON.stringify(d.typed)}`);
+        for (const d of cd.parse_rejected) {
+            let threw = false;
+            try {
+                parseCode(d.typed);
+            } catch (e) {
+                if (!(e instanceof VErr)) throw e;
+                threw = true;
+            }
+            if (!threw) fail("Mismatch", `code ${d.typed} (${d.why}) accepted`);
+        }
+        return `${cd.display.length} displayed, ${cd.parse_equivalent.length} spellings, ${cd.parse_rejected.length} rejected`;
+    });
+    await check("BLAKE2b (RFC 7693) cross-checked against libsodium (§3.5)", () => {
+        for (const len of [0, 3, 127, 128, 129, 300]) {
+            const msg = Uint8Array.from({ length: len }, (_, k) => (k * 7 + 1) & 255);
+            for (const klen of [0, 16, 32, 64]) {
+                const key = Uint8Array.from({ length: klen }, (_, k) => (k * 13 + 5) & 255);
+                for (const d of [16, 24, 32, 64]) eq(hex(blake2b(msg, d, key)), hex(sodium.crypto_generichash(d, msg, klen ? key : null)), `blake2b len=${len} key=${klen} d=${d}`);
+            }
+        }
+        const key = unhex("00112233445566778899aabbccddeeff");
+        const saltB = unhex("0f0e0d0c0b0a09080706050403020100");
+        const pers = new Uint8Array(16);
+        pers.set(new TextEncoder().encode("zkpor-lookup"));
+        eq(hex(blake2b(new Uint8Array(0), 32, key, "zkpor-lookup", saltB)), hex(sodium.crypto_generichash_blake2b_salt_personal(32, key, saltB, pers)), "salt+personal");
+        return "keyed, personalized BLAKE2b agrees with libsodium";
+    });
+    await check("codes: derived codes, aid, lookup, key, nonce, buckets (§11.2-§11.4)", () => {
+        for (const d of cd.derived_codes) eq(hex(derivedCode(unhex(d.secret), d.user_id)), d.code, `derived code of ${d.user_id}`);
+        const dv = cd.derive;
+        const got = derive(unhex(dv.code), dv.attestation_id, unhex(dv.run_salt));
+        for (const k of ["aid", "lookup", "key", "nonce"]) eq(hex(got[k]), dv[k], k);
+        for (const [bits, idx] of Object.entries(dv.bucket_index)) eq(bucketIndex(got.lookup, Number(bits)), idx, `bucket_index bits=${bits}`);
+        for (const [bits, name] of Object.entries(dv.bucket_name)) eq(bucketName(bucketIndex(got.lookup, Number(bits)), Number(bits)), name, `bucket_name bits=${bits}`);
+        return "all derivations agree";
+    });
+    await check("codes: the sealed record (§11.4-§11.6)", () => {
+        const s = cd.sealed;
+        const dv = cd.derive;
+        const bj = s.bundle_json;
+        const canon = canonicalJSON({ ...bj, v: BigInt(bj.v), leaf: BigInt(bj.leaf), batch: BigInt(bj.batch) });
+        const pt = new Uint8Array(s.plaintext_size).fill(0x20);
+        pt.set(utf8(canon));
+        eq(hex(pt), s.plaintext_hex, "plaintext");
+        const { lookup, key, nonce } = derive(unhex(dv.code), dv.attestation_id, unhex(s.layout.run_salt));
+        const box = sodium.crypto_secretbox_easy(pt, nonce, key);
+        eq(hex(box), s.box_hex, "box");
+        eq(hex(lookup) + hex(box), s.record_hex, "record");
+        const manifest = { id: bj.attestation, bundles: s.layout };
+        const o = openBundle((name) => {
+            if (name !== "bundles/0.bin") fail("NoBundle", name);
+            return unhex(s.record_hex);
+        }, manifest, unhex(dv.code));
+        eq(o.bundle.user_id, bj.user_id, "opened user_id");
+        return "canonical plaintext, box and record reproduced; the record opens";
+    });
+    const g = load("groth16.json");
+    await check("groth16: valid proofs verify (§7)", async () => {
+        const vk = parseVk(parseStrictJSON(utf8(JSON.stringify(g.vk)), "groth16.json vk"));
+        for (const [i, v] of g.valid.entries()) await verifyGroth16(vk, v.public, v.proof, `valid[${i}]`);
+        const c0 = g.chain_of_batch_0;
+        eq(accOf(c0.totals_in.map(big), big(c0.blind_in)), c0.acc_in, "acc_in");
+        eq(accOf(c0.totals_out.map(big), big(c0.blind_out)), c0.acc_out, "acc_out");
+        eq([c0.root, c0.acc_in, c0.acc_out].join(","), g.valid[0].public.join(","), "public inputs of batch 0");
+        return `${g.valid.length} valid proofs verify; batch 0's public inputs recomputed`;
+    });
+    await check("groth16: every negative vector is rejected with the error named (§7.2, §7.3)", async () => {
+        const vk = parseVk(parseStrictJSON(utf8(JSON.stringify(g.vk)), "groth16.json vk"));
+        const out = [];
+        for (const v of g.invalid) {
+            let kind = null;
+            try {
+                await verifyGroth16(vk, v.public, v.proof, v.name);
+            } catch (e) {
+                if (!(e instanceof VErr)) throw e;
+                kind = e.kind;
+            }
+            if (kind === null) fail("Mismatch", `negative vector "${v.name}" was ACCEPTED`);
+            if (kind !== v.error) fail("Mismatch", `negative vector "${v.name}": rejected as ${kind}, the vector names ${v.error}`);
+            out.push(v.name);
+        }
+        return `${out.length} rejected: ${out.join("; ")}`;
+    });
+    const ex = load("attestation_expected.json");
+    const adir = path.join(VECTORS, "attestation");
+    await check("attestation_expected: digest, uids, id commitments, leaves, chain, top (§5, §9.2)", () => {
+        eq(hex(sha256(readFileSync(path.join(adir, "attestation.json")))), ex.manifest_digest, "manifest digest");
+        const uids = ex.placement.map((u) => (u === null ? 0n : uidOf(u)));
+        eq(uids.join(","), ex.uids.join(","), "uids");
+        const idcs = uids.map((u, i) => idcOf(u, big(ex.salts[i])));
+        eq(idcs.join(","), ex.id_commitments.join(","), "id commitments");
+        const k = ex.shape.arity;
+        const B = k ** ex.shape.batch_depth;
+        for (const c of ex.chain) {
+            eq(subtreeRoot(ex.leaves.slice(c.batch * B, c.batch * B + B).map(big), k), c.root, `root of batch ${c.batch}`);
+            eq(accOf(c.totals_in.map(big), big(c.blind_in)), c.acc_in, `acc_in ${c.batch}`);
+            eq(accOf(c.totals_out.map(big), big(c.blind_out)), c.acc_out, `acc_out ${c.batch}`);
+        }
+        const lv = topLevels(ex.chain.map((c) => big(c.root)), k, topDepthFor(ex.chain.length, k));
+        eq(JSON.stringify(lv.map((l) => l.map(String))), JSON.stringify(ex.top_levels), "top levels");
+        return `${uids.length} leaves, ${ex.chain.length} batches`;
+    });
+    await check("attestation_expected: users' codes, lookups and bundles (§11)", () => {
+        const man = parseManifest(parseStrictJSON(new Uint8Array(readFileSync(path.join(adir, "attestation.json"))), "attestation.json"));
+        const read = makeReader(adir);
+        for (const u of ex.users) {
+            const code = derivedCode(unhex(ex.code_secret), u.user_id);
+            eq(displayCode(code), u.code, `code of ${u.user_id}`);
+            const o = openBundle(read, man, parseCode(u.code));
+            eq(hex(o.lookup), u.lookup, "lookup");
+            eq(o.bucketName, u.bucket, "bucket");
+            eq(hex(sha256(o.plaintext)), u.plaintext_sha256, "plaintext sha256");
+            eq(o.bundle.leaf, u.leaf, "leaf");
+            eq(o.bundle.leaf_hash, ex.leaves[u.leaf], "leaf hash");
+            eq(leafOf(big(ex.id_commitments[u.leaf]), o.bundle.balances), ex.leaves[u.leaf], "leaf from bundle balances");
+        }
+        return `${ex.users.length} users: derived codes, lookups, buckets and plaintexts agree`;
+    });
+    await check("attestation_expected: ceremony header digest, anchor, contribution hashes (§8.2, §8.3)", () => {
+        const tr = parseStrictJSON(new Uint8Array(readFileSync(path.join(adir, "ceremony", "transcript.json"))), "transcript");
+        const header = {};
+        for (const k of ["format", "circuit", "ptau", "key", "cs_hash"]) header[k] = tr[k];
+        const d = sha256(new Uint8Array([...utf8("zkpor-ceremony/2 header\0"), ...utf8(canonicalJSON(header, true))]));
+        eq(hex(d), ex.ceremony.header_digest, "header digest");
+        let anchor = null;
+        for (let counter = 0; counter < 256 && !anchor; counter++) {
+            const h = sha256(new Uint8Array([...utf8("zkpor-ceremony/2 anchor\0"), ...d, ...beBytes(BigInt(counter), 2)]));
+            const x = intBe(h) % P;
+            const rhs = (x ** 3n + 3n) % P;
+            let y = modpow(rhs, (P + 1n) / 4n, P);
+            if ((y * y) % P !== rhs) continue;
+            if (Number(y % 2n) !== h[0] >> 7) y = P - y;
+            anchor = [x, y];
+        }
+        eq(anchor.join(","), ex.ceremony.anchor.join(","), "anchor");
+        eq(tr.contributions[0].g1_s.slice(0, 2).join(","), anchor.join(","), "first g1_s is the anchor");
+        const g1b = (p) => (p[2] === "0" ? new Uint8Array(64) : new Uint8Array([...beBytes(BigInt(p[0]), 32), ...beBytes(BigInt(p[1]), 32)]));
+        const g2b = (q) =>
+            q[2][0] === "0" ? new Uint8Array(128) : new Uint8Array([...beBytes(BigInt(q[0][1]), 32), ...beBytes(BigInt(q[0][0]), 32), ...beBytes(BigInt(q[1][1]), 32), ...beBytes(BigInt(q[1][0]), 32)]);
+        const pkb = (c) => new Uint8Array([...g1b(c.delta_after), ...g1b(c.g1_s), ...g1b(c.g1_sx), ...g2b(c.g2_spx), ...unhex(c.transcript)]);
+        const hashes = tr.contributions.map((c) => hex(blake2b(pkb(c), 64)));
+        eq(hashes.join(","), ex.ceremony.contribution_hashes.join(","), "contribution hashes");
+        tr.contributions.forEach((c, i) => {
+            const t = blake2b(new Uint8Array([...unhex(tr.cs_hash), ...tr.contributions.slice(0, i).flatMap((e) => [...pkb(e)]), ...g1b(c.g1_s), ...g1b(c.g1_sx)]), 64);
+            eq(hex(t), c.transcript, `transcript of record ${i}`);
+        });
+        eq(tr.contributions[tr.contributions.length - 1].delta_after.slice(0, 2).join(","), ex.ceremony.delta_g1.join(","), "final delta");
+        return "header digest, anchor, contribution hashes and transcripts recomputed (no pairings)";
+    });
+}
+
+// ---------------------------------------------------------------- main
+async function main() {
+    await sodium.ready;
+    const args = process.argv.slice(2);
+    let dir = path.join(VECTORS, "attestation");
+    const codes = [];
+    let vectors = false;
+    for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        if (a === "--vectors") vectors = true;
+        else if (a === "--code") codes.push(args[++i]);
+        else if (a === "--expected-codes") {
+            const ex = JSON.parse(readFileSync(args[++i], "utf8"));
+            for (const u of ex.users) codes.push(u.code);
+        } else if (a.startsWith("--")) throw new Error(`unknown option ${a}`);
+        else dir = path.resolve(a);
+    }
+    if (vectors) await vectorsMode();
+    else {
+        await reviewerCheck(dir);
+        for (const c of codes) await userCheck(dir, c);
+    }
+    const count = (s) => steps.filter((x) => x.status === s).length;
+    const summary = { ok: count("FAIL") === 0, mode: vectors ? "vectors" : "attestation", dir: vectors ? null : dir, ok_steps: count("OK"), failed: count("FAIL"), skipped: count("SKIPPED"), steps };
+    console.log(JSON.stringify(summary));
+    process.exit(summary.ok ? 0 : 1);
+}
+main().catch((e) => {
+    console.log(`FAIL internal 0 crash: ${e.stack || e}`);
+    console.log(JSON.stringify({ ok: false, error: String(e), steps }));
+    process.exit(1);
+});
