@@ -255,11 +255,9 @@ function canonicalJSON(v, ensureAscii = false) {
             const esc = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" }[ch];
             if (esc) out += esc;
             else if (cp < 0x20) out += "\\u" + cp.toString(16).padStart(4, "0");
-            else if (ensureAscii && cp > 0x7e) {
-                if (cp === 0x7f) out += "\\u007f";
-                else {
-                    for (let k = 0; k < ch.length; k++) out += "\\u" + ch.charCodeAt(k).toString(16).padStart(4, "0");
-                }
+            else if (ensureAscii && cp > 0x7f) {
+                // ensure_ascii: every non-ASCII character as \\uXXXX (UTF-16 surrogate pairs above U+FFFF)
+                for (let k = 0; k < ch.length; k++) out += "\\u" + ch.charCodeAt(k).toString(16).padStart(4, "0");
             } else out += ch;
         }
         return out + '"';
