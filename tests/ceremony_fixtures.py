@@ -25,14 +25,14 @@ import os
 import re
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import pytest
 
 from publisher.ceremony.demo_ptau import demo_ptau
-from publisher.ceremony.directory import keys_for_prove, load_ceremony_keys, published_files
+from publisher.ceremony.directory import keys_for_prove, load_ceremony_keys
 from publisher.demo import CEREMONY_DIR, KEYS_DIR, demo_beacon_value, run_demo_ceremony
 from publisher.site.build import SUMS, BuildOptions, build_site, sha256sums
 from publisher.snark.circuit import CircuitShape
@@ -58,12 +58,7 @@ class TestCeremony:
     def keys_for(self) -> Callable[[CircuitShape], Keys]:
         """Return a ``keys_for`` of ``prove_attestation`` that also publishes the
         transcript, as ``zkpor prove --ceremony`` does."""
-        serve = keys_for_prove(self.keys)
-
-        def keys_for(shape: CircuitShape) -> Keys:
-            return replace(serve(shape), published=published_files(self.keys))
-
-        return keys_for
+        return keys_for_prove(self.keys)
 
 
 def _finished(folder: Path) -> TestCeremony | None:

@@ -542,14 +542,21 @@ def load_ceremony_keys(out: Path, circuit_id: str | None = None) -> CeremonyKeys
 
 
 def keys_for_prove(out: Path) -> Callable[[CircuitShape], Keys]:
-    """Return a ``keys_for`` of ``prove_attestation`` serving the finalized keys in ``out``.
+    """Return a ``keys_for`` of ``prove_attestation`` serving the finalized keys in ``out``,
+    with the transcript the attestation publishes (``published_files``).
 
     The keys are checked as ``load_ceremony_keys`` does, for the shape asked for.
     """
 
     def keys_for(shape: CircuitShape) -> Keys:
         keys = load_ceremony_keys(out, shape.circuit_id)
-        return Keys(keys.proving_key_path, keys.verifying_key, SETUP_CEREMONY, keys.statement)
+        return Keys(
+            keys.proving_key_path,
+            keys.verifying_key,
+            SETUP_CEREMONY,
+            keys.statement,
+            published=published_files(out),
+        )
 
     return keys_for
 

@@ -6,7 +6,6 @@ import csv
 import os
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -27,7 +26,7 @@ from publisher.attest.executors import open_executor
 from publisher.attest.ingest import read_liabilities
 from publisher.attest.pipeline import CODES, PipelineError, inputs_digest, prove_attestation
 from publisher.ceremony.demo_ptau import DEMO_PTAU_WARNING, cached_path, demo_ptau
-from publisher.ceremony.directory import keys_for_prove, published_files
+from publisher.ceremony.directory import keys_for_prove
 from publisher.cli import site as cli_site
 from publisher.cli.progress import counting_bar
 from publisher.cli.verify import print_report
@@ -134,18 +133,6 @@ def run_prove(
         raise typer.Exit(2) from exc
 
 
-def _ceremony_keys(keydir: Path) -> Callable[[CircuitShape], Keys]:
-    """Return the keys finalized by ``zkpor ceremony finalize --out keydir``, with the
-    transcript the attestation publishes."""
-    serve = keys_for_prove(keydir)
-
-    def keys_for(shape: CircuitShape) -> Keys:
-        keys = serve(shape)
-        return replace(keys, published=published_files(keydir))
-
-    return keys_for
-
-
 def _read_code_secret(path: Path | None) -> bytes | None:
     """Return the custodian's code secret: at least 32 bytes, never printed."""
     if path is None:
@@ -245,7 +232,7 @@ def register(app: typer.Typer) -> None:
                 "only, --insecure-dev-setup"
             )
             raise typer.Exit(2)
-        keys_for = _dev_keys if ceremony is None else _ceremony_keys(ceremony)
+        keys_for = _dev_keys if ceremony is None else keys_for_prove(ceremony)
         manifest = run_prove(
             liabilities, config, out, private, workers, dask, code_secret, reserves, keys_for
         )
@@ -293,7 +280,7 @@ def register(app: typer.Typer) -> None:
         reserves = write_demo_reserves(out / "input", liabilities, config, under_covered)
         console.print(f"wrote a synthetic snapshot of {users} accounts to {out / 'input'}")
         ceremony = None if insecure_dev_setup else _demo_ceremony(out, config, seed)
-        keys_for = _dev_keys if ceremony is None else _ceremony_keys(ceremony.keys)
+        keys_for = _dev_keys if ceremony is None else keys_for_prove(ceremony.keys)
         private = out / "private"
         run_prove(
             liabilities, config, attestation, private, workers, None, None, reserves, keys_for
