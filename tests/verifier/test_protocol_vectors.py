@@ -147,6 +147,98 @@ def test_constants() -> None:
     assert protocol.MAX_ASSETS == 28
 
 
+def test_poseidon_constants_serialization() -> None:
+    """Spec 3.4: the file is json.dumps(doc, sort_keys=True, indent=1) + "\\n" with every
+    constant as Python's minimal hex(x) (no zero padding)."""
+    data = (Path(protocol.__file__).parent / "poseidon_constants.json").read_bytes()
+    doc = json.loads(data)
+    assert sorted(doc) == sorted(str(t) for t in range(2, 18))
+    for entry in doc.values():
+        assert sorted(entry) == ["full_rounds", "mds", "partial_rounds", "round_constants"]
+        values = [*entry["round_constants"], *(x for row in entry["mds"] for x in row)]
+        assert all(v == hex(int(v, 16)) for v in values)
+    assert data == (json.dumps(doc, sort_keys=True, indent=1) + "\n").encode()
+    assert hashlib.sha256(data).hexdigest() == load("primitives.json")["poseidon_constants_sha256"]
+
+
+_B2_IV = (
+    0x6A09E667F3BCC908, 0xBB67AE8584CAA73B, 0x3C6EF372FE94F82B, 0xA54FF53A5F1D36F1,
+    0x510E527FADE682D1, 0x9B05688C2B3E6C1F, 0x1F83D9ABFB41BD6B, 0x5BE0CD19137E2179,
+)  # fmt: skip
+_B2_SIGMA = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+    (14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3),
+    (11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4),
+    (7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8),
+    (9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13),
+    (2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9),
+    (12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11),
+    (13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10),
+    (6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5),
+    (10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0),
+)
+_M64 = (1 << 64) - 1
+
+
+def spec_blake2b(message: bytes, digest: int, key: bytes, parameter_block: bytes) -> bytes:
+    """Spec 3.5: RFC 7693 BLAKE2b whose initial state is IV xor the 64-byte parameter block."""
+
+    def rotr(x: int, n: int) -> int:
+        return ((x >> n) | (x << (64 - n))) & _M64
+
+    h = [
+        iv ^ int.from_bytes(parameter_block[8 * i : 8 * i + 8], "little")
+        for i, iv in enumerate(_B2_IV)
+    ]
+    data = (key.ljust(128, b"\0") if key else b"") + message
+    blocks = max(1, -(-len(data) // 128))
+    for b in range(blocks):
+        chunk = data[128 * b : 128 * b + 128]
+        m = [
+            int.from_bytes(chunk.ljust(128, b"\0")[8 * i : 8 * i + 8], "little") for i in range(16)
+        ]
+        t = min(len(data), 128 * (b + 1))
+        v = [*h, *_B2_IV]
+        v[12] ^= t & _M64
+        v[13] ^= t >> 64
+        if b == blocks - 1:
+            v[14] ^= _M64
+        for r in range(12):
+            s = _B2_SIGMA[r % 10]
+            for i, (a, bb, c, d) in enumerate(
+                ((0, 4, 8, 12), (1, 5, 9, 13), (2, 6, 10, 14), (3, 7, 11, 15),
+                 (0, 5, 10, 15), (1, 6, 11, 12), (2, 7, 8, 13), (3, 4, 9, 14))
+            ):  # fmt: skip
+                x, y = m[s[2 * i]], m[s[2 * i + 1]]
+                v[a] = (v[a] + v[bb] + x) & _M64
+                v[d] = rotr(v[d] ^ v[a], 32)
+                v[c] = (v[c] + v[d]) & _M64
+                v[bb] = rotr(v[bb] ^ v[c], 24)
+                v[a] = (v[a] + v[bb] + y) & _M64
+                v[d] = rotr(v[d] ^ v[a], 16)
+                v[c] = (v[c] + v[d]) & _M64
+                v[bb] = rotr(v[bb] ^ v[c], 63)
+        h = [h[i] ^ v[i] ^ v[i + 8] for i in range(8)]
+    return b"".join(w.to_bytes(8, "little") for w in h)[:digest]
+
+
+def test_blake2b_key_and_person() -> None:
+    """Spec 3.5: salt at bytes 32-47 (zero), personalization at 48-63 (zero-padded)."""
+    cases = load("primitives.json")["blake2b"]
+    assert any(c["key_hex"] and c["person"] and c["message_hex"] for c in cases)
+    for case in cases:
+        message, key = bytes.fromhex(case["message_hex"]), bytes.fromhex(case["key_hex"])
+        person, digest = case["person"].encode("ascii"), case["digest_size"]
+        block = bytes.fromhex(case["parameter_block_hex"])
+        assert len(block) == 64 and len(person) <= 16
+        assert block[:4] == bytes([digest, len(key), 1, 1])
+        assert block[4:48] == bytes(44)  # leaf length .. reserved, and the salt
+        assert block[48:] == person + bytes(16 - len(person))
+        expected = hashlib.blake2b(message, digest_size=digest, key=key, person=person).digest()
+        assert expected.hex() == case["digest_hex"]
+        assert spec_blake2b(message, digest, key, block) == expected
+
+
 def test_poseidon() -> None:
     for case in load("primitives.json")["poseidon"]:
         inputs = ints(case["inputs"])

@@ -189,7 +189,7 @@ def primitives() -> dict[str, Any]:
         "levels": dec(protocol.top_levels(roots, 2, protocol.top_depth_for(len(roots), 2))),
     }
     return {
-        "about": "zkpor/1 hashes of docs/protocol.md sections 2 and 4; numbers are decimal",
+        "about": "zkpor/1 hashes of docs/protocol.md sections 3 and 5; numbers are decimal",
         "r": str(R),
         "p": str(P),
         "poseidon_constants_sha256": hashlib.sha256(
@@ -201,6 +201,7 @@ def primitives() -> dict[str, Any]:
             "NODE": protocol.TAG_NODE,
             "ACC": protocol.TAG_ACC,
         },
+        "blake2b": blake2b_vectors(),
         "poseidon": [
             {"inputs": ["1", "2"], "hash": str(protocol.poseidon([1, 2]))},
             {"inputs": ["1", "2", "3", "4"], "hash": str(protocol.poseidon([1, 2, 3, 4]))},
@@ -222,6 +223,42 @@ def primitives() -> dict[str, Any]:
     }
 
 
+def blake2b_parameter_block(digest: int, key: bytes, person: bytes) -> bytes:
+    """Return BLAKE2b's 64-byte parameter block (spec 3.5): salt zero, person padded."""
+    return (
+        bytes([digest, len(key), 1, 1])
+        + bytes(28)
+        + bytes(16)  # salt
+        + person.ljust(16, b"\0")
+    )
+
+
+def blake2b_vectors() -> list[dict[str, Any]]:
+    """Bare BLAKE2b known answers with key and personalization, as every derivation of
+    spec 11 uses it (libsodium.js cannot compute keyed + personalized over a message)."""
+    cases = [
+        (b"abc", bytes(range(32)), b"zkpor-lookup", 16),
+        (b"", bytes(range(64)), b"zkpor-bundlekey", 32),
+        (bytes(range(200)), bytes(range(1, 17)), b"0123456789abcdef", 64),
+        (b"alice@example.com", bytes(range(16, 48)), b"zkpor-code", 16),
+        (bytes(range(100)), b"", b"zkpor-codekey", 64),
+        (b"vectors-2026-01", bytes(range(32)), b"", 32),
+    ]
+    return [
+        {
+            "message_hex": message.hex(),
+            "key_hex": key.hex(),
+            "person": person.decode("ascii"),
+            "digest_size": digest,
+            "parameter_block_hex": blake2b_parameter_block(digest, key, person).hex(),
+            "digest_hex": hashlib.blake2b(
+                message, digest_size=digest, key=key, person=person
+            ).hexdigest(),
+        }
+        for message, key, person, digest in cases
+    ]
+
+
 # --- 2. a Merkle path ---------------------------------------------------------------------
 
 
@@ -240,7 +277,7 @@ def merkle() -> dict[str, Any]:
     inside = subtree_levels(leaves[batch * arity : (batch + 1) * arity], arity)
     path = sibling_path(inside, position, arity) + sibling_path(levels, batch, arity)
     return {
-        "about": "docs/protocol.md section 4.4: the path of leaf 9 up to the root",
+        "about": "docs/protocol.md section 5.6: the path of leaf 9 up to the root",
         "arity": arity,
         "batch_depth": batch_depth,
         "top_depth": top_depth,
@@ -520,7 +557,7 @@ def codes() -> dict[str, Any]:
     record = derived.lookup + box
     secret_long = bytes(range(100))
     return {
-        "about": "docs/protocol.md section 9: codes, derivations, one sealed record",
+        "about": "docs/protocol.md section 11: codes, derivations, one sealed record",
         "display": [{"bytes": c.hex(), "code": s} for c, s in zip(raw, shown, strict=True)],
         "parse_equivalent": [
             {"typed": shown[2].lower().replace("-", " "), "bytes": raw[2].hex()},
@@ -661,7 +698,7 @@ def groth16(attested: dict[str, Any]) -> dict[str, Any]:
         },
     ]
     return {
-        "about": "docs/protocol.md section 6: snarkjs vk, proof and public inputs",
+        "about": "docs/protocol.md section 7: snarkjs vk, proof and public inputs",
         "vk": vk,
         "valid": [{"public": e["public"], "proof": e["proof"]} for e in entries],
         "invalid": bad,
