@@ -201,7 +201,13 @@ def _recover(msghash: bytes, recovery: int, r: int, s: int) -> tuple[int, int]:
         x, y = secp256k1.ecdsa_raw_recover(msghash, (27 + recovery, r, s))
     except (ValueError, ZeroDivisionError) as exc:
         raise ValueError("no public key can be recovered from this signature") from exc
-    return int(x), int(y)
+    # Recovery computes r^-1 (s R - z G), the point at infinity when s R = z G: anyone can
+    # choose such an (r, s) for any message without a key, and py_ecc then returns (0, 0),
+    # whose "address" nobody controls. Only a point of the curve is a public key.
+    x, y = int(x), int(y)
+    if (x, y) == (0, 0) or (y * y - x * x * x - secp256k1.B) % secp256k1.P:
+        raise ValueError("the signature recovers no public key (the point at infinity)")
+    return x, y
 
 
 def recover_evm_signer(message: bytes, signature: str) -> str:
