@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from functools import partial
 
-from verifier.bundle import bucket_name, check_bucket
+from verifier.bundle import bucket_name, check_bucket, parse_bundle_sums
 from verifier.ceremony import check_setup, check_setup_files
 from verifier.errors import (
     MalformedInput,
@@ -75,7 +75,6 @@ STEP_NAMES = (
 #: The public inputs of every batch proof, in order.
 PUBLIC_INPUTS = ("root", "acc_in", "acc_out")
 _SHA256_HEX = re.compile("[0-9a-f]{64}")
-_BUCKET_FILE = re.compile("[0-9a-f]{1,6}\\.bin")
 
 
 class AttestationFiles:
@@ -442,17 +441,6 @@ def _check_totals(files: _Attestation) -> str:
 # --- 7. bundle files -------------------------------------------------------------------
 
 
-def _bundle_sums(files: _Attestation) -> dict[str, str]:
-    """Return bucket name -> listed sha256 from ``bundles/SHA256SUMS``."""
-    sums: dict[str, str] = {}
-    for number, line in enumerate(files.bytes(BUNDLE_SUMS).decode("ascii").splitlines(), 1):
-        digest, _, name = line.partition("  ")
-        if not _SHA256_HEX.fullmatch(digest) or not _BUCKET_FILE.fullmatch(name):
-            raise MalformedInput(f"{BUNDLE_SUMS} line {number} is not '<sha256>  <bucket>.bin'")
-        sums[f"bundles/{name}"] = digest
-    return sums
-
-
 def _check_bundles(files: _Attestation) -> str:
     """Step 7: every bucket the layout promises exists, has its listed hash and one size.
 
@@ -463,7 +451,11 @@ def _check_bundles(files: _Attestation) -> str:
     info = manifest.bundles
     if info is None:
         return "this attestation publishes no per-user bundles"
-    sums = _bundle_sums(files)
+    # As the user's check: only a listed SHA256SUMS (step 1 checked its hash) is the one
+    # every reader is served; an unlisted one could differ from one reader to the next.
+    if BUNDLE_SUMS not in manifest.files:
+        raise VerificationError(f"{MANIFEST} does not list the sha256 of {BUNDLE_SUMS}")
+    sums = parse_bundle_sums(files.bytes(BUNDLE_SUMS))
     expected = {bucket_name(i, info.bucket_bits) for i in range(info.buckets)}
     if set(sums) != expected:
         raise VerificationError(

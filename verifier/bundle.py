@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -44,7 +45,7 @@ from verifier.errors import (
     VerificationError,
 )
 from verifier.field import R
-from verifier.manifest import RUN_SALT_BYTES, BundleInfo, _Doc
+from verifier.manifest import BUNDLE_SUMS, RUN_SALT_BYTES, BundleInfo, _Doc
 from verifier.strict_json import loads
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "check_bucket",
     "derive",
     "open_bundle",
+    "parse_bundle_sums",
 ]
 
 LOOKUP_BYTES = 16
@@ -66,6 +68,9 @@ MAC_BYTES = 16
 MAX_BUCKET_BITS = 24
 BUNDLE_VERSION = 1
 BALANCE_BOUND = 1 << 64
+
+#: A line of ``bundles/SHA256SUMS``: sha256sum's text format, bucket name without ``bundles/``.
+_SUMS_LINE = re.compile("([0-9a-f]{64})  ([0-9a-f]{1,6}\\.bin)")
 
 NO_BUNDLE = "no bundle for this code"
 UNREADABLE = "this bundle could not be decrypted: it was damaged or tampered with"
@@ -205,6 +210,29 @@ class Bundle:
         if canonical != data:
             raise MalformedInput("the bundle is not in the canonical form zkpor/1 writes")
         return bundle
+
+
+def parse_bundle_sums(data: bytes) -> dict[str, str]:
+    """Return bucket file (``bundles/<hex>.bin``) -> sha256 from the bytes of
+    ``bundles/SHA256SUMS``; raise ``MalformedInput``, naming the file and the line, unless
+    it is ASCII and every line is ``<sha256>  <hex>.bin``. Both checks (the reviewer's
+    step 7, the account holder's step 1) parse it here. A name given twice: the last wins.
+    """
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError as exc:
+        # The line of the first byte that is not ASCII: the lines before it are ASCII.
+        line = len((data[: exc.start].decode("ascii") + "x").splitlines())
+        raise MalformedInput(
+            f"{BUNDLE_SUMS} line {line} is not ASCII (byte 0x{data[exc.start]:02x})"
+        ) from None
+    sums: dict[str, str] = {}
+    for number, line_text in enumerate(text.splitlines(), 1):
+        match = _SUMS_LINE.fullmatch(line_text)
+        if match is None:
+            raise MalformedInput(f"{BUNDLE_SUMS} line {number} is not '<sha256>  <bucket>.bin'")
+        sums[f"bundles/{match[2]}"] = match[1]
+    return sums
 
 
 def check_bucket(bucket: bytes, info: BundleInfo, index: int) -> None:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
 import secrets
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -50,10 +49,10 @@ from verifier.attestation import (
     read_manifest,
     read_vk,
 )
-from verifier.bundle import Bundle, CryptoBackend, open_bundle
+from verifier.bundle import Bundle, CryptoBackend, open_bundle, parse_bundle_sums
 from verifier.ceremony import TRANSCRIPT, check_setup, check_setup_files, parse_transcript
 from verifier.codes import parse_code
-from verifier.errors import MalformedInput, StepSkipped, VerificationError
+from verifier.errors import StepSkipped, VerificationError
 from verifier.groth16 import Proof, VerifyingKey, verify_many
 from verifier.manifest import (
     BUNDLE_SUMS,
@@ -95,7 +94,6 @@ SAMPLES = 3
 #: The exact words of a claim the check makes only when every batch proof was verified
 #: in the run: tests look for them.
 TOTALS_PROVEN = "the published liabilities are proven"
-_SUMS_LINE = re.compile("([0-9a-f]{64})  ([0-9a-f]{1,6}\\.bin)")
 
 
 def hash_up(node: int, index: int, path: Sequence[Sequence[int]], arity: int) -> list[int]:
@@ -295,7 +293,7 @@ class UserCheck:
     def _check_bucket_listed(self, bucket: str) -> None:
         """Raise unless ``bucket`` hashes to its line of bundles/SHA256SUMS: the bucket
         every reviewer checks (``zkpor verify`` step 7), not one made for this visitor."""
-        sums = self._load(BUNDLE_SUMS, lambda: _bundle_sums(self._files.bytes(BUNDLE_SUMS)))
+        sums = self._load(BUNDLE_SUMS, lambda: parse_bundle_sums(self._files.bytes(BUNDLE_SUMS)))
         listed = sums.get(bucket)
         if listed is None:
             raise VerificationError(f"{BUNDLE_SUMS} does not list {bucket}")
@@ -496,21 +494,6 @@ class UserCheck:
         if not extra or self.manifest is None or self.manifest.setup_kind == SETUP_INSECURE_DEV:
             return False
         return parse_transcript(self._files.bytes(TRANSCRIPT)).header.ptau.blake2b in extra
-
-
-def _bundle_sums(data: bytes) -> dict[str, str]:
-    """Return bucket file -> sha256 from the lines ``<sha256>  <hex>.bin`` of SHA256SUMS."""
-    try:
-        text = data.decode("ascii")
-    except UnicodeDecodeError as exc:
-        raise MalformedInput(f"{BUNDLE_SUMS} is not ASCII") from exc
-    sums: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        match = _SUMS_LINE.fullmatch(line)
-        if match is None:
-            raise MalformedInput(f"{BUNDLE_SUMS} line {number} is not '<sha256>  <bucket>.bin'")
-        sums[f"bundles/{match[2]}"] = match[1]
-    return sums
 
 
 def _check_fits(bundle: Bundle, manifest: Manifest) -> None:
