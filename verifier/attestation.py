@@ -127,13 +127,20 @@ class _Attestation(AttestationFiles):
         self.allow_unknown_phase1 = allow_unknown_phase1
         self.on_proofs = on_proofs
         self.manifest: Manifest | None = None
+        #: Why step 1 rejected the manifest's strictness (None if it did not).
+        self.manifest_rejected: str | None = None
         self.vk: VerifyingKey | None = None
         self.entries: list[BatchEntry] | None = None
 
     def need_manifest(self) -> Manifest:
-        """Return the manifest, or skip the step if step 1 could not parse it."""
+        """Return the manifest, or skip the step if step 1 could not parse it or found it
+        is not the manifest zkpor/1 writes from its fields (as the user's check does)."""
         if self.manifest is None:
             raise StepSkipped(f"needs {MANIFEST}, which could not be read (step 1)")
+        if self.manifest_rejected is not None:
+            # Fields the parser does not read (unknown keys, derived fields that lie)
+            # could mean something else to another reader: nothing is built on it.
+            raise StepSkipped(f"needs {MANIFEST}, which was rejected (step 1)")
         return self.manifest
 
     def need_vk(self) -> VerifyingKey:
@@ -205,7 +212,7 @@ def read_manifest(files: AttestationFiles) -> tuple[Manifest, str | None]:
 def _check_manifest(files: _Attestation) -> str:
     """Step 1: parse the manifest and check the sha256 of every file it lists."""
     manifest, difference = read_manifest(files)
-    files.manifest = manifest
+    files.manifest, files.manifest_rejected = manifest, difference
     problems = [] if difference is None else [difference]
     problems += [
         f"{MANIFEST} does not list the sha256 of {name}"
@@ -567,7 +574,5 @@ def verify_attestation(
 ) -> list[StepResult]:
     """Return the report of all nine steps over the attestation files ``read`` returns."""
     return run_steps(
-        attestation_steps(
-            read, crypto, allow_dev_setup, allow_unknown_phase1=allow_unknown_phase1
-        )
+        attestation_steps(read, crypto, allow_dev_setup, allow_unknown_phase1=allow_unknown_phase1)
     )
