@@ -136,7 +136,13 @@ class Contribution:
             )
         if len(self.transcript) != 64:
             raise MalformedContribution(f"a transcript is 64 bytes, got {len(self.transcript)}")
-        if len(self.name.encode()) > MAX_PARAM_BYTES:
+        try:
+            name_bytes = len(self.name.encode())
+        except UnicodeEncodeError:  # a lone surrogate: not text (strict JSON refuses it)
+            raise MalformedContribution(
+                "a contributor name must be Unicode text (it holds a lone surrogate)"
+            ) from None
+        if name_bytes > MAX_PARAM_BYTES:
             raise MalformedContribution(
                 f"a contributor name is at most {MAX_PARAM_BYTES} bytes of UTF-8"
             )
