@@ -215,8 +215,9 @@ class Bundle:
 def parse_bundle_sums(data: bytes) -> dict[str, str]:
     """Return bucket file (``bundles/<hex>.bin``) -> sha256 from the bytes of
     ``bundles/SHA256SUMS``; raise ``MalformedInput``, naming the file and the line, unless
-    it is ASCII and every line is ``<sha256>  <hex>.bin``. Both checks (the reviewer's
-    step 7, the account holder's step 1) parse it here. A name given twice: the last wins.
+    it is exactly what the publisher writes: ASCII, every line ``<sha256>  <hex>.bin`` ended
+    by ``\n``, the names strictly increasing (so none twice). Both checks (the reviewer's
+    step 7, the account holder's step 1) parse it here: one file, one reading.
     """
     try:
         text = data.decode("ascii")
@@ -226,11 +227,20 @@ def parse_bundle_sums(data: bytes) -> dict[str, str]:
         raise MalformedInput(
             f"{BUNDLE_SUMS} line {line} is not ASCII (byte 0x{data[exc.start]:02x})"
         ) from None
+    if text and not text.endswith("\n"):
+        raise MalformedInput(f"{BUNDLE_SUMS} must end with a newline")
     sums: dict[str, str] = {}
-    for number, line_text in enumerate(text.splitlines(), 1):
+    previous = ""
+    for number, line_text in enumerate(text.split("\n")[:-1], 1):
         match = _SUMS_LINE.fullmatch(line_text)
         if match is None:
             raise MalformedInput(f"{BUNDLE_SUMS} line {number} is not '<sha256>  <bucket>.bin'")
+        if match[2] <= previous:
+            raise MalformedInput(
+                f"{BUNDLE_SUMS} line {number}: {match[2]} is not after {previous}: every bucket "
+                "is listed once, in order"
+            )
+        previous = match[2]
         sums[f"bundles/{match[2]}"] = match[1]
     return sums
 

@@ -66,6 +66,7 @@ from verifier.manifest import (
 )
 from verifier.protocol import FORMAT
 from verifier.strict_json import show
+from verifier.text_fields import printable
 
 CHAINS = ("ethereum", "bitcoin", "solana")
 #: What two addresses of one chain share when they are one wallet (``canonical_address``).
@@ -147,7 +148,7 @@ def reserve_message(attestation_id: str, chain: str, asset: str, address: str, a
         "as of": as_of,
     }
     for name, value in fields.items():
-        if not value or not value.isprintable():
+        if not value or not printable(value):
             raise ValueError(f"the {name} of a reserve message must be non-empty printable text")
     lines = [MESSAGE_HEADER, *(f"{name}: {value}" for name, value in fields.items())]
     return ("\n".join(lines) + "\n").encode()
@@ -356,6 +357,10 @@ def canonical_address(chain: str, address: str) -> bytes:
     Bitcoin: the scriptPubKey (any standard type, covered or not). EVM: the 20 address
     bytes (a mixed-case address must carry its EIP-55 checksum). Solana: the 32-byte key.
     """
+    # Every address format is ASCII; str.lower() would fold look-alikes such as U+212A
+    # KELVIN SIGN into "k" and let a signed message carry a second spelling of an address.
+    if not address.isascii():
+        raise ValueError("an address is ASCII text")
     if chain == "ethereum":
         check_evm_address(address)
         return bytes.fromhex(address[2:])
