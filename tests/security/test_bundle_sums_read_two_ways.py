@@ -19,6 +19,7 @@ from tests.security.vector_attestation import (
     code_of,
     copy_vectors,
     read_json,
+    steps_of,
     verify,
     verify_user,
     write_json,
@@ -54,8 +55,8 @@ def test_a_sums_file_other_than_the_publishers_fails_both_checks(tmp_path: Path,
     _rewrite_sums(folder, EDITS[edit])
     text, report = verify(folder, ALLOW)
     assert text.exit_code == 1, text.output
-    step = next(s for s in report["steps"] if s["number"] == 7)
-    assert step["status"] == "FAIL" and SUMS in step["detail"], step
+    status, detail = steps_of(report)[7]
+    assert status == "FAIL" and SUMS in detail, detail
     user, _ = verify_user(folder, code_of("alice@example.com"), ALLOW)
     assert user.exit_code == 1 and SUMS in user.output, user.output
 

@@ -26,6 +26,7 @@ from tests.security.vector_attestation import (
     code_of,
     copy_vectors,
     read_json,
+    steps_of,
     verify,
     verify_user,
     write_json,
@@ -49,14 +50,8 @@ def _write_escaped(folder: Path, name: str, doc: Any) -> None:
         write_json(folder, MANIFEST, manifest)
 
 
-def _steps(report: dict[str, object]) -> dict[int, tuple[str, str]]:
-    steps = report["steps"]
-    assert isinstance(steps, list)
-    return {s["number"]: (s["status"], s["detail"]) for s in steps}
-
-
 @pytest.mark.parametrize("where", ["contribution name", "phase-1 contributor"])
-def test_a_lone_surrogate_in_the_transcript_fails_the_setup_steps(
+def test_a_lone_surrogate_in_the_transcript_fails_the_setupsteps_of(
     tmp_path: Path, where: str
 ) -> None:
     folder = copy_vectors(tmp_path / "transcript")
@@ -71,13 +66,13 @@ def test_a_lone_surrogate_in_the_transcript_fails_the_setup_steps(
     text, report = verify(folder, ALLOW)
     assert text.exit_code == 1 and not report["passed"]
     assert "Traceback" not in text.output and "UnicodeEncodeError" not in text.output
-    steps = _steps(report)
+    steps = steps_of(report)
     assert steps[9][0] == "FAIL" and message in steps[9][1], steps[9]
     assert all(status == "OK" for n, (status, _) in steps.items() if n != 9), steps
 
     text, report = verify_user(folder, code_of(USER), ALLOW, "--all")
     assert text.exit_code == 1 and "Traceback" not in text.output
-    steps = _steps(report)
+    steps = steps_of(report)
     assert steps[7][0] == "FAIL" and message in steps[7][1], steps[7]
 
 
@@ -90,10 +85,10 @@ def test_a_lone_surrogate_in_the_manifest_fails_step_1_of_both_checks(tmp_path: 
 
     text, report = verify(folder, ALLOW)
     assert text.exit_code == 1
-    assert _steps(report)[1] == ("FAIL", message)
+    assert steps_of(report)[1] == ("FAIL", message)
     text, report = verify_user(folder, code_of(USER), ALLOW)
     assert text.exit_code == 1
-    assert _steps(report)[1] == ("FAIL", message)
+    assert steps_of(report)[1] == ("FAIL", message)
 
 
 def test_a_lone_surrogate_key_in_reserves_fails_step_8(tmp_path: Path) -> None:
@@ -103,7 +98,7 @@ def test_a_lone_surrogate_key_in_reserves_fails_step_8(tmp_path: Path) -> None:
     _write_escaped(folder, RESERVES, reserves)
     text, report = verify(folder, ALLOW)
     assert text.exit_code == 1
-    status, detail = _steps(report)[8]
+    status, detail = steps_of(report)[8]
     assert status == "FAIL" and LONE.replace("d800", "dc00") in detail, detail
 
 

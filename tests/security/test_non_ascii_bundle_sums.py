@@ -22,6 +22,7 @@ from tests.security.vector_attestation import (
     code_of,
     copy_vectors,
     read_json,
+    steps_of,
     verify,
     verify_user,
     write_json,
@@ -37,12 +38,6 @@ def _publish_sums(folder: Path, data: bytes) -> None:
     manifest = read_json(folder, MANIFEST)
     manifest["files"][BUNDLE_SUMS] = hashlib.sha256(data).hexdigest()
     write_json(folder, MANIFEST, manifest)
-
-
-def _steps(report: dict[str, object]) -> dict[int, tuple[str, str]]:
-    steps = report["steps"]
-    assert isinstance(steps, list)
-    return {s["number"]: (s["status"], s["detail"]) for s in steps}
 
 
 @pytest.mark.parametrize(
@@ -66,7 +61,7 @@ def test_a_non_ascii_sums_file_fails_both_checks_cleanly(
     text, report = verify(folder, ALLOW)
     assert text.exit_code == 1 and not report["passed"]
     assert "Traceback" not in text.output and "UnicodeDecodeError" not in text.output
-    steps = _steps(report)
+    steps = steps_of(report)
     assert steps[7] == ("FAIL", message)
     assert all(status == "OK" for n, (status, _) in steps.items() if n != 7), steps
     assert f"7. FAIL: bundle files — {message}" in text.output
@@ -74,4 +69,4 @@ def test_a_non_ascii_sums_file_fails_both_checks_cleanly(
     text, report = verify_user(folder, code_of(USER), ALLOW, "--all")
     assert text.exit_code == 1 and not report["passed"]
     assert "Traceback" not in text.output
-    assert _steps(report)[1] == ("FAIL", message)
+    assert steps_of(report)[1] == ("FAIL", message)

@@ -25,6 +25,7 @@ from tests.security.vector_attestation import (
     code_of,
     copy_vectors,
     read_json,
+    steps_of,
     verify,
     verify_user,
     write_json,
@@ -33,12 +34,6 @@ from verifier.manifest import MANIFEST
 
 USER = "bob"
 REJECTED = f"needs {MANIFEST}, which was rejected (step 1)"
-
-
-def _steps(report: dict[str, object]) -> dict[int, tuple[str, str]]:
-    steps = report["steps"]
-    assert isinstance(steps, list)
-    return {s["number"]: (s["status"], s["detail"]) for s in steps}
 
 
 @pytest.mark.parametrize(
@@ -65,7 +60,7 @@ def test_later_steps_skip_a_rejected_manifest(
 
     text, report = verify(folder, ALLOW)
     assert text.exit_code == 1 and not report["passed"]
-    steps = _steps(report)
+    steps = steps_of(report)
     assert steps[1][0] == "FAIL" and steps[1][1].startswith(reason), steps[1]
     assert steps[2][0] == "OK"
     assert {n: steps[n] for n in range(3, 10)} == {n: ("SKIP", REJECTED) for n in range(3, 10)}
@@ -73,7 +68,7 @@ def test_later_steps_skip_a_rejected_manifest(
 
     text, report = verify_user(folder, code_of(USER), ALLOW, "--all")
     assert text.exit_code == 1
-    steps = _steps(report)
+    steps = steps_of(report)
     assert steps[1][0] == "FAIL" and steps[1][1].startswith(reason), steps[1]
     assert all(status == "SKIP" for n, (status, _) in steps.items() if n != 1), steps
 
@@ -85,6 +80,6 @@ def test_a_file_hash_failure_still_lets_later_steps_report(tmp_path: Path) -> No
     (folder / "tree.json").write_bytes((folder / "tree.json").read_bytes() + b" ")
     text, report = verify(folder, ALLOW)
     assert text.exit_code == 1
-    steps = _steps(report)
+    steps = steps_of(report)
     assert steps[1][0] == "FAIL" and "tree.json has sha256" in steps[1][1]
     assert all(status == "OK" for n, (status, _) in steps.items() if n != 1), steps

@@ -18,7 +18,14 @@ from typing import Any
 
 from py_ecc.secp256k1 import secp256k1
 
-from tests.security.vector_attestation import ALLOW, copy_vectors, read_json, verify, write_json
+from tests.security.vector_attestation import (
+    ALLOW,
+    copy_vectors,
+    read_json,
+    steps_of,
+    verify,
+    write_json,
+)
 from verifier.encodings import b58check_encode, hash160
 from verifier.reserves import (
     Wallet,
@@ -82,8 +89,8 @@ NOBODYS_BITCOIN_ADDRESS = b58check_encode(b"\x00" + hash160(b"\x02" + bytes(32))
 
 def _reserves_step(report: dict[str, Any]) -> tuple[str, bool]:
     """Return step 8's status, and whether it names the keyless signature."""
-    step = next(s for s in report["steps"] if s["number"] == 8)
-    return step["status"], "recovers no public key" in step["detail"]
+    status, detail = steps_of(report)[8]
+    return status, "recovers no public key" in detail
 
 
 def test_the_forgery_recovers_the_point_at_infinity() -> None:

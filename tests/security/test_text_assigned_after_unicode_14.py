@@ -22,6 +22,7 @@ from tests.security.vector_attestation import (
     code_of,
     copy_vectors,
     read_json,
+    steps_of,
     verify,
     verify_user,
     write_json,
@@ -32,12 +33,6 @@ from verifier.text_fields import MAX_STATEMENT
 USER = "bob"
 SHAKING_FACE = "\U0001fae8"  # Unicode 15.0
 TJE = "\u1c89"  # Unicode 16.0
-
-
-def _steps(report: dict[str, object]) -> dict[int, tuple[str, str]]:
-    steps = report["steps"]
-    assert isinstance(steps, list)
-    return {s["number"]: (s["status"], s["detail"]) for s in steps}
 
 
 @pytest.mark.parametrize(
@@ -65,11 +60,11 @@ def test_a_character_newer_than_unicode_14_fails_step_1(
 
     text, report = verify(folder, ALLOW)
     assert text.exit_code == 1
-    status, detail = _steps(report)[1]
+    status, detail = steps_of(report)[1]
     assert status == "FAIL" and message in detail, detail
     text, report = verify_user(folder, code_of(USER), ALLOW)
     assert text.exit_code == 1
-    status, detail = _steps(report)[1]
+    status, detail = steps_of(report)[1]
     assert status == "FAIL" and message in detail, detail
 
 

@@ -18,6 +18,7 @@ from tests.security.vector_attestation import (
     code_of,
     copy_vectors,
     read_json,
+    steps_of,
     verify,
     verify_user,
     write_json,
@@ -26,12 +27,6 @@ from verifier.manifest import BUNDLE_SUMS, MANIFEST
 
 USER = "bob"
 UNLISTED = f"{MANIFEST} does not list the sha256 of {BUNDLE_SUMS}"
-
-
-def _steps(report: dict[str, object]) -> dict[int, tuple[str, str]]:
-    steps = report["steps"]
-    assert isinstance(steps, list)
-    return {s["number"]: (s["status"], s["detail"]) for s in steps}
 
 
 def test_unlisted_sums_fail_both_checks_with_one_message(tmp_path: Path) -> None:
@@ -45,14 +40,14 @@ def test_unlisted_sums_fail_both_checks_with_one_message(tmp_path: Path) -> None
 
     text, report = verify(folder, ALLOW)
     assert text.exit_code == 1 and not report["passed"]
-    steps = _steps(report)
+    steps = steps_of(report)
     assert steps[7] == ("FAIL", UNLISTED)
     assert all(status == "OK" for n, (status, _) in steps.items() if n != 7), steps
     assert f"7. FAIL: bundle files — {UNLISTED}" in text.output
 
     text, report = verify_user(folder, code_of(USER), ALLOW, "--all")
     assert text.exit_code == 1 and not report["passed"]
-    assert _steps(report)[1] == ("FAIL", UNLISTED)
+    assert steps_of(report)[1] == ("FAIL", UNLISTED)
 
 
 def test_sums_listed_without_bundles_are_only_hash_checked(tmp_path: Path) -> None:
@@ -63,4 +58,4 @@ def test_sums_listed_without_bundles_are_only_hash_checked(tmp_path: Path) -> No
     write_json(folder, MANIFEST, manifest)
     text, report = verify(folder, ALLOW)
     assert text.exit_code == 0, text.output
-    assert _steps(report)[7] == ("OK", "this attestation publishes no per-user bundles")
+    assert steps_of(report)[7] == ("OK", "this attestation publishes no per-user bundles")

@@ -21,6 +21,7 @@ from tests.security.vector_attestation import (
     code_of,
     copy_vectors,
     read_json,
+    steps_of,
     verify,
     verify_user,
     write_json,
@@ -39,13 +40,7 @@ LISTED_FOR_DEV = (
 )
 
 
-def _steps(report: dict[str, object]) -> dict[int, tuple[str, str]]:
-    steps = report["steps"]
-    assert isinstance(steps, list)
-    return {s["number"]: (s["status"], s["detail"]) for s in steps}
-
-
-def test_an_unlisted_transcript_fails_both_setup_steps(tmp_path: Path) -> None:
+def test_an_unlisted_transcript_fails_both_setupsteps_of(tmp_path: Path) -> None:
     folder = copy_vectors(tmp_path / "unlisted")
     manifest = read_json(folder, MANIFEST)
     del manifest["files"][TRANSCRIPT]
@@ -55,18 +50,18 @@ def test_an_unlisted_transcript_fails_both_setup_steps(tmp_path: Path) -> None:
     assert (folder / TRANSCRIPT).exists()
     text, report = verify(folder, ALLOW)
     assert text.exit_code == 1 and not report["passed"]
-    steps = _steps(report)
+    steps = steps_of(report)
     assert steps[9] == ("FAIL", UNLISTED)
     assert all(status == "OK" for n, (status, _) in steps.items() if n != 9), steps
     assert "9. FAIL: trusted setup" in text.output
     text, report = verify_user(folder, code_of(USER), ALLOW, "--all")
     assert text.exit_code == 1 and not report["passed"]
-    steps = _steps(report)
+    steps = steps_of(report)
     assert steps[7] == ("FAIL", UNLISTED)
     assert all(status == "OK" for n, (status, _) in steps.items() if n != 7), steps
 
 
-def test_a_development_setup_that_lists_a_transcript_fails_both_setup_steps(
+def test_a_development_setup_that_lists_a_transcript_fails_both_setupsteps_of(
     tmp_path: Path,
 ) -> None:
     folder = copy_vectors(tmp_path / "dev-listed")
@@ -76,8 +71,8 @@ def test_a_development_setup_that_lists_a_transcript_fails_both_setup_steps(
     # Even the reviewer who accepts a development setup (demos) rejects this one.
     text, report = verify(folder, "--allow-insecure-dev-setup")
     assert text.exit_code == 1
-    assert _steps(report)[9] == ("FAIL", LISTED_FOR_DEV)
-    assert [n for n, (status, _) in _steps(report).items() if status != "OK"] == [9]
+    assert steps_of(report)[9] == ("FAIL", LISTED_FOR_DEV)
+    assert [n for n, (status, _) in steps_of(report).items() if status != "OK"] == [9]
     text, report = verify_user(folder, code_of(USER))
     assert text.exit_code == 1
-    assert _steps(report)[7] == ("FAIL", LISTED_FOR_DEV)
+    assert steps_of(report)[7] == ("FAIL", LISTED_FOR_DEV)

@@ -23,7 +23,16 @@ from tests.paths import VECTORS as ALL_VECTORS
 from tests.security.user_check_support import verify_user
 from verifier.manifest import MANIFEST
 
-__all__ = ["ALLOW", "code_of", "copy_vectors", "read_json", "verify", "verify_user", "write_json"]
+__all__ = [
+    "ALLOW",
+    "code_of",
+    "copy_vectors",
+    "read_json",
+    "steps_of",
+    "verify",
+    "verify_user",
+    "write_json",
+]
 
 VECTORS = ALL_VECTORS / "protocol"
 #: The vectors' phase 1 is not a pinned public file: accepted on request.
@@ -64,3 +73,10 @@ def verify(folder: Path, *flags: str) -> tuple[Result, dict[str, Any]]:
     as_json = runner.invoke(app, ["verify", str(folder), *flags, "--json"])
     assert as_json.exit_code == text.exit_code, (text.output, as_json.output)
     return text, json.loads(as_json.output)
+
+
+def steps_of(report: dict[str, Any]) -> dict[int, tuple[str, str]]:
+    """Return step number -> (status, detail) of a ``--json`` report."""
+    steps = report["steps"]
+    assert isinstance(steps, list)
+    return {s["number"]: (s["status"], s["detail"]) for s in steps}
