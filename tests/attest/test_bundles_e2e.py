@@ -376,11 +376,13 @@ def test_a_malformed_bundle_sums_file_fails_the_bundle_step(
     """bundles/SHA256SUMS listed by the manifest but not in sha256sum's format."""
     folder, private, _ = attestation
     code = codes_of(private)["dave"]
-    for bad, reason in (
-        (b"not a sum line\n", "bundles/SHA256SUMS line 1 is not '<sha256>  <bucket>.bin'"),
-        ("é\n".encode(), "bundles/SHA256SUMS is not ASCII"),
+    for number, (bad, reason) in enumerate(
+        (
+            (b"not a sum line\n", "bundles/SHA256SUMS line 1 is not '<sha256>  <bucket>.bin'"),
+            ("é\n".encode(), "bundles/SHA256SUMS line 1 is not ASCII (byte 0xc3)"),
+        )
     ):
-        copy = copy_of(folder, tmp_path / reason[:20].replace(" ", "-"))
+        copy = copy_of(folder, tmp_path / f"case-{number}")
         sums = copy / "bundles" / "SHA256SUMS"
         before = sums.read_bytes()
         sums.write_bytes(bad)
