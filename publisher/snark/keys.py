@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from publisher.files import write_atomic
 from publisher.snark.curve import G1, G2
@@ -76,63 +77,73 @@ class ProvingKey:
     @classmethod
     def load(cls, path: Path) -> ProvingKey:
         """Return the key stored at ``path``."""
-        data = memoryview(path.read_bytes())
-        if bytes(data[:8]) != MAGIC:
-            raise ValueError(f"{path} is not a zkpor proving key")
-        head_len = int.from_bytes(data[8:12], "big")
-        header = json.loads(bytes(data[12 : 12 + head_len]))
-        if header.get("format") != KEY_FORMAT:
-            raise ValueError(f"{path} is a proving key of another zkpor version; remake it")
-        reader = _Reader(data, 12 + head_len)
-        alpha_g1, beta_g1, delta_g1 = reader.g1s(3)
-        beta_g2, delta_g2 = reader.g2s(2)
-        n_wires = header["n_wires"]
-        key = cls(
+        header, sections = read_key_file(path)
+
+        def g1s(name: str) -> tuple[G1, ...]:
+            c = _ints(sections[name])
+            return tuple(
+                None if c[i] == c[i + 1] == 0 else (c[i], c[i + 1]) for i in range(0, len(c), 2)
+            )
+
+        def g2s(name: str) -> tuple[G2, ...]:
+            c = _ints(sections[name])
+            return tuple(
+                None if not any(c[i : i + 4]) else ((c[i], c[i + 1]), (c[i + 2], c[i + 3]))
+                for i in range(0, len(c), 4)
+            )
+
+        return cls(
             circuit_id=header["circuit_id"],
             r1cs_digest=header["r1cs_digest"],
             n_public=header["n_public"],
             domain_size=header["domain_size"],
-            alpha_g1=alpha_g1,
-            beta_g1=beta_g1,
-            beta_g2=beta_g2,
-            delta_g1=delta_g1,
-            delta_g2=delta_g2,
-            a_g1=tuple(reader.g1s(n_wires)),
-            b_g1=tuple(reader.g1s(n_wires)),
-            b_g2=tuple(reader.g2s(n_wires)),
-            l_g1=tuple(reader.g1s(header["n_private"])),
-            h_g1=tuple(reader.g1s(header["n_h"])),
+            alpha_g1=g1s("alpha_g1")[0],
+            beta_g1=g1s("beta_g1")[0],
+            beta_g2=g2s("beta_g2")[0],
+            delta_g1=g1s("delta_g1")[0],
+            delta_g2=g2s("delta_g2")[0],
+            a_g1=g1s("a_g1"),
+            b_g1=g1s("b_g1"),
+            b_g2=g2s("b_g2"),
+            l_g1=g1s("l_g1"),
+            h_g1=g1s("h_g1"),
         )
-        if reader.offset != len(data):
-            raise ValueError(f"{path}: {len(data) - reader.offset} trailing bytes")
-        return key
 
 
-class _Reader:
-    """Sequential reader of fixed-width coordinates."""
+def read_key_file(path: Path) -> tuple[dict[str, Any], dict[str, memoryview]]:
+    """Return a proving key file's header and its sections of raw big-endian coordinates.
 
-    def __init__(self, data: memoryview, offset: int) -> None:
-        self.data = data
-        self.offset = offset
+    Shared by ``ProvingKey.load`` and the native prover's ``PackedKey.load``, which packs
+    the sections without making a Python int per coordinate.
+    """
+    data = memoryview(path.read_bytes())
+    if bytes(data[:8]) != MAGIC:
+        raise ValueError(f"{path} is not a zkpor proving key")
+    head_len = int.from_bytes(data[8:12], "big")
+    header = json.loads(bytes(data[12 : 12 + head_len]))
+    if header.get("format") != KEY_FORMAT:
+        raise ValueError(f"{path} is a proving key of another zkpor version; remake it")
+    n_wires = header["n_wires"]
+    sizes = [
+        ("alpha_g1", 2), ("beta_g1", 2), ("delta_g1", 2), ("beta_g2", 4), ("delta_g2", 4),
+        ("a_g1", 2 * n_wires), ("b_g1", 2 * n_wires), ("b_g2", 4 * n_wires),
+        ("l_g1", 2 * header["n_private"]), ("h_g1", 2 * header["n_h"]),
+    ]  # fmt: skip
+    sections: dict[str, memoryview] = {}
+    offset = 12 + head_len
+    for name, coords in sizes:
+        end = offset + coords * _COORD
+        if end > len(data):
+            raise ValueError(f"{path}: proving key file is truncated")
+        sections[name] = data[offset:end]
+        offset = end
+    if offset != len(data):
+        raise ValueError(f"{path}: {len(data) - offset} trailing bytes")
+    return header, sections
 
-    def ints(self, count: int) -> list[int]:
-        start, end = self.offset, self.offset + count * _COORD
-        if end > len(self.data):
-            raise ValueError("proving key file is truncated")
-        self.offset = end
-        chunk = self.data[start:end]
-        return [int.from_bytes(chunk[i : i + _COORD], "big") for i in range(0, len(chunk), _COORD)]
 
-    def g1s(self, count: int) -> list[G1]:
-        c = self.ints(2 * count)
-        return [None if c[i] == c[i + 1] == 0 else (c[i], c[i + 1]) for i in range(0, len(c), 2)]
-
-    def g2s(self, count: int) -> list[G2]:
-        c = self.ints(4 * count)
-        return [
-            None if not any(c[i : i + 4]) else ((c[i], c[i + 1]), (c[i + 2], c[i + 3]))
-            for i in range(0, len(c), 4)
-        ]
+def _ints(chunk: memoryview) -> list[int]:
+    return [int.from_bytes(chunk[i : i + _COORD], "big") for i in range(0, len(chunk), _COORD)]
 
 
 def _g1_bytes(p: G1) -> bytes:

@@ -28,6 +28,7 @@ from typing import Any
 
 from gmpy2 import mpz
 
+from publisher.snark import backend, native
 from publisher.snark.curve import (
     G1,
     G2,
@@ -38,6 +39,7 @@ from publisher.snark.curve import (
     PSI_EIGENVALUE,
     g1_add,
     g2_add,
+    g2_psi,
     glv_split,
 )
 from publisher.snark.msm import (
@@ -254,6 +256,8 @@ def _chunks(columns: Sequence[Column]) -> tuple[list[Column], list[int]]:
 
 def lincombs_g1(bases: Sequence[G1], columns: Sequence[Column]) -> list[G1]:
     """Return ``sum_(i, k) k * bases[i]`` for every column of (i, k) terms."""
+    if backend.native() is not None:
+        return native.lincombs_g1(bases, columns)
     pieces, owners = _chunks(columns)
     out: list[G1] = [None] * len(columns)
     xs, ys = _lincombs(_G1, bases, pieces)
@@ -265,6 +269,8 @@ def lincombs_g1(bases: Sequence[G1], columns: Sequence[Column]) -> list[G1]:
 
 def lincombs_g2(bases: Sequence[G2], columns: Sequence[Column]) -> list[G2]:
     """Return ``sum_(i, k) k * bases[i]`` over G2 for every column (bases in G2)."""
+    if backend.native() is not None:
+        return native.lincombs_g2(bases, columns)
     pieces, owners = _chunks(columns)
     out: list[G2] = [None] * len(columns)
     x0s, x1s, y0s, y1s = _lincombs(_G2, bases, pieces)
@@ -276,6 +282,8 @@ def lincombs_g2(bases: Sequence[G2], columns: Sequence[Column]) -> list[G2]:
 
 def scale_g1(points: Sequence[G1], k: int) -> list[G1]:
     """Return ``[k]P`` for every point P of G1."""
+    if backend.native() is not None:
+        return native.scale_g1(points, k)
     return lincombs_g1(points, [[(i, k)] for i in range(len(points))])
 
 
@@ -286,6 +294,10 @@ def g2_not_in_subgroup(points: Sequence[G2]) -> list[int]:
     multiplications done together (and without psi, which is [6x^2] only on G2).
     """
     live = [i for i, q in enumerate(points) if q is not None]
+    if backend.native() is not None:
+        # the native kernels assume nothing about the subgroup: [6x^2]Q is right for any Q
+        times = native.lincombs_g2(points, [[(i, PSI_EIGENVALUE)] for i in live])
+        return [i for i, q in zip(live, times, strict=True) if q is None or q != g2_psi(points[i])]
     cols = _lincombs(_TWIST, points, [[(i, PSI_EIGENVALUE)] for i in live])
     psi = _g2_endo(_G2.cols([points[i] for i in live]))
     bad = []

@@ -36,6 +36,7 @@ from typing import Any
 import gmpy2
 from gmpy2 import mpz
 
+from publisher.snark import backend, native
 from publisher.snark.curve import (
     G1,
     G1_JAC_INF,
@@ -929,6 +930,8 @@ def msm_g1(points: Sequence[G1], scalars: Sequence[int]) -> G1:
     Scalars are taken mod r; None points and zero scalars are skipped; points are
     trusted to be on the curve (every point of the G1 curve has order r).
     """
+    if backend.native() is not None:
+        return native.msm_g1(points, scalars)
     result: G1 = _msm(_G1, points, scalars)
     return result
 
@@ -940,6 +943,8 @@ def msm_g2(points: Sequence[G2], scalars: Sequence[int]) -> G2:
     in G2 (the order-r subgroup of the twist), as Groth16 key points do: the psi
     endomorphism used to halve the scalars acts as [6x^2] only there.
     """
+    if backend.native() is not None:
+        return native.msm_g2(points, scalars)
     result: G2 = _msm(_G2, points, scalars)
     return result
 
@@ -960,9 +965,13 @@ def _fixed(group: _Group, base: Any, scalars: Sequence[int]) -> list[Any]:
 
 def fixed_base_g1(base: G1, scalars: Sequence[int]) -> list[G1]:
     """[k]base for every k in scalars (mod r), in affine form; for key generation."""
+    if backend.native() is not None:
+        return native.fixed_base_g1(base, scalars)
     return _fixed(_G1, base, scalars)
 
 
 def fixed_base_g2(base: G2, scalars: Sequence[int]) -> list[G2]:
     """[k]base for every k in scalars (mod r), in affine form; base must be in G2."""
+    if backend.native() is not None:
+        return native.fixed_base_g2(base, scalars)
     return _fixed(_G2, base, scalars)

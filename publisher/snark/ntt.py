@@ -25,6 +25,7 @@ from typing import Any
 import gmpy2
 from gmpy2 import mpz
 
+from publisher.snark import backend, native
 from verifier.field import R
 
 #: Largest power of two dividing r - 1.
@@ -130,6 +131,8 @@ def ntt(values: list[int]) -> list[int]:
 
     n = len(values) must be a power of two; omega = domain_root(n).
     """
+    if backend.native() is not None:
+        return native.coset_ntt(values, domain_root(len(values)), 1)
     r = _R
     return [int(x % r) for x in _transform(values)]
 
@@ -141,6 +144,8 @@ def intt(values: list[int]) -> list[int]:
     entry (n - j) mod n of the forward transform, so no second twiddle table is needed.
     """
     n = len(values)
+    if backend.native() is not None:
+        return native.coset_intt(values, domain_root(n), 1)
     a = _transform(values)
     r = _R
     n_inv = gmpy2.invert(mpz(n), r)
@@ -163,6 +168,8 @@ def coset_ntt(coeffs: list[int], shift: int) -> list[int]:
     _log2_exact(n)
     if shift % R == 0:
         raise ValueError("coset shift must be nonzero mod r")
+    if backend.native() is not None:
+        return native.coset_ntt(coeffs, domain_root(n), shift % R)
     r = _R
     scaled = [c * s % r for c, s in zip(coeffs, _powers(shift, n), strict=True)]
     return [int(x % r) for x in _transform(scaled)]
@@ -174,6 +181,8 @@ def coset_intt(evals: list[int], shift: int) -> list[int]:
     _log2_exact(n)
     if shift % R == 0:
         raise ValueError("coset shift must be nonzero mod r")
+    if backend.native() is not None:
+        return native.coset_intt(evals, domain_root(n), shift % R)
     a = _transform(evals)
     r = _R
     n_inv = gmpy2.invert(mpz(n), r)

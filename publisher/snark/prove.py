@@ -19,11 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from publisher.snark import backend, native
 from publisher.snark.keys import ProvingKey
 from publisher.snark.msm import msm_g1, msm_g2
-from publisher.snark.ntt import coset_ntt, intt
+from publisher.snark.native import PackedKey
+from publisher.snark.ntt import coset_ntt, domain_root, intt
 from publisher.snark.qap import coset_shift, row_values
-from publisher.snark.r1cs import ConstraintSystem, r1cs_digest
+from publisher.snark.r1cs import ConstraintSystem, UnsatisfiedConstraint, r1cs_digest
 from verifier.field import R
 from verifier.groth16 import Proof
 
@@ -49,22 +51,30 @@ class PhaseTimer:
 
 
 def prove(
-    pk: ProvingKey,
+    pk: ProvingKey | PackedKey,
     cs: ConstraintSystem,
     witness: Sequence[int],
     r: int | None = None,
     s: int | None = None,
     timer: PhaseTimer | None = None,
 ) -> Proof:
-    """Return a Groth16 proof that ``witness`` satisfies ``cs`` (``r, s`` random if None)."""
+    """Return a Groth16 proof that ``witness`` satisfies ``cs`` (``r, s`` random if None).
+
+    On the native backend the whole computation below runs in ``_native.prove`` (one
+    phase, ``native``, for the timer); a ``PackedKey`` is only usable there.
+    """
     clock = timer or PhaseTimer()
     _check_key(pk, cs)
+    r = secrets.randbelow(R) if r is None else r % R
+    s = secrets.randbelow(R) if s is None else s % R
+    if backend.native() is not None:
+        return clock.run("native", lambda: _prove_native(pk, cs, witness, r, s))
+    if isinstance(pk, PackedKey):
+        raise ProverError(f"proving key {pk.circuit_id} was loaded for the native backend")
     try:
         cs.check(witness)
     except Exception as exc:
         raise ProverError(f"witness rejected: {exc}") from exc
-    r = secrets.randbelow(R) if r is None else r % R
-    s = secrets.randbelow(R) if s is None else s % R
 
     h = clock.run("ntt", lambda: quotient_on_coset(cs, witness, pk.domain_size))
     w = list(witness)
@@ -78,11 +88,28 @@ def prove(
     return Proof(a=a, b=b2, c=c)
 
 
-def _check_key(pk: ProvingKey, cs: ConstraintSystem) -> None:
-    """Refuse a proving key made for another circuit."""
-    if pk.n_public != cs.n_public or len(pk.a_g1) != cs.n_wires:
+def _prove_native(
+    pk: ProvingKey | PackedKey, cs: ConstraintSystem, witness: Sequence[int], r: int, s: int
+) -> Proof:
+    if len(witness) != cs.n_wires or witness[0] != 1:  # as ConstraintSystem.check
         raise ProverError(
-            f"proving key {pk.circuit_id} has {len(pk.a_g1)} wires, circuit has {cs.n_wires}"
+            f"witness rejected: witness has {len(witness)} wires, expected {cs.n_wires}"
+        )
+    packed = pk if isinstance(pk, PackedKey) else PackedKey.of(pk)
+    n = packed.domain_size
+    result = native.prove(packed, cs, witness, r, s, domain_root(n), coset_shift(n))
+    if isinstance(result, int):
+        bad = UnsatisfiedConstraint(result, cs.label_of(result))
+        raise ProverError(f"witness rejected: {bad}")
+    return result
+
+
+def _check_key(pk: ProvingKey | PackedKey, cs: ConstraintSystem) -> None:
+    """Refuse a proving key made for another circuit."""
+    n_wires = pk.n_wires if isinstance(pk, PackedKey) else len(pk.a_g1)
+    if pk.n_public != cs.n_public or n_wires != cs.n_wires:
+        raise ProverError(
+            f"proving key {pk.circuit_id} has {n_wires} wires, circuit has {cs.n_wires}"
         )
     if pk.r1cs_digest != r1cs_digest(cs):
         raise ProverError(f"proving key {pk.circuit_id} was made for another R1CS")

@@ -1,0 +1,239 @@
+/* BN254 base field Fq, scalar field Fr and the quadratic extension Fq2, for _native.c.
+ *
+ * Elements are four 64-bit limbs, little-endian, in Montgomery form (a * 2^256 mod m);
+ * 0 is 0 in both forms, which _native.c uses to mark the point at infinity. Both moduli
+ * are below 2^254, so a sum of two reduced values never overflows 256 bits and the
+ * Montgomery product (CIOS, with unsigned __int128) needs no fifth limb.
+ */
+#ifndef ZKPOR_NATIVE_FIELD_H
+#define ZKPOR_NATIVE_FIELD_H
+
+#include <stdint.h>
+#include <string.h>
+
+typedef unsigned __int128 u128;
+typedef struct { uint64_t l[4]; } fe;
+typedef struct { fe c0, c1; } fe2; /* c0 + c1 * u, u^2 = -1 */
+
+#define INLINE static inline __attribute__((always_inline))
+
+typedef struct {
+    uint64_t m[4];   /* modulus */
+    uint64_t inv;    /* -m^-1 mod 2^64 */
+    fe r2;           /* 2^512 mod m, to enter Montgomery form */
+    fe one;          /* 2^256 mod m, 1 in Montgomery form */
+} modulus_t;
+
+static const modulus_t FQ = {
+    {0x3c208c16d87cfd47ULL, 0x97816a916871ca8dULL, 0xb85045b68181585dULL, 0x30644e72e131a029ULL},
+    0x87d20782e4866389ULL,
+    {{0xf32cfc5b538afa89ULL, 0xb5e71911d44501fbULL, 0x47ab1eff0a417ff6ULL, 0x06d89f71cab8351fULL}},
+    {{0xd35d438dc58f0d9dULL, 0x0a78eb28f5c70b3dULL, 0x666ea36f7879462cULL, 0x0e0a77c19a07df2fULL}},
+};
+
+static const modulus_t FR = {
+    {0x43e1f593f0000001ULL, 0x2833e84879b97091ULL, 0xb85045b68181585dULL, 0x30644e72e131a029ULL},
+    0xc2e1f593efffffffULL,
+    {{0x1bb8e645ae216da7ULL, 0x53fe3ab1e35c59e3ULL, 0x8c49833d53bb8085ULL, 0x0216d0b17f4e44a5ULL}},
+    {{0xac96341c4ffffffbULL, 0x36fc76959f60cd29ULL, 0x666ea36f7879462eULL, 0x0e0a77c19a07df2fULL}},
+};
+
+/* ------------------------------------------------------------------ generic modulus */
+
+INLINE int limbs_geq(const uint64_t a[4], const uint64_t b[4]) {
+    for (int i = 3; i >= 0; i--) {
+        if (a[i] != b[i]) return a[i] > b[i];
+    }
+    return 1;
+}
+
+INLINE void limbs_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t borrow = 0;
+    for (int i = 0; i < 4; i++) {
+        u128 d = (u128)a[i] - b[i] - borrow;
+        r[i] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+}
+
+INLINE void mod_add(fe *r, const fe *a, const fe *b, const modulus_t *M) {
+    uint64_t t[4];
+    u128 carry = 0;
+    for (int i = 0; i < 4; i++) {
+        carry += (u128)a->l[i] + b->l[i];
+        t[i] = (uint64_t)carry;
+        carry >>= 64;
+    }
+    if (limbs_geq(t, M->m)) limbs_sub(t, t, M->m);
+    memcpy(r->l, t, sizeof t);
+}
+
+INLINE void mod_sub(fe *r, const fe *a, const fe *b, const modulus_t *M) {
+    uint64_t t[4], borrow = 0;
+    for (int i = 0; i < 4; i++) {
+        u128 d = (u128)a->l[i] - b->l[i] - borrow;
+        t[i] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    if (borrow) {
+        u128 carry = 0;
+        for (int i = 0; i < 4; i++) {
+            carry += (u128)t[i] + M->m[i];
+            t[i] = (uint64_t)carry;
+            carry >>= 64;
+        }
+    }
+    memcpy(r->l, t, sizeof t);
+}
+
+/* Montgomery product a * b / 2^256 mod m (CIOS). */
+INLINE void mod_mul(fe *r, const fe *a, const fe *b, const modulus_t *M) {
+    uint64_t t[5] = {0, 0, 0, 0, 0};
+    for (int i = 0; i < 4; i++) {
+        uint64_t carry = 0;
+        u128 acc;
+        for (int j = 0; j < 4; j++) {
+            acc = (u128)a->l[j] * b->l[i] + t[j] + carry;
+            t[j] = (uint64_t)acc;
+            carry = (uint64_t)(acc >> 64);
+        }
+        acc = (u128)t[4] + carry;
+        t[4] = (uint64_t)acc;
+        uint64_t top = (uint64_t)(acc >> 64);
+        uint64_t q = t[0] * M->inv;
+        acc = (u128)q * M->m[0] + t[0];
+        carry = (uint64_t)(acc >> 64);
+        for (int j = 1; j < 4; j++) {
+            acc = (u128)q * M->m[j] + t[j] + carry;
+            t[j - 1] = (uint64_t)acc;
+            carry = (uint64_t)(acc >> 64);
+        }
+        acc = (u128)t[4] + carry;
+        t[3] = (uint64_t)acc;
+        t[4] = top + (uint64_t)(acc >> 64);
+    }
+    if (t[4] || limbs_geq(t, M->m)) limbs_sub(t, t, M->m);
+    memcpy(r->l, t, 4 * sizeof(uint64_t));
+}
+
+INLINE int fe_is_zero(const fe *a) { return (a->l[0] | a->l[1] | a->l[2] | a->l[3]) == 0; }
+INLINE int fe_eq(const fe *a, const fe *b) { return memcmp(a, b, sizeof *a) == 0; }
+
+static void mod_pow(fe *r, const fe *a, const uint64_t e[4], const modulus_t *M) {
+    fe acc = M->one, base = *a;
+    for (int i = 0; i < 4; i++) {
+        uint64_t bits = e[i];
+        for (int j = 0; j < 64; j++) {
+            if (bits & 1) mod_mul(&acc, &acc, &base, M);
+            mod_mul(&base, &base, &base, M);
+            bits >>= 1;
+        }
+    }
+    *r = acc;
+}
+
+/* a^(m-2): the inverse of a nonzero a (Fermat); 0 maps to 0. */
+static void mod_inv(fe *r, const fe *a, const modulus_t *M) {
+    uint64_t e[4];
+    const uint64_t two[4] = {2, 0, 0, 0};
+    limbs_sub(e, M->m, two);
+    mod_pow(r, a, e, M);
+}
+
+/* Canonical little-endian limbs -> Montgomery form (the input must be < m). */
+INLINE void mod_to_mont(fe *r, const fe *a, const modulus_t *M) { mod_mul(r, a, &M->r2, M); }
+
+INLINE void mod_from_mont(fe *r, const fe *a, const modulus_t *M) {
+    const fe one = {{1, 0, 0, 0}};
+    mod_mul(r, a, &one, M);
+}
+
+/* ------------------------------------------------------------------ Fq */
+
+INLINE void fq_add(fe *r, const fe *a, const fe *b) { mod_add(r, a, b, &FQ); }
+INLINE void fq_sub(fe *r, const fe *a, const fe *b) { mod_sub(r, a, b, &FQ); }
+INLINE void fq_mul(fe *r, const fe *a, const fe *b) { mod_mul(r, a, b, &FQ); }
+INLINE void fq_sqr(fe *r, const fe *a) { mod_mul(r, a, a, &FQ); }
+INLINE void fq_dbl(fe *r, const fe *a) { mod_add(r, a, a, &FQ); }
+INLINE void fq_neg(fe *r, const fe *a) {
+    const fe zero = {{0, 0, 0, 0}};
+    mod_sub(r, &zero, a, &FQ);
+}
+static void fq_inv(fe *r, const fe *a) { mod_inv(r, a, &FQ); }
+
+/* ------------------------------------------------------------------ Fr */
+
+INLINE void fr_add(fe *r, const fe *a, const fe *b) { mod_add(r, a, b, &FR); }
+INLINE void fr_sub(fe *r, const fe *a, const fe *b) { mod_sub(r, a, b, &FR); }
+INLINE void fr_mul(fe *r, const fe *a, const fe *b) { mod_mul(r, a, b, &FR); }
+static void fr_inv(fe *r, const fe *a) { mod_inv(r, a, &FR); }
+
+/* ------------------------------------------------------------------ Fq2 = Fq[u]/(u^2+1) */
+
+INLINE void fq2_add(fe2 *r, const fe2 *a, const fe2 *b) {
+    fq_add(&r->c0, &a->c0, &b->c0);
+    fq_add(&r->c1, &a->c1, &b->c1);
+}
+INLINE void fq2_sub(fe2 *r, const fe2 *a, const fe2 *b) {
+    fq_sub(&r->c0, &a->c0, &b->c0);
+    fq_sub(&r->c1, &a->c1, &b->c1);
+}
+INLINE void fq2_dbl(fe2 *r, const fe2 *a) {
+    fq_dbl(&r->c0, &a->c0);
+    fq_dbl(&r->c1, &a->c1);
+}
+INLINE void fq2_neg(fe2 *r, const fe2 *a) {
+    fq_neg(&r->c0, &a->c0);
+    fq_neg(&r->c1, &a->c1);
+}
+/* Karatsuba: 3 base multiplications. */
+INLINE void fq2_mul(fe2 *r, const fe2 *a, const fe2 *b) {
+    fe v0, v1, s, t;
+    fq_mul(&v0, &a->c0, &b->c0);
+    fq_mul(&v1, &a->c1, &b->c1);
+    fq_add(&s, &a->c0, &a->c1);
+    fq_add(&t, &b->c0, &b->c1);
+    fq_mul(&s, &s, &t);
+    fq_sub(&r->c0, &v0, &v1);
+    fq_sub(&s, &s, &v0);
+    fq_sub(&r->c1, &s, &v1);
+}
+/* (a0 + a1 u)^2 = (a0 + a1)(a0 - a1) + 2 a0 a1 u. */
+INLINE void fq2_sqr(fe2 *r, const fe2 *a) {
+    fe s, d, m;
+    fq_add(&s, &a->c0, &a->c1);
+    fq_sub(&d, &a->c0, &a->c1);
+    fq_mul(&m, &a->c0, &a->c1);
+    fq_mul(&r->c0, &s, &d);
+    fq_dbl(&r->c1, &m);
+}
+/* 1/(a0 + a1 u) = (a0 - a1 u) / (a0^2 + a1^2). */
+static void fq2_inv(fe2 *r, const fe2 *a) {
+    fe n, t;
+    fq_sqr(&n, &a->c0);
+    fq_sqr(&t, &a->c1);
+    fq_add(&n, &n, &t);
+    fq_inv(&n, &n);
+    fq_mul(&r->c0, &a->c0, &n);
+    fq_mul(&t, &a->c1, &n);
+    fq_neg(&r->c1, &t);
+}
+INLINE int fq2_is_zero(const fe2 *a) { return fe_is_zero(&a->c0) && fe_is_zero(&a->c1); }
+INLINE int fq2_eq(const fe2 *a, const fe2 *b) { return memcmp(a, b, sizeof *a) == 0; }
+
+/* ------------------------------------------------------------------ scalars */
+
+/* Bits [pos, pos + c) of a 256-bit little-endian scalar (c <= 32). */
+INLINE uint32_t scalar_bits(const uint64_t s[4], unsigned pos, unsigned c) {
+    unsigned limb = pos >> 6, off = pos & 63;
+    if (limb >= 4) return 0;
+    uint64_t v = s[limb] >> off;
+    if (off + c > 64 && limb + 1 < 4) v |= s[limb + 1] << (64 - off);
+    return (uint32_t)(v & ((1ULL << c) - 1));
+}
+
+INLINE int scalar_is(const uint64_t s[4], uint64_t v) {
+    return s[0] == v && (s[1] | s[2] | s[3]) == 0;
+}
+
+#endif
