@@ -20,6 +20,7 @@ from functools import partial
 
 from verifier.bundle import bucket_name, check_bucket, parse_bundle_sums
 from verifier.ceremony import check_setup, check_setup_files
+from verifier.ceremony_crypto import PY_ECC_OPS, CurveOps
 from verifier.errors import (
     MalformedInput,
     MalformedVerifyingKey,
@@ -120,9 +121,11 @@ class _Attestation(AttestationFiles):
         allow_dev: bool = False,
         on_proofs: ProofProgress | None = None,
         allow_unknown_phase1: bool = False,
+        ops: CurveOps | None = None,
     ) -> None:
         super().__init__(read)
         self.crypto = crypto
+        self.ops = ops
         self.allow_dev = allow_dev
         self.allow_unknown_phase1 = allow_unknown_phase1
         self.on_proofs = on_proofs
@@ -297,7 +300,7 @@ def _check_proofs(files: _Attestation) -> str:
     chunk = PROGRESS_CHUNK if files.on_proofs else max(len(items), 1)
     for start in range(0, len(items), chunk):
         try:
-            verify_many(vk, items[start : start + chunk])
+            verify_many(vk, items[start : start + chunk], ops=files.ops)
         except VerificationError as exc:
             index = getattr(exc, "index", None)
             if index is None:
@@ -524,6 +527,7 @@ def _check_setup(files: _Attestation) -> str:
         manifest.setup_kind,
         vk,
         manifest.circuit_id,
+        ops=files.ops or PY_ECC_OPS,
         allow_unknown_phase1=files.allow_unknown_phase1,
     )
 
@@ -538,6 +542,7 @@ def attestation_steps(
     on_proofs: ProofProgress | None = None,
     *,
     allow_unknown_phase1: bool = False,
+    ops: CurveOps | None = None,
 ) -> list[Step]:
     """Return the nine ``(name, check)`` steps over the files ``read`` returns.
 
@@ -545,12 +550,14 @@ def attestation_steps(
     browser); without it, an attestation with an Ed25519 wallet fails the reserves step.
     ``allow_dev_setup`` lets a development-setup attestation pass the setup step (demos),
     ``allow_unknown_phase1`` a ceremony on a phase-1 file that is not a pinned public one.
-    ``on_proofs(done, total)`` is told of step 3's progress, for a progress bar.
+    ``on_proofs(done, total)`` is told of step 3's progress, for a progress bar. ``ops``:
+    faster curve operations for the proofs and the ceremony (same checks; CPython callers
+    pass ``publisher.snark.pairing.FAST_OPS``), py_ecc's by default (the browser).
 
     For a caller that shows each step as it runs (the browser): run them one by one with
     ``verifier.report.run_step``, in order, since later steps use what earlier ones parsed.
     """
-    files = _Attestation(read, crypto, allow_dev_setup, on_proofs, allow_unknown_phase1)
+    files = _Attestation(read, crypto, allow_dev_setup, on_proofs, allow_unknown_phase1, ops)
     checks = (
         _check_manifest,
         _check_vk,
@@ -571,8 +578,11 @@ def verify_attestation(
     allow_dev_setup: bool = False,
     *,
     allow_unknown_phase1: bool = False,
+    ops: CurveOps | None = None,
 ) -> list[StepResult]:
     """Return the report of all nine steps over the attestation files ``read`` returns."""
     return run_steps(
-        attestation_steps(read, crypto, allow_dev_setup, allow_unknown_phase1=allow_unknown_phase1)
+        attestation_steps(
+            read, crypto, allow_dev_setup, allow_unknown_phase1=allow_unknown_phase1, ops=ops
+        )
     )

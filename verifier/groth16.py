@@ -8,9 +8,9 @@ A G1 point is ``(x, y)``, a G2 point ``((x.c0, x.c1), (y.c0, y.c1))`` with
 
 import random
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from py_ecc.fields import optimized_bn128_FQ as FQ
 from py_ecc.fields import optimized_bn128_FQ2 as FQ2
@@ -48,6 +48,21 @@ from verifier.strict_json import show, unknown_key
 
 G1Point: TypeAlias = tuple[int, int] | None
 G2Point: TypeAlias = tuple[tuple[int, int], tuple[int, int]] | None
+
+
+class CurveBackend(Protocol):
+    """Faster curve operations a CPython caller may inject instead of py_ecc's (the CLI
+    passes ``publisher.snark.pairing.FAST_OPS``); the browser keeps the default."""
+
+    @property
+    def weighted_product_is_one(self) -> Callable[[Sequence[tuple[int, G1Point, G2Point]]], bool]:
+        """Whether prod e(w_i P_i, Q_i) = 1 (P_i on G1's curve, Q_i in G2)."""
+
+    @property
+    def g2_in_subgroup(self) -> Callable[[G2Point], bool]:
+        """Whether a point is on the twist and in G2."""
+
+
 _Ecc: TypeAlias = Any  # a py_ecc projective point; py_ecc's own types are not precise
 _Error: TypeAlias = type[VerificationError]
 
@@ -372,10 +387,11 @@ def _check_key_on_curve(vk: VerifyingKey) -> None:
             )
 
 
-def _check_key_subgroup(vk: VerifyingKey) -> None:
+def _check_key_subgroup(vk: VerifyingKey, ops: CurveBackend | None = None) -> None:
     """Return None if every G2 point of the key is in the order-r subgroup."""
+    in_g2 = _g2_in_subgroup if ops is None else ops.g2_in_subgroup
     for name, point in _key_g2(vk):
-        if not _g2_in_subgroup(point):
+        if not in_g2(point):
             raise KeyPointNotInSubgroup(
                 f"verification key point {name} is on the twist "
                 "curve but not in its order-r subgroup G2"
@@ -393,10 +409,10 @@ def _check_key_not_infinity(vk: VerifyingKey) -> None:
             raise KeyPointAtInfinity(f"verification key point {name} is the point at infinity")
 
 
-def _check_key(vk: VerifyingKey) -> None:
+def _check_key(vk: VerifyingKey, ops: CurveBackend | None = None) -> None:
     """Return None if the key passes every check that does not involve a proof."""
     _check_key_on_curve(vk)
-    _check_key_subgroup(vk)
+    _check_key_subgroup(vk, ops)
     _check_key_not_infinity(vk)
 
 
@@ -409,9 +425,10 @@ def _check_proof_on_curve(proof: Proof) -> None:
         raise PointNotOnCurve("proof point pi_b is not on the BN254 twist curve (G2)")
 
 
-def _check_proof_subgroup(proof: Proof) -> None:
+def _check_proof_subgroup(proof: Proof, ops: CurveBackend | None = None) -> None:
     """Return None if B is in the order-r subgroup G2."""
-    if not _g2_in_subgroup(proof.b):
+    in_g2 = _g2_in_subgroup if ops is None else ops.g2_in_subgroup
+    if not in_g2(proof.b):
         raise PointNotInSubgroup(
             "proof point pi_b is on the twist curve but not in its order-r subgroup G2"
         )
@@ -430,11 +447,13 @@ def _check_proof_not_infinity(proof: Proof) -> None:
             raise PointAtInfinity(f"proof point {name} is the point at infinity")
 
 
-def _check_item(vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof) -> None:
+def _check_item(
+    vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof, ops: CurveBackend | None
+) -> None:
     """Return None if the inputs and proof pass every check before the pairings."""
     _check_public_inputs(vk, public_inputs)
     _check_proof_on_curve(proof)
-    _check_proof_subgroup(proof)
+    _check_proof_subgroup(proof, ops)
     _check_proof_not_infinity(proof)
 
 
@@ -494,22 +513,84 @@ def _batch_terms(
     ]
 
 
+# The same terms with plain points and weights, for an injected ``CurveBackend`` (whose
+# ``weighted_product_is_one`` sums the weighted G1 points of equal G2 points first).
+
+Weighted: TypeAlias = list[tuple[int, G1Point, G2Point]]
+
+
+def _neg_g1(point: G1Point) -> G1Point:
+    return None if point is None else (point[0], (P - point[1]) % P)
+
+
+def _single_weighted(vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof) -> Weighted:
+    """Return ``_single_terms`` as weighted pairs."""
+    return [
+        (1, _neg_g1(proof.a), proof.b),
+        (1, vk.alpha_g1, vk.beta_g2),
+        *((x % R, ic, vk.gamma_g2) for x, ic in zip([1, *public_inputs], vk.ic, strict=True)),
+        (1, proof.c, vk.delta_g2),
+    ]
+
+
+def _batch_weighted(
+    vk: VerifyingKey, items: Sequence[tuple[Sequence[int], Proof]], z: Sequence[int]
+) -> Weighted:
+    """Return ``_batch_terms`` as weighted pairs."""
+    weights = [sum(z) % R] + [
+        sum(zi * inputs[j] for zi, (inputs, _) in zip(z, items, strict=True)) % R
+        for j in range(vk.n_public)
+    ]
+    proofs = [proof for _, proof in items]
+    return [
+        *((zi, _neg_g1(p.a), p.b) for zi, p in zip(z, proofs, strict=True)),
+        (weights[0], vk.alpha_g1, vk.beta_g2),
+        *((w, ic, vk.gamma_g2) for w, ic in zip(weights, vk.ic, strict=True)),
+        *((zi, p.c, vk.delta_g2) for zi, p in zip(z, proofs, strict=True)),
+    ]
+
+
+def _single_holds(
+    vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof, ops: CurveBackend | None
+) -> bool:
+    if ops is not None:
+        return ops.weighted_product_is_one(_single_weighted(vk, public_inputs, proof))
+    return _product_is_one(_single_terms(vk, public_inputs, proof))
+
+
+def _batch_holds(
+    vk: VerifyingKey,
+    items: Sequence[tuple[Sequence[int], Proof]],
+    z: Sequence[int],
+    ops: CurveBackend | None,
+) -> bool:
+    if ops is not None:
+        return ops.weighted_product_is_one(_batch_weighted(vk, items, z))
+    return _product_is_one(_batch_terms(vk, items, z))
+
+
 # --- entry points ----------------------------------------------------------------
 
 
-def verify(vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof) -> None:
+def verify(
+    vk: VerifyingKey,
+    public_inputs: Sequence[int],
+    proof: Proof,
+    ops: CurveBackend | None = None,
+) -> None:
     """Return None if ``proof`` proves ``public_inputs`` under ``vk``; raise otherwise.
 
-    Raises a ``VerificationError`` subclass naming the first failed check.
+    Raises a ``VerificationError`` subclass naming the first failed check. ``ops``: faster
+    subgroup checks and pairings (same checks, same answers), py_ecc's by default.
     """
     _check_public_inputs(vk, public_inputs)
     _check_key_on_curve(vk)
     _check_proof_on_curve(proof)
-    _check_key_subgroup(vk)
-    _check_proof_subgroup(proof)
+    _check_key_subgroup(vk, ops)
+    _check_proof_subgroup(proof, ops)
     _check_key_not_infinity(vk)
     _check_proof_not_infinity(proof)
-    if not _product_is_one(_single_terms(vk, public_inputs, proof)):
+    if not _single_holds(vk, public_inputs, proof, ops):
         raise PairingCheckFailed(
             "the proof does not satisfy the Groth16 pairing equation "
             "for these public inputs and this verification key"
@@ -517,11 +598,15 @@ def verify(vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof) -> None
 
 
 def _check_item_at(
-    index: int, vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof
+    index: int,
+    vk: VerifyingKey,
+    public_inputs: Sequence[int],
+    proof: Proof,
+    ops: CurveBackend | None = None,
 ) -> None:
     """Return None if item ``index`` passes the pre-checks; errors carry the index."""
     try:
-        _check_item(vk, public_inputs, proof)
+        _check_item(vk, public_inputs, proof, ops)
     except BatchItemError as error:
         raise type(error)(f"proof {index}: {error}", index=index) from error
 
@@ -537,6 +622,7 @@ def verify_many(
     vk: VerifyingKey,
     items: Sequence[tuple[Sequence[int], Proof]],
     rng: random.Random | None = None,
+    ops: CurveBackend | None = None,
 ) -> None:
     """Return None if every (public inputs, proof) item verifies under ``vk``.
 
@@ -551,15 +637,16 @@ def verify_many(
     the order-r groups: hence the pre-checks (G1 has cofactor 1, B is subgroup-checked).
 
     On failure every proof is checked on its own and the error raised is for the first
-    bad one, with its position in ``items`` as ``index``. An empty batch passes.
+    bad one, with its position in ``items`` as ``index``. An empty batch passes. ``ops``:
+    as in ``verify``.
     """
-    _check_key(vk)
+    _check_key(vk, ops)
     for index, (public_inputs, proof) in enumerate(items):
-        _check_item_at(index, vk, public_inputs, proof)
-    if not items or _product_is_one(_batch_terms(vk, items, _coefficients(len(items), rng))):
+        _check_item_at(index, vk, public_inputs, proof, ops)
+    if not items or _batch_holds(vk, items, _coefficients(len(items), rng), ops):
         return
     for index, (public_inputs, proof) in enumerate(items):
-        if not _product_is_one(_single_terms(vk, public_inputs, proof)):
+        if not _single_holds(vk, public_inputs, proof, ops):
             raise PairingCheckFailed(
                 f"proof {index} does not satisfy the Groth16 pairing "
                 "equation for its public inputs",

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from publisher.ceremony.directory import PTAU_STEP_NAME, check_key_with_ptau
 from publisher.crypto import NaclBackend
+from publisher.snark.pairing import FAST_OPS
 from verifier.attestation import attestation_steps
 from verifier.fetch import directory_reader, http_reader
 from verifier.manifest import MANIFEST
@@ -139,7 +140,11 @@ def register(app: typer.Typer) -> None:
             err_console.print(Text(printable(f"error: {exc}")))
             raise typer.Exit(2) from exc
         steps = attestation_steps(
-            read, NaclBackend(), allow_dev_setup, allow_unknown_phase1=allow_unknown_phase1
+            read,
+            NaclBackend(),
+            allow_dev_setup,
+            allow_unknown_phase1=allow_unknown_phase1,
+            ops=FAST_OPS,
         )
         if ptau is not None:
             steps.append((PTAU_STEP_NAME, partial(check_key_with_ptau, read, ptau)))

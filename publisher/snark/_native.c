@@ -561,7 +561,7 @@ static PyObject *ntt_common(PyObject *args, int inverse) {
         load_fr(&omega, &om, "omega") < 0 || in_buf_get(sobj, &sh, "shift") < 0 ||
         load_fr(&shift, &sh, "shift") < 0)
         goto done;
-    if (n & (n - 1)) {
+    if (n == 0 || (n & (n - 1))) {
         PyErr_Format(PyExc_ValueError, "NTT size must be a power of two, got %zu", n);
         goto done;
     }

@@ -213,50 +213,173 @@ static void G(mul)(G(pt) *r, const G(aff) *a, const uint64_t k[4]) {
 
 /* ------------------------------------------------------------------ Pippenger MSM */
 
+/* Buckets of one window, in affine form and filled by batch-affine addition: up to
+ * BA_BATCH pending additions bucket += P share one field inversion (Montgomery's trick),
+ * about 6 multiplications each against 10 for an XYZZ mixed addition. A bucket already
+ * waiting in the current batch takes further points into its XYZZ overflow bucket
+ * instead (hot buckets: small witness values all land in the first few). */
+#ifndef BA_BATCH
+#define BA_BATCH 512
+#define BA_MIN_BUCKETS 1024 /* below this, batches are too small to pay the inversion */
+enum { BA_ADD, BA_DBL, BA_CANCEL };
+#endif
+
+typedef struct {
+    G(aff) *acc;     /* affine buckets, (0, 0) = empty */
+    G(pt) *ovf;      /* overflow buckets */
+    uint32_t *stamp; /* the batch that last queued an addition to the bucket */
+    uint32_t batch;
+    size_t nops;
+    uint32_t op_bucket[BA_BATCH];
+    G(aff) op_point[BA_BATCH]; /* the point to add, already negated if its digit was */
+    FT den[BA_BATCH], pre[BA_BATCH];
+    uint8_t kind[BA_BATCH];
+} G(ba);
+
+static void G(ba_flush)(G(ba) *s) {
+    size_t n = s->nops;
+    if (n == 0) return;
+    FT acc = F_ONE;
+    for (size_t k = 0; k < n; k++) {
+        const G(aff) *a = &s->acc[s->op_bucket[k]], *p = &s->op_point[k];
+        FT d;
+        F_SUB(&d, &p->x, &a->x);
+        s->kind[k] = BA_ADD;
+        if (F_IS_ZERO(&d)) {
+            if (F_EQ(&a->y, &p->y) && !F_IS_ZERO(&a->y)) {
+                s->kind[k] = BA_DBL; /* bucket + itself: tangent slope 3x^2 / 2y */
+                F_DBL(&d, &a->y);
+            } else {
+                s->kind[k] = BA_CANCEL; /* P + (-P) */
+                d = F_ONE;
+            }
+        }
+        s->den[k] = d;
+        s->pre[k] = acc;
+        F_MUL(&acc, &acc, &d);
+    }
+    FT inv;
+    F_INV(&inv, &acc);
+    for (size_t k = n; k-- > 0;) {
+        G(aff) *a = &s->acc[s->op_bucket[k]];
+        const G(aff) *p = &s->op_point[k];
+        FT dinv, lam, t, x3;
+        F_MUL(&dinv, &inv, &s->pre[k]);
+        F_MUL(&inv, &inv, &s->den[k]);
+        if (s->kind[k] == BA_CANCEL) {
+            memset(a, 0, sizeof *a);
+            continue;
+        }
+        if (s->kind[k] == BA_ADD) {
+            F_SUB(&t, &p->y, &a->y);
+            F_MUL(&lam, &t, &dinv);
+            F_SQR(&t, &lam);
+            F_SUB(&t, &t, &a->x);
+            F_SUB(&x3, &t, &p->x);
+        } else {
+            F_SQR(&t, &a->x);
+            F_DBL(&lam, &t);
+            F_ADD(&t, &lam, &t);
+            F_MUL(&lam, &t, &dinv);
+            F_SQR(&t, &lam);
+            F_SUB(&t, &t, &a->x);
+            F_SUB(&x3, &t, &a->x);
+        }
+        F_SUB(&t, &a->x, &x3);
+        F_MUL(&t, &t, &lam);
+        F_SUB(&a->y, &t, &a->y);
+        a->x = x3;
+    }
+    s->nops = 0;
+    s->batch++;
+}
+
+INLINE void G(ba_add)(G(ba) *s, uint32_t b, const G(aff) *p, int neg) {
+    if (s->stamp[b] == s->batch) {
+        FT ny;
+        if (neg) F_NEG(&ny, &p->y);
+        G(madd)(&s->ovf[b], &p->x, neg ? &ny : &p->y);
+        return;
+    }
+    G(aff) *a = &s->acc[b];
+    G(aff) *q = G(aff_is_inf)(a) ? a : &s->op_point[s->nops];
+    q->x = p->x;
+    if (neg) F_NEG(&q->y, &p->y);
+    else q->y = p->y;
+    if (q == a) return; /* an empty bucket just takes the point */
+    s->stamp[b] = s->batch;
+    s->op_bucket[s->nops++] = b;
+    if (s->nops == BA_BATCH) G(ba_flush)(s);
+}
+
 typedef struct {
     const G(aff) *pts;
     const uint32_t *idx;    /* the m nontrivial terms' indices in pts */
     const int32_t *digits;  /* digits[w * m + j]: signed digit of term j in window w */
     size_t m;
     int c, windows;
+    int next_window;        /* shared counter: threads take windows as they finish */
     G(pt) *window_sums;
     int failed;
 } G(msm_job);
 
+/* sum_b (b+1) * bucket[b] as running sums from the top bucket down */
+static void G(reduce_buckets)(G(pt) *out, const G(aff) *acc, const G(pt) *ovf, size_t nb) {
+    G(pt) running, total;
+    G(set_inf)(&running);
+    G(set_inf)(&total);
+    for (size_t b = nb; b-- > 0;) {
+        if (acc && !G(aff_is_inf)(&acc[b])) G(madd)(&running, &acc[b].x, &acc[b].y);
+        G(add)(&running, &ovf[b]);
+        G(add)(&total, &running);
+    }
+    *out = total;
+}
+
 static void G(msm_windows)(void *arg, int tid, int nthreads) {
     G(msm_job) *job = arg;
     size_t nb = (size_t)1 << (job->c - 1);
-    G(pt) *buckets = malloc(nb * sizeof *buckets);
-    if (!buckets) {
-        job->failed = 1;
-        return;
+    int affine = nb >= BA_MIN_BUCKETS;
+    G(pt) *ovf = malloc(nb * sizeof *ovf);
+    G(ba) *ba = affine ? calloc(1, sizeof *ba) : NULL;
+    if (ba) {
+        ba->acc = malloc(nb * sizeof *ba->acc);
+        ba->stamp = calloc(nb, sizeof *ba->stamp);
+        ba->ovf = ovf;
+        ba->batch = 1;
     }
-    for (int w = tid; w < job->windows; w += nthreads) {
-        for (size_t b = 0; b < nb; b++) G(set_inf)(&buckets[b]);
+    if (!ovf || (affine && (!ba || !ba->acc || !ba->stamp))) {
+        job->failed = 1;
+        goto done;
+    }
+    for (;;) {
+        int w = __atomic_fetch_add(&job->next_window, 1, __ATOMIC_RELAXED);
+        if (w >= job->windows) break;
+        for (size_t b = 0; b < nb; b++) G(set_inf)(&ovf[b]);
+        if (affine) memset(ba->acc, 0, nb * sizeof *ba->acc);
         const int32_t *dig = job->digits + (size_t)w * job->m;
         for (size_t j = 0; j < job->m; j++) {
             int32_t d = dig[j];
             if (d == 0) continue;
             const G(aff) *p = &job->pts[job->idx[j]];
-            if (d > 0) {
-                G(madd)(&buckets[d - 1], &p->x, &p->y);
+            uint32_t b = (uint32_t)(d > 0 ? d : -d) - 1;
+            if (affine) {
+                G(ba_add)(ba, b, p, d < 0);
+            } else if (d > 0) {
+                G(madd)(&ovf[b], &p->x, &p->y);
             } else {
                 FT ny;
                 F_NEG(&ny, &p->y);
-                G(madd)(&buckets[-d - 1], &p->x, &ny);
+                G(madd)(&ovf[b], &p->x, &ny);
             }
         }
-        /* sum_b (b+1) * bucket[b] as running sums from the top bucket down */
-        G(pt) running, total;
-        G(set_inf)(&running);
-        G(set_inf)(&total);
-        for (size_t b = nb; b-- > 0;) {
-            G(add)(&running, &buckets[b]);
-            G(add)(&total, &running);
-        }
-        job->window_sums[w] = total;
+        if (affine) G(ba_flush)(ba);
+        G(reduce_buckets)(&job->window_sums[w], affine ? ba->acc : NULL, ovf, nb);
     }
-    free(buckets);
+done:
+    if (ba) free(ba->acc), free(ba->stamp);
+    free(ba), free(ovf);
+    (void)tid, (void)nthreads;
 }
 
 /* Window width minimising windows * (terms + 2^c bucket additions). */
@@ -311,7 +434,7 @@ static int G(msm)(G(pt) *r, const G(aff) *pts, const uint64_t (*k)[4], size_t n,
             digits[(size_t)w * m + j] = d;
         }
     }
-    G(msm_job) job = {pts, idx, digits, m, c, windows, sums, 0};
+    G(msm_job) job = {pts, idx, digits, m, c, windows, 0, sums, 0};
     parallel_run(G(msm_windows), &job, nthreads < windows ? nthreads : windows);
     if (job.failed) {
         free(idx), free(digits), free(sums);

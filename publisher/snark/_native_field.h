@@ -56,6 +56,19 @@ INLINE void limbs_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
     }
 }
 
+/* r = t - m if t >= m else t, without a branch (a mispredicted branch per operation
+ * costs more than the subtraction: the outcome is close to random). */
+INLINE void reduce_once(uint64_t r[4], const uint64_t t[4], const uint64_t m[4]) {
+    uint64_t s[4], borrow = 0;
+    for (int i = 0; i < 4; i++) {
+        u128 d = (u128)t[i] - m[i] - borrow;
+        s[i] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    uint64_t keep = 0 - borrow; /* all ones when t < m */
+    for (int i = 0; i < 4; i++) r[i] = (t[i] & keep) | (s[i] & ~keep);
+}
+
 INLINE void mod_add(fe *r, const fe *a, const fe *b, const modulus_t *M) {
     uint64_t t[4];
     u128 carry = 0;
@@ -64,8 +77,7 @@ INLINE void mod_add(fe *r, const fe *a, const fe *b, const modulus_t *M) {
         t[i] = (uint64_t)carry;
         carry >>= 64;
     }
-    if (limbs_geq(t, M->m)) limbs_sub(t, t, M->m);
-    memcpy(r->l, t, sizeof t);
+    reduce_once(r->l, t, M->m); /* a + b < 2m < 2^255: no carry out */
 }
 
 INLINE void mod_sub(fe *r, const fe *a, const fe *b, const modulus_t *M) {
@@ -75,45 +87,47 @@ INLINE void mod_sub(fe *r, const fe *a, const fe *b, const modulus_t *M) {
         t[i] = (uint64_t)d;
         borrow = (uint64_t)(d >> 64) & 1;
     }
-    if (borrow) {
-        u128 carry = 0;
-        for (int i = 0; i < 4; i++) {
-            carry += (u128)t[i] + M->m[i];
-            t[i] = (uint64_t)carry;
-            carry >>= 64;
-        }
+    uint64_t mask = 0 - borrow; /* add m back when a < b */
+    u128 carry = 0;
+    for (int i = 0; i < 4; i++) {
+        carry += (u128)t[i] + (M->m[i] & mask);
+        r->l[i] = (uint64_t)carry;
+        carry >>= 64;
     }
-    memcpy(r->l, t, sizeof t);
 }
 
-/* Montgomery product a * b / 2^256 mod m (CIOS). */
+/* Montgomery product a * b / 2^256 mod m: CIOS without the extra carry word, valid
+ * because the top limb of both moduli is below 2^63 - 1 (Gautam Botrel, "Faster
+ * Montgomery multiplication", gnark-crypto). */
 INLINE void mod_mul(fe *r, const fe *a, const fe *b, const modulus_t *M) {
-    uint64_t t[5] = {0, 0, 0, 0, 0};
+    const uint64_t *x = a->l, *m = M->m;
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;
     for (int i = 0; i < 4; i++) {
-        uint64_t carry = 0;
-        u128 acc;
-        for (int j = 0; j < 4; j++) {
-            acc = (u128)a->l[j] * b->l[i] + t[j] + carry;
-            t[j] = (uint64_t)acc;
-            carry = (uint64_t)(acc >> 64);
-        }
-        acc = (u128)t[4] + carry;
-        t[4] = (uint64_t)acc;
-        uint64_t top = (uint64_t)(acc >> 64);
-        uint64_t q = t[0] * M->inv;
-        acc = (u128)q * M->m[0] + t[0];
-        carry = (uint64_t)(acc >> 64);
-        for (int j = 1; j < 4; j++) {
-            acc = (u128)q * M->m[j] + t[j] + carry;
-            t[j - 1] = (uint64_t)acc;
-            carry = (uint64_t)(acc >> 64);
-        }
-        acc = (u128)t[4] + carry;
-        t[3] = (uint64_t)acc;
-        t[4] = top + (uint64_t)(acc >> 64);
+        uint64_t y = b->l[i];
+        u128 A = (u128)x[0] * y + t0;
+        uint64_t lo = (uint64_t)A, ah = (uint64_t)(A >> 64);
+        uint64_t q = lo * M->inv;
+        u128 C = (u128)q * m[0] + lo;
+        uint64_t ch = (uint64_t)(C >> 64);
+        A = (u128)x[1] * y + t1 + ah;
+        ah = (uint64_t)(A >> 64);
+        C = (u128)q * m[1] + (uint64_t)A + ch;
+        t0 = (uint64_t)C;
+        ch = (uint64_t)(C >> 64);
+        A = (u128)x[2] * y + t2 + ah;
+        ah = (uint64_t)(A >> 64);
+        C = (u128)q * m[2] + (uint64_t)A + ch;
+        t1 = (uint64_t)C;
+        ch = (uint64_t)(C >> 64);
+        A = (u128)x[3] * y + t3 + ah;
+        ah = (uint64_t)(A >> 64);
+        C = (u128)q * m[3] + (uint64_t)A + ch;
+        t2 = (uint64_t)C;
+        ch = (uint64_t)(C >> 64);
+        t3 = ch + ah;
     }
-    if (t[4] || limbs_geq(t, M->m)) limbs_sub(t, t, M->m);
-    memcpy(r->l, t, 4 * sizeof(uint64_t));
+    const uint64_t t[4] = {t0, t1, t2, t3};
+    reduce_once(r->l, t, m);
 }
 
 INLINE int fe_is_zero(const fe *a) { return (a->l[0] | a->l[1] | a->l[2] | a->l[3]) == 0; }

@@ -72,6 +72,8 @@ def describe() -> str:
     choice = _requested()
     if choice == "python":
         return f"python (pure-Python reference, forced by {BACKEND_ENV}=python)"
+    if _native is None and choice == "native":
+        return f"unusable: {BACKEND_ENV}=native, but {_why_not()}"
     if _native is None:
         return f"python (pure-Python fallback: {_why_not()})"
     return f"native (C kernels, {threads()} threads)"

@@ -49,7 +49,9 @@ def scalar_bytes(scalars: Sequence[int]) -> bytes:
 def g1_bytes(points: Sequence[G1]) -> bytes:
     """Canonical little-endian ``x || y`` per point, zeros for infinity."""
     return b"".join(
-        _ZERO_G1 if p is None else int(p[0]).to_bytes(32, "little") + int(p[1]).to_bytes(32, "little")
+        _ZERO_G1
+        if p is None
+        else int(p[0]).to_bytes(32, "little") + int(p[1]).to_bytes(32, "little")
         for p in points
     )
 
@@ -57,9 +59,7 @@ def g1_bytes(points: Sequence[G1]) -> bytes:
 def g2_bytes(points: Sequence[G2]) -> bytes:
     """Canonical little-endian ``x0 || x1 || y0 || y1`` per point, zeros for infinity."""
     return b"".join(
-        _ZERO_G2
-        if p is None
-        else b"".join(int(v).to_bytes(32, "little") for v in (*p[0], *p[1]))
+        _ZERO_G2 if p is None else b"".join(int(v).to_bytes(32, "little") for v in (*p[0], *p[1]))
         for p in points
     )
 
@@ -118,7 +118,9 @@ def fixed_base_g1(base: G1, scalars: Sequence[int]) -> list[G1]:
     if base is None:
         return [None] * len(scalars)
     module = _module()
-    return g1_points(module.fixed_base_g1(pack_g1([base]), scalar_bytes(scalars), backend.threads()))
+    return g1_points(
+        module.fixed_base_g1(pack_g1([base]), scalar_bytes(scalars), backend.threads())
+    )
 
 
 def fixed_base_g2(base: G2, scalars: Sequence[int]) -> list[G2]:
@@ -126,7 +128,9 @@ def fixed_base_g2(base: G2, scalars: Sequence[int]) -> list[G2]:
     if base is None:
         return [None] * len(scalars)
     module = _module()
-    return g2_points(module.fixed_base_g2(pack_g2([base]), scalar_bytes(scalars), backend.threads()))
+    return g2_points(
+        module.fixed_base_g2(pack_g2([base]), scalar_bytes(scalars), backend.threads())
+    )
 
 
 def _columns(columns: Sequence[Sequence[tuple[int, int]]]) -> tuple[bytes, bytes, bytes]:
@@ -262,7 +266,13 @@ def packed_r1cs(cs: ConstraintSystem) -> tuple[bytes, ...]:
 
 
 def prove(
-    pk: PackedKey, cs: ConstraintSystem, witness: Sequence[int], r: int, s: int, omega: int, shift: int
+    pk: PackedKey,
+    cs: ConstraintSystem,
+    witness: Sequence[int],
+    r: int,
+    s: int,
+    omega: int,
+    shift: int,
 ) -> Proof | int:
     """The Groth16 proof, or the index of the first constraint ``witness`` breaks.
 

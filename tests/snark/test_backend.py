@@ -313,12 +313,6 @@ DESCRIBE_CHILD = NO_EXTENSION + textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with ZKPOR_BACKEND=native and no extension, backend.describe() (the line of "
-    "`zkpor --version`) says 'python (pure-Python fallback: ...)', but there is no fallback: "
-    "every kernel call raises BackendError (describe checks _native is None before the choice)",
-)
 def test_without_the_extension_describe_does_not_claim_a_fallback_for_native() -> None:
     done = run_without_extension({BACKEND_ENV: "native"}, DESCRIBE_CHILD)
     assert done.returncode == 0, done.stderr

@@ -626,11 +626,6 @@ def test_the_raw_module_refuses_objects_that_are_not_buffers() -> None:
         _native.g1_pack(None)  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _native.coset_ntt/coset_intt accept size 0 (`n & (n - 1)` is 0 for n = 0) and "
-    "return b'', while 0 is not a power of two and ntt._log2_exact refuses it",
-)
 @pytest.mark.parametrize("fn", [_native.coset_ntt, _native.coset_intt])
 def test_the_raw_ntt_refuses_size_zero(fn: Callable[[bytes, bytes, bytes], bytes]) -> None:
     with pytest.raises(ValueError, match="power of two"):
