@@ -12,6 +12,7 @@ use). Only the publisher uses this: ``verifier/`` never needs native code.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 from collections.abc import Iterator
@@ -22,14 +23,16 @@ THREADS_ENV = "ZKPOR_THREADS"
 #: Set once the fallback warning was printed, so that worker processes stay quiet.
 _WARNED_ENV = "ZKPOR_BACKEND_WARNED"
 
-_native: ModuleType | None
-try:
-    from publisher.snark import _native
-except ImportError as exc:  # no compiler at install time, or a foreign build
-    _native = None
-    _IMPORT_ERROR = str(exc)
-else:
-    _IMPORT_ERROR = ""
+
+def _import_native() -> tuple[ModuleType | None, str]:
+    """The extension module, or None and why it does not import."""
+    try:
+        return importlib.import_module("publisher.snark._native"), ""
+    except ImportError as exc:  # no compiler at install time, or a foreign build
+        return None, str(exc)
+
+
+_native, _IMPORT_ERROR = _import_native()
 
 _forced: str | None = None
 
