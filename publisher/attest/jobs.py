@@ -3,7 +3,8 @@
 A job carries only what its batch needs (its accounts, salts, incoming totals and the two
 blinds) plus the path of the proving key, so memory per worker is bounded by one batch
 and the same job runs in a local process pool or on a Dask worker. Each worker process
-loads the proving key once and keeps it.
+loads the proving key once and keeps it: on the native backend straight into the kernels'
+form (``PackedKey``, about 12x smaller in memory than a ``ProvingKey``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from publisher.snark import backend
 from publisher.snark.circuit import (
     BatchWitnessInput,
     CircuitShape,
@@ -21,6 +23,7 @@ from publisher.snark.circuit import (
     build_batch_circuit,
 )
 from publisher.snark.keys import ProvingKey
+from publisher.snark.native import PackedKey
 from publisher.snark.prove import prove
 from verifier import protocol
 
@@ -52,10 +55,14 @@ class BatchResult:
     leaves: tuple[int, ...]
 
 
+def _proving_key(path: str) -> ProvingKey | PackedKey:
+    """Return the proving key at ``path`` for the backend in use, read once per process."""
+    return _load_key(path, backend.native() is not None)
+
+
 @lru_cache(maxsize=2)
-def _proving_key(path: str) -> ProvingKey:
-    """Return the proving key at ``path``, read once per worker process."""
-    return ProvingKey.load(Path(path))
+def _load_key(path: str, packed: bool) -> ProvingKey | PackedKey:
+    return PackedKey.load(Path(path)) if packed else ProvingKey.load(Path(path))
 
 
 def id_commitments(user_ids: Sequence[str | None], salts: Sequence[int]) -> list[int]:

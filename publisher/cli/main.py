@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from publisher.cli import ceremony as cli_ceremony
+from publisher.cli import doctor as cli_doctor
 from publisher.cli import prove as cli_prove
 from publisher.cli import reserves as cli_reserves
 from publisher.cli import site as cli_site
@@ -45,6 +46,7 @@ cli_verify_user.register(app)
 cli_ceremony.register(app)
 cli_reserves.register(app)
 cli_site.register(app)
+cli_doctor.register(app)
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -53,6 +55,7 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 def _print_version(value: bool) -> None:
     if value:
         console.print(f"zkpor {__version__}", markup=False)
+        console.print(f"backend: {cli_doctor.backend_line()}", markup=False)
         raise typer.Exit()
 
 
@@ -62,7 +65,8 @@ def main(
         bool,
         typer.Option(
             "--version",
-            help="Print the zkpor version (the code it names: see pyproject.toml) and exit.",
+            help="Print the zkpor version (the code it names: see pyproject.toml) and the "
+            "prover's backend, and exit.",
             callback=_print_version,
             is_eager=True,
         ),

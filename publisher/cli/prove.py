@@ -44,6 +44,7 @@ from publisher.demo import (
 )
 from publisher.errors import InputError
 from publisher.reserves.ingest import read_reserves
+from publisher.snark.backend import BackendError
 from publisher.snark.batch import default_cache_dir, dev_key_paths
 from publisher.snark.circuit import CircuitShape
 from publisher.snark.dev_setup import DEV_SETUP_WARNING
@@ -128,7 +129,7 @@ def run_prove(
                 code_secret=secret,
                 reserves=reserves,
             )
-    except (PipelineError, InputError, CeremonyError) as exc:
+    except (PipelineError, InputError, CeremonyError, BackendError) as exc:
         err_console.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from exc
 

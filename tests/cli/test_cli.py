@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import platform
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import verifier
 from publisher.cli.main import app
+from publisher.snark import backend
 
 runner = CliRunner()
 SMALL = ["--assets", "2", "--arity", "2", "--batch-depth", "1"]
@@ -49,3 +53,102 @@ def test_batch_verify_refuses_deeply_nested_json_without_crashing(tmp_path: Path
     result = runner.invoke(app, ["batch", "verify", str(tmp_path)])
     assert result.exit_code == 2
     assert "nested deeper" in result.output
+
+
+WARNED = "ZKPOR_BACKEND_WARNED"  # set once the fallback's warning was printed (or silenced)
+
+
+def _fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if the native kernels had not been built (the warning's state is restored)."""
+    monkeypatch.setattr(backend, "_native", None)
+    monkeypatch.setattr(backend, "_IMPORT_ERROR", "No module named 'publisher.snark._native'")
+    monkeypatch.setenv(WARNED, "")
+
+
+def test_version_names_the_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WARNED, os.environ.get(WARNED, ""))
+    monkeypatch.delenv(backend.BACKEND_ENV, raising=False)
+    monkeypatch.setenv(backend.THREADS_ENV, "3")
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    line = "native (C kernels, 3 threads)" if backend.native_built() else "python (pure-Python"
+    assert result.output.startswith(f"zkpor {verifier.__version__}\nbackend: {line}")
+
+    monkeypatch.setenv(backend.BACKEND_ENV, "python")
+    result = runner.invoke(app, ["--version"])
+    assert result.output == (
+        f"zkpor {verifier.__version__}\n"
+        "backend: python (pure-Python reference, forced by ZKPOR_BACKEND=python)\n"
+    )
+
+
+def test_version_names_the_fallback_and_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(backend.BACKEND_ENV, raising=False)
+    _fallback(monkeypatch)
+    result = runner.invoke(app, ["--version"])
+    assert result.output.splitlines()[1:] == [
+        "backend: python (pure-Python fallback: the native kernels are not built "
+        "(No module named 'publisher.snark._native'))"
+    ]  # and no warning: the line says it
+    monkeypatch.setenv(backend.BACKEND_ENV, "native")
+    result = runner.invoke(app, ["--version"])
+    assert result.output.splitlines()[1].startswith(
+        "backend: unusable: ZKPOR_BACKEND=native, but the native kernels are not built"
+    )
+
+
+def _rows(output: str) -> dict[str, str]:
+    return {line[:10].strip(): line[10:] for line in output.splitlines()}
+
+
+def test_doctor_names_the_backend_and_the_tools(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WARNED, os.environ.get(WARNED, ""))
+    monkeypatch.delenv(backend.BACKEND_ENV, raising=False)
+    monkeypatch.delenv(backend.THREADS_ENV, raising=False)
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 0, result.output
+    rows = _rows(result.output)
+    assert list(rows) == [
+        "zkpor", "backend", "threads", "python", "gmpy2", "node", "snarkjs", "chromium"
+    ]  # fmt: skip
+    assert rows["zkpor"] == verifier.__version__
+    assert rows["python"].startswith(platform.python_version())
+    if backend.native_built():
+        threads = backend.threads()
+        assert rows["backend"] == f"native (C kernels, {threads} threads)"
+        assert rows["threads"].startswith(f"{threads} per proof (every CPU")
+
+
+def test_doctor_says_why_it_runs_on_python_and_how_to_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(backend.BACKEND_ENV, raising=False)
+    _fallback(monkeypatch)
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 0, result.output
+    assert "zkpor: the native kernels are not built" not in result.output  # said below instead
+    rows = result.output.splitlines()
+    assert rows[1] == (
+        "backend   python (pure-Python fallback: the native kernels are not built "
+        "(No module named 'publisher.snark._native'))"
+    )
+    assert "apt-get install gcc python3-dev" in rows[2]
+    assert rows[3] == "threads   1 per worker process (the pure-Python prover)"
+
+    monkeypatch.setenv(backend.BACKEND_ENV, "python")
+    assert "forced by ZKPOR_BACKEND=python" in runner.invoke(app, ["doctor"]).output
+
+
+def test_doctor_fails_on_a_backend_the_prover_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fallback(monkeypatch)
+    monkeypatch.setenv(backend.BACKEND_ENV, "native")
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 1
+    assert "backend   unusable: ZKPOR_BACKEND=native, but the native kernels are not built" in (
+        result.output
+    )
+    monkeypatch.setenv(backend.BACKEND_ENV, "auto")
+    monkeypatch.setenv(backend.THREADS_ENV, "many")
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 1
+    assert "backend   unusable: ZKPOR_THREADS='many' is not a number" in result.output
