@@ -55,11 +55,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from publisher.snark import backend
 from publisher.snark.batch import BatchProof, prove_batch, random_batch, write_snarkjs_files
 from publisher.snark.circuit import CircuitShape, batch_witness, build_batch_circuit
 from publisher.snark.dev_setup import dev_setup
 from publisher.snark.iden3 import write_r1cs, write_wtns
 from publisher.snark.keys import ProvingKey
+from publisher.snark.native import PackedKey
 from publisher.snark.prove import PhaseTimer
 from publisher.snark.qap import domain_size
 from verifier.field import R
@@ -70,8 +72,18 @@ SNARKJS = REPO / "tests" / "js" / "node_modules" / "snarkjs" / "build" / "cli.cj
 N_ASSETS, ARITY = 4, 4
 SEED = 20_241_121  # the batch's accounts: the same witness in every repetition and both provers
 PTAU_POWER_CAP = 16  # largest default ptau the script makes itself
-#: zkpor phases, in proving order; "other" is prove() minus its timed phases.
-PHASES = ("witness", "ntt", "msm_a_g1", "msm_b_g2", "msm_b_g1", "msm_l_g1", "msm_h_g1", "other")
+#: zkpor phases, in proving order; "other" is prove() minus its timed phases. The native
+#: backend proves in one call (``_native.prove``): its phases are the witness and that call.
+PYTHON_PHASES = (
+    "witness", "ntt", "msm_a_g1", "msm_b_g2", "msm_b_g1", "msm_l_g1", "msm_h_g1", "other",
+)  # fmt: skip
+NATIVE_PHASES = ("witness", "native", "other")
+
+
+def phases_of(name: str) -> tuple[str, ...]:
+    return NATIVE_PHASES if name == "native" else PYTHON_PHASES
+
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 MB = 1 << 20
 
@@ -233,7 +245,12 @@ def prove_worker(users: int, folder: Path, reps: int, max_seconds: float) -> Jso
     cs = build_batch_circuit(shape)
     circuit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    pk = ProvingKey.load(folder / "zkpor.pk")
+    native = backend.native() is not None
+    # the native prover reads the key straight into its own form (no Python int per
+    # coordinate): that is what the pipeline's workers do, and what the RSS should show
+    pk: ProvingKey | PackedKey = (
+        PackedKey.load(folder / "zkpor.pk") if native else ProvingKey.load(folder / "zkpor.pk")
+    )
     load_s = time.perf_counter() - t0
     vk = VerifyingKey.from_json(json.loads((folder / "zkpor.vk.json").read_text()))
     data = random_batch(shape, random.Random(SEED))
@@ -244,7 +261,7 @@ def prove_worker(users: int, folder: Path, reps: int, max_seconds: float) -> Jso
         gc.collect()
         timer = PhaseTimer()
         w0, c0 = time.perf_counter(), time.process_time()
-        proof = prove_batch(shape, data, pk, timer=timer)
+        proof = prove_batch(shape, data, pk, timer=timer)  # type: ignore[arg-type]
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
         phases = dict(timer.seconds)
         prove_s = wall - phases["witness"]
@@ -263,7 +280,10 @@ def prove_worker(users: int, folder: Path, reps: int, max_seconds: float) -> Jso
     write_wtns(witness, folder / "witness.wtns")
     write_snarkjs_files(folder / "zkpor", vk, proof)
     private = witness[cs.n_public + 1 :]
+    rss = peak_rss_mb()  # before the term counts below, which need the key as Python ints
+    keys = ProvingKey.load(folder / "zkpor.pk")
     return {
+        "backend": backend.describe(),
         "runs": runs,
         "circuit_build_s": circuit_s,
         "pk_load_s": load_s,
@@ -272,13 +292,13 @@ def prove_worker(users: int, folder: Path, reps: int, max_seconds: float) -> Jso
         "public": [str(v) for v in proof.public],
         "scalars": {"witness": _scalar_mix(witness), "private": _scalar_mix(private)},
         "msm_terms": {
-            "msm_a_g1": _msm_terms(pk.a_g1, witness),
-            "msm_b_g2": _msm_terms(pk.b_g2, witness),
-            "msm_b_g1": _msm_terms(pk.b_g1, witness),
-            "msm_l_g1": _msm_terms(pk.l_g1, private),
-            "msm_h_g1": _msm_terms(pk.h_g1, None),
+            "msm_a_g1": _msm_terms(keys.a_g1, witness),
+            "msm_b_g2": _msm_terms(keys.b_g2, witness),
+            "msm_b_g1": _msm_terms(keys.b_g1, witness),
+            "msm_l_g1": _msm_terms(keys.l_g1, private),
+            "msm_h_g1": _msm_terms(keys.h_g1, None),
         },
-        "worker_peak_rss_mb": peak_rss_mb(),
+        "worker_peak_rss_mb": rss,
     }
 
 
@@ -383,7 +403,7 @@ def bench_size(users: int, args: argparse.Namespace, ptau: Path | None, ptau_pow
     zk: Json = json.loads((folder / "zkpor-prove.json").read_text())
     runs: list[Json] = zk["runs"]
     zk["reps"] = len(runs)
-    zk["median"] = {p: median([r["phases"][p] for r in runs]) for p in PHASES}
+    zk["median"] = {p: median([r["phases"][p] for r in runs]) for p in phases_of(args.backend)}
     for key in ("prove_s", "total_s", "cpu_s"):
         zk["median"][key] = median([r[key] for r in runs])
     zk["process_peak_rss_mb"] = child.peak_rss_mb
@@ -612,14 +632,22 @@ def _cell(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
-def tables(results: list[Json]) -> str:
+def tables(results: list[Json], backend_name: str) -> str:
     """Return the markdown tables of ``results``."""
+    phases = phases_of(backend_name)
+    titles = {
+        "witness": "witness", "native": "native prove", "ntt": "ntt", "msm_a_g1": "msm A G1",
+        "msm_b_g2": "msm B G2", "msm_b_g1": "msm B G1", "msm_l_g1": "msm L G1",
+        "msm_h_g1": "msm H G1", "other": "other",
+    }  # fmt: skip
     head = (
-        "| users | constraints | wires | reps | witness | ntt | msm A G1 | msm B G2 | msm B G1 "
-        "| msm L G1 | msm H G1 | other | prove | total | CPU | µs/constr. | peak RSS MiB |"
+        "| users | constraints | wires | reps | "
+        + " | ".join(titles[p] for p in phases)
+        + " | prove | total | CPU | µs/constr. | peak RSS MiB |"
     )
     lines = [
-        "zkpor, wall seconds (median per column; CPU: process time of witness + prove):",
+        f"zkpor ({backend_name} backend), wall seconds (median per column; CPU: process time "
+        "of witness + prove):",
         "",
         head,
         "|" + "---:|" * (head.count("|") - 1),
@@ -628,7 +656,7 @@ def tables(results: list[Json]) -> str:
         s, z = res["setup"], res["zkpor"]
         m = z["median"]
         cells = [str(res["users"]), str(s["constraints"]), str(s["wires"]), str(z["reps"])]
-        cells += [_cell(m[p]) for p in PHASES]
+        cells += [_cell(m[p]) for p in phases]
         cells += [
             _cell(m["prove_s"]),
             _cell(m["total_s"]),
@@ -702,6 +730,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="rerun snarkjs groth16 setup even if <out>/u<N>/circuit.zkey matches",
     )
     parser.add_argument("--no-snarkjs", action="store_true", help="zkpor figures only")
+    parser.add_argument(
+        "--backend",
+        choices=("native", "python"),
+        default="native",
+        help="zkpor's prover: the native kernels (default) or the pure-Python reference",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
     parser.add_argument("--worker", choices=("setup", "prove"), help=argparse.SUPPRESS)
     parser.add_argument("--users", type=int, help=argparse.SUPPRESS)
@@ -733,6 +767,7 @@ def choose_ptau(args: argparse.Namespace, sizes: list[int]) -> tuple[Path | None
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    os.environ[backend.BACKEND_ENV] = args.backend  # for this process and every worker
     if args.worker:
         worker_main(args)
         return 0
@@ -743,6 +778,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = machine_info()
     ptau, power = choose_ptau(args, sizes)
     info["ptau"], info["ptau_power"] = (str(ptau), power) if ptau else (None, None)
+    info["backend"] = backend.describe()
     print(
         f"{info['date']}  {info['nproc']} CPUs ({info['cpu']}), load {info['load_start']}; "
         f"python {info['python']}, gmpy2 {info['gmpy2']}, node {info['node']}, "
@@ -764,7 +800,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     (args.out / "prove.json").write_text(json.dumps(report, indent=1))
     print()
-    print(tables(results))
+    print(tables(results, args.backend))
     print(
         f"\nload average: start {info['load_start']}, end {info['load_end']}; "
         f"figures in {args.out / 'prove.json'}"

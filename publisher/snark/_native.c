@@ -598,6 +598,36 @@ static PyObject *py_coset_intt(PyObject *self, PyObject *args) { return ntt_comm
 
 /* ------------------------------------------------------------------ module */
 
+/* set_adx(flag) -> previous: the mulx/adx field product on or off (tests compare both). */
+static PyObject *py_set_adx(PyObject *self, PyObject *args) {
+    int on;
+    if (!PyArg_ParseTuple(args, "p", &on)) return NULL;
+#ifdef ZKPOR_ADX_ASM
+    int before = use_adx;
+    if (on && !(__builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx"))) {
+        PyErr_SetString(PyExc_ValueError, "this CPU has no BMI2/ADX");
+        return NULL;
+    }
+    use_adx = on;
+    return PyBool_FromLong(before);
+#else
+    if (on) {
+        PyErr_SetString(PyExc_ValueError, "built without the x86-64 mulx/adx code");
+        return NULL;
+    }
+    Py_RETURN_FALSE;
+#endif
+}
+
+/* features() -> str: what the field arithmetic runs on, for zkpor doctor. */
+static PyObject *py_features(PyObject *self, PyObject *args) {
+#ifdef ZKPOR_ADX_ASM
+    if (use_adx) return PyUnicode_FromString("x86-64 mulx/adx");
+#endif
+    return PyUnicode_FromString("portable C");
+}
+
+
 static PyMethodDef methods[] = {
     {"g1_pack", py_g1_pack, METH_VARARGS,
      "g1_pack(points, big_endian=False, check=True) -> packed: canonical x||y (32 bytes "
@@ -617,12 +647,18 @@ static PyMethodDef methods[] = {
     {"coset_ntt", py_coset_ntt, METH_VARARGS, "coset_ntt(coefficients, omega, shift) -> evaluations."},
     {"coset_intt", py_coset_intt, METH_VARARGS, "coset_intt(evaluations, omega_inv, shift_inv) -> coefficients."},
     {"prove", py_prove, METH_VARARGS, PROVE_DOC},
+    {"set_adx", py_set_adx, METH_VARARGS, "set_adx(on) -> previous: the mulx/adx field product."},
+    {"features", py_features, METH_NOARGS, "features() -> what the field arithmetic runs on."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", "zkpor's native BN254 kernels.", -1, methods};
 
 PyMODINIT_FUNC PyInit__native(void) {
+#ifdef ZKPOR_ADX_ASM
+    __builtin_cpu_init();
+    use_adx = __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
+#endif
     /* constants in Montgomery form */
     const fe three = {{3, 0, 0, 0}};
     mod_to_mont(&G1_B, &three, &FQ);

@@ -868,3 +868,57 @@ def test_raw_prove_refuses_matrices_of_different_heights(setup: Setup) -> None:
     args[13:16] = [b_ptr[:-4], b_cols[: 4 * last], b_coeffs[: 32 * last]]
     with pytest.raises(ValueError, match="do not fit the domain"):
         _native.prove(*args)
+
+
+# ------------------------------------------------------------------ both field products
+
+
+def _adx_available() -> bool:
+    previous = _native.set_adx(False)
+    try:
+        _native.set_adx(True)
+    except ValueError:
+        return False
+    finally:
+        _native.set_adx(previous)
+    return True
+
+
+@pytest.mark.skipif(not _adx_available(), reason="this CPU has no BMI2/ADX")
+def test_the_portable_and_the_mulx_adx_field_products_agree(
+    g1_pool: list[G1], g2_pool: list[G2]
+) -> None:
+    """The kernels give the reference's results with the C field product and with the
+    x86-64 mulx/adx one (the default where the CPU has them)."""
+    rng = random.Random(11)
+    n = len(g1_pool)
+    scalars = [rng.randrange(R) for _ in range(n)] + EDGE_SCALARS
+    points = [g1_pool[i % n] for i in range(len(scalars))]
+    points2 = [g2_pool[i % len(g2_pool)] for i in range(len(scalars))]
+    columns = [[(rng.randrange(n), rng.randrange(R)) for _ in range(3)] for _ in range(20)]
+    values = [rng.randrange(R) for _ in range(256)]
+    with backend.forced("python"):
+        expected = (
+            msm.msm_g1(points, scalars),
+            msm.msm_g2(points2, scalars),
+            msm.fixed_base_g1(G1_GEN, scalars),
+            lincomb.lincombs_g1(g1_pool, columns),
+            ntt.coset_ntt(values, coset_shift(256)),
+        )
+    previous = _native.set_adx(False)
+    try:
+        for adx in (False, True):
+            _native.set_adx(adx)
+            got = on_native(
+                lambda: (
+                    msm.msm_g1(points, scalars),
+                    msm.msm_g2(points2, scalars),
+                    msm.fixed_base_g1(G1_GEN, scalars),
+                    lincomb.lincombs_g1(g1_pool, columns),
+                    ntt.coset_ntt(values, coset_shift(256)),
+                )
+            )
+            assert got == expected, f"adx={adx}"
+    finally:
+        _native.set_adx(previous)
+    assert "mulx" in _native.features()
