@@ -102,6 +102,8 @@ def doctor() -> None:
     if usable:
         if backend.name() == "python" and not backend.native_built():
             rows.append(("", f"to build the native kernels: {BUILD_HINT}"))
+        if backend.name() == "native":
+            rows.append(("field", backend.field_arithmetic()))
         rows.append(("threads", _threads()))
     rows += [
         ("python", f"{platform.python_version()} ({sys.executable})"),

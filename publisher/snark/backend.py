@@ -53,6 +53,11 @@ def native_built() -> bool:
     return _native is not None
 
 
+def field_arithmetic() -> str:
+    """What the native field product runs on (``x86-64 mulx/adx`` or ``portable C``)."""
+    return str(_native.features()) if _native is not None else "none (not built)"
+
+
 def native() -> ModuleType | None:
     """Return the native module if it is the backend in use, else None (Python path)."""
     choice = _requested()

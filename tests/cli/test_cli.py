@@ -108,8 +108,9 @@ def test_doctor_names_the_backend_and_the_tools(monkeypatch: pytest.MonkeyPatch)
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 0, result.output
     rows = _rows(result.output)
+    field = ["field"] if backend.native_built() else []
     assert list(rows) == [
-        "zkpor", "backend", "threads", "python", "gmpy2", "node", "snarkjs", "chromium"
+        "zkpor", "backend", *field, "threads", "python", "gmpy2", "node", "snarkjs", "chromium"
     ]  # fmt: skip
     assert rows["zkpor"] == verifier.__version__
     assert rows["python"].startswith(platform.python_version())
@@ -117,6 +118,7 @@ def test_doctor_names_the_backend_and_the_tools(monkeypatch: pytest.MonkeyPatch)
         threads = backend.threads()
         assert rows["backend"] == f"native (C kernels, {threads} threads)"
         assert rows["threads"].startswith(f"{threads} per proof (every CPU")
+        assert rows["field"] in ("x86-64 mulx/adx", "portable C")
 
 
 def test_doctor_says_why_it_runs_on_python_and_how_to_build(
