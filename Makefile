@@ -16,8 +16,18 @@ wheel:
 	$(PYTHON) -m pip wheel --quiet --no-deps -w dist .
 
 # The browser tests drive Debian's chromium with Playwright (never `playwright install`).
+# The native kernels need gcc and the Python headers: installed here if missing (Debian), and
+# the tests need them built (tests/snark/test_native.py compares them with the Python path).
+HAVE_HEADERS := $(PYTHON) -c "import os, sys, sysconfig; \
+	sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))"
 install-test:
+	command -v gcc >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends gcc; }
+	$(HAVE_HEADERS) || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends python3-dev; }
 	$(PYTHON) -m pip install --quiet -e '.[test]'
+	$(PYTHON) -c "import publisher.snark._native" || \
+		{ echo "error: the native kernels did not build (see pip's output above)"; exit 1; }
 	cd $(NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
