@@ -257,13 +257,14 @@ INLINE void mod_mul_adx(fe *r, const fe *a, const fe *b, const modulus_t *M) {
 /* Montgomery product a * b / 2^256 mod m: CIOS without the extra carry word, valid
  * because the top limb of both moduli is below 2^63 - 1 (Gautam Botrel, "Faster
  * Montgomery multiplication", gnark-crypto). */
-INLINE void mod_mul(fe *r, const fe *a, const fe *b, const modulus_t *M) {
 #ifdef ZKPOR_ADX_ASM
-    if (use_adx) {
-        mod_mul_adx(r, a, b, M);
-        return;
-    }
+/* Out of line where the asm usually runs instead: inlining both at every product made
+ * the extension take minutes to compile. */
+#define MUL_C_ATTR static __attribute__((noinline))
+#else
+#define MUL_C_ATTR INLINE
 #endif
+MUL_C_ATTR void mod_mul_c(fe *r, const fe *a, const fe *b, const modulus_t *M) {
     const uint64_t *x = a->l, *m = M->m;
     uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;
     for (int i = 0; i < 4; i++) {
@@ -292,6 +293,16 @@ INLINE void mod_mul(fe *r, const fe *a, const fe *b, const modulus_t *M) {
     }
     const uint64_t t[4] = {t0, t1, t2, t3};
     reduce_once(r->l, t, m);
+}
+
+INLINE void mod_mul(fe *r, const fe *a, const fe *b, const modulus_t *M) {
+#ifdef ZKPOR_ADX_ASM
+    if (use_adx) {
+        mod_mul_adx(r, a, b, M);
+        return;
+    }
+#endif
+    mod_mul_c(r, a, b, M);
 }
 
 INLINE int fe_is_zero(const fe *a) { return (a->l[0] | a->l[1] | a->l[2] | a->l[3]) == 0; }
