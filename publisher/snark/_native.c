@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "_native_field.h"
 
@@ -647,6 +648,7 @@ static PyMethodDef methods[] = {
     {"coset_ntt", py_coset_ntt, METH_VARARGS, "coset_ntt(coefficients, omega, shift) -> evaluations."},
     {"coset_intt", py_coset_intt, METH_VARARGS, "coset_intt(evaluations, omega_inv, shift_inv) -> coefficients."},
     {"prove", py_prove, METH_VARARGS, PROVE_DOC},
+    {"prove_phases", py_prove_phases, METH_NOARGS, "prove_phases() -> {phase: seconds} of the last prove."},
     {"set_adx", py_set_adx, METH_VARARGS, "set_adx(on) -> previous: the mulx/adx field product."},
     {"features", py_features, METH_NOARGS, "features() -> what the field arithmetic runs on."},
     {NULL, NULL, 0, NULL},

@@ -23,6 +23,18 @@ typedef struct {
     const fe *coeff;
 } csr;
 
+/* Wall seconds of the last prove's phases, for benchmarks (prove_phases()). */
+enum { PH_ROWS, PH_NTT, PH_MSM_A, PH_MSM_B2, PH_MSM_B1, PH_MSM_L, PH_MSM_H, PH_COMBINE, PH_COUNT };
+static const char *const PHASE_NAMES[PH_COUNT] = {
+    "rows", "ntt", "msm_a_g1", "msm_b_g2", "msm_b_g1", "msm_l_g1", "msm_h_g1", "combine"};
+static double last_phases[PH_COUNT];
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* Row pointers from 0 to nnz, increasing, and every wire index below n_wires. */
 static int csr_valid(const in_buf *ptr, const in_buf *cols, const in_buf *coeff, size_t *rows,
                      size_t n_wires, const char *name) {
@@ -95,6 +107,14 @@ typedef struct {
 static int prove_run(prove_job *job) {
     size_t n = job->n, nw = job->n_wires;
     int rc = -1;
+    double clock_at = now_seconds();
+#define PHASE(k)                                     \
+    do {                                             \
+        double clock_now = now_seconds();            \
+        last_phases[k] = clock_now - clock_at;       \
+        clock_at = clock_now;                        \
+    } while (0)
+    memset(last_phases, 0, sizeof last_phases);
     fe *w = malloc(nw * sizeof *w);
     fe *rows = calloc(3 * n, sizeof *rows);
     uint64_t(*h)[4] = malloc(n * sizeof *h);
@@ -114,6 +134,7 @@ static int prove_run(prove_job *job) {
         }
     }
     for (size_t k = 0; k <= job->n_public; k++) ra[job->m + k] = w[k];
+    PHASE(PH_ROWS);
 
     quotient_job q = {{ra, rb, rcv}, n, job->omega, {{0}}, job->shift, {{0}}, 0};
     fr_inv(&q.omega_inv, &job->omega);
@@ -133,16 +154,22 @@ static int prove_run(prove_job *job) {
     }
     free(rows);
     rows = NULL;
+    PHASE(PH_NTT);
 
     int T = job->threads;
     g1_pt a, b1, l, hz, t1;
     g2_pt b2, t2;
     size_t priv = job->n_public + 1;
-    if (g1_msm(&a, job->a_g1, job->witness, nw, T) || g2_msm(&b2, job->b_g2, job->witness, nw, T) ||
-        g1_msm(&b1, job->b_g1, job->witness, nw, T) ||
-        g1_msm(&l, job->l_g1, job->witness + priv, nw - priv, T) ||
-        g1_msm(&hz, job->h_g1, (const uint64_t(*)[4])h, n, T))
-        goto done;
+    if (g1_msm(&a, job->a_g1, job->witness, nw, T)) goto done;
+    PHASE(PH_MSM_A);
+    if (g2_msm(&b2, job->b_g2, job->witness, nw, T)) goto done;
+    PHASE(PH_MSM_B2);
+    if (g1_msm(&b1, job->b_g1, job->witness, nw, T)) goto done;
+    PHASE(PH_MSM_B1);
+    if (g1_msm(&l, job->l_g1, job->witness + priv, nw - priv, T)) goto done;
+    PHASE(PH_MSM_L);
+    if (g1_msm(&hz, job->h_g1, (const uint64_t(*)[4])h, n, T)) goto done;
+    PHASE(PH_MSM_H);
 
     /* A = alpha + sum + r delta */
     if (!g1_aff_is_inf(job->alpha1)) g1_madd(&a, &job->alpha1->x, &job->alpha1->y);
@@ -176,6 +203,8 @@ static int prove_run(prove_job *job) {
     g1_mul(&t1, job->delta1, neg_rs);
     g1_add(&l, &t1);
     g1_to_aff(&job->c, &l);
+    PHASE(PH_COMBINE);
+#undef PHASE
     rc = 0;
 done:
     free(w), free(rows), free(h);
@@ -276,5 +305,20 @@ static PyObject *py_prove(PyObject *self, PyObject *args) {
     }
 done:
     for (int i = 0; i < N_BUF; i++) in_buf_release(&b[i]);
+    return out;
+}
+
+/* prove_phases() -> {phase: seconds} of the last prove (zero for phases not reached). */
+static PyObject *py_prove_phases(PyObject *self, PyObject *args) {
+    PyObject *out = PyDict_New();
+    for (int k = 0; out && k < PH_COUNT; k++) {
+        PyObject *v = PyFloat_FromDouble(last_phases[k]);
+        if (!v || PyDict_SetItemString(out, PHASE_NAMES[k], v) < 0) {
+            Py_XDECREF(v);
+            Py_CLEAR(out);
+            break;
+        }
+        Py_DECREF(v);
+    }
     return out;
 }
