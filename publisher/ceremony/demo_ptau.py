@@ -43,11 +43,22 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from publisher.ceremony.points import (
+    fixed_base_plain,
+    g1s_lem,
+    g2s_lem,
+    native_backend,
+    plain_lem,
+    plain_points,
+    plain_uncompressed,
+)
 from publisher.ceremony.ptau import (
     ALPHA_TAU_G1,
     BETA_G2,
     BETA_TAU_G1,
     CONTRIBUTIONS,
+    G1_BYTES,
+    G2_BYTES,
     HEADER,
     LAGRANGE_ALPHA_G1,
     LAGRANGE_BETA_G1,
@@ -63,9 +74,7 @@ from publisher.ceremony.ptau import (
 from publisher.ceremony.ptau_pok import (
     Phase1Contribution,
     contribution_section,
-    g1_lem,
     g1_uncompressed,
-    g2_lem,
     g2_uncompressed,
     phase1_contribution,
 )
@@ -176,24 +185,46 @@ class _Writer:
             raise DemoPtauError(f"section {section}: wrote {written} bytes, expected {size}")
 
     def g1_points(self, section: int, scalars: Sequence[int]) -> Iterator[bytes]:
+        if native_backend():
+            yield from self._plain_points(section, scalars, False)
+            return
         for start in range(0, len(scalars), _CHUNK):
             points = fixed_base_g1(G1_GEN, scalars[start : start + _CHUNK])
             if start == 0:
                 self.sample[section] = points[:2]
             if self.hashing:
                 self.challenge.update(b"".join(map(g1_uncompressed, points)))
-            yield b"".join(map(g1_lem, points))
+            yield g1s_lem(points)
             self._advance(len(points))
 
     def g2_points(self, section: int, scalars: Sequence[int]) -> Iterator[bytes]:
+        if native_backend():
+            yield from self._plain_points(section, scalars, True)
+            return
         for start in range(0, len(scalars), _CHUNK):
             points = fixed_base_g2(G2_GEN, scalars[start : start + _CHUNK])
             if start == 0:
                 self.sample[section] = points[:2]
             if self.hashing:
                 self.challenge.update(b"".join(map(g2_uncompressed, points)))
-            yield b"".join(map(g2_lem, points))
+            yield g2s_lem(points)
             self._advance(len(points))
+
+    def _plain_points(self, section: int, scalars: Sequence[int], g2: bool) -> Iterator[bytes]:
+        """The native path of ``g1_points``/``g2_points``: the kernel's bytes are encoded
+        as they are, without a Python int per coordinate (the same bytes)."""
+        width = G2_BYTES if g2 else G1_BYTES
+        for start in range(0, len(scalars), _CHUNK):
+            chunk = scalars[start : start + _CHUNK]
+            plain = fixed_base_plain(G2_GEN if g2 else G1_GEN, chunk, g2)
+            if len(plain) != len(chunk) * width:
+                raise DemoPtauError(f"section {section}: the kernel returned {len(plain)} bytes")
+            if start == 0:
+                self.sample[section] = plain_points(plain[: 2 * width], g2)
+            if self.hashing:
+                self.challenge.update(plain_uncompressed(plain, g2))
+            yield plain_lem(plain, g2)
+            self._advance(len(chunk))
 
     def _advance(self, count: int) -> None:
         self.done += count

@@ -297,6 +297,13 @@ def check_before_contributing(
     current delta (``phase2.check_params``: random combinations, no recomputation). A
     secret added to anything else could seal a forgeable key.
     """
+    _checked_for_contributing(root, ptau, cs, log)
+
+
+def _checked_for_contributing(
+    root: Path, ptau: Path, cs: ConstraintSystem | None, log: Log | None
+) -> tuple[Header, Zkey]:
+    """``check_before_contributing``; return the header and latest zkey it checked."""
     folder = CeremonyDir(root)
     transcript, zkey = folder.transcript()
     header = transcript.header
@@ -314,6 +321,7 @@ def check_before_contributing(
         log("checking the latest zkey against phase 1 and the current delta")
     pk = proving_key_from_zkey(zkey, cs, header.circuit.circuit_id)
     check_params(pk, cs, header.circuit.circuit_id, phase1, (zkey.delta_g1, zkey.delta_g2), log)
+    return header, zkey
 
 
 def _check_name(name: str) -> None:
@@ -328,9 +336,13 @@ def _next(folder: CeremonyDir) -> tuple[Header, Zkey]:
     """Return the header and the latest zkey, refusing to go past a beacon."""
     header = folder.header()
     zkey = folder.latest(header)
+    _refuse_after_beacon(zkey)
+    return header, zkey
+
+
+def _refuse_after_beacon(zkey: Zkey) -> None:
     if zkey.contributions and zkey.contributions[-1].kind == "beacon":
         raise CeremonyInputError("the beacon was the last contribution: run finalize")
-    return header, zkey
 
 
 def _save_next(folder: CeremonyDir, zkey: Zkey) -> Contribution:
@@ -349,13 +361,16 @@ def contribute(
     """Add a contribution by ``name`` with a fresh secret; return its record.
 
     With ``ptau`` (the CLI requires it), first checks the ceremony so far
-    (``check_before_contributing``). The first contribution uses the header's anchor.
+    (``check_before_contributing``) and contributes to the very zkey it checked. The first
+    contribution uses the header's anchor.
     """
     _check_name(name)
     folder = CeremonyDir(root)
     if ptau is not None:
-        check_before_contributing(root, ptau, cs, log)
-    header, zkey = _next(folder)
+        header, zkey = _checked_for_contributing(root, ptau, cs, log)
+        _refuse_after_beacon(zkey)
+    else:
+        header, zkey = _next(folder)
     anchor = header_anchor(header) if not zkey.contributions else None
     if log:
         log(f"applying a fresh secret to {len(zkey.c_g1) + len(zkey.h_g1)} points")

@@ -21,29 +21,41 @@ delta give without recomputing them: for random rho (wires) and sigma (rows of H
 and ``e(sum rho_j L_j + sum sigma_i H_i, [delta]_2) =
 e(sum_i ((U^T rho)_i [beta L_i] + (V^T rho)_i [alpha L_i] + (W^T rho)_i [L_i]) -
 2 sum sigma_i [L^(2n)_(2i+1)], g2)``, rho restricted to private wires. A wrong point
-passes with probability below 2^-128. Secrets never leave the functions they are given to.
+passes with probability below 2^-128. Where this process already derived the circuit's
+initial zkey from the same ``Phase1`` object (``zkpor demo``: ``init`` did), A, B1 and B2
+are compared with it point for point instead, and the right side above is one MSM over its
+C and H points (the same K_j and ``[L^(2n)_(2i+1)]``). Secrets never leave the functions
+they are given to.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from publisher.ceremony.memo import Memo
+from publisher.ceremony.points import (
+    all_on_curve_g1,
+    double_neg_g1,
+    g2_not_in_subgroup,
+    lincombs_g1,
+    lincombs_g2,
+    random_weights,
+    scale_g1,
+)
 from publisher.ceremony.ptau import Phase1
+from publisher.ceremony.zkey import Zkey
+from publisher.ceremony.zkey_new import derived_initial
 from publisher.snark.curve import (
     G1,
     G1_GEN,
     G2,
     G2_GEN,
-    g1_add,
-    g1_is_on_curve,
     g1_mul,
     g1_neg,
     g2_mul,
 )
 from publisher.snark.keys import ProvingKey
-from publisher.snark.lincomb import g2_not_in_subgroup, lincombs_g1, lincombs_g2, scale_g1
 from publisher.snark.msm import msm_g1, msm_g2
 from publisher.snark.pairing import FAST_OPS
 from publisher.snark.qap import domain_size
@@ -69,7 +81,14 @@ class QapColumns:
 
     @classmethod
     def of(cls, cs: ConstraintSystem) -> QapColumns:
-        """Return the columns of ``cs``, with the public-input rows of ``publisher.snark.qap``."""
+        """Return the columns of ``cs``, with the public-input rows of ``publisher.snark.qap``
+        (the same object for the same circuit: do not change it)."""
+        digest = r1cs_digest(cs)
+        known = _QAP_COLUMNS.get(digest)
+        return known if known is not None else _QAP_COLUMNS.put(digest, cls._of(cs))
+
+    @classmethod
+    def _of(cls, cs: ConstraintSystem) -> QapColumns:
         cols: tuple[list[Column], ...] = tuple([[] for _ in range(cs.n_wires)] for _ in "uvw")
         for i, rows in enumerate(cs.constraints):
             for target, row in zip(cols, rows, strict=True):
@@ -101,9 +120,20 @@ def _k_columns(phase1: Phase1, cols: QapColumns, wires: Iterable[int]) -> list[G
     return lincombs_g1(bases, columns)
 
 
+#: ``QapColumns.of`` by R1CS digest; ``public_ic`` by R1CS digest and Phase1 object.
+_QAP_COLUMNS: Memo[QapColumns] = Memo()
+_PUBLIC_IC: Memo[tuple[G1, ...]] = Memo()
+
+
 def public_ic(cs: ConstraintSystem, phase1: Phase1) -> list[G1]:
-    """Return ``IC_j = K_j`` for the constant and the public wires (gamma = 1)."""
-    return _k_columns(phase1, QapColumns.of(cs), range(cs.n_public + 1))
+    """Return ``IC_j = K_j`` for the constant and the public wires (gamma = 1); derived
+    once per circuit and ``phase1`` object in a process (``publisher.ceremony.memo``)."""
+    digest = r1cs_digest(cs)
+    known = _PUBLIC_IC.get(digest, (phase1,))
+    if known is None:
+        ic = _k_columns(phase1, QapColumns.of(cs), range(cs.n_public + 1))
+        known = _PUBLIC_IC.put(digest, tuple(ic), (phase1,))
+    return list(known)
 
 
 def initial_params(
@@ -126,7 +156,7 @@ def initial_params(
         log(f"IC and L queries of {cs.n_wires} wires")
     k = _k_columns(phase1, cols, range(cs.n_wires))
     public = cs.n_public + 1
-    h_g1 = [g1_neg(g1_add(p, p)) for p in phase1.odd_lagrange_2n_g1]
+    h_g1 = double_neg_g1(phase1.odd_lagrange_2n_g1)
     pk = ProvingKey(
         circuit_id=circuit_id,
         r1cs_digest=r1cs_digest(cs),
@@ -176,7 +206,7 @@ def apply_secret(pk: ProvingKey, d: int) -> ProvingKey:
 
 
 def _rho(count: int) -> list[int]:
-    return [secrets.randbits(_CHECK_BITS) for _ in range(count)]
+    return random_weights(count, _CHECK_BITS)
 
 
 def _check_shape(pk: ProvingKey, cs: ConstraintSystem, circuit_id: str) -> None:
@@ -221,13 +251,20 @@ def check_params(
     if log:
         log("checking that every point is on its curve")
     for what, points in (("A", pk.a_g1), ("B", pk.b_g1), ("L", pk.l_g1), ("H", pk.h_g1)):
-        if not all(g1_is_on_curve(p) for p in points):
+        if not all_on_curve_g1(points):
             raise KeyMismatch(f"a point of the params' {what} query is not on the curve")
     if g2_not_in_subgroup(pk.b_g2):
         raise KeyMismatch("a point of the params' B query in G2 is not in G2")
+    cols, n = QapColumns.of(cs), pk.domain_size
+    known = derived_initial(cs, phase1)
+    if known is not None:
+        if log:
+            log("comparing A and B with the initial zkey derived in this run")
+        _compare_a_and_b(pk, known)
+        _check_l_and_h(pk, cs, cols, phase1, known)
+        return
     if log:
         log("checking the A, B, L and H queries against phase 1 (random combinations)")
-    cols, n = QapColumns.of(cs), pk.domain_size
     rho = _rho(cs.n_wires)
     for what, mine, column in (("A", pk.a_g1, cols.u), ("B", pk.b_g1, cols.v)):
         if msm_g1(list(mine), rho) != msm_g1(
@@ -241,24 +278,50 @@ def check_params(
     _check_l_and_h(pk, cs, cols, phase1)
 
 
-def _check_l_and_h(pk: ProvingKey, cs: ConstraintSystem, cols: QapColumns, phase1: Phase1) -> None:
-    """Check ``L_j = K_j / delta`` and ``H_i = -2 [L^(2n)_(2i+1)] / delta`` with one pairing."""
+def _compare_a_and_b(pk: ProvingKey, known: Zkey) -> None:
+    """The exact form of the A and B checks: the initial zkey's A, B1 and B2 (derived here
+    from the same circuit and phase 1) are the ones phase 1 gives."""
+    for what, mine, expected in (
+        ("A query", pk.a_g1, known.a_g1),
+        ("B query", pk.b_g1, known.b_g1),
+        ("B query in G2", pk.b_g2, known.b_g2),
+    ):
+        if tuple(mine) != tuple(expected):
+            raise KeyMismatch(f"the params' {what} is not the one phase 1 gives")
+
+
+def _check_l_and_h(
+    pk: ProvingKey,
+    cs: ConstraintSystem,
+    cols: QapColumns,
+    phase1: Phase1,
+    known: Zkey | None = None,
+) -> None:
+    """Check ``L_j = K_j / delta`` and ``H_i = -2 [L^(2n)_(2i+1)] / delta`` with one pairing.
+
+    With ``known`` (the initial zkey derived here), its C points are the K_j of the private
+    wires and its H points the ``[L^(2n)_(2i+1)]``: the right side is one MSM over them.
+    """
     public, n = cs.n_public + 1, pk.domain_size
     rho = [0] * public + _rho(cs.n_wires - public)
     sigma = _rho(n)
     left = msm_g1([*pk.l_g1, *pk.h_g1], rho[public:] + sigma)
-    right = msm_g1(
-        [
-            *phase1.beta_lagrange_g1,
-            *phase1.alpha_lagrange_g1,
-            *phase1.lagrange_g1,
-            *phase1.odd_lagrange_2n_g1,
-        ],
-        cols.transpose_times(cols.u, rho, n)
-        + cols.transpose_times(cols.v, rho, n)
-        + cols.transpose_times(cols.w, rho, n)
-        + [-2 * s % R for s in sigma],
-    )
+    minus_two_sigma = [-2 * s % R for s in sigma]
+    if known is not None:
+        right = msm_g1([*known.c_g1, *known.h_g1], rho[public:] + minus_two_sigma)
+    else:
+        right = msm_g1(
+            [
+                *phase1.beta_lagrange_g1,
+                *phase1.alpha_lagrange_g1,
+                *phase1.lagrange_g1,
+                *phase1.odd_lagrange_2n_g1,
+            ],
+            cols.transpose_times(cols.u, rho, n)
+            + cols.transpose_times(cols.v, rho, n)
+            + cols.transpose_times(cols.w, rho, n)
+            + minus_two_sigma,
+        )
     failed = failed_pairing_check(
         [("L or H", [(left, pk.delta_g2), (g1_neg(right), G2_GEN)])], ops=FAST_OPS
     )

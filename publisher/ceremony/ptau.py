@@ -51,13 +51,19 @@ tool checks (``snarkjs powersoftau verify``). This module never writes anything.
 from __future__ import annotations
 
 import hashlib
-import secrets
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from publisher.ceremony.memo import Memo
+from publisher.ceremony.points import (
+    g1s_from_lem,
+    g2_not_in_subgroup,
+    g2s_from_lem,
+    random_weights,
+)
 from publisher.snark.curve import (
     G1,
     G1_GEN,
@@ -68,7 +74,6 @@ from publisher.snark.curve import (
     g2_is_on_curve,
     g2_neg,
 )
-from publisher.snark.lincomb import g2_not_in_subgroup
 from publisher.snark.msm import msm_g1, msm_g2
 from publisher.snark.ntt import ntt
 from publisher.snark.pairing import FAST_OPS
@@ -194,13 +199,16 @@ class PtauReader:
                 )
         return power, ceremony_power
 
-    def _coordinates(self, section: int, start: int, count: int, width: int) -> list[int]:
-        """Return the plain (non-Montgomery) coordinates of points start..start+count."""
+    def _data(self, section: int, start: int, count: int, width: int) -> bytes:
+        """Return the bytes of points start..start+count of ``section``."""
         offset, size = self.sections[section]
         if (start + count) * width > size:
             raise self._fail(f"section {section} has fewer than {start + count} points")
         self._f.seek(offset + start * width)
-        data = self._exact(count * width)
+        return self._exact(count * width)
+
+    def _coordinates(self, section: int, data: bytes) -> list[int]:
+        """Return the plain (non-Montgomery) coordinates of the points of ``data``."""
         out = []
         for i in range(0, len(data), N8):
             value = int.from_bytes(data[i : i + N8], "little")
@@ -211,7 +219,11 @@ class PtauReader:
 
     def g1(self, section: int, start: int, count: int) -> list[G1]:
         """Return ``count`` G1 points of ``section`` from point ``start``, curve-checked."""
-        c = self._coordinates(section, start, count, G1_BYTES)
+        data = self._data(section, start, count, G1_BYTES)
+        fast = g1s_from_lem(data)  # checked in bulk; None: found below, point by point
+        if fast is not None:
+            return fast
+        c = self._coordinates(section, data)
         points: list[G1] = [
             None if c[i] == c[i + 1] == 0 else (c[i], c[i + 1]) for i in range(0, len(c), 2)
         ]
@@ -222,7 +234,11 @@ class PtauReader:
 
     def g2(self, section: int, start: int, count: int) -> list[G2]:
         """Return ``count`` G2 points of ``section`` from point ``start``, curve-checked."""
-        c = self._coordinates(section, start, count, G2_BYTES)
+        data = self._data(section, start, count, G2_BYTES)
+        fast = g2s_from_lem(data)
+        if fast is not None:
+            return fast
+        c = self._coordinates(section, data)
         points: list[G2] = [
             None if not any(c[i : i + 4]) else ((c[i], c[i + 1]), (c[i + 2], c[i + 3]))
             for i in range(0, len(c), 4)
@@ -285,6 +301,8 @@ def load_phase1(
     """Return the phase-1 points for domain size ``n`` from the file, after every check.
 
     With ``expected_sha256``, a file with another hash is refused before anything is read.
+    A file whose bytes (sha256 and blake2b, read again here) passed every check for ``n``
+    earlier in this process gives the same ``Phase1`` object back (``publisher.ceremony.memo``).
     """
     if n < 1 or n & (n - 1):
         raise PtauError(f"domain size {n} is not a power of two")
@@ -294,6 +312,36 @@ def load_phase1(
             f"{path.name} is not the phase-1 file the ceremony started from: its sha256 is "
             f"{sha[:16]}…, the ceremony's {expected_sha256[:16]}…"
         )
+    checked = _CHECKED.get((sha, blake, n))
+    if checked is not None:
+        if log:
+            log(f"{path.name} passed every check earlier in this run (same sha256)")
+        return checked
+    phase1, tau_g1 = _load_checked(path, n, sha, blake, log)
+    if file_digests(path) == (sha, blake):  # the points were read from those very bytes
+        _CHECKED.put((sha, blake, n), phase1)
+        _TAU_G1.put(sha, tuple(tau_g1), (phase1,))
+    return phase1
+
+
+#: Phase-1 files (by sha256, blake2b and domain size) that passed every check here; and
+#: the tauG1 points read with each (by file sha256 and the very Phase1 object).
+_CHECKED: Memo[Phase1] = Memo()
+_TAU_G1: Memo[tuple[G1, ...]] = Memo()
+
+
+def checked_tau_g1(sha256: str, phase1: Phase1) -> tuple[G1, ...] | None:
+    """The first min(2n, 2^(power+1) - 1) points of tauG1 that ``load_phase1`` read with
+    this very ``phase1`` object, and checked with it (consecutive powers, Lagrange forms
+    of sizes n and 2n), from a file whose sha256 is ``sha256``; None if it did not."""
+    return _TAU_G1.get(sha256, (phase1,))
+
+
+def _load_checked(
+    path: Path, n: int, sha: str, blake: str, log: Log | None
+) -> tuple[Phase1, list[G1]]:
+    """Read the points of the file whose digests are ``sha`` and ``blake``, check them;
+    return them with the tauG1 points read."""
     with path.open("rb") as f:
         reader = PtauReader(f, path.name)
         if n > 1 << reader.power:
@@ -333,7 +381,7 @@ def load_phase1(
     ):
         if not lagrange_matches(powers, lagrange):
             raise PtauError(f"{fail}the Lagrange section of {name} is not that of its powers")
-    return Phase1(
+    phase1 = Phase1(
         sha256=sha,
         blake2b=blake,
         power=reader.power,
@@ -348,6 +396,7 @@ def load_phase1(
         beta_lagrange_g1=tuple(lag_beta),
         odd_lagrange_2n_g1=tuple(lag_2n[1::2]),
     )
+    return phase1, tau_g1
 
 
 def _check_points(
@@ -378,7 +427,7 @@ def _check_points(
 
 
 def _random_scalars(count: int) -> list[int]:
-    return [secrets.randbits(_CHECK_BITS) for _ in range(count)]
+    return random_weights(count, _CHECK_BITS)
 
 
 def _check_powers(

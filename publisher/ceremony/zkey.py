@@ -33,9 +33,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from publisher.ceremony.memo import Memo
+from publisher.ceremony.points import (
+    g1s_from_lem,
+    g1s_lem,
+    g2_not_in_subgroup,
+    g2s_from_lem,
+    g2s_lem,
+)
 from publisher.files import write_atomic
 from publisher.snark.curve import G1, G2
-from publisher.snark.lincomb import g2_not_in_subgroup
 from verifier.errors import ZkporError
 from verifier.field import P, R
 from verifier.mpc import KIND_CODES, Contribution, MalformedContribution
@@ -110,7 +117,20 @@ class Zkey:
 
 
 def _g1s(points: Sequence[G1]) -> bytes:
-    return b"".join(map(g1_lem, points))
+    return g1s_lem(points)
+
+
+def _coefficient_bytes(coefficients: Sequence[Coefficient]) -> bytes:
+    """Section 4's entries; a circuit has few distinct values: each is encoded once."""
+    encoded: dict[int, bytes] = {}
+    out = []
+    pack = _COEFF.pack
+    for m, c, s, v in coefficients:
+        raw = encoded.get(v)
+        if raw is None:
+            raw = encoded[v] = (v * _R2 % R).to_bytes(N8, "little")
+        out.append(pack(m, c, s, raw))
+    return b"".join(out)
 
 
 def _u32(value: int) -> bytes:
@@ -155,9 +175,7 @@ def _sections(z: Zkey) -> dict[int, bytes]:
             g2_lem(z.delta_g2),
         )
     )
-    coeffs = _u32(len(z.coefficients)) + b"".join(
-        _COEFF.pack(m, c, s, (v * _R2 % R).to_bytes(N8, "little")) for m, c, s, v in z.coefficients
-    )
+    coeffs = _u32(len(z.coefficients)) + _coefficient_bytes(z.coefficients)
     mpc = z.cs_hash + _u32(len(z.contributions))
     mpc += b"".join(map(contribution_bytes, z.contributions))
     return {
@@ -167,7 +185,7 @@ def _sections(z: Zkey) -> dict[int, bytes]:
         4: coeffs,
         5: _g1s(z.a_g1),
         6: _g1s(z.b_g1),
-        7: b"".join(map(g2_lem, z.b_g2)),
+        7: g2s_lem(z.b_g2),
         8: _g1s(z.c_g1),
         9: _g1s(z.h_g1),
         10: mpc,
@@ -176,7 +194,16 @@ def _sections(z: Zkey) -> dict[int, bytes]:
 
 def zkey_bytes(z: Zkey) -> bytes:
     """Return the file snarkjs would write for ``z`` (its section order: that of ``zkey
-    new`` before any contribution, 1..10 after)."""
+    new`` before any contribution, 1..10 after). A zkey is immutable: the bytes of the
+    last one written are kept for it (``init`` writes the same zkey twice)."""
+    known = _WRITTEN.get("zkey", (z,))
+    return known if known is not None else _WRITTEN.put("zkey", _zkey_bytes(z), (z,))
+
+
+_WRITTEN: Memo[bytes] = Memo(1)
+
+
+def _zkey_bytes(z: Zkey) -> bytes:
     sections = _sections(z)
     order = LATER_ORDER if z.contributions else NEW_ORDER
     parts = [MAGIC, struct.pack("<II", VERSION, len(order))]
@@ -250,6 +277,9 @@ class _Cursor:
 
     def g1s(self, count: int) -> list[G1]:
         chunk = self.take(count * G1_BYTES)
+        fast = g1s_from_lem(chunk)  # all checked in bulk; None: find the bad one below
+        if fast is not None:
+            return fast
         try:
             return [g1_from_lem(chunk, k * G1_BYTES) for k in range(count)]
         except EncodingError as exc:
@@ -257,8 +287,13 @@ class _Cursor:
 
     def g2s(self, count: int) -> list[G2]:
         chunk = self.take(count * G2_BYTES)
+        fast = g2s_from_lem(chunk)
         try:
-            points = [g2_from_lem(chunk, k * G2_BYTES) for k in range(count)]
+            points = (
+                fast
+                if fast is not None
+                else [g2_from_lem(chunk, k * G2_BYTES) for k in range(count)]
+            )
         except EncodingError as exc:
             raise self.fail(f"point {self._index(chunk, G2_BYTES, g2_from_lem)}: {exc}") from None
         bad = g2_not_in_subgroup(points)
@@ -300,12 +335,15 @@ def _coefficients(c: _Cursor, n_vars: int, domain: int) -> list[Coefficient]:
     if count * _COEFF.size != len(c.data) - 4:
         raise c.fail(f"says {count} coefficients but has {len(c.data) - 4} bytes for them")
     out = []
-    for k in range(count):
-        matrix, row, signal, raw = _COEFF.unpack(c.take(_COEFF.size))
-        value = int.from_bytes(raw, "little")
-        if matrix > 1 or row >= domain or signal >= n_vars or value >= R:
+    decoded: dict[bytes, int] = {}  # few distinct values: each decoded once; -1: >= r
+    for k, (matrix, row, signal, raw) in enumerate(_COEFF.iter_unpack(c.take(count * _COEFF.size))):
+        value = decoded.get(raw)
+        if value is None:
+            plain = int.from_bytes(raw, "little")
+            value = decoded[raw] = plain * _R2_INV % R if plain < R else -1
+        if matrix > 1 or row >= domain or signal >= n_vars or value < 0:
             raise c.fail(f"coefficient {k} is out of range (matrix, row, signal or value)")
-        out.append((matrix, row, signal, value * _R2_INV % R))
+        out.append((matrix, row, signal, value))
     return out
 
 

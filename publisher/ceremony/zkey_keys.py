@@ -11,13 +11,12 @@ zkpor's H points are snarkjs's times -2. Everything else is taken as is.
 
 from __future__ import annotations
 
+from publisher.ceremony.points import double_neg_g1
 from publisher.ceremony.zkey import Zkey, ZkeyError
 from publisher.ceremony.zkey_new import columns
 from publisher.snark.keys import ProvingKey
-from publisher.snark.lincomb import scale_g1
 from publisher.snark.qap import domain_size
 from publisher.snark.r1cs import ConstraintSystem, r1cs_digest
-from verifier.field import R
 from verifier.groth16 import VerifyingKey
 
 
@@ -47,7 +46,7 @@ def proving_key_from_zkey(zkey: Zkey, cs: ConstraintSystem, circuit_id: str) -> 
         b_g1=zkey.b_g1,
         b_g2=zkey.b_g2,
         l_g1=zkey.c_g1,
-        h_g1=tuple(scale_g1(zkey.h_g1, R - 2)),
+        h_g1=tuple(double_neg_g1(zkey.h_g1)),  # [-2]H
     )
 
 

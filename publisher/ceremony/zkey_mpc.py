@@ -20,9 +20,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import replace
 
+from publisher.ceremony.points import scale_g1
 from publisher.ceremony.zkey import Zkey, ZkeyError
 from publisher.snark.curve import G1, g1_mul, g2_mul
-from publisher.snark.lincomb import scale_g1
 from publisher.snark.pairing import FAST_OPS
 from verifier.ceremony_crypto import MAX_BEACON_EXP
 from verifier.field import R

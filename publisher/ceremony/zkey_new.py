@@ -28,12 +28,13 @@ import struct
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from publisher.ceremony.ptau import TAU_G1, Phase1, PtauReader, lagrange_matches
+from publisher.ceremony.memo import Memo, file_sha256
+from publisher.ceremony.points import add_g1s, lincombs_g1, lincombs_g2, neg_g1
+from publisher.ceremony.ptau import TAU_G1, Phase1, PtauReader, checked_tau_g1, lagrange_matches
 from publisher.ceremony.zkey import Coefficient, Zkey, ZkeyError
-from publisher.snark.curve import G1, G1_GEN, G2, G2_GEN, g1_add, g1_neg
-from publisher.snark.lincomb import lincombs_g1, lincombs_g2
+from publisher.snark.curve import G1, G1_GEN, G2, G2_GEN
 from publisher.snark.qap import domain_size
-from publisher.snark.r1cs import LC, ConstraintSystem
+from publisher.snark.r1cs import LC, ConstraintSystem, r1cs_digest
 from verifier.field import R
 from verifier.mpc_primitives import g1_uncompressed, g2_uncompressed
 
@@ -47,10 +48,20 @@ def _terms(lc: LC) -> list[tuple[int, int]]:
     return [(wire, coeff % R) for wire, coeff in sorted(lc.items()) if coeff % R]
 
 
-def columns(
-    cs: ConstraintSystem,
-) -> tuple[list[Column], list[Column], list[Column], list[Coefficient]]:
-    """Return the u, v, w columns of every wire and the coefficient section's entries."""
+Columns = tuple[list[Column], list[Column], list[Column], list[Coefficient]]
+#: ``columns`` by R1CS digest (shared: callers must not change them).
+_COLUMNS: Memo[Columns] = Memo()
+
+
+def columns(cs: ConstraintSystem) -> Columns:
+    """Return the u, v, w columns of every wire and the coefficient section's entries
+    (the same lists for the same circuit: do not change them)."""
+    digest = r1cs_digest(cs)
+    known = _COLUMNS.get(digest)
+    return known if known is not None else _COLUMNS.put(digest, _columns(cs))
+
+
+def _columns(cs: ConstraintSystem) -> Columns:
     u: list[Column] = [[] for _ in range(cs.n_wires)]
     v: list[Column] = [[] for _ in range(cs.n_wires)]
     w: list[Column] = [[] for _ in range(cs.n_wires)]
@@ -71,10 +82,29 @@ def columns(
     return u, v, w, coefficients
 
 
+def _power_h_bytes(ptau: Path, phase1: Phase1, sha256: str) -> bytes:
+    """The circuit hash's "H" part: ``[tau^(i+n) - tau^i]_1`` for i < n - 1, uncompressed,
+    from the tauG1 section of ``ptau`` (whose sha256 is ``sha256``; see ``tau_powers``)."""
+    n = phase1.n
+    powers = _tau_powers(ptau, phase1, sha256)
+    differences = add_g1s(powers[n : 2 * n - 1], [neg_g1(q) for q in powers[: n - 1]])
+    return b"".join(map(g1_uncompressed, differences))
+
+
 def tau_powers(ptau: Path, phase1: Phase1) -> list[G1]:
     """Return ``[tau^k]_1`` for k < 2n - 1 from the ptau file, checked against ``phase1``
     (the first n against its Lagrange points), so that both come from one ceremony."""
+    return _tau_powers(ptau, phase1, file_sha256(ptau))
+
+
+def _tau_powers(ptau: Path, phase1: Phase1, sha256: str) -> list[G1]:
+    """``tau_powers`` of the file whose sha256 is ``sha256``: the points ``load_phase1``
+    read and checked with this very ``phase1`` from a file of those bytes if it did (the
+    check here is one of its checks), else read and checked here."""
     n = phase1.n
+    checked = checked_tau_g1(sha256, phase1)
+    if checked is not None:
+        return list(checked[: 2 * n - 1])
     with ptau.open("rb") as f:
         powers = PtauReader(f, ptau.name).g1(TAU_G1, 0, 2 * n - 1)
     if not lagrange_matches(powers[:n], phase1.lagrange_g1):
@@ -91,10 +121,45 @@ def _hash_points(h: hashlib.blake2b, points: Sequence[G1] | Sequence[G2], g2: bo
 def new_zkey(cs: ConstraintSystem, phase1: Phase1, ptau: Path, log: Log | None = None) -> Zkey:
     """Return the zkey ``snarkjs zkey new circuit.r1cs ptau out.zkey`` writes for ``cs``
     (``circuit.r1cs`` being ``publisher.snark.iden3.write_r1cs(cs)``); ``phase1`` read from
-    ``ptau`` for this circuit's domain."""
+    ``ptau`` for this circuit's domain.
+
+    The zkey derived in this process from the same circuit (R1CS digest), the same
+    ``phase1`` object and a ptau file of the same bytes is returned again
+    (``publisher.ceremony.memo``): ``finalize`` recomputes what ``init`` derived.
+    """
     n = domain_size(cs)
     if phase1.n != n:
         raise ZkeyError(f"phase 1 was read for a domain of {phase1.n}, the circuit needs {n}")
+    key = (r1cs_digest(cs), file_sha256(ptau))
+    known = _DERIVED.get(key, (phase1,))
+    if known is not None:
+        if log:
+            log("the initial zkey of this circuit and phase 1 was derived earlier in this run")
+        return known
+    zkey = _new_zkey(cs, phase1, ptau, key[1], log)
+    _POINTS.put(key[0], zkey, (phase1,))
+    if file_sha256(ptau) == key[1]:  # tauG1 was read from those very bytes
+        _DERIVED.put(key, zkey, (phase1,))
+    return zkey
+
+
+#: Initial zkeys derived here, by R1CS digest, ptau sha256 and the Phase1 object; and by
+#: R1CS digest and Phase1 object alone, for their points (which the ptau file does not
+#: change: it only adds to the circuit hash).
+_DERIVED: Memo[Zkey] = Memo()
+_POINTS: Memo[Zkey] = Memo()
+
+
+def derived_initial(cs: ConstraintSystem, phase1: Phase1) -> Zkey | None:
+    """The initial zkey this process derived for ``cs`` from this very ``phase1`` object,
+    or None: its IC, A, B1, B2, C and H are those phase 1 gives for the circuit."""
+    return _POINTS.get(r1cs_digest(cs), (phase1,))
+
+
+def _new_zkey(
+    cs: ConstraintSystem, phase1: Phase1, ptau: Path, sha256: str, log: Log | None
+) -> Zkey:
+    n = phase1.n
     public = cs.n_public + 1
     u, v, w, coefficients = columns(cs)
     if log:
@@ -114,14 +179,14 @@ def new_zkey(cs: ConstraintSystem, phase1: Phase1, ptau: Path, log: Log | None =
     )
     if log:
         log(f"circuit hash (reading tauG1 of {ptau.name})")
-    powers = tau_powers(ptau, phase1)
+    power_h = _power_h_bytes(ptau, phase1, sha256)
     h = hashlib.blake2b(digest_size=64)
     for point in (phase1.alpha_g1, phase1.beta_g1):
         h.update(g1_uncompressed(point))
     h.update(g2_uncompressed(phase1.beta_g2) + g2_uncompressed(G2_GEN))
     h.update(g1_uncompressed(G1_GEN) + g2_uncompressed(G2_GEN))
     _hash_points(h, k[:public])
-    _hash_points(h, [g1_add(powers[i + n], g1_neg(powers[i])) for i in range(n - 1)])
+    h.update(struct.pack(">I", n - 1) + power_h)
     _hash_points(h, k[public:])
     _hash_points(h, a_g1)
     _hash_points(h, b_g1)

@@ -19,10 +19,10 @@ forge proofs) is refused unless ``allow_no_contributions``.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from publisher.ceremony.points import random_weights
 from publisher.ceremony.ptau import Phase1
 from publisher.ceremony.zkey import Zkey, ZkeyError
 from publisher.ceremony.zkey_new import new_zkey
@@ -130,7 +130,7 @@ def verify_zkey(
         ("L (section 8)", zkey.c_g1, init.c_g1),
         ("H (section 9)", zkey.h_g1, init.h_g1),
     ):
-        rho = [secrets.randbits(_CHECK_BITS) for _ in points]
+        rho = random_weights(len(points), _CHECK_BITS)
         checks.append(
             (
                 f"the zkey's {what} is not the initial one divided by its delta",
