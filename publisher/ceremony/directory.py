@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from publisher.ceremony import memo
 from publisher.ceremony.phase2 import check_ic, check_params, public_ic
 from publisher.ceremony.ptau import Phase1, load_phase1
 from publisher.ceremony.zkey import Zkey, ZkeyError, parse_zkey, read_zkey, write_zkey
@@ -490,6 +491,7 @@ def finalize(
     pk.save(out / PROVING_KEY_FILE)
     write_atomic(out / VK_FILE, _json_bytes(vk.to_json()))
     write_atomic(out / TRANSCRIPT_FILE, _json_bytes(finalized.to_json()))
+    memo.forget()  # the ceremony is over: what its steps shared is no longer needed
     return finalized
 
 

@@ -35,6 +35,7 @@ from typing import Any
 import gmpy2
 from gmpy2 import mpz
 
+from publisher.ceremony.memo import forget_also
 from publisher.snark import backend, lincomb, native
 from publisher.snark.curve import (
     G1,
@@ -120,6 +121,7 @@ def g2s_from_lem(data: bytes | memoryview) -> list[G2] | None:
 #: G2 points (as tuples of coordinates) found in G2 by this process.
 _IN_G2: set[Any] = set()
 _IN_G2_LIMIT = 1 << 20
+forget_also(_IN_G2.clear)
 
 
 def g2_not_in_subgroup(points: Sequence[G2]) -> list[int]:
