@@ -244,10 +244,10 @@ def fast_checks(monkeypatch: pytest.MonkeyPatch) -> None:
             _HASHES[key] = real_poseidon(inputs)
         return _HASHES[key]
 
-    def verify_many(vk: VerifyingKey, items: Any, rng: Any = None) -> None:
+    def verify_many(vk: VerifyingKey, items: Any, rng: Any = None, ops: Any = None) -> None:
         key = (vk, tuple((tuple(public), proof) for public, proof in items))
         if key not in _VALID_BATCHES:
-            real_verify_many(vk, items, rng)
+            real_verify_many(vk, items, rng, ops)
             _VALID_BATCHES.add(key)
 
     monkeypatch.setattr("verifier.protocol.poseidon", poseidon)
@@ -304,7 +304,7 @@ def test_every_changed_byte_of_a_listed_file_fails_its_hash(
 ) -> None:
     # The hash is what must catch these; the pairings of thousands of variants would only
     # add minutes, so they are skipped here (tampered proofs are verified for real below).
-    monkeypatch.setattr("verifier.attestation.verify_many", lambda *args: None)
+    monkeypatch.setattr("verifier.attestation.verify_many", lambda *args, **kwargs: None)
     for position in range(len(valid[name])):
         results = check({**valid, name: _flipped(valid[name], position)})
         first = results[0]
