@@ -8,8 +8,9 @@ precision of 9, so the rounding-up path runs on every demo.
 **Shape.** Arity 4, batch depth 2: 16 accounts per proof, 11,789 constraints, a domain
 of 2^14. Batches of 64 (depth 3, 43,373 constraints, 2^16) take ~10% less CPU per
 account to prove, but a phase-1 file, ceremony and proving key four times larger:
-measured on 2 cores, the ceremony's ``init`` alone took ~820 CPU-seconds and 5 GB at
-2^16 against ~165 s at 2^14. A user checks only the one proof of their batch either way.
+measured on 2 cores with the pure-Python arithmetic, the ceremony's ``init`` alone took
+~820 CPU-seconds and 5 GB at 2^16 against ~165 s at 2^14 (with the native kernels: ~20 s at
+2^14, bench/README.md). A user checks only the one proof of their batch either way.
 
 **Ceremony** (``run_demo_ceremony``): the real ``zkpor ceremony`` steps, run locally:
 a phase-1 file of the domain's power (``publisher.ceremony.demo_ptau``: single party, made once
