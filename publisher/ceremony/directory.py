@@ -27,7 +27,6 @@ vk.json and ``transcript.json`` (what an attestation publishes as
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -88,15 +87,6 @@ Log = Callable[[str], None]
 
 class CeremonyInputError(ZkporError):
     """The ceremony cannot go on: a missing or foreign file, a bad name or option."""
-
-
-def sha256_file(path: Path) -> str:
-    """Return the sha256 hex digest of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _json_bytes(doc: object) -> bytes:
@@ -483,7 +473,7 @@ def finalize(
     vk = verifying_key_from_zkey(checked.zkey)
     check_vk(transcript, vk, ops=FAST_OPS)
     pk = proving_key_from_zkey(checked.zkey, checked.cs, transcript.header.circuit.circuit_id)
-    final = Final(sha256_file(checked.path))
+    final = Final(memo.file_sha256(checked.path))
     finalized = Transcript(transcript.header, transcript.contributions, final)
     out.mkdir(parents=True, exist_ok=True)
     _copy_atomic(checked.path, out / FINAL_ZKEY_FILE)
@@ -550,7 +540,7 @@ def load_ceremony_keys(out: Path, circuit_id: str | None = None) -> CeremonyKeys
     check_vk(transcript, vk, ops=FAST_OPS)
     if transcript.final is None:
         raise KeyMismatch(f"{out / TRANSCRIPT_FILE} was not finalized")
-    if sha256_file(out / FINAL_ZKEY_FILE) != transcript.final.zkey_sha256:
+    if memo.file_sha256(out / FINAL_ZKEY_FILE) != transcript.final.zkey_sha256:
         raise KeyMismatch(f"{out / FINAL_ZKEY_FILE} is not the ceremony's final zkey")
     pk = ProvingKey.load(out / PROVING_KEY_FILE)
     if (pk.delta_g1, pk.delta_g2) != (transcript.delta_g1, vk.delta_g2):
