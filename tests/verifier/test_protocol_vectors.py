@@ -326,17 +326,46 @@ def test_merkle_path() -> None:
 # --- 3. codes, derivations, one sealed record ---------------------------------------------
 
 
+def _gf32_mul(a: int, b: int) -> int:
+    """Carry-less product modulo x^5 + x^2 + 1 (protocol.md section 11.1)."""
+    out = 0
+    for i in range(5):
+        if b >> i & 1:
+            out ^= a << i
+    for bit in range(8, 4, -1):
+        if out >> bit & 1:
+            out ^= 0b100101 << (bit - 5)
+    return out
+
+
 def test_code_display_and_parse() -> None:
     doc = load("codes.json")
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
     for case in doc["display"]:
         raw = bytes.fromhex(case["bytes"])
         assert format_code(raw) == case["code"]
         assert parse_code(case["code"]) == raw
         value = int.from_bytes(raw, "big")
-        alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+        digits = [(value >> (5 * i)) & 31 for i in reversed(range(26))]
+        # The two check symbols: the only pair making sum c_i and sum c_i x^i both zero.
+        checks = []
+        for c26 in range(32):
+            for c27 in range(32):
+                word, s0, s1, power = [*digits, c26, c27], 0, 0, 1
+                for digit in word:
+                    s0, s1, power = s0 ^ digit, s1 ^ _gf32_mul(digit, power), _gf32_mul(power, 2)
+                if s0 == s1 == 0:
+                    checks.append((c26, c27))
+        assert len(checks) == 1
+        symbols = "".join(alphabet[d] for d in [*digits, *checks[0]])
+        assert "-".join(symbols[i : i + 4] for i in range(0, 28, 4)) == case["code"]
+    for case in doc["display_v1"]:
+        raw = bytes.fromhex(case["bytes"])
+        value = int.from_bytes(raw, "big")
         symbols = "".join(alphabet[(value >> (5 * i)) & 31] for i in reversed(range(26)))
         symbols += (alphabet + "*~$=U")[value % 37]
         assert "-".join(symbols[i : i + 4] for i in range(0, 27, 4)) == case["code"]
+        assert parse_code(case["code"]) == raw
     for case in doc["parse_equivalent"]:
         assert parse_code(case["typed"]) == bytes.fromhex(case["bytes"])
     for case in doc["parse_rejected"]:

@@ -47,7 +47,8 @@ from verifier.ceremony_format import (
     Transcript,
     header_anchor,
 )
-from verifier.codes import derived_code, format_code
+from verifier.codes import derived_code, format_code, format_code_v1, parse_code
+from verifier.errors import InvalidCode
 from verifier.field import P, R
 from verifier.groth16 import G1Point, G2Point, Proof, VerifyingKey
 from verifier.manifest import (
@@ -559,16 +560,20 @@ def codes() -> dict[str, Any]:
     return {
         "about": "docs/protocol.md section 11: codes, derivations, one sealed record",
         "display": [{"bytes": c.hex(), "code": s} for c, s in zip(raw, shown, strict=True)],
+        "display_v1": [{"bytes": c.hex(), "code": format_code_v1(c)} for c in raw],
         "parse_equivalent": [
             {"typed": shown[2].lower().replace("-", " "), "bytes": raw[2].hex()},
             {"typed": shown[2].replace("1", "I").replace("0", "O"), "bytes": raw[2].hex()},
             {"typed": " " + shown[2].replace("-", "") + "\n", "bytes": raw[2].hex()},
         ],
         "parse_rejected": [
-            {"typed": shown[2][:-1], "why": "26 symbols"},
-            {"typed": _typo(shown[2]), "why": "check symbol does not match"},
-            {"typed": "U" + shown[2][1:], "why": "U is only a check symbol"},
+            {"typed": shown[2][:-2], "why": "26 symbols"},
+            {"typed": _typo(shown[2]), "why": "symbol 1 looks wrong"},
+            {"typed": _swap(shown[2]), "why": "symbols 2 and 3 swapped"},
+            {"typed": "U" + shown[2][1:], "why": "U is not a code symbol"},
             {"typed": _over_128_bits(), "why": "larger than 128 bits"},
+            {"typed": format_code_v1(raw[2])[:-1], "why": "first format, 26 symbols"},
+            {"typed": _typo(format_code_v1(raw[2])), "why": "first format, check symbol"},
         ],
         "derived_codes": [
             {
@@ -615,13 +620,25 @@ def _typo(code: str) -> str:
     return ("1" if first != "1" else "2") + code[1:]
 
 
+def _swap(code: str) -> str:
+    """Return ``code`` with its second and third symbols swapped (they differ here)."""
+    assert code[1] != code[2]
+    return code[0] + code[2] + code[1] + code[3:]
+
+
 def _over_128_bits() -> str:
-    """Return a 27-symbol code whose value is 2^129 (first symbol 8 > 7), with a good check."""
-    from verifier.codes import ALPHABET, CHECK_ALPHABET
+    """Return a 28-symbol code whose value is 2^129 (first symbol 8 > 7), with good checks."""
+    from verifier.codes import ALPHABET, normalize
 
     value = 1 << 129
-    symbols = "".join(ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(26)))
-    return symbols + CHECK_ALPHABET[value % 37]
+    data = "".join(ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(26)))
+    for check in (a + b for a in ALPHABET for b in ALPHABET):
+        try:
+            parse_code(data + check)
+        except InvalidCode as error:
+            if "first symbol" in str(error):
+                return normalize(data + check)
+    raise AssertionError("no codeword over 2^129")
 
 
 # --- 5. Groth16 ---------------------------------------------------------------------------
