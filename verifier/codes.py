@@ -143,7 +143,7 @@ def _typo_place(digits: list[int], s0: int, s1: int) -> str:
         i
         for i in range(CODE_SYMBOLS - 1)
         if digits[i] != digits[i + 1]
-        and _syndromes(digits[:i] + [digits[i + 1], digits[i]] + digits[i + 2 :]) == (0, 0)
+        and _syndromes([*digits[:i], digits[i + 1], digits[i], *digits[i + 2 :]]) == (0, 0)
     ]
     if not swaps:
         return "more than one symbol looks wrong; check the whole code"

@@ -170,6 +170,12 @@ class UserCheck:
         self._failed: dict[str, int] = {}
 
     @property
+    def manifest_sha256(self) -> str | None:
+        """Return the sha256 (hex) of the manifest bytes this check read, once read."""
+        data = self._bytes.get(MANIFEST)
+        return None if data is None else hashlib.sha256(data).hexdigest()
+
+    @property
     def steps(self) -> list[Step]:
         """Return the seven ``(name, check)`` steps, to be run in order."""
         checks = (

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from verifier.attestation import Reader, attestation_steps
+from verifier.bundle import NO_BUNDLE
 from verifier.ceremony import TRANSCRIPT, parse_transcript
 from verifier.errors import InvalidCode, VerificationError
 from verifier.report import StepResult, passed, run_step
@@ -119,9 +120,15 @@ def verify_code(
     for number, (name, step) in enumerate(check.steps, 1):
         result = run_step(number, name, step)
         results.append(result)
+        if number == 1:
+            # Before the step: the page words its advice with the custodian's name.
+            if check.manifest is not None:
+                _emit(emit, "context", **_context_json(check))
+            if check.bundle is not None:
+                _emit(emit, "user", **_user_json(check))
+            elif result.detail == NO_BUNDLE:
+                _emit(emit, "not-found")
         _emit_step(emit, "user", result)
-        if number == 1 and check.bundle is not None:
-            _emit(emit, "user", **_user_json(check))
         if name == "batch proofs" and check.bundle is not None:
             _emit_samples(emit, check, check.bundle.batch)
     report = check.report(results)
@@ -142,8 +149,32 @@ def _emit_samples(emit: Emit, check: UserCheck, own: int) -> None:
 
 
 def _user_json(check: UserCheck) -> dict[str, Any]:
-    """Return the opened account's id and balances, as ``zkpor verify-user --json``."""
-    return UserReport(check.manifest, check.bundle, ()).user_json() or {}
+    """Return the opened account: its id and balances (as ``zkpor verify-user --json``),
+    where its leaf is, and who counted it when (for the page's advice and receipt)."""
+    user = UserReport(check.manifest, check.bundle, ()).user_json() or {}
+    if check.bundle is not None and check.manifest is not None:
+        user.update(
+            leaf=check.bundle.leaf,
+            batch=check.bundle.batch,
+            leaf_hash=f"{check.bundle.leaf_hash:#066x}",
+            as_of=check.manifest.as_of,
+            issuer_name=check.manifest.issuer_name,
+        )
+    return user
+
+
+def _context_json(check: UserCheck) -> dict[str, Any]:
+    """Return what identifies the attestation the check read (for the page and receipt)."""
+    manifest = check.manifest
+    assert manifest is not None
+    return {
+        "attestation_id": manifest.attestation_id,
+        "manifest_sha256": check.manifest_sha256,
+        "root": f"{manifest.tree.root:#066x}",
+        "as_of": manifest.as_of,
+        "issuer_name": manifest.issuer_name,
+        "issuer_url": manifest.issuer_url,
+    }
 
 
 def _read_once(read: Reader) -> Reader:

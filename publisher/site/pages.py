@@ -15,6 +15,7 @@ the context it lands in; only numbers this module formats itself are written as 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -93,6 +94,8 @@ class SiteData:
     vendored: Sequence[Component]
     #: site-relative path -> subresource integrity of every file the verifier loads
     pins: Mapping[str, str]
+    #: bytes a first visit of the Verify page downloads (every pinned file), if known
+    download_bytes: int = 0
 
     @property
     def dev_setup(self) -> bool:
@@ -187,11 +190,47 @@ def status_table(results: Sequence[StepResult]) -> str:
     return _table(["#", "Check", "Result", "Detail"], rows)
 
 
+#: One plain line beside each step's technical name on the Verify page.
+STEP_WORDS = {
+    "bundle": "your encrypted record in the attestation, which only your code opens",
+    "leaf": "your account's entry in the tree of all accounts",
+    "path to batch root": "the hashes linking your entry to its batch (a group of accounts "
+    "proven together)",
+    "batch root in the published tree": "your batch's place in the published tree of all accounts",
+    "batch proofs": "zero-knowledge proofs that every balance in a batch is non-negative and "
+    "added to the totals",
+    "accumulator chain": "the running totals, passed from batch to batch, that end at the "
+    "published liabilities",
+    "trusted setup": "the ceremony in which the proving keys were made, so that no one "
+    "could forge proofs",
+    "manifest and file hashes": "the attestation's table of contents, and every file's fingerprint",
+    "verification key": "the public key every batch proof is checked with",
+    "tree": "the tree of all accounts, hashed up to one published root",
+    "totals": "the liabilities the custodian publishes, per asset",
+    "bundle files": "the encrypted records of all accounts, all of one size",
+    "reserves": "the custodian's signed wallets, and their balances against liabilities",
+}
+
+
 def _steps_html(names: Sequence[str], indent: str = "    ") -> str:
     return "\n".join(
         f'{indent}<li data-step="{n}" data-status="PENDING"><span class="zkpor-badge">·</span> '
-        f"<strong>{md_text(name)}</strong>: <span></span></li>"
+        # Raw HTML inside a markdown="0" block: HTML escaping, not Markdown's.
+        f'<strong>{html.escape(name)}</strong> <span class="zkpor-why">'
+        f"({html.escape(STEP_WORDS[name])})</span>: <span></span></li>"
         for n, name in enumerate(names, 1)
+    )
+
+
+def download_note(download_bytes: int) -> str:
+    """Return what the Verify page says before it downloads the verifier."""
+    if not download_bytes:
+        return "The first check downloads the verifier once; your browser keeps it."
+    megabytes = download_bytes / 1_000_000
+    return (
+        f"The first check downloads the verifier once ({megabytes:.1f} MB; your browser keeps "
+        "it for the next visits): a few seconds on a computer, about half a minute on a slow "
+        "phone or connection."
     )
 
 
@@ -229,8 +268,7 @@ def setup_statement(data: SiteData) -> str:
             + (
                 f"the public {md_text(phase1_known.name)}."
                 if phase1_known
-                else "**not a known public Powers of Tau file** (whoever made it can forge "
-                "proofs)."
+                else "**not a known public Powers of Tau file** (whoever made it can forge proofs)."
             )
             + f" Contributors: {phase1}.",
             "**Phase 2** (this circuit): contributors recognise their record by its hash "
@@ -371,6 +409,7 @@ def render_pages(data: SiteData, templates: Traversable, verify_js_sri: str) -> 
             "samples": str(SAMPLES),
             "step_count": str(len(STEP_NAMES)),
             "verify_js_sri": verify_js_sri,
+            "download_note": html.escape(download_note(data.download_bytes)),
             "step_help": "\n".join(
                 [
                     f"{n}. **{name}**: {USER_STEP_HELP[name]}"

@@ -29,11 +29,12 @@ from publisher.snark.circuit import (
     batch_witness,
     build_batch_circuit,
 )
+from publisher.snark import poseidon_grain
 from publisher.snark.dev_setup import ToxicWaste, dev_setup
 from publisher.snark.prove import prove
 from publisher.snark.qap import domain_size
 from publisher.snark.r1cs import r1cs_digest
-from verifier import protocol
+from verifier import poseidon, protocol
 from verifier.bundle import Bundle, BundleInfo, bucket_index, bucket_name, derive
 from verifier.ceremony import statement
 from verifier.ceremony_crypto import PY_ECC_OPS, g1_from_ecc
@@ -193,8 +194,11 @@ def primitives() -> dict[str, Any]:
         "about": "zkpor/1 hashes of docs/protocol.md sections 3 and 5; numbers are decimal",
         "r": str(R),
         "p": str(P),
+        # the fingerprint of docs/protocol.md §3.4: the constants' canonical JSON document
         "poseidon_constants_sha256": hashlib.sha256(
-            (Path(protocol.__file__).parent / "poseidon_constants.json").read_bytes()
+            poseidon_grain.render(
+                poseidon_grain.document(poseidon.params(t) for t in range(2, 18))
+            ).encode()
         ).hexdigest(),
         "tags": {
             "ID": protocol.TAG_ID,

@@ -1,14 +1,16 @@
 // The Verify page: starts the verifier worker and shows each check as it runs.
 //
 // The code is read from the field or from the URL fragment (#code=...), which browsers
-// never send to a server; it goes only to the worker, by postMessage. Nothing here adds
-// it to a URL or a request. Text from the attestation is shown with textContent only.
+// never send to a server; it goes only to the worker, by postMessage, and is removed from
+// the address bar and the history as soon as it is read. Nothing here adds it to a URL or
+// a request, or to the receipt. Text from the attestation is shown with textContent only.
 //
 // One verdict, in #zkpor-status: green ("ok") ONLY when the run's every step was reported
-// and is OK, the worker said so too, and, for a code, the visitor confirmed that the
-// account id the bundle holds is theirs (a custodian could hand two people codes of one
-// bundle: only the holder can tell). A failed or skipped step, a step never reported, a
-// worker that died or stopped answering: never green.
+// and is OK, the worker said so too, the run is the one of the code in the field, and,
+// for a code, the visitor confirmed that the account id the bundle holds is theirs (a
+// custodian could hand two people codes of one bundle: only the holder can tell). A failed
+// or skipped step, a step never reported, a worker that died or stopped answering, a code
+// changed since the run started: never green.
 
 // Filled in by `zkpor site build`: the hash of every file the worker may load.
 const SITE = "__ZKPOR_SITE__";
@@ -16,9 +18,10 @@ const SITE = "__ZKPOR_SITE__";
 const root = new URL("../../", import.meta.url).href; // this script is assets/zkpor/verify.js
 const $ = (id) => document.getElementById(id);
 // A run that sends nothing for this long has stopped: a worker that dies silently never
-// says so. Generous: one step's pairings take a while in Pyodide. (While the verifier
-// loads, nothing can turn green, so no watchdog is needed then.)
+// says so. Generous: one step's pairings take a while in Pyodide on a slow phone. (While
+// the verifier loads, nothing can turn green, so no watchdog is needed then.)
 const STALL_MS = 600000;
+const CODE_SYMBOLS = 28;
 
 function setStatus(text, state = "") {
   const status = $("zkpor-status");
@@ -40,39 +43,161 @@ function showStep(list, { number, name, status, detail }) {
   item.querySelector("span:last-child").textContent = detail;
 }
 
-function showUser({ user_id, balances }) {
+// --- numbers, as people read them ---------------------------------------------------
+
+// "1234567.5" -> "1,234,567.5": thousands separators on the whole part, the decimals
+// exactly as the verifier wrote them (never through a float).
+function groupThousands(amount) {
+  const [whole, fraction] = String(amount).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+}
+
+function element(tag, text = "", className = "") {
+  const node = document.createElement(tag);
+  if (text) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+// --- the result: what the account holder should do with it ---------------------------
+
+// The attestation's context (issuer, snapshot time), once step 1 has read the manifest.
+let context = null;
+
+function contactLine() {
+  if (!context) return "contact the custodian";
+  return `contact ${context.issuer_name} (${context.issuer_url})`;
+}
+
+function balancesTable(balances) {
+  const wrap = element("div", "", "zkpor-scroll");
+  const table = element("table", "", "zkpor-balances");
+  const head = table.createTHead().insertRow();
+  for (const label of ["Asset", "Balance"]) {
+    const th = element("th", label);
+    th.scope = "col";
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const { asset, amount } of balances) {
+    const row = body.insertRow();
+    const th = element("th", asset);
+    th.scope = "row";
+    row.append(th);
+    row.insertCell().textContent = groupThousands(amount);
+    row.cells[0].className = "zkpor-amount";
+  }
+  wrap.append(table);
+  return wrap;
+}
+
+function showUser(user) {
   const box = $("zkpor-account");
   box.replaceChildren();
-  const id = document.createElement("p");
-  id.className = "zkpor-account-id";
-  id.append("Account id: ");
-  const strong = document.createElement("strong");
+  box.dataset.state = "pending"; // never green before every step is OK
+  const id = element("p", "Account id: ", "zkpor-account-id");
+  const strong = element("strong", user.user_id);
   strong.id = "zkpor-account-id";
-  strong.textContent = user_id;
   id.append(strong);
-  const ask = document.createElement("p");
-  ask.textContent = "Is this YOUR account id? If it is not, this code does not show your " +
-    "account: tell the custodian and the auditor.";
-  const yes = document.createElement("button");
+  const title = element("p");
+  title.id = "zkpor-balances-title";
+  title.textContent = `The balances ${user.issuer_name} counted for this account as of ` +
+    `${user.as_of}:`;
+  box.append(id, title, balancesTable(user.balances));
+  box.hidden = false;
+  run.user = user;
+}
+
+function confirmButtons() {
+  const ask = element("p", "Is this YOUR account id? If it is not, this code does not show " +
+    "your account.");
+  const yes = element("button", "Yes, this is my account id", "md-button");
   yes.id = "zkpor-confirm-yes";
-  yes.className = "md-button";
-  yes.textContent = "Yes, this is my account id";
-  const no = document.createElement("button");
+  yes.type = "button";
+  const no = element("button", "No, it is not mine", "md-button");
   no.id = "zkpor-confirm-no";
-  no.className = "md-button";
-  no.textContent = "No, it is not mine";
+  no.type = "button";
   yes.addEventListener("click", () => confirmAccount(true));
   no.addEventListener("click", () => confirmAccount(false));
-  const title = document.createElement("p");
-  title.textContent = "These are the balances the custodian committed to:";
-  const table = document.createElement("table");
-  for (const { asset, amount } of balances) {
-    const row = table.insertRow();
-    row.insertCell().textContent = asset;
-    row.insertCell().textContent = amount;
+  const box = element("div");
+  box.id = "zkpor-confirm";
+  box.append(ask, yes, " ", no);
+  return box;
+}
+
+// What the visitor should do now, in plain words, above the technical steps.
+function showAdvice() {
+  const advice = $("zkpor-advice");
+  advice.replaceChildren();
+  advice.hidden = true;
+  if (!run || run.group !== "user" || !run.done || run.invalidCode) return;
+  const account = $("zkpor-account");
+  const parts = [];
+  if (run.notFound) {
+    parts.push(element("p", "Your code was not found in this attestation. If you copied it " +
+      "exactly, this may mean your account was left out of it: " + `${contactLine()}, ` +
+      "and keep the receipt of this check."));
+  } else if (!run.allOK) {
+    account.dataset.state = "fail";
+    parts.push(element("p", "Some checks failed, so the balances shown cannot be trusted. " +
+      `Keep the receipt of this check and ${contactLine()}.`));
+  } else if (run.confirmed === false) {
+    account.dataset.state = "fail";
+    parts.push(element("p", "This code shows someone else's account, not yours: " +
+      `${contactLine()}, and keep the receipt of this check.`));
+  } else {
+    account.dataset.state = run.confirmed === true ? "ok" : "pending";
+    if (run.confirmed === null) parts.push(confirmButtons());
+    const asOf = run.user ? run.user.as_of : "the snapshot time";
+    parts.push(element("p", `Compare these balances with your own statement for ${asOf}. ` +
+      `If they differ, ${contactLine()} and keep the receipt of this check.`));
   }
-  box.append(id, ask, yes, " ", no, title, table);
-  box.hidden = false;
+  const download = element("button", "Download the receipt of this check", "md-button");
+  download.id = "zkpor-receipt";
+  download.type = "button";
+  download.addEventListener("click", downloadReceipt);
+  parts.push(download);
+  advice.append(...parts);
+  advice.hidden = false;
+}
+
+// A JSON record of what was checked: the attestation, the account's leaf and balances,
+// the time and every step's result. Never the code.
+function receipt() {
+  const steps = (id) => [...$(id).querySelectorAll(":scope > li")].map((li) => ({
+    step: Number(li.dataset.step) || li.dataset.step,
+    name: li.querySelector("strong")?.textContent ?? "",
+    status: li.dataset.status,
+    detail: li.querySelector("span:last-child")?.textContent ?? "",
+  }));
+  const user = run.user;
+  return {
+    receipt: "zkpor verify page",
+    checked_at: new Date().toISOString(),
+    page: window.location.href.split("#")[0],
+    attestation: context,
+    account: user ? {
+      user_id: user.user_id, leaf: user.leaf, batch: user.batch, leaf_hash: user.leaf_hash,
+      balances: user.balances, confirmed_as_mine: run.confirmed,
+    } : null,
+    code_found: !run.notFound,
+    verdict: $("zkpor-status").textContent,
+    steps: steps("zkpor-user-steps"),
+    other_batches: steps("zkpor-samples"),
+  };
+}
+
+function downloadReceipt() {
+  const blob = new Blob([JSON.stringify(receipt(), null, 1) + "\n"], { type: "application/json" });
+  const link = element("a");
+  link.href = URL.createObjectURL(blob);
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  link.download = `zkpor-receipt-${stamp}.json`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000);
 }
 
 function showSample({ batch, status, detail }) {
@@ -82,18 +207,32 @@ function showSample({ batch, status, detail }) {
   });
 }
 
+function stopProgress() {
+  for (const id of ["zkpor-load", "zkpor-all-progress"]) {
+    const bar = $(id);
+    bar.dataset.state = "stopped";
+    bar.hidden = true;
+  }
+}
+
 function failed(text) {
   busy = false;
+  queued = null;
   clearTimeout(stall);
   run = null;
+  stopProgress();
   setStatus(text, "fail");
   document.body.dataset.zkporDone = "error";
+  $("zkpor-account").dataset.state = "fail";
   for (const button of document.querySelectorAll("#zkpor-verify button")) button.disabled = true;
 }
 
-// The current run: which step list it fills, how it ended, and the visitor's answer.
-let run = null; // {group, done: null | {passed, totals_proven}, confirmed: null | bool}
+// The current run: which step list it fills, the code it checks (normalized), how it
+// ended, and the visitor's answer.
+let run = null;
 let stall = null;
+// A code entered while a run was busy: checked as soon as that run ends.
+let queued = null;
 
 function watch() {
   clearTimeout(stall);
@@ -113,29 +252,57 @@ function everyStepOK(list) {
   return items.length > 0 && items.every((item) => item.dataset.status === "OK");
 }
 
+function firstProblem(list) {
+  const item = [...list.querySelectorAll(":scope > li")].find((li) => li.dataset.status !== "OK");
+  if (!item) return "";
+  const name = item.querySelector("strong")?.textContent ?? "";
+  return ` The first: step ${item.dataset.step}, ${name} (${item.dataset.status}).`;
+}
+
+// Case, dashes and spaces do not matter; I, L, O read as 1, 1, 0 (verifier.codes).
+function normalizeCode(text) {
+  return text.replace(/[\s-]/g, "").toUpperCase().replace(/[IL]/g, "1").replace(/O/g, "0");
+}
+
+// What a user run checked, in words that claim no more than it did.
+function userScope() {
+  const samples = $("zkpor-samples").querySelectorAll(":scope > li[data-status='OK']").length;
+  const others = samples === 1 ? "1 other batch" : `${samples} other batches`;
+  return run.done.totals_proven
+    ? "your account, and every batch proof: the published liabilities are proven."
+    : `your account, its batch's proof and ${others} chosen at random. The custodian's ` +
+      "total liabilities are not proven by this check alone (Verify all below checks every " +
+      "batch).";
+}
+
 // The one verdict: recomputed from what the page shows, never from the worker alone.
 function showVerdict() {
   if (!run || !run.done) return;
-  const allOK = run.done.passed === true && everyStepOK(stepList(run.group));
-  document.body.dataset.zkporDone = allOK ? "passed" : "failed";
-  if (!allOK) {
-    setStatus(run.invalidCode ?? "Some checks FAILED or did not run: see the reasons below.", "fail");
-    return;
-  }
-  const totals = run.done.totals_proven
-    ? "every batch proof was verified: the published liabilities are proven."
-    : "not every batch proof was verified here, so the totals are not proven by this run " +
-      "(Verify all checks every one).";
-  if (run.group !== "user") {
-    setStatus(`Every check passed: ${totals}`, "ok");
+  run.allOK = run.done.passed === true && everyStepOK(stepList(run.group));
+  const sameCode = run.group !== "user" || normalizeCode($("zkpor-code").value) === run.code;
+  const green = run.allOK && sameCode && (run.group !== "user" || run.confirmed === true);
+  document.body.dataset.zkporDone = run.allOK ? "passed" : "failed";
+  showAdvice();
+  if (!sameCode) {
+    setStatus("The code in the field has changed since this check: press Verify to check it.");
+  } else if (!run.allOK) {
+    setStatus(run.invalidCode ??
+      "Some checks FAILED or did not run: see the reasons below." +
+      firstProblem(stepList(run.group)), "fail");
+  } else if (run.group !== "user") {
+    const batches = $("zkpor-all-progress").max;
+    setStatus(`The whole attestation: all ${batches} batch proofs and the ` +
+      `${stepList(run.group).children.length} checks of zkpor verify passed; the published ` +
+      "liabilities are proven. (Your own account is checked with your code, above.)", "ok");
   } else if (run.confirmed === true) {
-    setStatus(`Every check passed, and you confirmed the account id is yours; ${totals}`, "ok");
+    setStatus(`Every check passed, and you confirmed the account id is yours. Checked: ` +
+      userScope(), "ok");
   } else if (run.confirmed === false) {
-    setStatus("This code does not show your account: the account id is not yours. " +
-      "Tell the custodian and the auditor.", "fail");
+    setStatus("This code does not show your account: the account id is not yours.", "fail");
   } else {
     setStatus("Every check passed. Is the account id below yours? Answer to finish.", "confirm");
   }
+  if (green) document.body.dataset.zkporVerdict = "ok";
 }
 
 function confirmAccount(mine) {
@@ -158,11 +325,21 @@ let ready = false;
 let busy = false;
 
 function onEvent(event) {
+  // Events of a run the page no longer shows (a newer code replaced it) are dropped.
+  if (!run || run.superseded) {
+    if (event.event === "done") finished();
+    return;
+  }
   if (event.event === "step") {
     // Steps of a list other than the run's own never count towards its verdict.
-    if (run && event.group === run.group) showStep(stepList(event.group), event);
+    if (event.group === run.group) showStep(stepList(event.group), event);
+  } else if (event.event === "context") {
+    context = { ...event };
+    delete context.event;
   } else if (event.event === "user") {
     showUser(event);
+  } else if (event.event === "not-found") {
+    run.notFound = true;
   } else if (event.event === "sample") {
     showSample(event);
   } else if (event.event === "proofs") {
@@ -171,16 +348,29 @@ function onEvent(event) {
     bar.value = event.done;
     $("zkpor-all-count").textContent = `${event.done} of ${event.total} batch proofs checked`;
   } else if (event.event === "invalid-code") {
-    if (run) run.invalidCode = event.detail;
-    setStatus(event.detail, "fail");
+    // A link's code that does not parse was most likely cut short or changed on the way.
+    run.invalidCode = run.fromLink
+      ? `This link looks cut off or changed: ${event.detail}. Copy the whole link again, ` +
+        "or type the code from your statement."
+      : `${event.detail.charAt(0).toUpperCase()}${event.detail.slice(1)}.`;
+    setStatus(run.invalidCode, "fail");
   } else if (event.event === "done") {
-    busy = false;
-    clearTimeout(stall);
-    for (const button of document.querySelectorAll("#zkpor-verify button")) button.disabled = false;
-    if (run) {
-      run.done = { passed: event.passed === true, totals_proven: event.totals_proven === true };
-      showVerdict();
-    }
+    run.done = { passed: event.passed === true, totals_proven: event.totals_proven === true };
+    finished();
+    showVerdict();
+  }
+}
+
+// A run ended (shown or superseded): free the page, then check a queued code if any.
+function finished() {
+  busy = false;
+  clearTimeout(stall);
+  $("zkpor-all-progress").hidden = true;
+  for (const button of document.querySelectorAll("#zkpor-verify button")) button.disabled = false;
+  if (queued !== null) {
+    const { code, fromLink } = queued;
+    queued = null;
+    verifyCode(code, fromLink);
   }
 }
 
@@ -194,7 +384,8 @@ function onMessage({ data }) {
     $("zkpor-load").hidden = true;
     setStatus("The verifier is ready.");
     for (const button of document.querySelectorAll("#zkpor-verify button")) button.disabled = false;
-    if ($("zkpor-code").value.trim()) verifyCode();
+    const code = $("zkpor-code").value.trim();
+    if (code) verifyCode(code, linkCode !== null && code === linkCode);
   } else if (data.type === "event") {
     onEvent(data.event);
   } else if (data.type === "error") {
@@ -204,10 +395,15 @@ function onMessage({ data }) {
 
 async function startWorker() {
   // The worker script is checked like everything else, then started from a blob.
-  const response = await fetch(new URL(SITE.paths.worker, root), {
-    integrity: SITE.pins[SITE.paths.worker],
-  });
-  const source = await response.blob();
+  let source;
+  try {
+    const response = await fetch(new URL(SITE.paths.worker, root), {
+      integrity: SITE.pins[SITE.paths.worker],
+    });
+    source = await response.blob();
+  } catch (error) {
+    throw new Error(tampered(SITE.paths.worker, error));
+  }
   worker = new Worker(URL.createObjectURL(source), { type: "module", name: "zkpor-verifier" });
   worker.onmessage = onMessage;
   worker.onerror = (error) => failed(`the verifier stopped: ${error.message}: no result`);
@@ -215,27 +411,74 @@ async function startWorker() {
   worker.postMessage({ type: "init", base: root, pins: SITE.pins, paths: SITE.paths });
 }
 
-function start(task, group) {
-  if (!ready || busy) return false;
-  busy = true;
-  run = { group, done: null, confirmed: null, invalidCode: null };
+function tampered(path, error) {
+  return `The site's files were changed or could not be loaded: ${path} does not match its ` +
+    `pinned hash (${error}). No result from this page can be trusted.`;
+}
+
+function clearResults() {
+  pending($("zkpor-user-steps"));
+  $("zkpor-samples").replaceChildren();
+  $("zkpor-account").hidden = true;
+  $("zkpor-account").replaceChildren();
+  $("zkpor-advice").hidden = true;
+  $("zkpor-advice").replaceChildren();
   delete document.body.dataset.zkporDone;
   delete document.body.dataset.zkporConfirmed;
+  delete document.body.dataset.zkporVerdict;
+}
+
+function start(task, group, code = null) {
+  if (!ready || busy) return false;
+  busy = true;
+  run = { group, code, done: null, confirmed: null, invalidCode: null, notFound: false,
+    user: null, superseded: false, allOK: false };
+  delete document.body.dataset.zkporDone;
+  delete document.body.dataset.zkporConfirmed;
+  delete document.body.dataset.zkporVerdict;
   for (const button of document.querySelectorAll("#zkpor-verify button")) button.disabled = true;
   watch();
   worker.postMessage(task);
   return true;
 }
 
-function verifyCode() {
-  const code = $("zkpor-code").value.trim();
-  if (!code || !ready || busy) return;
-  pending($("zkpor-user-steps"));
-  $("zkpor-samples").replaceChildren();
-  $("zkpor-account").hidden = true;
-  $("zkpor-account").replaceChildren();
-  if (start({ type: "verify-code", code }, "user")) setStatus("Checking your account…");
+function verifyCode(text, fromLink = false) {
+  const code = text.trim();
+  if (!code) {
+    setStatus("Enter your verification code first: paste or type the code the custodian " +
+      "gave you.", "fail");
+    $("zkpor-code").focus();
+    return;
+  }
+  if (!ready) {
+    setStatus("The verifier is still loading: your code will be checked as soon as it is ready.");
+    return;
+  }
+  if (busy) {
+    // The running check cannot be interrupted (it is plain Python): its result is dropped
+    // and this code is checked next, so what the page shows always belongs to this code.
+    if (run) run.superseded = true;
+    clearResults();
+    queued = { code, fromLink };
+    setStatus("A new code was entered: it is checked as soon as the current check ends.");
+    return;
+  }
+  clearResults();
+  const symbols = normalizeCode(code);
+  if (fromLink && symbols.length < CODE_SYMBOLS - 1 && /^[0-9A-Z]*$/.test(symbols)) {
+    // Chat and mail programs cut links short: say so, rather than "typo". No code has
+    // fewer symbols than this (27 for codes of earlier attestations, 28 since).
+    setStatus(TRUNCATED, "fail");
+    document.body.dataset.zkporDone = "failed";
+    return;
+  }
+  start({ type: "verify-code", code }, "user", symbols);
+  run.fromLink = fromLink;
+  setStatus("Checking your account…");
 }
+
+const TRUNCATED = "This link looks cut off (truncated): the code in it is too short. Copy " +
+  "the whole link again, or type the code from your statement.";
 
 function verifyAll() {
   if (!ready || busy) return;
@@ -244,27 +487,37 @@ function verifyAll() {
   if (start({ type: "verify-all" }, "attestation")) setStatus("Checking the whole attestation…");
 }
 
-function codeFromFragment() {
-  const match = /^#code=(.+)$/.exec(window.location.hash);
-  if (!match) return "";
+// The code of a #code= link, read once, then removed from the address bar and history.
+function takeCodeFromFragment() {
+  const match = /^#code=(.*)$/s.exec(window.location.hash);
+  if (!match) return null;
+  history.replaceState(null, "", window.location.pathname + window.location.search);
   try {
     return decodeURIComponent(match[1]).trim();
   } catch {
-    return "";
+    return match[1].trim();
   }
 }
 
+let linkCode = null;
+
 $("zkpor-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  verifyCode();
+  verifyCode($("zkpor-code").value, false);
+});
+$("zkpor-code").addEventListener("input", () => {
+  // A result belongs to the code it checked: editing the code takes the verdict away.
+  if (run && run.done && run.group === "user") showVerdict();
 });
 $("zkpor-all").addEventListener("click", verifyAll);
 window.addEventListener("hashchange", () => {
-  const code = codeFromFragment();
-  if (code) {
+  const code = takeCodeFromFragment();
+  if (code !== null) {
+    linkCode = code;
     $("zkpor-code").value = code;
-    verifyCode();
+    verifyCode(code, true);
   }
 });
-$("zkpor-code").value = codeFromFragment();
-startWorker().catch((error) => failed(`the verifier could not load: ${error}`));
+linkCode = takeCodeFromFragment();
+if (linkCode !== null) $("zkpor-code").value = linkCode;
+startWorker().catch((error) => failed(`the verifier could not load: ${error.message ?? error}`));

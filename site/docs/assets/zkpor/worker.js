@@ -41,7 +41,9 @@ function pinnedFetch(input, init = {}) {
   if (Object.hasOwn(PINS, path)) {
     return nativeFetch(BASE + path, { ...init, integrity: PINS[path] }).catch((error) => {
       // A subresource-integrity mismatch surfaces as a bare network error: say what it is.
-      throw new Error(`${path} could not be loaded or does not match its pinned hash (${error})`);
+      throw new Error(
+        `The site's files were changed or could not be loaded: ${path} does not match its ` +
+        `pinned hash (${error}). No result from this page can be trusted.`);
     });
   }
   if (path.startsWith("attestation/")) {
@@ -126,6 +128,13 @@ async function init({ base, pins, paths }) {
   BASE = base;
   PINS = pins;
   loading("loading Python (Pyodide)…", 0.05);
+  // Everything else the verifier needs is fetched at once, while Pyodide starts: the
+  // wheels' bytes (installed below without a second request) and libsodium.
+  const wheels = paths.wheels.map((wheel) => pinnedBytes(wheel));
+  const sodiumReady = loadSodium(paths);
+  // Rejections are handled where these are awaited; this only keeps an early failure
+  // from being reported as unhandled meanwhile.
+  for (const pending of [...wheels, sodiumReady]) pending.catch(() => {});
   const { loadPyodide } = await importChecked(await pinnedText(paths.pyodide));
   const asm = await importChecked(await pinnedText(paths.pyodideAsm));
   loading("starting Python…", 0.3);
@@ -135,16 +144,13 @@ async function init({ base, pins, paths }) {
     createPyodideModule: asm.default,
     lockFileContents,
   });
-  loading("loading the verifier (py_ecc, zkpor verifier)…", 0.7);
-  // loadPackage only logs a failed fetch; collect the failures and stop on the first.
-  const failures = [];
-  await pyodide.loadPackage(paths.wheels.map((wheel) => new URL(wheel, BASE).href), {
-    messageCallback: () => {},
-    errorCallback: (message) => failures.push(message),
-  });
-  if (failures.length) throw new Error(failures.join("; "));
+  loading("installing the verifier (py_ecc, zkpor verifier)…", 0.7);
+  const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
+  for (const bytes of await Promise.all(wheels)) {
+    pyodide.unpackArchive(bytes, "wheel", { extractDir: sitePackages });
+  }
   loading("loading libsodium…", 0.85);
-  const sodium = await loadSodium(paths);
+  const sodium = await sodiumReady;
   web = pyodide.pyimport("verifier.web");
   backend = web.JsBackend(sodium.boxOpen, sodium.ed25519Verify);
   loading("ready", 1);
