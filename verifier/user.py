@@ -91,6 +91,8 @@ USER_STEP_NAMES = (
 #: Other batches whose proofs each check verifies besides the user's own, chosen at
 #: random by the verifier (never by the publisher): together, visitors cover them all.
 SAMPLES = 3
+#: Where the manifest's per-asset figures (liabilities, reserves, amounts, ratios) are.
+_PUBLISHED_FIGURES = f"{MANIFEST}.assets["
 #: The exact words of a claim the check makes only when every batch proof was verified
 #: in the run: tests look for them.
 TOTALS_PROVEN = "the published liabilities are proven"
@@ -168,6 +170,7 @@ class UserCheck:
         self._step = 0
         self._parsed: dict[str, object] = {}
         self._failed: dict[str, int] = {}
+        self._figures_difference: str | None = None
 
     @property
     def manifest_sha256(self) -> str | None:
@@ -273,8 +276,12 @@ class UserCheck:
         """Step 1: the code opens a bundle that fits this attestation's tree, from a bucket
         file whose sha256 bundles/SHA256SUMS (hashed in the manifest) lists."""
         manifest, difference = read_manifest(self._files)
-        if difference is not None:
+        if difference is not None and not difference.startswith(_PUBLISHED_FIGURES):
             raise VerificationError(difference)
+        # A published figure that differs from what its fields give is the liabilities'
+        # problem, not the bundle's: step 6, which checks the published liabilities, fails
+        # with it (a tampered file is reported under the step that reads what it changed).
+        self._figures_difference = difference
         self.manifest = manifest
         if manifest.bundles is None:
             raise VerificationError(
@@ -458,6 +465,10 @@ class UserCheck:
         the published liabilities. That proves the totals only if every batch proof held:
         an unverified batch could go from any accumulator to any other."""
         manifest = self._need_manifest()
+        if self._figures_difference is not None:
+            raise VerificationError(
+                f"the published liabilities are not consistent: {self._figures_difference}"
+            )
         entries = self._entries(manifest)
         check_chain(manifest, entries)
         check_totals(manifest)

@@ -257,7 +257,7 @@ def setup_statement(data: SiteData) -> str:
         [
             "The Groth16 keys come from a two-phase ceremony; phase 2 is in snarkjs's "
             "`.zkey` format. Its full transcript is "
-            "[`ceremony/transcript.json`](attestation/ceremony/transcript.json); "
+            "[`ceremony/transcript.json`](../attestation/ceremony/transcript.json); "
             "`zkpor verify` (step 9) and the Verify page check that the first contribution "
             "binds the ceremony's header (which fixes the whole key but delta, IC "
             "included), that every contribution chains from the one before with a valid "
@@ -329,7 +329,7 @@ def batch_table(entries: Sequence[BatchEntry]) -> str:
     ]
     more = len(entries) - MAX_BATCH_ROWS
     tail = (
-        f"\n\n…and {more} more batches: see [`proofs.json`](attestation/proofs.json)."
+        f"\n\n…and {more} more batches: see [`proofs.json`](../attestation/proofs.json)."
         if more > 0
         else ""
     )
@@ -373,9 +373,12 @@ def history_body(data: SiteData) -> str:
     )
 
 
-def render_pages(data: SiteData, templates: Traversable, verify_js_sri: str) -> dict[str, str]:
+def render_pages(
+    data: SiteData, templates: Traversable, verify_js_sri: str, verify_js_path: str
+) -> dict[str, str]:
     """Return the Markdown of every page, by file name (``templates``: the pages folder of
-    the site's templates, ``publisher.site.build.template()``)."""
+    the site's templates, ``publisher.site.build.template()``). ``verify_js_path`` is the
+    site path of verify.js, whose subresource integrity is ``verify_js_sri``."""
     m = data.manifest
     files = dict(m.files)
     base = data.site_url.rstrip("/") + "/" if data.site_url else "https://<this site>/"
@@ -409,6 +412,8 @@ def render_pages(data: SiteData, templates: Traversable, verify_js_sri: str) -> 
             "samples": str(SAMPLES),
             "step_count": str(len(STEP_NAMES)),
             "verify_js_sri": verify_js_sri,
+            # relative to the Verify page, verify/index.html
+            "verify_js_src": "../" + verify_js_path,
             "download_note": html.escape(download_note(data.download_bytes)),
             "step_help": "\n".join(
                 [
