@@ -34,7 +34,16 @@ import pytest
 from publisher.ceremony.demo_ptau import demo_ptau
 from publisher.ceremony.directory import keys_for_prove, load_ceremony_keys
 from publisher.demo import CEREMONY_DIR, KEYS_DIR, demo_beacon_value, run_demo_ceremony
-from publisher.site.build import SUMS, BuildOptions, build_site, sha256sums
+from publisher.site.addressed import CONTENT_DIR, place
+from publisher.site.build import (
+    LEGACY_VERIFY_JS,
+    SUMS,
+    VERIFY_JS,
+    WORKER,
+    BuildOptions,
+    build_site,
+    sha256sums,
+)
 from publisher.snark.circuit import CircuitShape
 from publisher.snark.keys import Keys
 from tests.site_fixtures import SmallAttestation, make_attestation
@@ -134,8 +143,6 @@ def ceremony(tmp_path_factory: pytest.TempPathFactory) -> TestCeremony:
 # --- a site whose worker knows the test phase 1 ------------------------------------------
 
 _EXTRA = "const EXTRA_KNOWN_PHASE1 = [];"
-WORKER = "assets/zkpor/worker.js"
-VERIFY_JS = "assets/zkpor/verify.js"
 
 
 def _sri(data: bytes) -> str:
@@ -150,20 +157,52 @@ def site_knowing_phase1(site: Path, blake2b: str) -> None:
     patch_page_script(site, WORKER, _EXTRA, f'const EXTRA_KNOWN_PHASE1 = ["{blake2b}"];')
 
 
+def addressed(site: Path, name: str) -> Path:
+    """Return the one content-addressed file ``v/<hash>/<name>`` of the built ``site``."""
+    [path] = site.glob(f"{CONTENT_DIR}/*/{name}")
+    return path
+
+
+def _readdress(site: Path, path: Path, data: bytes) -> str:
+    """Replace the content-addressed file at ``path`` by ``data`` at the path its new
+    content gets; return that path, relative to the site."""
+    [new] = place({path.name: data}).values()
+    path.unlink()
+    path.parent.rmdir()
+    (site / new).parent.mkdir(parents=True)
+    (site / new).write_bytes(data)
+    return new
+
+
 def patch_page_script(site: Path, script: str, old: str, new: str) -> None:
     """Replace ``old`` (once) by ``new`` in ``script`` (``WORKER`` or ``VERIFY_JS``) of the
-    built ``site``, then re-pin: the worker's hash in verify.js, verify.js's integrity in
-    every page that loads it, and the site's SHA256SUMS, so the page still loads every
-    file under subresource integrity. For tests only: the change shows in the pins."""
-    path = site / script
+    built ``site``, then re-address and re-pin it: the script moves to the
+    content-addressed path of its new bytes, the worker's path and hash in verify.js follow,
+    and so do verify.js's path and integrity in every page that loads it, and the site's
+    SHA256SUMS; the page still loads every file under subresource integrity. For tests
+    only: the change shows in the pins."""
+    path = addressed(site, script)
     before = path.read_bytes()
     if before.count(old.encode()) != 1:
         raise AssertionError(f"{script} does not contain {old!r} exactly once")
-    path.write_bytes(before.replace(old.encode(), new.encode()))
+    after = before.replace(old.encode(), new.encode())
+    verify_js = addressed(site, VERIFY_JS)
+    verify_before = verify_js.read_text(encoding="utf-8")
     if script == WORKER:
-        _replace_once(site / VERIFY_JS, _sri(before), _sri(path.read_bytes()))
-    verify_js = (site / VERIFY_JS).read_bytes()
-    pages = [p for p in site.rglob("*.html") if b"assets/zkpor/verify.js" in p.read_bytes()]
+        old_path = path.relative_to(site).as_posix()
+        new_path = _readdress(site, path, after)
+        if verify_before.count(f'"{old_path}"') != 2:  # its path and its pin
+            raise AssertionError(f"verify.js does not name {old_path} twice")
+        verify_after = verify_before.replace(f'"{old_path}"', f'"{new_path}"')
+        _replace_once_in(verify_after, _sri(before))
+        verify_after = verify_after.replace(_sri(before), _sri(after))
+    else:
+        verify_after = after.decode("utf-8")
+    old_verify = verify_js.relative_to(site).as_posix()
+    new_verify = _readdress(site, verify_js, verify_after.encode())
+    if (site / LEGACY_VERIFY_JS).is_file():  # a Verify page template of before v/
+        (site / LEGACY_VERIFY_JS).write_text(verify_after, encoding="utf-8")
+    pages = [p for p in site.rglob("*.html") if b'verify.js" integrity=' in p.read_bytes()]
     if not pages:
         raise AssertionError("no page loads verify.js")
     for page in pages:
@@ -171,15 +210,14 @@ def patch_page_script(site: Path, script: str, old: str, new: str) -> None:
         pinned = set(re.findall(r'verify\.js" integrity="(sha384-[^"]+)"', text))
         if len(pinned) != 1:
             raise AssertionError(f"{page} pins verify.js {len(pinned)} times, expected once")
-        page.write_text(text.replace(pinned.pop(), _sri(verify_js)), encoding="utf-8")
+        text = text.replace(pinned.pop(), _sri(verify_after.encode()))
+        page.write_text(text.replace(old_verify, new_verify), encoding="utf-8")
     (site / SUMS).write_bytes(sha256sums(site))
 
 
-def _replace_once(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
+def _replace_once_in(text: str, old: str) -> None:
     if text.count(old) != 1:
-        raise AssertionError(f"{path} mentions {old} {text.count(old)} times, expected once")
-    path.write_text(text.replace(old, new), encoding="utf-8")
+        raise AssertionError(f"verify.js mentions {old} {text.count(old)} times, expected once")
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ from publisher.config import load_config
 from publisher.reserves.ingest import read_reserves
 from publisher.reserves.sign import DemoWallet, reserves_csv, sign_test_wallets
 from publisher.site.build import BuildOptions, build_site
-from publisher.site.serve import SiteHandler
+from publisher.site.serve import REVALIDATE, SiteHandler
 from publisher.snark.circuit import CircuitShape
 from publisher.snark.keys import Keys
 from tests.snapshots import ACCOUNTS, dev_keys_for, write_inputs
@@ -170,15 +170,16 @@ def rehash_in_manifest(attestation_dir: Path, name: str, old: bytes) -> None:
 class _RecordingHandler(SiteHandler):
     """``zkpor site serve``'s handler, also keeping every request line and its headers.
 
-    Responses say ``Cache-Control: no-cache``: the browser may keep them but asks again
-    (a conditional GET) before each use, so every request it makes reaches the record.
+    Responses say ``Cache-Control: no-cache``, even for the content-addressed files
+    ``zkpor site serve`` lets a browser keep for a year: the browser may keep them but
+    asks again (a conditional GET) before each use, so every request it makes reaches the
+    record.
     """
 
     server: RecordingServer
 
-    def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-cache")
-        super().end_headers()
+    def cache_control(self, code: int) -> str:
+        return REVALIDATE
 
     def parse_request(self) -> bool:
         ok = super().parse_request()

@@ -3,9 +3,11 @@
 The site tree::
 
     index.html, verify/, reserves/, ... the MkDocs pages (site/ + site/pages/*.md)
-    assets/zkpor/    verify.js (with the pins), worker.js, zkpor.css
+    assets/zkpor/    zkpor.css
+    v/<hash>/        every file the Verify page loads, content-addressed
+                     (publisher.site.addressed): verify.js (with the pins), worker.js,
+                     Pyodide, libsodium.js, the py_ecc and verifier wheels (pinned)
     attestation/     the attestation, exactly the files its manifest lists
-    vendor/          Pyodide, libsodium.js, the py_ecc and verifier wheels (pinned)
     history/         the manifests of earlier attestations shown on the History page
     build.json       zkpor version and build options: what `zkpor site reproduce` needs
     SHA256SUMS       every other file of the site
@@ -51,6 +53,7 @@ import yaml
 from rich.console import Console
 
 from publisher.crypto import NaclBackend
+from publisher.site.addressed import place
 from publisher.site.csp import CspError, apply_csp_to_site
 from publisher.site.escape import html_text
 from publisher.site.history import fetch_history, history_name_problem, load_history
@@ -72,8 +75,15 @@ from verifier.text_fields import https_url_problem
 TEMPLATE_PACKAGE = "publisher.site.template"
 BUILD_JSON = "build.json"
 SUMS = "SHA256SUMS"
-WORKER = "assets/zkpor/worker.js"
-VERIFY_JS = "assets/zkpor/verify.js"
+#: The Verify page's scripts among the templates (site/docs/); the site serves them
+#: content-addressed, under their logical names (publisher.site.addressed).
+WORKER_SOURCE = "assets/zkpor/worker.js"
+VERIFY_JS_SOURCE = "assets/zkpor/verify.js"
+WORKER = "worker.js"
+VERIFY_JS = "verify.js"
+#: Where verify.js was served before it was content-addressed: a Verify page template
+#: that still loads it from there (site/pages/verify.md) gets a copy there too.
+LEGACY_VERIFY_JS = VERIFY_JS_SOURCE
 RESERVES_STEP = "reserves"
 
 Log = Callable[[str], None]
@@ -246,18 +256,27 @@ def _mkdocs_config(manifest: Manifest, site_url: str | None) -> str:
 
 
 def _site_spec(extra: dict[str, bytes]) -> dict[str, Any]:
-    """Return what verify.js needs: every pinned path's SRI and which file is which."""
-    wheels = sorted(path for path in extra if path.endswith(".whl"))
+    """Return what verify.js needs: every pinned path's SRI and which file is which.
+
+    ``extra`` holds the pinned files by site path (``browser_files``); each role is the
+    one file of its name.
+    """
+
+    def named(name: str) -> str:
+        [path] = [path for path in extra if path.rsplit("/", 1)[-1] == name]
+        return path
+
+    wheels = [path for path in extra if path.endswith(".whl")]
     return {
         "pins": {path: sri(data) for path, data in sorted(extra.items())},
         "paths": {
-            "worker": WORKER,
-            "pyodide": "vendor/pyodide/pyodide.mjs",
-            "pyodideAsm": "vendor/pyodide/pyodide.asm.mjs",
-            "pyodideLock": "vendor/pyodide/pyodide-lock.json",
-            "sodium": "vendor/libsodium/libsodium-sumo.mjs",
-            "sodiumWrappers": "vendor/libsodium/libsodium-wrappers.mjs",
-            "wheels": wheels,
+            "worker": named(WORKER),
+            "pyodide": named("pyodide.mjs"),
+            "pyodideAsm": named("pyodide.asm.mjs"),
+            "pyodideLock": named("pyodide-lock.json"),
+            "sodium": named("libsodium-sumo.mjs"),
+            "sodiumWrappers": named("libsodium-wrappers.mjs"),
+            "wheels": sorted(wheels, key=lambda path: path.rsplit("/", 1)[-1]),
         },
     }
 
@@ -294,29 +313,43 @@ def sha256sums(root: Path) -> bytes:
 
 
 def browser_files(version: str, console: Console | None = None) -> tuple[dict[str, bytes], str]:
-    """Return the pinned files the Verify page loads (by site path), and verify.js with
-    their pins filled in."""
-    extra = dict(vendor_files(console=console))
+    """Return the pinned files the Verify page loads, by their content-addressed site path
+    (``v/<hash>/<name>``, ``publisher.site.addressed``), and verify.js with their pins
+    filled in (``verify_js_path`` says where it is served)."""
+    files = dict(vendor_files(console=console))
     wheel_name, wheel = verifier_wheel(version)
-    extra[f"vendor/wheels/{wheel_name}"] = wheel
     docs = template().joinpath("docs")
-    extra[WORKER] = docs.joinpath(*WORKER.split("/")).read_bytes()
+    files[wheel_name] = wheel
+    files[WORKER] = docs.joinpath(*WORKER_SOURCE.split("/")).read_bytes()
+    where = place(files)
+    extra = {where[name]: data for name, data in sorted(files.items())}
     spec = json.dumps(_site_spec(extra), indent=1, sort_keys=True)
-    verify_js = docs.joinpath(*VERIFY_JS.split("/")).read_text(encoding="utf-8")
+    verify_js = docs.joinpath(*VERIFY_JS_SOURCE.split("/")).read_text(encoding="utf-8")
     return extra, verify_js.replace('"__ZKPOR_SITE__"', spec)
+
+
+def verify_js_path(verify_js: str) -> str:
+    """Return the content-addressed site path of ``verify_js`` (``v/<hash>/verify.js``)."""
+    return place({VERIFY_JS: verify_js.encode()})[VERIFY_JS]
 
 
 def render_site(data: SiteData, verify_js: str, work: Path) -> Path:
     """Return the folder of the MkDocs pages of ``data``, built in ``work``, each page with
-    its Content-Security-Policy: the part of a site made from the custodian's values."""
+    its Content-Security-Policy, and ``verify_js`` at its content-addressed path: the part
+    of a site made from the custodian's values."""
     project = work / "project"
     _copy_template(template().joinpath("docs"), project / "docs")
     _copy_template(template().joinpath("overrides"), project / "overrides")
-    (project / "docs" / VERIFY_JS).write_text(verify_js, encoding="utf-8")
+    for source in (WORKER_SOURCE, VERIFY_JS_SOURCE):  # served content-addressed instead
+        (project / "docs" / source).unlink()
     (project / "mkdocs.yml").write_text(_mkdocs_config(data.manifest, data.site_url), "utf-8")
-    pages = render_pages(data, template().joinpath("pages"), sri(verify_js.encode()))
+    verify_path = verify_js_path(verify_js)
+    # verify/index.html loads it: "../" is the site root (use_directory_urls).
+    pages = render_pages(data, template().joinpath("pages"), sri(verify_js.encode()), verify_path)
     for name, text in pages.items():
         (project / "docs" / name).write_text(text, encoding="utf-8")
+    if LEGACY_VERIFY_JS in pages["verify.md"]:
+        (project / "docs" / LEGACY_VERIFY_JS).write_text(verify_js, encoding="utf-8")
     site = work / "site"
     _run_mkdocs(project, site, _epoch(data.manifest.as_of))
     (site / "sitemap.xml.gz").unlink(missing_ok=True)
@@ -324,6 +357,7 @@ def render_site(data: SiteData, verify_js: str, work: Path) -> Path:
         apply_csp_to_site(site)
     except CspError as exc:
         raise SiteError(f"the pages cannot be given their Content-Security-Policy: {exc}") from exc
+    _write_tree(site, {verify_path: verify_js.encode()})
     return site
 
 
@@ -363,7 +397,7 @@ def build_into(
     say("building the pages (mkdocs)")
     site = render_site(data, verify_js, work)
     _write_tree(site, {f"attestation/{name}": data for name, data in attestation.items()})
-    _write_tree(site, {name: data for name, data in extra.items() if name != WORKER})
+    _write_tree(site, extra)
     _write_tree(site, dict(history))
     build_json = json.dumps(options.to_json(version), indent=1, sort_keys=True) + "\n"
     (site / BUILD_JSON).write_text(build_json, encoding="utf-8")

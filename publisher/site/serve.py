@@ -3,6 +3,11 @@
 Only for looking at a site before publishing it: a plain static server with the MIME
 types the verifier needs (``application/wasm`` for Pyodide, ``text/javascript`` for
 ``.mjs`` modules, which module scripts require). It binds to loopback only.
+
+It sends the caching headers a host should (docs/site.md): ``IMMUTABLE`` for the
+content-addressed files under ``v/`` (``publisher.site.addressed``), whose names change
+with their content, and ``REVALIDATE`` for everything else (the pages, ``attestation/``,
+``SHA256SUMS``), which a browser may keep but must check again before each use.
 """
 
 from __future__ import annotations
@@ -10,8 +15,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import urllib.parse
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+
+from publisher.site.addressed import is_content_addressed
+
+#: Cache-Control of a content-addressed file: a year, and never revalidated.
+IMMUTABLE = "public, max-age=31536000, immutable"
+#: Cache-Control of every other response.
+REVALIDATE = "no-cache"
 
 MIME_TYPES = {
     ".js": "text/javascript",
@@ -31,6 +45,23 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         **MIME_TYPES,
     }
     quiet = True
+    _code = 0  # the status of the response being sent
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self._code = code
+        super().send_response(code, message)
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", self.cache_control(self._code))
+        super().end_headers()
+
+    def cache_control(self, code: int) -> str:
+        """Return the Cache-Control of the response (status ``code``) to this request."""
+        if code in (HTTPStatus.OK, HTTPStatus.NOT_MODIFIED):
+            path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+            if is_content_addressed(path.removeprefix("/")):
+                return IMMUTABLE
+        return REVALIDATE
 
     def handle(self) -> None:
         # A browser may drop a connection it no longer needs (a cancelled fetch).

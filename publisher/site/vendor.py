@@ -4,7 +4,10 @@ The site loads nothing from a CDN. Pyodide's core files, libsodium.js and the ``
 wheel are copied into the site tree from their upstream archives (npm tarballs, a PyPI
 wheel). ``ARCHIVES`` is the whole trust decision, as data: for each archive the URL, the
 hash its registry publishes (npm ``integrity``, PyPI ``sha256``), and for every file taken
-out of it the site path and the sha256 of the bytes served. A reviewer checks the table
+out of it its name on the site and the sha256 of the bytes served. The site serves each
+file under a content-addressed path, ``v/<hash>/<name>`` (``publisher.site.addressed``):
+a name ``<bundle>/<file>`` puts the file in one folder with the rest of its bundle
+(Pyodide, libsodium.js), whose files load each other by name. A reviewer checks the table
 against ``npm view <pkg>@<version> dist.integrity`` and the PyPI index, nothing else.
 
 Archives are downloaded once into ``$ZKPOR_VENDOR_CACHE`` (default
@@ -54,12 +57,14 @@ class VendorFile:
     """One file the site serves, taken from an archive.
 
     ``member`` is the path inside an npm tarball, or ``None`` for the archive itself (a
-    wheel is served as is). ``rewrite`` replaces one exact byte string, which must occur
-    exactly once, before ``sha256`` (of the bytes served) is checked.
+    wheel is served as is). ``name`` is the file's logical name on the site
+    (``publisher.site.addressed``: ``<bundle>/<name>`` or ``<name>``). ``rewrite`` replaces
+    one exact byte string, which must occur exactly once, before ``sha256`` (of the bytes
+    served) is checked.
     """
 
     member: str | None
-    path: str
+    name: str
     sha256: str
     rewrite: tuple[bytes, bytes] | None = None
 
@@ -83,8 +88,11 @@ class Archive:
 
 
 _NPM = "https://registry.npmjs.org"
-_PYODIDE = "vendor/pyodide/"
-_SODIUM = "vendor/libsodium/"
+#: Bundles, whose files share one folder on the site. Pyodide loads pyodide.asm.wasm and
+#: python_stdlib.zip from the folder of pyodide.asm.mjs (the worker's indexURL); the
+#: libsodium.js wrappers import the core as their sibling file.
+_PYODIDE = "pyodide/"
+_SODIUM = "libsodium/"
 _ESM = "package/dist/modules-sumo-esm/"
 
 ARCHIVES: tuple[Archive, ...] = (
@@ -183,7 +191,7 @@ ARCHIVES: tuple[Archive, ...] = (
         files=(
             VendorFile(
                 None,
-                "vendor/wheels/py_ecc-8.0.0-py3-none-any.whl",
+                "py_ecc-8.0.0-py3-none-any.whl",
                 "c0b2dfc4bde67a55122a392591a10e851a986d5128f680628c80b405f7663e13",
             ),
         ),
@@ -222,7 +230,7 @@ def vendor_files(
     console: Console | None = None,
     archives: Sequence[Archive] = ARCHIVES,
 ) -> dict[str, bytes]:
-    """Return every vendored file as site-relative path -> bytes, sorted by path.
+    """Return every vendored file as logical name -> bytes, sorted by name.
 
     Each archive is read from ``cache`` (default ``vendor_cache_dir()``) or fetched into it
     once; ``console``, if given, shows what is fetched and a progress bar. Raises
@@ -235,10 +243,10 @@ def vendor_files(
         data = _archive_bytes(archive, cache, console)
         members = _members(archive, data)
         for item in archive.files:
-            if item.path in out:
-                raise VendorError(f"two vendored files have the site path {item.path}")
+            if item.name in out:
+                raise VendorError(f"two vendored files have the name {item.name}")
             content = data if item.member is None else members[item.member]
-            out[item.path] = _checked(archive, item, content)
+            out[item.name] = _checked(archive, item, content)
     return dict(sorted(out.items()))
 
 
@@ -343,6 +351,6 @@ def _checked(archive: Archive, item: VendorFile, content: bytes) -> bytes:
     actual = hashlib.sha256(content).hexdigest()
     if actual != item.sha256:
         raise VendorError(
-            f"{item.path} (from {archive.filename}) has sha256 {actual}, pinned {item.sha256}"
+            f"{item.name} (from {archive.filename}) has sha256 {actual}, pinned {item.sha256}"
         )
     return content

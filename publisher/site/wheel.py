@@ -32,6 +32,11 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 _FIXED_MODE = 0o644 << 16  # rw-r--r-- regular file, in the high 16 bits (Unix)
 _UNIX = 3  # ZipInfo.create_system: the default depends on the building OS
 _VERSION = re.compile(r"[0-9][0-9A-Za-z.+!]*")  # no "-" or "," (filename and RECORD syntax)
+#: The files of the package the wheel holds: its modules, its data (the Poseidon
+#: constants, ``poseidon_constants.bin``) and ``py.typed``. pyproject.toml's package-data
+#: for ``verifier`` names the same data files.
+SHIPPED_SUFFIXES = (".py", ".bin")
+SHIPPED_NAMES = ("py.typed",)
 #: verifier/_version.py, written by setuptools-scm in an install: the wheel has its own.
 VERSION_FILE = "_version.py"
 _VERSION_TEXT = "# The zkpor version this verifier wheel was made for (publisher.site.wheel).\n"
@@ -41,9 +46,9 @@ def verifier_wheel(version: str | None = None) -> tuple[str, bytes]:
     """Return ``(filename, bytes)`` of the ``zkpor-verifier`` wheel of this checkout.
 
     ``version`` defaults to the installed ``zkpor`` version. The wheel holds the files of
-    the ``verifier`` package (``*.py``, ``*.json``, ``py.typed``; never ``__pycache__``), its
-    ``_version.py`` saying ``version``, and its ``.dist-info``; the same sources and version
-    always give the same bytes.
+    the ``verifier`` package (``*.py``, ``*.bin``, ``py.typed``; never ``__pycache__``),
+    its ``_version.py`` saying ``version``, and its ``.dist-info``; the same sources and
+    version always give the same bytes.
     """
     version = verifier.__version__ if version is None else version
     if not _VERSION.fullmatch(version):
@@ -77,7 +82,7 @@ def _package_files(root: Path) -> list[tuple[str, bytes]]:
         rel = path.relative_to(root)
         if "__pycache__" in rel.parts or not path.is_file():
             continue
-        if path.suffix in (".py", ".json") or path.name == "py.typed":
+        if path.suffix in SHIPPED_SUFFIXES or path.name in SHIPPED_NAMES:
             found.append((rel.as_posix(), path.read_bytes()))
     return sorted(found)
 

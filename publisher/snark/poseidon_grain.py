@@ -1,4 +1,4 @@
-"""Generate the Poseidon constants of ``verifier/poseidon_constants.json``.
+"""Generate the Poseidon constants of ``verifier/poseidon_constants.bin``.
 
 This is a pure-Python re-implementation of the Poseidon authors' reference
 script ``generate_parameters_grain.sage`` (hadeshash repository), restricted to
@@ -20,7 +20,9 @@ For every width it
 For all widths generated here the first matrix candidate passes those checks,
 and the output equals circomlibjs 0.1.7 (checked by ``tests/verifier/test_poseidon.py``;
 circomlibjs is never read here). Run ``python -m publisher.snark.poseidon_grain`` to
-rewrite the checked-in file; the output is deterministic.
+rewrite the checked-in file (``render_binary``); the output is deterministic. With
+``--json`` it writes the canonical JSON document of docs/protocol.md §3.4 instead
+(``document``, ``render``), whose SHA-256 the spec gives as the constants' fingerprint.
 """
 
 from __future__ import annotations
@@ -28,12 +30,15 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
 from operator import mul
 from pathlib import Path
 from typing import Any
 
 from verifier.field import R
+from verifier.poseidon import CONSTANTS_FILE, CONSTANTS_MAGIC, ELEMENT_BYTES, PoseidonParams
 
 #: Self-shrinking on a string of raw bits: ``findall`` maps each pair "0?" to ""
 #: and each pair "1b" to "b".
@@ -56,7 +61,10 @@ PARTIAL_ROUNDS: dict[int, int] = dict(
     )
 )
 
-DEFAULT_OUT = Path(__file__).resolve().parents[2] / "verifier" / "poseidon_constants.json"
+#: The verifier's constants file, which ``python -m publisher.snark.poseidon_grain`` rewrites.
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "verifier" / CONSTANTS_FILE
+#: The default name of the canonical JSON document (``--json``).
+JSON_NAME = "poseidon_constants.json"
 
 Matrix = list[list[int]]
 Poly = list[int]  # coefficients mod p, lowest degree first, no trailing zeros
@@ -458,8 +466,16 @@ def is_secure_mds(m: Matrix, p: int) -> bool:
 # ------------------------------------------------------------------- generation
 
 
-def _cauchy_candidates(grain: GrainLFSR, n: int, t: int, p: int) -> Iterator[Matrix]:
-    """Successive Cauchy matrix candidates, exactly as ``create_mds_p`` draws them."""
+def cauchy(xs: Sequence[int], ys: Sequence[int], p: int) -> Matrix:
+    """The Cauchy matrix ``M[i][j] = (x_i + y_j)^-1 mod p``."""
+    return [[pow(x + y, -1, p) for y in ys] for x in xs]
+
+
+def _cauchy_candidates(
+    grain: GrainLFSR, n: int, t: int, p: int
+) -> Iterator[tuple[list[int], list[int]]]:
+    """Successive ``(x, y)`` of the Cauchy matrix candidates, exactly as ``create_mds_p``
+    draws them."""
     while True:
         elems = [grain.next_int(n) % p for _ in range(2 * t)]
         while len(set(elems)) != len(elems):
@@ -467,38 +483,91 @@ def _cauchy_candidates(grain: GrainLFSR, n: int, t: int, p: int) -> Iterator[Mat
         xs, ys = elems[:t], elems[t:]
         if any((x + y) % p == 0 for x in xs for y in ys):
             continue
-        yield [[pow(x + y, -1, p) for y in ys] for x in xs]
+        yield xs, ys
 
 
-def generate(t: int) -> tuple[list[int], Matrix, int]:
-    """Round constants (round-major), MDS matrix and the number of rejected matrices for ``t``."""
+@dataclass(frozen=True)
+class Generated:
+    """The constants of one state width ``t``, as the reference script draws them."""
+
+    t: int
+    partial_rounds: int
+    #: ``(FULL_ROUNDS + partial_rounds) * t`` values, round-major.
+    round_constants: tuple[int, ...]
+    #: The MDS matrix is ``cauchy(xs, ys, R)``.
+    xs: tuple[int, ...]
+    ys: tuple[int, ...]
+    #: Matrix candidates rejected by the subspace-trail checks before this one (0 for all t).
+    rejected: int
+
+    @property
+    def mds(self) -> Matrix:
+        return cauchy(self.xs, self.ys, R)
+
+    @property
+    def params(self) -> PoseidonParams:
+        return PoseidonParams(
+            t=self.t,
+            full_rounds=FULL_ROUNDS,
+            partial_rounds=self.partial_rounds,
+            round_constants=self.round_constants,
+            mds=tuple(tuple(row) for row in self.mds),
+        )
+
+
+def generate(t: int) -> Generated:
+    """Round constants and MDS matrix of width ``t`` from the Grain LFSR."""
     r_p = PARTIAL_ROUNDS[t]
     grain = GrainLFSR(FIELD_PRIME, SBOX_POWER, FIELD_SIZE, t, FULL_ROUNDS, r_p)
     constants = [
         grain.next_field_element_rejection(FIELD_SIZE, R) for _ in range((FULL_ROUNDS + r_p) * t)
     ]
-    for rejected, mds in enumerate(_cauchy_candidates(grain, FIELD_SIZE, t, R)):
-        if is_secure_mds(mds, R):
-            return constants, mds, rejected
+    for rejected, (xs, ys) in enumerate(_cauchy_candidates(grain, FIELD_SIZE, t, R)):
+        if is_secure_mds(cauchy(xs, ys, R), R):
+            return Generated(t, r_p, tuple(constants), tuple(xs), tuple(ys), rejected)
     raise AssertionError("unreachable")
 
 
-def build_document() -> dict[str, dict[str, Any]]:
-    """The content of ``poseidon_constants.json``: one entry per width ``"2"`` .. ``"17"``."""
-    doc: dict[str, dict[str, Any]] = {}
-    for t in sorted(PARTIAL_ROUNDS):
-        constants, mds, _ = generate(t)
-        doc[str(t)] = {
-            "full_rounds": FULL_ROUNDS,
-            "partial_rounds": PARTIAL_ROUNDS[t],
-            "round_constants": [hex(c) for c in constants],
-            "mds": [[hex(x) for x in row] for row in mds],
+@cache
+def generate_all() -> tuple[Generated, ...]:
+    """The constants of every width ``t = 2..17``, in increasing ``t`` (a few seconds)."""
+    return tuple(generate(t) for t in sorted(PARTIAL_ROUNDS))
+
+
+def render_binary(widths: Sequence[Generated]) -> bytes:
+    """The bytes of ``verifier/poseidon_constants.bin`` (the format of ``verifier.poseidon``):
+    header, then per width its round constants, ``x`` and ``y``, 32 bytes big-endian each."""
+    out = bytearray(CONSTANTS_MAGIC)
+    out.append(len(widths))
+    for g in widths:
+        out += bytes([g.t, FULL_ROUNDS, g.partial_rounds])
+    for g in widths:
+        for value in (*g.round_constants, *g.xs, *g.ys):
+            out += value.to_bytes(ELEMENT_BYTES, "big")
+    return bytes(out)
+
+
+def document(widths: Iterable[PoseidonParams]) -> dict[str, dict[str, Any]]:
+    """The canonical JSON document of the constants (docs/protocol.md §3.4), whose SHA-256
+    is the constants' fingerprint: one entry per width, keyed ``"2"`` .. ``"17"``."""
+    return {
+        str(p.t): {
+            "full_rounds": p.full_rounds,
+            "partial_rounds": p.partial_rounds,
+            "round_constants": [hex(c) for c in p.round_constants],
+            "mds": [[hex(x) for x in row] for row in p.mds],
         }
-    return doc
+        for p in widths
+    }
+
+
+def build_document() -> dict[str, dict[str, Any]]:
+    """The canonical JSON document of the generated constants (``document``)."""
+    return document(g.params for g in generate_all())
 
 
 def render(doc: dict[str, dict[str, Any]]) -> str:
-    """Deterministic text of the JSON file (sorted keys, one value per line)."""
+    """Deterministic text of the JSON document (sorted keys, one value per line)."""
     return json.dumps(doc, sort_keys=True, indent=1) + "\n"
 
 
@@ -507,11 +576,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         prog="python -m publisher.snark.poseidon_grain",
         description="Generate the Poseidon (BN254, x^5) constants with the Grain LFSR.",
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output JSON file")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="write the canonical JSON document (the spec's fingerprint) instead of the "
+        "verifier's binary file",
+    )
+    parser.add_argument(
+        "--out", type=Path, help=f"output file (default {DEFAULT_OUT}, or {JSON_NAME} with --json)"
+    )
     args = parser.parse_args(argv)
-    text = render(build_document())
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out} ({len(text)} bytes)")
+    widths = generate_all()
+    if args.json:
+        data = render(document(g.params for g in widths)).encode()
+        out = args.out or Path(JSON_NAME)
+    else:
+        data = render_binary(widths)
+        out = args.out or DEFAULT_OUT
+    out.write_bytes(data)
+    print(f"wrote {out} ({len(data)} bytes)")
 
 
 if __name__ == "__main__":

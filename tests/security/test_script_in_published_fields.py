@@ -32,7 +32,6 @@ from publisher.cli.main import app
 from publisher.config import load_config
 from publisher.errors import InputError
 from publisher.site.build import (
-    WORKER,
     BuildOptions,
     SiteError,
     browser_files,
@@ -254,9 +253,8 @@ def hostile_site(small: SmallAttestation, tmp_path_factory: pytest.TempPathFacto
     work = tmp_path_factory.mktemp("hostile-site")
     site = render_site(data, verify_js, work)
     for name, content in extra.items():
-        if name != WORKER:
-            (site / name).parent.mkdir(parents=True, exist_ok=True)
-            (site / name).write_bytes(content)
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_bytes(content)
     shutil.copytree(small.folder, site / "attestation")
     return site
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import http.client
 import json
+import posixpath
 import re
 import shutil
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -27,9 +30,11 @@ from publisher.cli.main import app
 from publisher.config import load_config
 from publisher.reserves.ingest import read_reserves
 from publisher.reserves.sign import DemoWallet, reserves_csv, sign_test_wallets
+from publisher.site.addressed import is_content_addressed
 from publisher.site.build import BuildOptions, SiteError, build_site
 from publisher.site.reproduce import compare, reproduce
 from publisher.site.serve import make_server
+from publisher.site.vendor import sri
 from tests.snapshots import ACCOUNTS, dev_keys_for, write_inputs
 from verifier.manifest import MANIFEST, PROOFS
 
@@ -101,11 +106,14 @@ def test_the_site_has_every_page_the_attestation_and_the_pinned_files(site: Path
         assert (site / name / "index.html").is_file(), name
     assert (site / "index.html").is_file()
     assert (site / "attestation" / MANIFEST).is_file()
-    assert (site / "vendor" / "pyodide" / "pyodide.asm.wasm").is_file()
-    wheels = sorted(p.name for p in (site / "vendor" / "wheels").iterdir())
+    assert len(list(site.glob("v/*/pyodide.asm.wasm"))) == 1
+    wheels = sorted(p.name for p in site.glob("v/*/*.whl"))
     ours = f"zkpor_verifier-{verifier.__version__}-py3-none-any.whl"  # the installed version
     assert wheels == ["py_ecc-8.0.0-py3-none-any.whl", ours]
     assert not (site / "sitemap.xml.gz").exists()
+    # Only content-addressed copies of the page's scripts and of the vendored files.
+    assert not (site / "vendor").exists()
+    assert not (site / "assets" / "zkpor" / "worker.js").exists()
 
 
 def test_the_attestation_is_copied_exactly(proven: tuple[Path, Path], site: Path) -> None:
@@ -122,19 +130,122 @@ def test_sha256sums_lists_every_other_file_with_its_hash(site: Path) -> None:
     assert all(hashlib.sha256(files[name]).hexdigest() == d for name, d in listed.items())
 
 
-def test_verify_js_pins_every_file_the_worker_loads(site: Path) -> None:
-    script = (site / "assets/zkpor/verify.js").read_text()
-    spec = json.loads(re.search(r"const SITE = (\{.*?\n\});", script, re.S).group(1))  # type: ignore[union-attr]
-    vendored = {p for p in tree(site) if p.startswith("vendor/") and not p.endswith(".txt")}
-    assert vendored <= set(spec["pins"])
-    for path, pin in spec["pins"].items():
-        from publisher.site.vendor import sri
+def verify_js(site: Path) -> tuple[str, str]:
+    """Return the site path of the verify.js the Verify page loads, and its text."""
+    found = re.findall(r'<script type="module" src="([^"]+)" integrity=', page(site, "verify"))
+    [src] = [src for src in found if src.endswith("/verify.js")]
+    path = posixpath.normpath(f"verify/{src}")  # the page is verify/index.html
+    return path, (site / path).read_text(encoding="utf-8")
 
+
+def site_spec(site: Path) -> dict[str, Any]:
+    """Return the table of paths and pins verify.js was built with (``SITE``)."""
+    _, script = verify_js(site)
+    return json.loads(re.search(r"const SITE = (\{.*?\n\});", script, re.S).group(1))  # type: ignore[union-attr,no-any-return]
+
+
+def test_verify_js_pins_every_file_the_worker_loads(site: Path) -> None:
+    _, script = verify_js(site)
+    spec = site_spec(site)
+    served = {p for p in tree(site) if p.startswith("v/") and not p.endswith("/verify.js")}
+    assert served == set(spec["pins"])
+    for path, pin in spec["pins"].items():
         assert sri((site / path).read_bytes()) == pin, path
     # and the page loads verify.js itself with subresource integrity
-    from publisher.site.vendor import sri as sri_of
+    assert f'integrity="{sri(script.encode())}"' in page(site, "verify")
 
-    assert f'integrity="{sri_of(script.encode())}"' in page(site, "verify")
+
+def test_every_pinned_file_is_content_addressed(site: Path) -> None:
+    """v/<h>/<name>: h starts the file's own sha256, or for a bundle (Pyodide, libsodium.js)
+    the sha256 of its folder's sha256sum listing."""
+    verify_path, script = verify_js(site)
+    spec = site_spec(site)
+    paths = [*spec["pins"], f"v/{hashlib.sha256(script.encode()).hexdigest()[:16]}/verify.js"]
+    bundles = 0
+    for path in paths:
+        assert is_content_addressed(path), path
+        folder = site / path.rsplit("/", 1)[0]
+        h = folder.name
+        if hashlib.sha256((site / path).read_bytes()).hexdigest().startswith(h):
+            continue
+        members = {p.name: p.read_bytes() for p in folder.iterdir()}
+        listing = "".join(
+            f"{hashlib.sha256(data).hexdigest()}  {name}\n"
+            for name, data in sorted(members.items())
+        )
+        assert len(members) > 1 and hashlib.sha256(listing.encode()).hexdigest()[:16] == h, path
+        bundles += 1
+    assert bundles == 5 + 4  # Pyodide's files, libsodium.js and its licences
+    if verify_path != "assets/zkpor/verify.js":  # a template of before v/ loads it from there
+        assert verify_path == paths[-1]
+    # every role of the table is a pinned file
+    roles = spec["paths"]
+    for role, path in roles.items():
+        for one in path if role == "wheels" else [path]:
+            assert one in spec["pins"], (role, one)
+    assert [p.rsplit("/", 1)[-1] for p in roles["wheels"]] == [
+        "py_ecc-8.0.0-py3-none-any.whl",
+        f"zkpor_verifier-{verifier.__version__}-py3-none-any.whl",
+    ]
+
+
+def test_pyodide_finds_its_parts_beside_pyodide_asm_mjs(site: Path) -> None:
+    """The worker's indexURL is the folder of paths.pyodideAsm: Pyodide loads
+    pyodide.asm.wasm and python_stdlib.zip from there, by name."""
+    roles = site_spec(site)["paths"]
+    index = roles["pyodideAsm"].rsplit("/", 1)[0]
+    assert roles["pyodideAsm"] == f"{index}/pyodide.asm.mjs"
+    names = sorted(p.name for p in (site / index).iterdir())
+    assert names == sorted(
+        [
+            "pyodide.mjs",
+            "pyodide.asm.mjs",
+            "pyodide.asm.wasm",
+            "python_stdlib.zip",
+            "pyodide-lock.json",
+        ]
+    )
+    assert roles["pyodide"] == f"{index}/pyodide.mjs"
+    assert roles["pyodideLock"] == f"{index}/pyodide-lock.json"
+    sodium = roles["sodium"].rsplit("/", 1)[0]
+    assert roles["sodiumWrappers"] == f"{sodium}/libsodium-wrappers.mjs"
+
+
+def test_serve_lets_browsers_keep_content_addressed_files_for_a_year(site: Path) -> None:
+    server = make_server(site, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    wasm = "/" + next(site.glob("v/*/pyodide.asm.wasm")).relative_to(site).as_posix()
+
+    def cache_control(path: str, method: str = "GET", **headers: str) -> tuple[int, str | None]:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1])
+        try:
+            connection.request(method, path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            return response.status, response.getheader("Cache-Control")
+        finally:
+            connection.close()
+
+    try:
+        year = "public, max-age=31536000, immutable"
+        assert cache_control(wasm) == (200, year)
+        assert cache_control(wasm, "HEAD") == (200, year)
+        assert cache_control(wasm + "?v=1") == (200, year)
+        # a conditional request for an unchanged file: 304, and still good for a year
+        later = "Fri, 31 Dec 2100 00:00:00 GMT"
+        assert cache_control(wasm, **{"If-Modified-Since": later}) == (304, year)
+        verify = "/" + verify_js(site)[0]
+        for path in ("/", "/verify/", "/verify/index.html", f"/attestation/{MANIFEST}", verify):
+            expected = year if verify == path and is_content_addressed(path[1:]) else "no-cache"
+            assert cache_control(path) == (200, expected), path
+        assert cache_control("/SHA256SUMS") == (200, "no-cache")
+        assert cache_control("/verify") == (301, "no-cache")  # the redirect to verify/
+        assert cache_control("/v/0123456789abcdef/missing.js") == (404, "no-cache")
+        assert cache_control(wasm.rsplit("/", 1)[0] + "/") == (200, "no-cache")  # a listing
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_nothing_is_loaded_from_another_origin(site: Path) -> None:
@@ -256,8 +367,8 @@ Edit = Callable[[Path], None]
         (lambda s: (s / "extra.js").write_text("x"), [("extra.js", "not in the rebuild")]),
         (lambda s: (s / "404.html").unlink(), [("404.html", "missing from the site")]),
         (
-            lambda s: (s / "vendor/pyodide/pyodide.mjs").write_bytes(b"evil"),
-            [("vendor/pyodide/pyodide.mjs", "changed")],
+            lambda s: next(s.glob("v/*/pyodide.mjs")).write_bytes(b"evil"),
+            [("v/*/pyodide.mjs", "changed")],
         ),
     ],
 )
@@ -267,7 +378,10 @@ def test_reproduce_lists_every_file_that_differs(
     copy = tmp_path / "copy"
     shutil.copytree(site, copy)
     edit(copy)
-    assert [(d.path, d.problem) for d in reproduce(str(copy))] == expected
+    found = [(d.path, d.problem) for d in reproduce(str(copy))]
+    assert len(found) == len(expected)
+    for (path, problem), (pattern, expected_problem) in zip(found, expected, strict=True):
+        assert PurePosixPath(path).match(pattern) and problem == expected_problem, (path, problem)
 
 
 def test_compare_of_identical_trees_is_empty(site: Path) -> None:

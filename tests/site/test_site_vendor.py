@@ -25,6 +25,7 @@ import pytest
 from rich.console import Console
 
 from publisher.site import vendor
+from publisher.site.addressed import is_content_addressed, place
 from publisher.site.vendor import (
     ARCHIVES,
     VENDORED,
@@ -124,10 +125,10 @@ def fetched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, b
 @pytest.mark.network
 def test_real_fetch_gives_every_pinned_file(fetched: tuple[Path, dict[str, bytes]]) -> None:
     cache, files = fetched
-    pinned = {item.path: item.sha256 for a in ARCHIVES for item in a.files}
+    pinned = {item.name: item.sha256 for a in ARCHIVES for item in a.files}
     assert list(files) == sorted(pinned)
-    for path, data in files.items():
-        assert hashlib.sha256(data).hexdigest() == pinned[path], path
+    for name, data in files.items():
+        assert hashlib.sha256(data).hexdigest() == pinned[name], name
     # The cache holds each archive once, with the hash its registry publishes.
     assert sorted(p.name for p in cache.iterdir()) == sorted(a.filename for a in ARCHIVES)
     for a in ARCHIVES:
@@ -137,10 +138,10 @@ def test_real_fetch_gives_every_pinned_file(fetched: tuple[Path, dict[str, bytes
         else:
             assert "sha256:" + hashlib.sha256(data).hexdigest() == a.digest
     # What the browser will load is what it should be.
-    assert files["vendor/pyodide/pyodide.asm.wasm"].startswith(b"\0asm")
-    wheel = zipfile.ZipFile(io.BytesIO(files["vendor/wheels/py_ecc-8.0.0-py3-none-any.whl"]))
+    assert files["pyodide/pyodide.asm.wasm"].startswith(b"\0asm")
+    wheel = zipfile.ZipFile(io.BytesIO(files["py_ecc-8.0.0-py3-none-any.whl"]))
     assert "py_ecc/optimized_bn128/__init__.py" in wheel.namelist()
-    wrappers = files["vendor/libsodium/libsodium-wrappers.mjs"]
+    wrappers = files["libsodium/libsodium-wrappers.mjs"]
     assert b'from"./libsodium-sumo.mjs"' in wrappers
     assert b'"libsodium-sumo"' not in wrappers
 
@@ -180,11 +181,11 @@ def test_local_archive_is_fetched_checked_and_cached(tmp_path: Path, serve: list
     files = (
         VendorFile(
             "package/a.mjs",
-            "vendor/demo/a.mjs",
+            "demo/a.mjs",
             hashlib.sha256(patched).hexdigest(),
             rewrite=(b'"dep"', b'"./dep.mjs"'),
         ),
-        VendorFile("package/LICENSE", "vendor/demo/LICENSE", hashlib.sha256(b"ISC").hexdigest()),
+        VendorFile("package/LICENSE", "demo/LICENSE", hashlib.sha256(b"ISC").hexdigest()),
     )
     server = _Server({"/demo-1.0.0.tgz": data})
     serve.append(server)
@@ -193,7 +194,7 @@ def test_local_archive_is_fetched_checked_and_cached(tmp_path: Path, serve: list
 
     got = vendor_files(tmp_path, Console(file=out, width=100), archives=[archive])
 
-    assert got == {"vendor/demo/LICENSE": b"ISC", "vendor/demo/a.mjs": patched}
+    assert got == {"demo/LICENSE": b"ISC", "demo/a.mjs": patched}
     assert (tmp_path / "demo-1.0.0.tgz").read_bytes() == data
     assert [p.name for p in tmp_path.iterdir()] == ["demo-1.0.0.tgz"]  # no temp file left
     assert server.requests == [("/demo-1.0.0.tgz", vendor.USER_AGENT)]
@@ -252,10 +253,10 @@ def test_extracted_file_with_wrong_hash_is_refused(tmp_path: Path, serve: list[_
     data = _tgz({"package/a.js": b"a"})
     server = _Server({"/demo-1.0.0.tgz": data})
     serve.append(server)
-    bad_pin = VendorFile("package/a.js", "vendor/a.js", hashlib.sha256(b"b").hexdigest())
-    with pytest.raises(VendorError, match=r"vendor/a\.js .*has sha256"):
+    bad_pin = VendorFile("package/a.js", "a.js", hashlib.sha256(b"b").hexdigest())
+    with pytest.raises(VendorError, match=r"^a\.js .*has sha256"):
         vendor_files(tmp_path, archives=[_local_archive(server.base, data, (bad_pin,))])
-    missing = VendorFile("package/b.js", "vendor/b.js", hashlib.sha256(b"b").hexdigest())
+    missing = VendorFile("package/b.js", "b.js", hashlib.sha256(b"b").hexdigest())
     with pytest.raises(VendorError, match=r"has no package/b\.js"):
         vendor_files(tmp_path, archives=[_local_archive(server.base, data, (missing,))])
     rewrite = dataclasses.replace(
@@ -275,9 +276,22 @@ def test_cache_dir_follows_environment(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 
 def test_table_is_consistent() -> None:
-    paths = [item.path for a in ARCHIVES for item in a.files]
-    assert len(paths) == len(set(paths))
-    assert all(p.startswith("vendor/") for p in paths)
+    names = {item.name: item.sha256 for a in ARCHIVES for item in a.files}
+    assert len(names) == sum(len(a.files) for a in ARCHIVES)
+    # Logical names (publisher.site.addressed): every name gets its content-addressed path.
+    contents = {name: bytes.fromhex(digest) for name, digest in names.items()}
+    assert all(is_content_addressed(path) for path in place(contents).values())
+    # Pyodide loads its parts from the folder of pyodide.asm.mjs: one bundle.
+    assert {n for n in names if n.startswith("pyodide/")} == {
+        "pyodide/" + n
+        for n in (
+            "pyodide.mjs",
+            "pyodide.asm.mjs",
+            "pyodide.asm.wasm",
+            "python_stdlib.zip",
+            "pyodide-lock.json",
+        )
+    }
     assert [(c.name, c.version) for c in VENDORED] == [(a.name, a.version) for a in ARCHIVES]
     assert {c.name for c in VENDORED} == {
         "pyodide",

@@ -11,7 +11,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ import pytest
 import verifier
 from publisher.site import wheel
 from publisher.site.wheel import verifier_wheel
+from verifier.poseidon import CONSTANTS_FILE, CONSTANTS_MAGIC
 
 PACKAGE = Path(verifier.__file__).resolve().parent
 DIST_INFO = "zkpor_verifier-0.1.0.dist-info"
@@ -37,7 +40,7 @@ def _shipped(root: Path, version: str = "0.1.0") -> dict[str, bytes]:
         dirnames[:] = [d for d in dirnames if d != "__pycache__"]
         for name in filenames:
             at_top = Path(dirpath) == root
-            if (name.endswith((".py", ".json")) or name == "py.typed") and not (
+            if (name.endswith((".py", ".bin")) or name == "py.typed") and not (
                 at_top and name == "_version.py"
             ):
                 path = Path(dirpath) / name
@@ -83,11 +86,37 @@ def test_holds_exactly_the_package_files_and_dist_info() -> None:
     entries = _entries(data)
     expected = _shipped(PACKAGE)
     assert {"verifier/__init__.py", "verifier/py.typed", "verifier/groth16.py"} <= set(expected)
-    assert any(n.endswith(".json") for n in expected)
+    assert "verifier/poseidon_constants.bin" in expected
     package_part = {n: b for n, b in entries.items() if not n.startswith(DIST_INFO + "/")}
     assert package_part == expected  # same names, same bytes
     names = list(entries)
     assert names == sorted(expected) + [f"{DIST_INFO}/{f}" for f in ("METADATA", "WHEEL", "RECORD")]
+
+
+def test_holds_the_binary_poseidon_constants_and_no_json() -> None:
+    _, data = verifier_wheel("0.1.0")
+    entries = _entries(data)
+    constants = entries["verifier/poseidon_constants.bin"]
+    assert constants == resources.files("verifier").joinpath(CONSTANTS_FILE).read_bytes()
+    assert constants.startswith(CONSTANTS_MAGIC)
+    assert not [name for name in entries if name.endswith(".json")]
+    # The constants were 923 kB of JSON text, stored uncompressed: now 357 kB of binary.
+    assert len(constants) < 360_000
+    assert len(data) < 700_000
+
+
+def test_pyproject_ships_the_data_files_the_wheel_holds() -> None:
+    """An installed zkpor (pyproject.toml's package-data) and the site's wheel ship the
+    same data files of the verifier package."""
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["verifier"]
+    data = {p.name for pattern in patterns for p in PACKAGE.glob(pattern)}
+    in_wheel = {
+        name.removeprefix("verifier/")
+        for name in _entries(verifier_wheel("0.1.0")[1])
+        if name.startswith("verifier/") and not name.endswith(".py")
+    }
+    assert data == in_wheel == {"poseidon_constants.bin", "py.typed"}
 
 
 def test_zip_entries_carry_nothing_host_specific() -> None:

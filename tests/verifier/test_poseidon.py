@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import subprocess
+from collections.abc import Callable
 from importlib import resources
 from itertools import product
 from pathlib import Path
@@ -13,9 +15,13 @@ import pytest
 
 from publisher.snark import poseidon_grain as grain
 from tests import peers
+from tests.paths import REPO
 from tests.paths import VECTORS as TEST_VECTORS
+from verifier import poseidon as poseidon_module
 from verifier.field import R
 from verifier.poseidon import (
+    CONSTANTS_FILE,
+    CONSTANTS_MAGIC,
     MAX_INPUTS,
     PoseidonParams,
     _mat_inv,
@@ -29,6 +35,8 @@ VECTORS = TEST_VECTORS / "poseidon" / "circomlibjs_vectors.json"
 WIDTHS = range(2, MAX_INPUTS + 2)
 
 H_1_2 = 0x115CC0F5E7D690413DF64C6B9662E9CF2A3617F2743245519E19607A4417189A
+#: docs/protocol.md §3.4: the SHA-256 of the constants' canonical JSON document.
+SPEC_FINGERPRINT = "61be3b698d581509f2424ebc3180cc40ba4ee75f09796cf1a9ccf17be3eaa022"
 
 
 # ----------------------------------------------------------------- (a) known vector
@@ -105,22 +113,126 @@ def test_accepts_boundaries() -> None:
 # -------------------------------------------------------- (b) generator reproduces
 
 
-def test_generator_reproduces_checked_in_json(tmp_path: Path) -> None:
-    out = tmp_path / "poseidon_constants.json"
+def test_generator_reproduces_the_checked_in_file(tmp_path: Path) -> None:
+    out = tmp_path / "poseidon_constants.bin"
     grain.main(["--out", str(out)])
-    checked_in = resources.files("verifier").joinpath("poseidon_constants.json").read_bytes()
+    checked_in = resources.files("verifier").joinpath(CONSTANTS_FILE).read_bytes()
     assert out.read_bytes() == checked_in, (
-        "verifier/poseidon_constants.json is stale: run python -m publisher.snark.poseidon_grain"
+        "verifier/poseidon_constants.bin is stale: run python -m publisher.snark.poseidon_grain"
     )
 
 
-def test_checked_in_json_format() -> None:
-    doc = json.loads(resources.files("verifier").joinpath("poseidon_constants.json").read_text())
-    assert sorted(doc, key=int) == [str(t) for t in WIDTHS]
+def test_the_verifier_ships_the_binary_constants_only() -> None:
+    package = resources.files("verifier")
+    assert package.joinpath(CONSTANTS_FILE).is_file()
+    assert not package.joinpath("poseidon_constants.json").is_file()
+
+
+def test_checked_in_file_format() -> None:
+    """Header (magic, widths 2..17 with their round numbers), then per width its round
+    constants, x and y, 32 bytes big-endian each, below r, and nothing after."""
+    data = resources.files("verifier").joinpath(CONSTANTS_FILE).read_bytes()
+    assert data.startswith(CONSTANTS_MAGIC) and len(CONSTANTS_MAGIC) == 16
+    at = len(CONSTANTS_MAGIC)
+    assert data[at] == len(WIDTHS)
+    header = data[at + 1 : at + 1 + 3 * len(WIDTHS)]
+    rows = [tuple(header[k : k + 3]) for k in range(0, len(header), 3)]
+    assert rows == [(t, 8, grain.PARTIAL_ROUNDS[t]) for t in WIDTHS]
+    at += 1 + len(header)
+    for t in WIDTHS:
+        p = params(t)
+        count = (8 + p.partial_rounds) * t + 2 * t
+        values = [int.from_bytes(data[k : k + 32], "big") for k in range(at, at + 32 * count, 32)]
+        at += 32 * count
+        assert all(v < R for v in values)
+        assert tuple(values[: -2 * t]) == p.round_constants
+        xs, ys = values[-2 * t : -t], values[-t:]
+        assert p.mds == tuple(tuple(pow(x + y, -1, R) for y in ys) for x in xs)
+    assert at == len(data)
+
+
+def test_the_constants_have_the_fingerprint_of_the_spec() -> None:
+    """docs/protocol.md §3.4: the canonical JSON document of the constants the verifier
+    loads has the SHA-256 the spec gives (the JSON file the verifier once shipped)."""
+    text = grain.render(grain.document(params(t) for t in WIDTHS))
+    assert hashlib.sha256(text.encode()).hexdigest() == SPEC_FINGERPRINT
+    doc = json.loads(text)
     for entry in doc.values():
-        assert set(entry) == {"full_rounds", "partial_rounds", "round_constants", "mds"}
         for h in entry["round_constants"] + [x for row in entry["mds"] for x in row]:
             assert h == hex(int(h, 16)), h  # "0x" + lowercase, no leading zeros
+
+
+def _constants_with(data: bytes) -> Callable[[], tuple[bytes, dict[int, tuple[int, int, int]]]]:
+    return lambda: poseidon_module._index(data)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: b"zkpor-poseidon2\n" + d[16:], "not a Poseidon constants file"),
+        (lambda d: d[:16], "not a Poseidon constants file"),
+        (lambda d: d[:-1], "but its header says"),
+        (lambda d: d + b"\0", "but its header says"),
+        (lambda d: d[:16] + b"\x0f" + d[17:], "but its header says"),  # one width too few
+        (lambda d: d[:17] + b"\x01" + d[18:], "out of order or range"),  # t = 1
+        (lambda d: d[:20] + b"\x02" + d[21:], "out of order or range"),  # t = 2 twice
+        (lambda d: d[:18] + b"\x07" + d[19:], "bad round numbers"),  # odd full rounds
+    ],
+)
+def test_a_malformed_constants_file_is_refused(
+    change: Callable[[bytes], bytes], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = resources.files("verifier").joinpath(CONSTANTS_FILE).read_bytes()
+    monkeypatch.setattr(poseidon_module, "_constants_file", _constants_with(change(data)))
+    params.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=message):
+            params(2)
+    finally:
+        params.cache_clear()
+
+
+@pytest.mark.parametrize("where", ["round constant", "MDS point"])
+def test_a_constant_not_below_r_is_refused(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = bytearray(resources.files("verifier").joinpath(CONSTANTS_FILE).read_bytes())
+    start = 16 + 1 + 3 * len(WIDTHS)  # t = 2 comes first: 64 round constants, then x, y
+    at = start if where == "round constant" else start + 32 * (8 + grain.PARTIAL_ROUNDS[2]) * 2
+    data[at : at + 32] = R.to_bytes(32, "big")
+    monkeypatch.setattr(poseidon_module, "_constants_file", _constants_with(bytes(data)))
+    params.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=f"a t=2 {where} is not below the field modulus"):
+            params(2)
+    finally:
+        params.cache_clear()
+
+
+def test_a_cauchy_matrix_without_inverse_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = bytearray(resources.files("verifier").joinpath(CONSTANTS_FILE).read_bytes())
+    points = 16 + 1 + 3 * len(WIDTHS) + 32 * (8 + grain.PARTIAL_ROUNDS[2]) * 2
+    x0 = int.from_bytes(data[points : points + 32], "big")
+    data[points + 64 : points + 96] = ((R - x0) % R).to_bytes(32, "big")  # y_0 = -x_0
+    monkeypatch.setattr(poseidon_module, "_constants_file", _constants_with(bytes(data)))
+    params.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="some x_i \\+ y_j is 0 for t=2"):
+            params(2)
+    finally:
+        params.cache_clear()
+
+
+def test_the_spec_states_the_files_size_and_hash() -> None:
+    data = resources.files("verifier").joinpath(CONSTANTS_FILE).read_bytes()
+    spec = (REPO / "docs" / "protocol.md").read_text(encoding="utf-8")
+    assert f"sha256(verifier/poseidon_constants.bin) = {hashlib.sha256(data).hexdigest()}" in spec
+    assert f"({len(data):,} bytes," in spec
+    assert f"sha256(canonical JSON document) = {SPEC_FINGERPRINT}" in spec
+
+
+def test_generated_json_document_is_the_spec_fingerprint(tmp_path: Path) -> None:
+    out = tmp_path / "poseidon_constants.json"
+    grain.main(["--json", "--out", str(out)])
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == SPEC_FINGERPRINT
 
 
 def _naive_grain_bits(t: int, count: int) -> list[int]:

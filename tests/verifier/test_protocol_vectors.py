@@ -21,7 +21,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.secret import SecretBox
 from nacl.signing import VerifyKey
 
-from verifier import errors, poseidon, protocol
+from verifier import errors, protocol
 from verifier.attestation import verify_attestation
 from verifier.bundle import BundleInfo, bucket_index, bucket_name, derive, open_bundle
 from verifier.ceremony import (
@@ -40,6 +40,7 @@ from verifier.field import P, R
 from verifier.groth16 import Proof, VerifyingKey, verify, verify_many
 from verifier.manifest import RUN_SALT_BYTES
 from verifier.mpc import InconsistentTranscript
+from verifier.poseidon import params as poseidon_params
 from verifier.poseidon import poseidon, poseidon_reference
 from verifier.user import UserOptions, hash_up, verify_user
 
@@ -150,7 +151,7 @@ def _constants_document() -> bytes:
     """Spec 3.4: the canonical JSON document of the constants the verifier loads."""
     doc = {}
     for t in range(2, 18):
-        p = poseidon.params(t)
+        p = poseidon_params(t)
         doc[str(t)] = {
             "full_rounds": p.full_rounds,
             "partial_rounds": p.partial_rounds,

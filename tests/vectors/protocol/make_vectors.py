@@ -23,13 +23,13 @@ from py_ecc.optimized_bn128.optimized_curve import G1 as ECC_G1
 
 from publisher.attest.bundles import UserEntry, build_buckets, sibling_path, subtree_levels
 from publisher.reserves.sign import DemoWallet, sign_test_wallets
+from publisher.snark import poseidon_grain
 from publisher.snark.circuit import (
     BatchWitnessInput,
     CircuitShape,
     batch_witness,
     build_batch_circuit,
 )
-from publisher.snark import poseidon_grain
 from publisher.snark.dev_setup import ToxicWaste, dev_setup
 from publisher.snark.prove import prove
 from publisher.snark.qap import domain_size
