@@ -353,6 +353,11 @@ def render_site(data: SiteData, verify_js: str, work: Path) -> Path:
     site = work / "site"
     _run_mkdocs(project, site, _epoch(data.manifest.as_of))
     (site / "sitemap.xml.gz").unlink(missing_ok=True)
+    if data.site_url is None:
+        # A 404 page is served at any depth, so its links must be absolute; MkDocs makes
+        # them root-absolute ("/assets/..."), wrong for a site under a sub-path (a GitHub
+        # Pages project site). Without --site-url the host's own 404 page is better.
+        (site / "404.html").unlink(missing_ok=True)
     try:
         apply_csp_to_site(site)
     except CspError as exc:
@@ -393,6 +398,8 @@ def build_into(
         site_url=options.site_url,
         vendored=VENDORED,
         pins=_site_spec(extra)["pins"],
+        # What a first visit of the Verify page fetches: every file it may load, pinned.
+        download_bytes=sum(len(b) for b in extra.values()) + len(verify_js.encode()),
     )
     say("building the pages (mkdocs)")
     site = render_site(data, verify_js, work)

@@ -260,7 +260,7 @@ def test_every_page_carries_the_content_security_policy(site: Path) -> None:
     from publisher.site.csp import inline_script_hashes, policy
 
     pages = sorted(site.rglob("*.html"))
-    assert len(pages) >= 8  # the seven pages and 404.html
+    assert len(pages) >= 7  # the seven pages (404.html only with --site-url)
     for path in pages:
         text = path.read_text(encoding="utf-8")
         found = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', text)
@@ -290,6 +290,17 @@ def test_a_hostile_site_url_is_refused(proven: tuple[Path, Path], tmp_path: Path
     with pytest.raises(SiteError, match="must be"):
         build_site(proven[0], tmp_path / "site", BuildOptions(True, site_url=url))
     assert not (tmp_path / "site").exists()
+
+
+def test_the_404_page_links_under_the_site_url_and_is_left_out_without_one(
+    proven: tuple[Path, Path], site: Path, tmp_path: Path
+) -> None:
+    assert not (site / "404.html").exists()  # built without --site-url
+    url = "https://example.org/zkpor-project/"
+    built = build_site(proven[0], tmp_path / "site", BuildOptions(True, site_url=url))
+    links = re.findall(r'(?:href|src)="([^"]+)"', (built / "404.html").read_text("utf-8"))
+    local = [link for link in links if not link.startswith(("https:", "#", "data:"))]
+    assert local and all(link.startswith("/zkpor-project/") for link in local), local
 
 
 def test_no_secret_reaches_the_site(proven: tuple[Path, Path], site: Path) -> None:
@@ -365,7 +376,10 @@ Edit = Callable[[Path], None]
     [
         (lambda s: (s / "index.html").write_text("changed"), [("index.html", "changed")]),
         (lambda s: (s / "extra.js").write_text("x"), [("extra.js", "not in the rebuild")]),
-        (lambda s: (s / "404.html").unlink(), [("404.html", "missing from the site")]),
+        (
+            lambda s: (s / "proofs" / "index.html").unlink(),
+            [("proofs/index.html", "missing from the site")],
+        ),
         (
             lambda s: next(s.glob("v/*/pyodide.mjs")).write_bytes(b"evil"),
             [("v/*/pyodide.mjs", "changed")],
