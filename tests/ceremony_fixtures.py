@@ -36,7 +36,6 @@ from publisher.ceremony.directory import keys_for_prove, load_ceremony_keys
 from publisher.demo import CEREMONY_DIR, KEYS_DIR, demo_beacon_value, run_demo_ceremony
 from publisher.site.addressed import CONTENT_DIR, place
 from publisher.site.build import (
-    LEGACY_VERIFY_JS,
     SUMS,
     VERIFY_JS,
     WORKER,
@@ -200,8 +199,6 @@ def patch_page_script(site: Path, script: str, old: str, new: str) -> None:
         verify_after = after.decode("utf-8")
     old_verify = verify_js.relative_to(site).as_posix()
     new_verify = _readdress(site, verify_js, verify_after.encode())
-    if (site / LEGACY_VERIFY_JS).is_file():  # a Verify page template of before v/
-        (site / LEGACY_VERIFY_JS).write_text(verify_after, encoding="utf-8")
     pages = [p for p in site.rglob("*.html") if b'verify.js" integrity=' in p.read_bytes()]
     if not pages:
         raise AssertionError("no page loads verify.js")

@@ -102,8 +102,11 @@ def parse_code(text: str) -> bytes:
     symbols = normalize(text)
     if not symbols:
         raise InvalidCode("no code was entered: paste or type the code the custodian gave you")
+    v1_check = len(symbols) == CODE_SYMBOLS - 1  # the first format's last symbol
     for index, symbol in enumerate(symbols):
-        if symbol not in ALPHABET and not (index == len(symbols) - 1 and symbol in V1_CHECKS):
+        if symbol not in ALPHABET and not (
+            v1_check and index == DATA_SYMBOLS and symbol in V1_CHECKS
+        ):
             raise InvalidCode(
                 f"{_place(index)} is {_spoken(symbol)}, which is not used in codes: codes "
                 "use the digits and the letters A to Z except I, L, O and U"

@@ -81,9 +81,6 @@ WORKER_SOURCE = "assets/zkpor/worker.js"
 VERIFY_JS_SOURCE = "assets/zkpor/verify.js"
 WORKER = "worker.js"
 VERIFY_JS = "verify.js"
-#: Where verify.js was served before it was content-addressed: a Verify page template
-#: that still loads it from there (site/pages/verify.md) gets a copy there too.
-LEGACY_VERIFY_JS = VERIFY_JS_SOURCE
 RESERVES_STEP = "reserves"
 
 Log = Callable[[str], None]
@@ -348,8 +345,6 @@ def render_site(data: SiteData, verify_js: str, work: Path) -> Path:
     pages = render_pages(data, template().joinpath("pages"), sri(verify_js.encode()), verify_path)
     for name, text in pages.items():
         (project / "docs" / name).write_text(text, encoding="utf-8")
-    if LEGACY_VERIFY_JS in pages["verify.md"]:
-        (project / "docs" / LEGACY_VERIFY_JS).write_text(verify_js, encoding="utf-8")
     site = work / "site"
     _run_mkdocs(project, site, _epoch(data.manifest.as_of))
     (site / "sitemap.xml.gz").unlink(missing_ok=True)

@@ -888,27 +888,63 @@ function parseTreeJson(doc) {
 
 // ---------------------------------------------------------------- codes and bundles (§11)
 const ALPHA = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const CHECK = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
+const CHECK_V1 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
+// GF(32) = GF(2)[x]/(x^5 + x^2 + 1): shift-and-add multiplication, reduced bit by bit.
+function gf32Mul(a, b) {
+    let out = 0;
+    for (let i = 0; i < 5; i++) if ((b >> i) & 1) out ^= a << i;
+    for (let bit = 8; bit >= 5; bit--) if ((out >> bit) & 1) out ^= 0b100101 << (bit - 5);
+    return out;
+}
+// [sum c_i, sum c_i x^i]: both zero exactly for a codeword (§11.1).
+function syndromes(digits) {
+    let s0 = 0, s1 = 0, power = 1;
+    for (const d of digits) {
+        s0 ^= d;
+        s1 ^= gf32Mul(d, power);
+        power = gf32Mul(power, 2);
+    }
+    return [s0, s1];
+}
+function dataDigits(v) {
+    const digits = [];
+    for (let i = 25; i >= 0; i--) digits.push(Number((v >> BigInt(5 * i)) & 31n));
+    return digits;
+}
 function displayCode(bytes) {
-    const v = intBe(bytes);
-    let s = "";
-    for (let i = 25; i >= 0; i--) s += ALPHA[Number((v >> BigInt(5 * i)) & 31n)];
-    s += CHECK[Number(v % 37n)];
-    return s.match(/.{1,4}/g).join("-");
+    const digits = dataDigits(intBe(bytes));
+    // The check pair, by search: the only one making both syndromes zero.
+    let word = null;
+    for (let a = 0; a < 32 && !word; a++)
+        for (let b = 0; b < 32 && !word; b++) {
+            const [s0, s1] = syndromes([...digits, a, b]);
+            if (s0 === 0 && s1 === 0) word = [...digits, a, b];
+        }
+    return word.map((d) => ALPHA[d]).join("").match(/.{1,4}/g).join("-");
 }
 function parseCode(typed) {
-    const s = typed.replace(/[\s-]/gu, "").toUpperCase().replace(/[IL]/g, "1").replace(/O/g, "0");
-    if ([...s].length !== 27) fail("MalformedCode", `a code has 27 symbols, this has ${[...s].length}`);
+    const s = [...typed.replace(/[\s-]/gu, "").toUpperCase().replace(/[IL]/g, "1").replace(/O/g, "0")];
+    if (s.length !== 27 && s.length !== 28) fail("MalformedCode", `a code has 28 (or 27) symbols, this has ${s.length}`);
+    const digits = s.slice(0, 26).map((c) => ALPHA.indexOf(c));
+    if (digits.some((d) => d < 0)) fail("MalformedCode", "a symbol is not in the code alphabet");
     let v = 0n;
-    for (const c of s.slice(0, 26)) {
-        const d = ALPHA.indexOf(c);
-        if (d < 0) fail("MalformedCode", `symbol ${c} is not in the code alphabet`);
-        v = (v << 5n) | BigInt(d);
+    for (const d of digits) v = (v << 5n) | BigInt(d);
+    if (s.length === 28) {
+        const checks = s.slice(26).map((c) => ALPHA.indexOf(c));
+        if (checks.some((d) => d < 0)) fail("MalformedCode", "a check symbol is not in the code alphabet");
+        const [s0, s1] = syndromes([...digits, ...checks]);
+        if (s0 !== 0 || s1 !== 0) fail("MalformedCode", "the check symbols do not match (a typo?)");
+    } else {
+        if (!CHECK_V1.includes(s[26])) fail("MalformedCode", `check symbol ${s[26]} is not a check symbol`);
+        if (CHECK_V1[Number(v % 37n)] !== s[26]) fail("MalformedCode", "check symbol does not match (a typo?)");
     }
-    if (!CHECK.includes(s[26])) fail("MalformedCode", `check symbol ${s[26]} is not a check symbol`);
-    if (CHECK[Number(v % 37n)] !== s[26]) fail("MalformedCode", "check symbol does not match (a typo?)");
     if (v >= 1n << 128n) fail("MalformedCode", "larger than 128 bits");
     return beBytes(v, 16);
+}
+function displayCodeV1(bytes) {
+    const v = intBe(bytes);
+    const s = dataDigits(v).map((d) => ALPHA[d]).join("") + CHECK_V1[Number(v % 37n)];
+    return s.match(/.{1,4}/g).join("-");
 }
 // BLAKE2b (RFC 7693) with key and personalization. libsodium.js exposes keyed BLAKE2b of a
 // message (crypto_generichash) and salt+personal BLAKE2b of an EMPTY message only
@@ -1615,6 +1651,10 @@ async function vectorsMode() {
         for (const d of cd.display) {
             eq(displayCode(unhex(d.bytes)), d.code, "display");
             eq(hex(parseCode(d.code)), d.bytes, "parse");
+        }
+        for (const d of cd.display_v1) {
+            eq(displayCodeV1(unhex(d.bytes)), d.code, "display (first format)");
+            eq(hex(parseCode(d.code)), d.bytes, "parse (first format)");
         }
         for (const d of cd.parse_equivalent) eq(hex(parseCode(d.typed)), d.bytes, `parse ${JSON.stringify(d.typed)}`);
         for (const d of cd.parse_rejected) {

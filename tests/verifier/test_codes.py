@@ -186,6 +186,8 @@ def test_a_value_past_128_bits_with_valid_checks_is_not_a_code() -> None:
         ("0000-0000-0000-0000-0000-0000-0000-0", "the code has 29 symbols, but a code has 28"),
         ("U000-0000-0000-0000-0000-0000-0000", 'symbol 1 (group 1) is "U", which is not used'),
         ("0000-0000-0000-0000-0000-0000-0!00", 'symbol 26 (group 7) is "!", which is not used'),
+        ("0000-0000-0000-0000-0000-0000-000*", 'symbol 28 (group 7) is "*", which is not used'),
+        ("0000-0000-0000-0000-0000-0000-*00", 'symbol 25 (group 7) is "*", which is not used'),
         ("0000-0000-0000-0000-0000-0000-00\u200b00", "the invisible character U+200B"),
     ],
 )

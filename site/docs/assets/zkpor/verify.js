@@ -15,7 +15,7 @@
 // Filled in by `zkpor site build`: the hash of every file the worker may load.
 const SITE = "__ZKPOR_SITE__";
 
-const root = new URL("../../", import.meta.url).href; // this script is assets/zkpor/verify.js
+const root = new URL("../../", import.meta.url).href; // this script is v/<hash>/verify.js
 const $ = (id) => document.getElementById(id);
 // A run that sends nothing for this long has stopped: a worker that dies silently never
 // says so. Generous: one step's pairings take a while in Pyodide on a slow phone. (While
