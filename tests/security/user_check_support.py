@@ -108,14 +108,16 @@ def check_on_page(
     browser: BrowserContext, site: Path, code: str, answer: bool | None = None
 ) -> PageCheck:
     """Serve ``site``, check ``code`` on its Verify page, and, if ``answer`` is given and
-    an account id is shown, answer whether it is one's own."""
+    the page asks (an account id is shown and every step passed), answer whether it is
+    one's own."""
     with serving(site) as running, visit(browser, f"{running.origin}/verify/") as run:
         page = run.page
         done = submit_code(page, code)
         before = status_line(page)
         shown = page.locator("#zkpor-account-id")
         account_id = shown.inner_text() if shown.count() else None
-        if answer is not None and account_id is not None:
+        # The page asks only once every step passed (a failed check is never green).
+        if answer is not None and page.locator("#zkpor-confirm-yes").count():
             page.click("#zkpor-confirm-yes" if answer else "#zkpor-confirm-no")
         steps = shown_steps(page, "zkpor-user-steps")
         return PageCheck(done, steps, status_line(page), account_id, before)

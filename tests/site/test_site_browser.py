@@ -176,7 +176,8 @@ def valid_run(
         page.click("#zkpor-confirm-yes")
         status, user_steps = status_line(page), shown_steps(page, "zkpor-user-steps")
         account = page.eval_on_selector_all(
-            "#zkpor-account tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
+            "#zkpor-account tbody tr",
+            "rows => rows.map(r => [...r.cells].map(c => c.textContent))",
         )
         account_hidden = page.locator("#zkpor-account").is_hidden()
         samples = shown_steps(page, "zkpor-samples")
@@ -213,8 +214,8 @@ def test_a_valid_code_passes_the_seven_user_steps_as_the_cli_does(
 ) -> None:
     assert valid_run.done == "passed"
     assert valid_run.status == (
-        "Every check passed, and you confirmed the account id is yours; every batch proof "
-        "was verified: the published liabilities are proven.",
+        "Every check passed, and you confirmed the account id is yours. Checked: your "
+        "account, and every batch proof: the published liabilities are proven.",
         "ok",
     )
     assert [s.name for s in valid_run.user_steps] == list(USER_STEP_NAMES)
@@ -263,7 +264,9 @@ def test_verify_all_runs_the_nine_steps_and_proves_the_totals(
 ) -> None:
     assert valid_run.all_done == "passed"
     assert valid_run.all_status == (
-        "Every check passed: every batch proof was verified: the published liabilities are proven.",
+        "The whole attestation: all 4 batch proofs and the 9 checks of zkpor verify passed; "
+        "the published liabilities are proven. (Your own account is checked with your code, "
+        "above.)",
         "ok",
     )
     assert [s.name for s in valid_run.all_steps] == list(STEP_NAMES)
@@ -340,7 +343,8 @@ def test_a_wrong_code_has_no_bundle_and_opens_nothing(
         assert run.page.locator("#zkpor-account").is_hidden()
         assert shown_steps(run.page, "zkpor-samples") == []
         assert status_line(run.page) == (
-            "Some checks FAILED or did not run: see the reasons below.",
+            "Some checks FAILED or did not run: see the reasons below. The first: step 1, "
+            "bundle (FAIL).",
             "fail",
         )
 
@@ -354,7 +358,7 @@ def test_a_typo_is_reported_before_anything_is_fetched(
     with visit(browser, f"{server.origin}/verify/") as run:
         assert submit_code(run.page, typo) == "failed"
         assert status_line(run.page) == (
-            "the code has a typo: its check character does not match",
+            "The code has a typo: symbol 1 (group 1) looks wrong.",
             "fail",
         )
         steps = shown_steps(run.page, "zkpor-user-steps")

@@ -85,8 +85,9 @@ function balancesTable(balances) {
     const th = element("th", asset);
     th.scope = "row";
     row.append(th);
-    row.insertCell().textContent = groupThousands(amount);
-    row.cells[0].className = "zkpor-amount";
+    const cell = row.insertCell();
+    cell.textContent = groupThousands(amount);
+    cell.className = "zkpor-amount";
   }
   wrap.append(table);
   return wrap;
@@ -365,7 +366,6 @@ function onEvent(event) {
 function finished() {
   busy = false;
   clearTimeout(stall);
-  $("zkpor-all-progress").hidden = true;
   for (const button of document.querySelectorAll("#zkpor-verify button")) button.disabled = false;
   if (queued !== null) {
     const { code, fromLink } = queued;
