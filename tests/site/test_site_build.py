@@ -211,6 +211,44 @@ def test_pyodide_finds_its_parts_beside_pyodide_asm_mjs(site: Path) -> None:
     assert roles["sodiumWrappers"] == f"{sodium}/libsodium-wrappers.mjs"
 
 
+def test_serve_compresses_what_compresses_for_a_browser_that_accepts_gzip(site: Path) -> None:
+    import gzip
+
+    server = make_server(site, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    wasm_file = next(site.glob("v/*/pyodide.asm.wasm"))
+    wasm = "/" + wasm_file.relative_to(site).as_posix()
+
+    def get(path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1])
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            connection.close()
+
+    try:
+        status, headers, body = get(wasm, **{"Accept-Encoding": "gzip, br"})
+        assert status == 200 and headers["Content-Encoding"] == "gzip"
+        assert headers["Content-Type"] == "application/wasm"
+        assert headers["Vary"] == "Accept-Encoding"
+        assert gzip.decompress(body) == wasm_file.read_bytes()
+        assert len(body) < wasm_file.stat().st_size // 2
+        assert get(wasm, **{"Accept-Encoding": "gzip"})[2] == body  # deterministic
+        status, headers, body = get(wasm)  # no Accept-Encoding: the file as it is
+        assert "Content-Encoding" not in headers and body == wasm_file.read_bytes()
+        later = "Fri, 31 Dec 2100 00:00:00 GMT"
+        status, _, body = get(wasm, **{"Accept-Encoding": "gzip", "If-Modified-Since": later})
+        assert (status, body) == (304, b"")
+        status, headers, _ = get("/verify/", **{"Accept-Encoding": "gzip"})
+        assert status == 200 and headers["Content-Encoding"] == "gzip"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_serve_lets_browsers_keep_content_addressed_files_for_a_year(site: Path) -> None:
     server = make_server(site, 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
