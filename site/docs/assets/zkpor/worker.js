@@ -72,9 +72,30 @@ async function importChecked(source) {
   }
 }
 
+// The attestation files every check reads, fetched while Pyodide starts so that a check
+// does not wait for them one by one. They are attestation data, which the verifier checks
+// against the manifest's hashes like any other; each is fetched once per page, so two
+// checks on one page judge the same bytes. A file that could not be fetched here is read
+// again, synchronously, when the verifier asks for it (and its error reported then).
+const PREFETCH = ["attestation.json", "vk.json", "proofs.json", "tree.json",
+  "bundles/SHA256SUMS", "ceremony/transcript.json", "reserves.json"];
+const prefetched = new Map(); // name -> bytes
+
+async function prefetchAttestation() {
+  await Promise.all(PREFETCH.map(async (name) => {
+    try {
+      const response = await nativeFetch(`${BASE}attestation/${name}`);
+      if (response.ok) prefetched.set(name, new Uint8Array(await response.arrayBuffer()));
+    } catch {
+      // read again when needed
+    }
+  }));
+}
+
 // The attestation's files, read synchronously: the verifier is plain synchronous Python.
 // (A worker may make synchronous requests for binary data; a page may not.)
 function readAttestation(name) {
+  if (prefetched.has(name)) return prefetched.get(name);
   const request = new XMLHttpRequest();
   request.open("GET", `${BASE}attestation/${name}`, false);
   request.responseType = "arraybuffer";
@@ -132,6 +153,7 @@ async function init({ base, pins, paths }) {
   // wheels' bytes (installed below without a second request) and libsodium.
   const wheels = paths.wheels.map((wheel) => pinnedBytes(wheel));
   const sodiumReady = loadSodium(paths);
+  const attestationReady = prefetchAttestation();
   // Rejections are handled where these are awaited; this only keeps an early failure
   // from being reported as unhandled meanwhile.
   for (const pending of [...wheels, sodiumReady]) pending.catch(() => {});
@@ -151,6 +173,7 @@ async function init({ base, pins, paths }) {
   }
   loading("loading libsodium…", 0.85);
   const sodium = await sodiumReady;
+  await attestationReady;
   web = pyodide.pyimport("verifier.web");
   backend = web.JsBackend(sodium.boxOpen, sodium.ed25519Verify);
   loading("ready", 1);
