@@ -86,7 +86,7 @@ def coverage_bars(rows: Sequence[Coverage]) -> str:
     body.append(
         f'<line x1="{line}" y1="4" x2="{line}" y2="{bottom}" stroke="#000" stroke-dasharray="4 3"/>'
     )
-    body.append(f'<text x="{line}" y="{bottom + 18}" text-anchor="middle">100%</text>')
+    body.append(f'<text x="{line}" y="{bottom + 18}" text-anchor="middle">100.00%</text>')
     return _svg(height, "Reserves as a share of liabilities, per asset", body)
 
 
@@ -105,7 +105,7 @@ def coverage_over_time(dates: Sequence[str], series: dict[str, list[Fraction | N
     body = [
         f'<line x1="{LEFT}" y1="{y(Fraction(1)):.1f}" x2="{WIDTH - RIGHT}" '
         f'y2="{y(Fraction(1)):.1f}" stroke="#000" stroke-dasharray="4 3"/>',
-        f'<text x="{LEFT - 8}" y="{y(Fraction(1)) + 4:.1f}" text-anchor="end">100%</text>',
+        f'<text x="{LEFT - 8}" y="{y(Fraction(1)) + 4:.1f}" text-anchor="end">100.00%</text>',
     ]
     palette = ("#1565c0", "#ef6c00", "#6a1b9a", "#00838f", "#558b2f", "#ad1457")
     for n, (symbol, line) in enumerate(sorted(series.items())):

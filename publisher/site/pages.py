@@ -168,7 +168,7 @@ def asset_table(manifest: Manifest) -> str:
         else:
             short = units(asset.liabilities - asset.reserves, asset.decimals)
             status = (
-                f'<span class="zkpor-fail">{percent(ratio) if ratio else "0%"}: UNDER-COVERED, '
+                f'<span class="zkpor-fail">{percent(ratio) if ratio else "0.00%"}: UNDER-COVERED, '
                 f"short by {short} {md_text(asset.symbol)}</span>"
             )
         rows.append([md_text(asset.symbol), asset.amount, held, status])
