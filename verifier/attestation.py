@@ -20,7 +20,7 @@ from functools import partial
 
 from verifier.bundle import bucket_name, check_bucket, parse_bundle_sums
 from verifier.ceremony import check_setup, check_setup_files
-from verifier.ceremony_crypto import PY_ECC_OPS, CurveOps
+from verifier.ceremony_crypto import PURE_OPS, CurveOps
 from verifier.errors import (
     MalformedInput,
     MalformedVerifyingKey,
@@ -527,7 +527,7 @@ def _check_setup(files: _Attestation) -> str:
         manifest.setup_kind,
         vk,
         manifest.circuit_id,
-        ops=files.ops or PY_ECC_OPS,
+        ops=files.ops or PURE_OPS,
         allow_unknown_phase1=files.allow_unknown_phase1,
     )
 
@@ -551,8 +551,8 @@ def attestation_steps(
     ``allow_dev_setup`` lets a development-setup attestation pass the setup step (demos),
     ``allow_unknown_phase1`` a ceremony on a phase-1 file that is not a pinned public one.
     ``on_proofs(done, total)`` is told of step 3's progress, for a progress bar. ``ops``:
-    faster curve operations for the proofs and the ceremony (same checks; CPython callers
-    pass ``publisher.snark.pairing.FAST_OPS``), py_ecc's by default (the browser).
+    other curve operations for the proofs and the ceremony (same checks; the CLI passes
+    ``publisher.snark.pairing.FAST_OPS``), ``verifier.bn254``'s by default (the browser).
 
     For a caller that shows each step as it runs (the browser): run them one by one with
     ``verifier.report.run_step``, in order, since later steps use what earlier ones parsed.

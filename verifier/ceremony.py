@@ -38,7 +38,7 @@ import hashlib
 import random
 from collections.abc import Callable, Collection
 
-from verifier.ceremony_crypto import PY_ECC_OPS, CurveOps, failed_pairing_check
+from verifier.ceremony_crypto import PURE_OPS, CurveOps, failed_pairing_check
 from verifier.ceremony_format import (
     FORMAT,
     G1_GENERATOR,
@@ -134,7 +134,7 @@ def check_anchor(header: Header, contributions: tuple[Contribution, ...]) -> Non
 def verify_transcript(
     transcript: Transcript,
     rng: random.Random | None = None,
-    ops: CurveOps = PY_ECC_OPS,
+    ops: CurveOps = PURE_OPS,
     require_secret: bool = True,
 ) -> None:
     """Return None if the contributions chain from the header to the final delta.
@@ -164,7 +164,7 @@ def check_vk(
     transcript: Transcript,
     vk: VerifyingKey,
     rng: random.Random | None = None,
-    ops: CurveOps = PY_ECC_OPS,
+    ops: CurveOps = PURE_OPS,
 ) -> None:
     """Return None if ``vk`` is the header's key with the transcript's final delta.
 
@@ -228,7 +228,7 @@ def verify_published(
     vk: VerifyingKey,
     circuit_id: str | None = None,
     rng: random.Random | None = None,
-    ops: CurveOps = PY_ECC_OPS,
+    ops: CurveOps = PURE_OPS,
 ) -> Transcript:
     """Return the transcript of a published ``ceremony/transcript.json`` once it checks out
     against the attestation's ``vk`` (and circuit id, if given); see the module docstring
@@ -298,7 +298,7 @@ def check_setup(
     vk: VerifyingKey,
     circuit_id: str,
     rng: random.Random | None = None,
-    ops: CurveOps = PY_ECC_OPS,
+    ops: CurveOps = PURE_OPS,
     *,
     allow_unknown_phase1: bool = False,
 ) -> str:

@@ -3,9 +3,11 @@
 * ``fp2_sqrt`` and the G2 cofactor, for snarkjs's hash-to-G2 (``verifier.mpc_primitives``);
 * ``failed_pairing_check``: named pairing-product equations checked together with one
   final exponentiation, then one by one to name the first that fails.
-* ``CurveOps``: the curve operations these need. ``PY_ECC_OPS`` (the default) is pure
-  Python over ``py_ecc.optimized_bn128`` and runs unchanged in Pyodide; the publisher
-  injects ``publisher.snark.pairing.FAST_OPS`` (gmpy2, ~15x faster pairings).
+* ``CurveOps`` (defined in ``verifier.bn254``): the curve operations these need.
+  ``PURE_OPS`` (the default) is ``verifier.bn254``: pure Python on plain ints, run
+  unchanged in Pyodide; the publisher injects ``publisher.snark.pairing.FAST_OPS`` (the
+  same pairing, native MSMs); ``PY_ECC_OPS`` is py_ecc's pairing, kept as a reference
+  for tests.
 
 This module must never hold or derive a contributor's secret.
 """
@@ -14,8 +16,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, TypeAlias
 
 from py_ecc.fields import optimized_bn128_FQ as FQ
@@ -24,6 +25,8 @@ from py_ecc.fields import optimized_bn128_FQ12 as FQ12
 from py_ecc.optimized_bn128.optimized_curve import Z1, Z2, add, is_inf, multiply, normalize
 from py_ecc.optimized_bn128.optimized_pairing import final_exponentiate, pairing
 
+from verifier.bn254 import PURE_OPS as PURE_OPS
+from verifier.bn254 import CurveOps as CurveOps
 from verifier.field import P, R
 from verifier.groth16 import G1Point, G2Point, _g2_in_subgroup, _g2_on_curve
 
@@ -139,24 +142,11 @@ def _merged(weighted: Sequence[tuple[int, G1Point, G2Point]]) -> list[tuple[_Ecc
     return [(p1, _g2_ecc(q2)) for q2, p1 in sums.items()]
 
 
-@dataclass(frozen=True)
-class CurveOps:
-    """The curve operations the ceremony checks need; injectable, as the publisher has
-    faster ones (``publisher.snark.pairing.FAST_OPS``) than py_ecc's (``PY_ECC_OPS``)."""
-
-    #: Whether prod e(w_i P_i, Q_i) = 1 for (w_i, P_i in G1, Q_i in G2).
-    weighted_product_is_one: Callable[[Sequence[tuple[int, G1Point, G2Point]]], bool]
-    #: Whether a point is on the twist and in G2.
-    g2_in_subgroup: Callable[[G2Point], bool]
-    g1_mul: Callable[[G1Point, int], G1Point]
-    #: [k]Q for any twist point Q, k not reduced mod r (for the cofactor).
-    g2_mul_unreduced: Callable[[G2Point, int], G2Point]
-
-
 def _py_ecc_g2_in_subgroup(point: G2Point) -> bool:
     return _g2_on_curve(point) and _g2_in_subgroup(point)
 
 
+#: py_ecc's pairing and curve arithmetic (~0.4 s a pairing): a reference for tests.
 PY_ECC_OPS = CurveOps(
     weighted_product_is_one=lambda weighted: _product_is_one(_merged(weighted)),
     g2_in_subgroup=_py_ecc_g2_in_subgroup,
@@ -175,7 +165,7 @@ def _weights(count: int, rng: random.Random | None) -> list[int]:
 def pairing_checks_hold(
     checks: Sequence[PairingCheck],
     rng: random.Random | None = None,
-    ops: CurveOps = PY_ECC_OPS,
+    ops: CurveOps = PURE_OPS,
 ) -> bool:
     """Return whether every check holds, as one random combination of them all.
 
@@ -194,7 +184,7 @@ def pairing_checks_hold(
 def failed_pairing_check(
     checks: Sequence[PairingCheck],
     rng: random.Random | None = None,
-    ops: CurveOps = PY_ECC_OPS,
+    ops: CurveOps = PURE_OPS,
 ) -> str | None:
     """Return the name of the first check that does not hold, or None if all hold.
 

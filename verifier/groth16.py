@@ -1,9 +1,10 @@
 """Groth16 verification over BN254, reading and writing the snarkjs JSON formats.
 
 Points are stored as affine integer tuples, so keys and proofs are cheap to build and
-compare; they become ``py_ecc.optimized_bn128`` points only for the curve arithmetic.
-A G1 point is ``(x, y)``, a G2 point ``((x.c0, x.c1), (y.c0, y.c1))`` with
+compare. A G1 point is ``(x, y)``, a G2 point ``((x.c0, x.c1), (y.c0, y.c1))`` with
 ``x = x.c0 + x.c1·u`` in Fp2 = Fp[u]/(u² + 1); ``None`` is the point at infinity.
+The curve arithmetic and the pairings are ``verifier.bn254``'s (pure Python, also in
+Pyodide) unless a caller injects other curve operations (``ops``).
 """
 
 import random
@@ -12,21 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
-from py_ecc.fields import optimized_bn128_FQ as FQ
 from py_ecc.fields import optimized_bn128_FQ2 as FQ2
-from py_ecc.fields import optimized_bn128_FQ12 as FQ12
-from py_ecc.optimized_bn128.optimized_curve import (
-    Z1,
-    Z2,
-    add,
-    b2,
-    is_inf,
-    is_on_curve,
-    multiply,
-    neg,
-)
-from py_ecc.optimized_bn128.optimized_pairing import final_exponentiate, pairing
+from py_ecc.optimized_bn128.optimized_curve import Z2, is_inf, multiply
 
+from verifier.bn254 import PURE_OPS, g2_on_curve
 from verifier.errors import (
     BatchItemError,
     KeyPointAtInfinity,
@@ -51,8 +41,9 @@ G2Point: TypeAlias = tuple[tuple[int, int], tuple[int, int]] | None
 
 
 class CurveBackend(Protocol):
-    """Faster curve operations a CPython caller may inject instead of py_ecc's (the CLI
-    passes ``publisher.snark.pairing.FAST_OPS``); the browser keeps the default."""
+    """Curve operations a caller may inject instead of the default ``verifier.bn254``
+    ones (``PURE_OPS``): the CLI passes ``publisher.snark.pairing.FAST_OPS`` (native
+    MSMs), tests ``verifier.ceremony_crypto.PY_ECC_OPS`` (py_ecc's pairing)."""
 
     @property
     def weighted_product_is_one(self) -> Callable[[Sequence[tuple[int, G1Point, G2Point]]], bool]:
@@ -305,11 +296,6 @@ def public_inputs_to_json(public_inputs: Sequence[int]) -> list[str]:
 # --- curve checks ----------------------------------------------------------------
 
 
-def _g1_ecc(point: G1Point) -> _Ecc:
-    """Return ``point`` as a py_ecc projective point over Fp."""
-    return Z1 if point is None else (FQ(point[0]), FQ(point[1]), FQ.one())
-
-
 def _g2_ecc(point: G2Point) -> _Ecc:
     """Return ``point`` as a py_ecc projective point over Fp2."""
     if point is None:
@@ -332,14 +318,15 @@ def _g1_on_curve(point: G1Point) -> bool:
 
 
 def _g2_on_curve(point: G2Point) -> bool:
-    """Return whether ``point`` is infinity or a point of the twist y² = x³ + 3/(9+u)."""
-    if point is None:
-        return True
-    return _all_below(point[0] + point[1], P) and bool(is_on_curve(_g2_ecc(point), b2))
+    """Return whether ``point`` is infinity or a point of the twist y² = x³ + 3/(9+u)
+    (coordinates ints, not bools, in [0, p))."""
+    return g2_on_curve(point)
 
 
 def _g2_in_subgroup(point: G2Point) -> bool:
-    """Return whether ``point`` (on the twist) is in G2, the subgroup of order r.
+    """Return whether ``point`` (on the twist) is in G2, the subgroup of order r, the
+    slow way (py_ecc's r·Q): the reference ``PY_ECC_OPS`` uses; the default path uses
+    ``verifier.bn254.g2_in_subgroup`` (a 63-bit multiplication and psi).
 
     r·Q = O means the order of Q divides the prime r. #E'(Fp2) = r·(2p − r) and r does
     not divide 2p − r, so E'(Fp2) has exactly one subgroup of order r: G2. (G1 needs no
@@ -389,7 +376,7 @@ def _check_key_on_curve(vk: VerifyingKey) -> None:
 
 def _check_key_subgroup(vk: VerifyingKey, ops: CurveBackend | None = None) -> None:
     """Return None if every G2 point of the key is in the order-r subgroup."""
-    in_g2 = _g2_in_subgroup if ops is None else ops.g2_in_subgroup
+    in_g2 = _ops(ops).g2_in_subgroup
     for name, point in _key_g2(vk):
         if not in_g2(point):
             raise KeyPointNotInSubgroup(
@@ -427,8 +414,7 @@ def _check_proof_on_curve(proof: Proof) -> None:
 
 def _check_proof_subgroup(proof: Proof, ops: CurveBackend | None = None) -> None:
     """Return None if B is in the order-r subgroup G2."""
-    in_g2 = _g2_in_subgroup if ops is None else ops.g2_in_subgroup
-    if not in_g2(proof.b):
+    if not _ops(ops).g2_in_subgroup(proof.b):
         raise PointNotInSubgroup(
             "proof point pi_b is on the twist curve but not in its order-r subgroup G2"
         )
@@ -462,61 +448,16 @@ def _check_item(
 # Groth16 accepts when e(A, B) = e(alpha, beta)·e(vk_x, gamma)·e(C, delta), with
 # vk_x = IC_0 + Σ x_i·IC_i. Dividing by e(A, B) and using e(A, B)^-1 = e(-A, B):
 #     e(-A, B)·e(alpha, beta)·e(vk_x, gamma)·e(C, delta) = 1,
-# a product of four Miller loops followed by a single final exponentiation.
-
-
-def _lincomb(scalars: Sequence[int], points: Sequence[G1Point]) -> _Ecc:
-    """Return Σ scalars[i]·points[i] in G1."""
-    total = Z1
-    for scalar, point in zip(scalars, points, strict=True):
-        total = add(total, multiply(_g1_ecc(point), scalar % R))
-    return total
-
-
-def _product_is_one(terms: Sequence[tuple[_Ecc, _Ecc]]) -> bool:
-    """Return whether Π e(P, Q) over the (P in G1, Q in G2) terms is 1 in GT."""
-    f = FQ12.one()
-    for p1, q2 in terms:
-        f = f * pairing(q2, p1, final_exponentiate=False)
-    return bool(final_exponentiate(f) == FQ12.one())
-
-
-def _single_terms(
-    vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof
-) -> list[tuple[_Ecc, _Ecc]]:
-    """Return the four pairing terms of one proof's equation."""
-    return [
-        (neg(_g1_ecc(proof.a)), _g2_ecc(proof.b)),
-        (_g1_ecc(vk.alpha_g1), _g2_ecc(vk.beta_g2)),
-        (_lincomb([1, *public_inputs], vk.ic), _g2_ecc(vk.gamma_g2)),
-        (_g1_ecc(proof.c), _g2_ecc(vk.delta_g2)),
-    ]
-
-
-def _batch_terms(
-    vk: VerifyingKey, items: Sequence[tuple[Sequence[int], Proof]], z: Sequence[int]
-) -> list[tuple[_Ecc, _Ecc]]:
-    """Return the n + 3 pairing terms of the z-weighted product of the equations.
-
-    Σ z_i·vk_x_i = (Σ z_i)·IC_0 + Σ_j (Σ_i z_i·x_ij)·IC_j, so G1 work stays per input.
-    """
-    weights = [sum(z) % R] + [
-        sum(zi * inputs[j] for zi, (inputs, _) in zip(z, items, strict=True)) % R
-        for j in range(vk.n_public)
-    ]
-    proofs = [proof for _, proof in items]
-    return [
-        *((neg(multiply(_g1_ecc(p.a), zi)), _g2_ecc(p.b)) for zi, p in zip(z, proofs, strict=True)),
-        (multiply(_g1_ecc(vk.alpha_g1), weights[0]), _g2_ecc(vk.beta_g2)),
-        (_lincomb(weights, vk.ic), _g2_ecc(vk.gamma_g2)),
-        (_lincomb(z, [p.c for p in proofs]), _g2_ecc(vk.delta_g2)),
-    ]
-
-
-# The same terms with plain points and weights, for an injected ``CurveBackend`` (whose
-# ``weighted_product_is_one`` sums the weighted G1 points of equal G2 points first).
+# a product of four Miller loops followed by a single final exponentiation. The terms
+# are handed to ``weighted_product_is_one`` as (weight, G1 point, G2 point): it sums the
+# weighted G1 points of equal G2 points first (vk_x is Σ x_i·IC_i against gamma).
 
 Weighted: TypeAlias = list[tuple[int, G1Point, G2Point]]
+
+
+def _ops(ops: CurveBackend | None) -> CurveBackend:
+    """Return ``ops``, or the default ``verifier.bn254.PURE_OPS``."""
+    return PURE_OPS if ops is None else ops
 
 
 def _neg_g1(point: G1Point) -> G1Point:
@@ -524,7 +465,7 @@ def _neg_g1(point: G1Point) -> G1Point:
 
 
 def _single_weighted(vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof) -> Weighted:
-    """Return ``_single_terms`` as weighted pairs."""
+    """Return the terms of one proof's equation."""
     return [
         (1, _neg_g1(proof.a), proof.b),
         (1, vk.alpha_g1, vk.beta_g2),
@@ -536,8 +477,14 @@ def _single_weighted(vk: VerifyingKey, public_inputs: Sequence[int], proof: Proo
 def _batch_weighted(
     vk: VerifyingKey, items: Sequence[tuple[Sequence[int], Proof]], z: Sequence[int]
 ) -> Weighted:
-    """Return ``_batch_terms`` as weighted pairs."""
-    weights = [sum(z) % R] + [
+    """Return the terms of the z-weighted product of the equations: z_i·(-A_i) against
+    B_i, (Σ z_i)·alpha against beta, Σ z_i·vk_x_i against gamma, Σ z_i·C_i against delta.
+
+    Σ z_i·vk_x_i = (Σ z_i)·IC_0 + Σ_j (Σ_i z_i·x_ij)·IC_j, so G1 work stays per input.
+    Σ z_i is left unreduced: below n·2^128, it is a shorter scalar than its residue mod r
+    would be (G1 has order r, so both give the same point).
+    """
+    weights = [sum(z)] + [
         sum(zi * inputs[j] for zi, (inputs, _) in zip(z, items, strict=True)) % R
         for j in range(vk.n_public)
     ]
@@ -553,9 +500,7 @@ def _batch_weighted(
 def _single_holds(
     vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof, ops: CurveBackend | None
 ) -> bool:
-    if ops is not None:
-        return ops.weighted_product_is_one(_single_weighted(vk, public_inputs, proof))
-    return _product_is_one(_single_terms(vk, public_inputs, proof))
+    return _ops(ops).weighted_product_is_one(_single_weighted(vk, public_inputs, proof))
 
 
 def _batch_holds(
@@ -564,9 +509,7 @@ def _batch_holds(
     z: Sequence[int],
     ops: CurveBackend | None,
 ) -> bool:
-    if ops is not None:
-        return ops.weighted_product_is_one(_batch_weighted(vk, items, z))
-    return _product_is_one(_batch_terms(vk, items, z))
+    return _ops(ops).weighted_product_is_one(_batch_weighted(vk, items, z))
 
 
 # --- entry points ----------------------------------------------------------------
@@ -580,8 +523,9 @@ def verify(
 ) -> None:
     """Return None if ``proof`` proves ``public_inputs`` under ``vk``; raise otherwise.
 
-    Raises a ``VerificationError`` subclass naming the first failed check. ``ops``: faster
-    subgroup checks and pairings (same checks, same answers), py_ecc's by default.
+    Raises a ``VerificationError`` subclass naming the first failed check. ``ops``: other
+    subgroup checks and pairings (same checks, same answers), ``verifier.bn254``'s by
+    default.
     """
     _check_public_inputs(vk, public_inputs)
     _check_key_on_curve(vk)

@@ -21,7 +21,8 @@ batched under random weights, and returns the final delta_1.
 No hash covers a contributor's name (snarkjs's format): anyone may rename a record, so a
 ceremony identifies contributions by ``contribution_hash``. A beacon's hash and exponent
 are covered only through the recomputation of its key.
-Pure Python (stdlib, py_ecc through ``CurveOps``): it runs in Pyodide.
+Pure Python (stdlib, the curve through ``CurveOps``: ``verifier.bn254`` by default): it
+runs in Pyodide.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import Literal
 
 from verifier.ceremony_crypto import (
     MAX_BEACON_EXP,
-    PY_ECC_OPS,
+    PURE_OPS,
     CurveOps,
     PairingCheck,
     failed_pairing_check,
@@ -343,7 +344,7 @@ def _pairing_checks(
 def verify_contributions(
     cs_hash: bytes,
     contributions: Sequence[Contribution],
-    ops: CurveOps = PY_ECC_OPS,
+    ops: CurveOps = PURE_OPS,
     rng: random.Random | None = None,
     max_beacon_exp: int = MAX_BEACON_EXP,
     progress: Callable[[str], None] | None = None,

@@ -15,8 +15,9 @@ reproduced exactly:
   cofactor (G1's is 1);
 * ``rng_from_beacon_params``: the beacon's ChaCha, seeded by 2^exp iterated SHA-256.
 
-Pure Python (stdlib and py_ecc through ``CurveOps``), importable in Pyodide. It never
-holds a contributor's secret: callers draw secrets from an rng they own.
+Pure Python (stdlib, the curve through ``CurveOps``: ``verifier.bn254`` by default),
+importable in Pyodide. It never holds a contributor's secret: callers draw secrets from an
+rng they own.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import hashlib
 import struct
 from collections.abc import Sequence
 
-from verifier.ceremony_crypto import G2_COFACTOR, PY_ECC_OPS, TWIST_B, CurveOps, fp2_sqrt
+from verifier.ceremony_crypto import G2_COFACTOR, PURE_OPS, TWIST_B, CurveOps, fp2_sqrt
 from verifier.field import P, R
 from verifier.groth16 import G1Point, G2Point
 
@@ -233,7 +234,7 @@ def _fp2_is_negative(y: tuple[int, int]) -> bool:
     return (y[1] if y[1] else y[0]) > _HALF_P
 
 
-def g2_from_rng(rng: ChaCha, ops: CurveOps = PY_ECC_OPS) -> G2Point:
+def g2_from_rng(rng: ChaCha, ops: CurveOps = PURE_OPS) -> G2Point:
     """Return ffjavascript's ``G2.fromRng``: a twist point times the G2 cofactor."""
     for _ in range(_MAX_TRIES):
         x = (fp_from_rng(rng), fp_from_rng(rng))
@@ -247,7 +248,7 @@ def g2_from_rng(rng: ChaCha, ops: CurveOps = PY_ECC_OPS) -> G2Point:
     raise ArithmeticError(f"no square in {_MAX_TRIES} tries")  # probability 2^-256
 
 
-def hash_to_g2(digest: bytes, ops: CurveOps = PY_ECC_OPS) -> G2Point:
+def hash_to_g2(digest: bytes, ops: CurveOps = PURE_OPS) -> G2Point:
     """Return snarkjs's ``hashToG2(digest)``: ``G2.fromRng`` seeded by 32 bytes of it.
 
     Nobody chooses the result, so nobody knows its discrete logarithm: this is what makes

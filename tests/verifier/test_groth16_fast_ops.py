@@ -1,19 +1,22 @@
-"""``verify`` and ``verify_many`` with injected curve operations (``ops=FAST_OPS``, what
-``zkpor verify`` passes) accept and reject exactly what the default py_ecc path does, with
-the same error and message, and never fall back to py_ecc's pairing."""
+"""``verify`` and ``verify_many`` accept and reject exactly the same proofs, with the same
+error and message, on every set of curve operations: the default (``verifier.bn254``,
+pure Python), ``ops=FAST_OPS`` (what ``zkpor verify`` passes) and py_ecc's pairing
+(``PY_ECC_OPS``, the reference); injected operations never fall back to the default."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import NoReturn
 
 import pytest
 
 from publisher.snark.curve import B2, G1_GEN, G2_GEN, g1_mul, g2_mul, g2_mul_unreduced
 from publisher.snark.pairing import FAST_OPS
 from verifier import groth16
-from verifier.ceremony_crypto import fp2_sqrt
+from verifier.bn254 import CurveOps
+from verifier.ceremony_crypto import PY_ECC_OPS, fp2_sqrt
 from verifier.errors import PairingCheckFailed, VerificationError
 from verifier.field import P, R
 from verifier.groth16 import G2Point, Proof, VerifyingKey, verify, verify_many
@@ -90,25 +93,27 @@ def _outcome(call: Callable[[], None]) -> tuple[str, str] | None:
     return None
 
 
-def test_valid_proofs_pass_on_the_fast_path() -> None:
-    verify(VK, INPUTS, PROOF, ops=FAST_OPS)
+@pytest.mark.parametrize("ops", [None, FAST_OPS, PY_ECC_OPS], ids=["default", "fast", "py_ecc"])
+def test_valid_proofs_pass_on_every_path(ops: CurveOps | None) -> None:
+    verify(VK, INPUTS, PROOF, ops=ops)
     items = [(inputs, SETUP.prove(inputs, a=3 + i)) for i, inputs in enumerate([INPUTS] * 4)]
-    verify_many(VK, items, ops=FAST_OPS)
-    verify_many(VK, [], ops=FAST_OPS)
+    verify_many(VK, items, ops=ops)
+    verify_many(VK, [], ops=ops)
 
 
 @pytest.mark.parametrize("case", BAD, ids=[case[0] for case in BAD])
-def test_the_fast_path_rejects_what_py_ecc_rejects(
+def test_every_path_rejects_what_py_ecc_rejects(
     case: tuple[str, VerifyingKey, Sequence[int], Proof],
 ) -> None:
     _, vk, inputs, proof = case
-    expected = _outcome(lambda: verify(vk, inputs, proof))
+    expected = _outcome(lambda: verify(vk, inputs, proof, ops=PY_ECC_OPS))
     assert expected is not None
-    assert _outcome(lambda: verify(vk, inputs, proof, ops=FAST_OPS)) == expected
-    batch = _outcome(lambda: verify_many(vk, [(inputs, proof)], rng=random.Random(1)))
+    batch = _outcome(lambda: verify_many(vk, [(inputs, proof)], random.Random(1), PY_ECC_OPS))
     assert batch is not None
-    fast = _outcome(lambda: verify_many(vk, [(inputs, proof)], random.Random(1), FAST_OPS))
-    assert fast == batch
+    for ops in (None, FAST_OPS):
+        assert _outcome(lambda: verify(vk, inputs, proof, ops=ops)) == expected  # noqa: B023
+        outcome = _outcome(lambda: verify_many(vk, [(inputs, proof)], random.Random(1), ops))  # noqa: B023
+        assert outcome == batch
 
 
 def test_the_fast_batch_names_the_bad_proof(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,10 +122,10 @@ def test_the_fast_batch_names_the_bad_proof(monkeypatch: pytest.MonkeyPatch) -> 
     ]
     items[3] = (INPUTS, replace(items[3][1], c=g1_mul(items[3][1].c, 2)))
 
-    def no_py_ecc(*args: object) -> bool:
-        pytest.fail("the py_ecc pairing ran although FAST_OPS was given")
+    def forbidden(*args: object) -> NoReturn:
+        pytest.fail("the default curve operations ran although FAST_OPS was given")
 
-    monkeypatch.setattr(groth16, "_product_is_one", no_py_ecc)
+    monkeypatch.setattr(groth16, "PURE_OPS", CurveOps(forbidden, forbidden, forbidden, forbidden))
     with pytest.raises(PairingCheckFailed) as caught:
         verify_many(VK, items, ops=FAST_OPS)
     assert caught.value.index == 3
