@@ -135,7 +135,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         except (TypeError, IndexError, OverflowError, ValueError):
             return False
         if when.tzinfo is None:
-            when = when.replace(tzinfo=datetime.timezone.utc)
+            when = when.replace(tzinfo=datetime.UTC)
         return int(mtime) <= when.timestamp()
 
     def handle(self) -> None:
