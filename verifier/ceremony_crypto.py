@@ -19,18 +19,10 @@ import secrets
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
-from py_ecc.fields import optimized_bn128_FQ as FQ
-from py_ecc.fields import optimized_bn128_FQ2 as FQ2
-from py_ecc.fields import optimized_bn128_FQ12 as FQ12
-from py_ecc.optimized_bn128.optimized_curve import Z1, Z2, add, is_inf, multiply, normalize
-from py_ecc.optimized_bn128.optimized_pairing import final_exponentiate, pairing
-
 from verifier.bn254 import PURE_OPS as PURE_OPS
 from verifier.bn254 import CurveOps as CurveOps
 from verifier.field import P, R
-from verifier.groth16 import G1Point, G2Point, _g2_in_subgroup, _g2_on_curve
-
-_Ecc: TypeAlias = Any
+from verifier.groth16 import G1Point, G2Point
 
 #: Coefficient b of the twist y^2 = x^3 + b over Fp2 = Fp[u]/(u^2 + 1): 3/(9 + u).
 TWIST_B = (
@@ -88,71 +80,24 @@ def fp2_sqrt(a: Fp2) -> Fp2 | None:
     return None
 
 
-# --- hashing to G2 ----------------------------------------------------------------
-
-
-def _g2_ecc(point: G2Point) -> _Ecc:
-    """Return ``point`` as a py_ecc projective point over Fp2."""
-    if point is None:
-        return Z2
-    (x0, x1), (y0, y1) = point
-    return FQ2([x0, x1]), FQ2([y0, y1]), FQ2.one()
-
-
-def _g1_ecc(point: G1Point) -> _Ecc:
-    """Return ``point`` as a py_ecc projective point over Fp."""
-    return Z1 if point is None else (FQ(point[0]), FQ(point[1]), FQ.one())
-
-
-def g2_from_ecc(point: _Ecc) -> G2Point:
-    """Return the affine integer form of a py_ecc point over Fp2."""
-    if is_inf(point):
-        return None
-    x, y = normalize(point)
-    return (int(x.coeffs[0]), int(x.coeffs[1])), (int(y.coeffs[0]), int(y.coeffs[1]))
-
-
-def g1_from_ecc(point: _Ecc) -> G1Point:
-    """Return the affine integer form of a py_ecc point over Fp."""
-    if is_inf(point):
-        return None
-    x, y = normalize(point)
-    return int(x.n), int(y.n)
-
-
 # --- pairing checks ---------------------------------------------------------------
 
 #: A named equation prod_i e(P_i, Q_i) = 1 over pairs (P_i in G1, Q_i in G2).
 PairingCheck: TypeAlias = tuple[str, Sequence[tuple[G1Point, G2Point]]]
 
 
-def _product_is_one(pairs: Sequence[tuple[_Ecc, _Ecc]]) -> bool:
-    """Return whether prod e(P, Q) over py_ecc (P, Q) pairs is 1, with one exponentiation."""
-    f = FQ12.one()
-    for p1, q2 in pairs:
-        f = f * pairing(q2, p1, final_exponentiate=False)
-    return bool(final_exponentiate(f) == FQ12.one())
+#: py_ecc's pairing and its point conversions live in ``verifier.py_ecc_reference``,
+#: loaded on first use: importing py_ecc's BN254 modules is a noticeable part of the
+#: verifier's start-up in a browser, and only tests and vector makers need them.
+_REFERENCE = frozenset({"PY_ECC_OPS", "g1_from_ecc", "g2_from_ecc"})
 
 
-def _merged(weighted: Sequence[tuple[int, G1Point, G2Point]]) -> list[tuple[_Ecc, _Ecc]]:
-    """Return the pairs (sum of weight·P over equal Q, Q): one Miller loop per distinct Q."""
-    sums: dict[G2Point, _Ecc] = {}
-    for weight, p1, q2 in weighted:
-        sums[q2] = add(sums.get(q2, Z1), multiply(_g1_ecc(p1), weight))
-    return [(p1, _g2_ecc(q2)) for q2, p1 in sums.items()]
+def __getattr__(name: str) -> Any:
+    if name in _REFERENCE:
+        from verifier import py_ecc_reference
 
-
-def _py_ecc_g2_in_subgroup(point: G2Point) -> bool:
-    return _g2_on_curve(point) and _g2_in_subgroup(point)
-
-
-#: py_ecc's pairing and curve arithmetic (~0.4 s a pairing): a reference for tests.
-PY_ECC_OPS = CurveOps(
-    weighted_product_is_one=lambda weighted: _product_is_one(_merged(weighted)),
-    g2_in_subgroup=_py_ecc_g2_in_subgroup,
-    g1_mul=lambda point, k: g1_from_ecc(multiply(_g1_ecc(point), k)),
-    g2_mul_unreduced=lambda point, k: g2_from_ecc(multiply(_g2_ecc(point), k)),
-)
+        return getattr(py_ecc_reference, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _weights(count: int, rng: random.Random | None) -> list[int]:

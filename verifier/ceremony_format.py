@@ -40,9 +40,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from py_ecc.optimized_bn128.optimized_curve import G2 as _ECC_G2
-
-from verifier.ceremony_crypto import g2_from_ecc
 from verifier.errors import MalformedInput, VerificationError
 from verifier.field import P
 from verifier.groth16 import (
@@ -64,7 +61,17 @@ TRANSCRIPT = "ceremony/transcript.json"
 SETUP_CEREMONY = "ceremony"
 MAX_CONTRIBUTIONS = 10_000
 G1_GENERATOR: G1Point = (1, 2)
-G2_GENERATOR: G2Point = g2_from_ecc(_ECC_G2)
+#: py_ecc's (and snarkjs's) G2 generator, affine; tests/verifier/test_bn254.py checks it.
+G2_GENERATOR: G2Point = (
+    (
+        10857046999023057135944570762232829481370756359578518086990519993285655852781,
+        11559732032986387107991004021392285783925812861821192530917403151452391805634,
+    ),
+    (
+        8495653923123431417604973247489272438418190587263600148770280649306958101930,
+        4082367875863433681332203403145435568316851327593401208105741076214120093531,
+    ),
+)
 _HEX64 = re.compile("[0-9a-f]{64}")
 _HEX128 = re.compile("[0-9a-f]{128}")
 _HEADER_TAG = b"zkpor-ceremony/2 header\0"

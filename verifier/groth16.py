@@ -13,9 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
-from py_ecc.fields import optimized_bn128_FQ2 as FQ2
-from py_ecc.optimized_bn128.optimized_curve import Z2, is_inf, multiply
-
 from verifier.bn254 import PURE_OPS, g2_on_curve
 from verifier.errors import (
     BatchItemError,
@@ -298,6 +295,10 @@ def public_inputs_to_json(public_inputs: Sequence[int]) -> list[str]:
 
 def _g2_ecc(point: G2Point) -> _Ecc:
     """Return ``point`` as a py_ecc projective point over Fp2."""
+    # py_ecc is imported on first use: only the reference path needs it.
+    from py_ecc.fields import optimized_bn128_FQ2 as FQ2
+    from py_ecc.optimized_bn128.optimized_curve import Z2
+
     if point is None:
         return Z2
     (x0, x1), (y0, y1) = point
@@ -332,6 +333,8 @@ def _g2_in_subgroup(point: G2Point) -> bool:
     not divide 2p − r, so E'(Fp2) has exactly one subgroup of order r: G2. (G1 needs no
     such check: #E(Fp) = r, so every point on the curve is in G1.)
     """
+    from py_ecc.optimized_bn128.optimized_curve import is_inf, multiply
+
     return point is None or bool(is_inf(multiply(_g2_ecc(point), R)))
 
 

@@ -338,3 +338,35 @@ def test_the_subgroup_check_remembers_only_members() -> None:
     assert not bn254.g2_in_subgroup(((1, 0), (2, 0)))
     assert not bn254.g2_in_subgroup(((True, False), (2, 0)))
     bn254.clear_caches()
+
+
+def test_the_field_constants_are_py_eccs() -> None:
+    from py_ecc.optimized_bn128.optimized_curve import curve_order, field_modulus
+
+    from verifier.field import P as field_p
+    from verifier.field import R as field_r
+
+    assert (field_r, field_p) == (curve_order, field_modulus)
+
+
+def test_the_ceremony_g2_generator_is_py_eccs() -> None:
+    from py_ecc.optimized_bn128.optimized_curve import G2
+
+    from verifier.ceremony_crypto import g2_from_ecc
+    from verifier.ceremony_format import G2_GENERATOR
+
+    assert g2_from_ecc(G2) == G2_GENERATOR
+
+
+def test_the_verifier_does_not_import_py_eccs_curve_at_start_up() -> None:
+    """py_ecc's BN254 modules are only the tests' reference: importing them costs the
+    browser's start-up (run in a fresh interpreter, where nothing imported them yet)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, verifier.web; "
+        "print(sorted(m for m in sys.modules if m.startswith('py_ecc.optimized_bn128')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

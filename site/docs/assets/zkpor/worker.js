@@ -171,10 +171,10 @@ async function init({ base, pins, paths }) {
   for (const bytes of await Promise.all(wheels)) {
     pyodide.unpackArchive(bytes, "wheel", { extractDir: sitePackages });
   }
-  loading("loading libsodium…", 0.85);
+  loading("loading the verifier and libsodium…", 0.85);
+  web = pyodide.pyimport("verifier.web");
   const sodium = await sodiumReady;
   await attestationReady;
-  web = pyodide.pyimport("verifier.web");
   backend = web.JsBackend(sodium.boxOpen, sodium.ed25519Verify);
   loading("ready", 1);
   postMessage({ type: "ready" });
