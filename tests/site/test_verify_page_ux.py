@@ -117,6 +117,8 @@ def test_a_code_changed_during_a_check_never_gets_the_old_result(
         page.fill("#zkpor-code", small.codes[USER_A])
         text, state = status_line(page)
         assert state != "ok" and "has changed since this check" in text
+        assert page.locator("#zkpor-account").is_hidden()  # B's balances go with B's verdict
+        assert page.locator("#zkpor-advice").is_hidden()
 
 
 # --- 2. every link of every page resolves ---------------------------------------------

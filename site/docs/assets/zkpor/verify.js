@@ -280,13 +280,10 @@ function userScope() {
 function showVerdict() {
   if (!run || !run.done) return;
   run.allOK = run.done.passed === true && everyStepOK(stepList(run.group));
-  const sameCode = run.group !== "user" || normalizeCode($("zkpor-code").value) === run.code;
-  const green = run.allOK && sameCode && (run.group !== "user" || run.confirmed === true);
+  const green = run.allOK && (run.group !== "user" || run.confirmed === true);
   document.body.dataset.zkporDone = run.allOK ? "passed" : "failed";
   showAdvice();
-  if (!sameCode) {
-    setStatus("The code in the field has changed since this check: press Verify to check it.");
-  } else if (!run.allOK) {
+  if (!run.allOK) {
     setStatus(run.invalidCode ??
       "Some checks FAILED or did not run: see the reasons below." +
       firstProblem(stepList(run.group)), "fail");
@@ -506,8 +503,14 @@ $("zkpor-form").addEventListener("submit", (event) => {
   verifyCode($("zkpor-code").value, false);
 });
 $("zkpor-code").addEventListener("input", () => {
-  // A result belongs to the code it checked: editing the code takes the verdict away.
-  if (run && run.done && run.group === "user") showVerdict();
+  // A result belongs to the code it checked: editing the code takes the verdict, the
+  // balances and the advice away (a running check's results are dropped by verifyCode).
+  if (run && run.done && run.group === "user" &&
+      normalizeCode($("zkpor-code").value) !== run.code) {
+    run = null;
+    clearResults();
+    setStatus("The code in the field has changed since this check: press Verify to check it.");
+  }
 });
 $("zkpor-all").addEventListener("click", verifyAll);
 window.addEventListener("hashchange", () => {
