@@ -428,6 +428,7 @@ function clearResults() {
 function start(task, group, code = null) {
   if (!ready || busy) return false;
   busy = true;
+  context = null; // what this run's step 1 reads, not an earlier run's
   run = { group, code, done: null, confirmed: null, invalidCode: null, notFound: false,
     user: null, superseded: false, allOK: false };
   delete document.body.dataset.zkporDone;
