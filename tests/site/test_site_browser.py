@@ -19,7 +19,6 @@ import json
 import os
 import re
 import struct
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,13 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from publisher.crypto import NaclBackend
-from tests.ceremony_fixtures import (  # noqa: F401
-    VERIFY_JS,
-    ceremony,
-    ceremony_attestation,
-    ceremony_site,
-    patch_page_script,
-)
+from tests.ceremony_fixtures import VERIFY_JS, patch_page_script
 from tests.paths import REPO
 from tests.site_fixtures import (
     PageRun,
@@ -43,10 +36,8 @@ from tests.site_fixtures import (
     SmallAttestation,
     copy_site,
     flip_byte,
-    launch,
     record_of,
     rehash_in_manifest,
-    require_browser,
     serving,
     shown_steps,
     status_line,
@@ -76,35 +67,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NUMBERED = list(enumerate(USER_STEP_NAMES, 1))
 
 
-# --- fixtures: one attestation, one site, one server, one browser ----------------------
-
-
-@pytest.fixture(scope="module")
-def small(ceremony_attestation: SmallAttestation) -> SmallAttestation:  # noqa: F811
-    return ceremony_attestation
-
-
-@pytest.fixture(scope="module")
-def site(ceremony_site: Path) -> Path:  # noqa: F811
-    """The shared site: tests that tamper with it work on a copy."""
-    return ceremony_site
-
-
-@pytest.fixture(scope="module")
-def server(site: Path) -> Iterator[RecordingServer]:
-    with serving(site) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    playwright = require_browser()
-    context = launch(playwright, tmp_path_factory.mktemp("chromium-profile"))
-    try:
-        yield context
-    finally:
-        context.close()
-        playwright.stop()
+# --- fixtures (tests/site/conftest.py): one attestation, site, server, browser ----------
 
 
 @pytest.fixture(scope="module")

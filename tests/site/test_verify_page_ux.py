@@ -1,10 +1,11 @@
 """The Verify page as an account holder meets it (issue 15's ten points), in Debian's chromium.
 
-Same site as ``test_site_browser`` (the session's ceremony attestation: 10 accounts, 4
-batches). Each test names the point it holds: the result always belongs to the code shown,
-links resolve, the page says what to do with the result, status lines claim no more than
-was checked, bad input is explained in plain words, tampering is named, loading is visible,
-the code leaves the address bar, the page is accessible, and its words are plain.
+Same site as ``test_site_browser`` (``tests/site/conftest.py``: the session's ceremony
+attestation, 10 accounts in 4 batches). Each test names the point it holds: the result
+always belongs to the code shown, links resolve, the page says what to do with the result,
+status lines claim no more than was checked, bad input is explained in plain words,
+tampering is named, loading is visible, the code leaves the address bar, the page is
+accessible, and its words are plain.
 """
 
 from __future__ import annotations
@@ -12,25 +13,17 @@ from __future__ import annotations
 import html.parser
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from tests.ceremony_fixtures import (  # noqa: F401
-    ceremony,
-    ceremony_attestation,
-    ceremony_site,
-)
 from tests.site_fixtures import (
     RecordingServer,
     SmallAttestation,
     copy_site,
     flip_byte,
-    launch,
-    require_browser,
     serving,
     status_line,
     submit_code,
@@ -46,33 +39,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 USER_A, USER_B = "zoë", "李雷"
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def small(ceremony_attestation: SmallAttestation) -> SmallAttestation:  # noqa: F811
-    return ceremony_attestation
-
-
-@pytest.fixture(scope="module")
-def site(ceremony_site: Path) -> Path:  # noqa: F811
-    return ceremony_site
-
-
-@pytest.fixture(scope="module")
-def server(site: Path) -> Iterator[RecordingServer]:
-    with serving(site) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    playwright = require_browser()
-    context = launch(playwright, tmp_path_factory.mktemp("chromium-ux"))
-    try:
-        yield context
-    finally:
-        context.close()
-        playwright.stop()
 
 
 def account_id(page: Page) -> str:
