@@ -146,7 +146,9 @@ def checked(browser: BrowserContext, small: SmallAttestation, server: RecordingS
         with page.expect_download() as download:
             page.click("#zkpor-receipt")
         receipt = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+        screenshot = page.screenshot(full_page=True)
         yield {
+            "screenshot": screenshot,
             "page": page,
             "address": address_after_load,
             "before_confirm": before_confirm,
@@ -202,6 +204,20 @@ def test_the_status_line_says_exactly_what_was_checked(checked: Any) -> None:
         "Every check passed, and you confirmed the account id is yours. Checked: your "
         "account, and every batch proof: the published liabilities are proven."
     )
+
+
+def test_a_screenshot_of_the_result_on_a_phone_is_saved(checked: Any) -> None:
+    import os
+    import struct
+
+    from tests.paths import REPO
+
+    folder = Path(os.environ.get("ZKPOR_ARTIFACTS") or REPO / "test-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "verify-page-phone.png"
+    path.write_bytes(checked["screenshot"])
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])  # the IHDR chunk
+    assert width == PHONE["width"] and height > width
 
 
 def test_the_code_is_removed_from_the_address_bar(checked: Any) -> None:
