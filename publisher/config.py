@@ -61,7 +61,7 @@ from urllib.parse import urlsplit
 
 from publisher.errors import InputError
 from verifier import text_fields
-from verifier.manifest import MAX_BATCH_SIZE
+from verifier.manifest import MAX_BATCH_DEPTH, MAX_BATCH_SIZE
 from verifier.protocol import MAX_ASSETS
 
 ARITIES = (2, 4, 8)
@@ -334,7 +334,9 @@ def _tree(table: _Table) -> tuple[int, int, int]:
     depth = table.integer("batch_depth")
     if depth < 1:
         raise table.fail("batch_depth", f"must be at least 1, found {depth}")
-    if arity**depth > MAX_BATCH_SIZE:
+    # The depth first: arity**depth of a huge depth would exhaust memory (found by
+    # tests/fuzz: a config with a 400-digit batch_depth took 24 GB).
+    if depth > MAX_BATCH_DEPTH or arity**depth > MAX_BATCH_SIZE:
         raise table.fail(
             "batch_depth",
             f"a batch of {arity}**{depth} accounts is too large to prove (at most 2**18)",
