@@ -246,6 +246,19 @@ def launch(playwright: Playwright, profile: Path) -> BrowserContext:
     return context
 
 
+@contextmanager
+def chromium(profile: Path) -> Iterator[BrowserContext]:
+    """Debian's chromium on the fresh profile ``profile`` (``launch``), closed at the end:
+    the body of every module's ``browser`` fixture."""
+    playwright = require_browser()
+    context = launch(playwright, profile)
+    try:
+        yield context
+    finally:
+        context.close()
+        playwright.stop()
+
+
 @dataclass
 class PageRun:
     """One visit of the Verify page: the page, and what the browser asked for meanwhile."""

@@ -44,9 +44,8 @@ from publisher.site.vendor import VENDORED
 from tests.site_fixtures import (
     RecordingServer,
     SmallAttestation,
-    launch,
+    chromium,
     make_attestation,
-    require_browser,
     serving,
 )
 from verifier.manifest import MANIFEST, PROOFS, VK, AssetLiability
@@ -261,14 +260,9 @@ def hostile_site(small: SmallAttestation, tmp_path_factory: pytest.TempPathFacto
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    playwright = require_browser()
-    context = launch(playwright, tmp_path_factory.mktemp("chromium-profile"))
-    context.set_default_timeout(60_000)
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
+        context.set_default_timeout(60_000)
         yield context
-    finally:
-        context.close()
-        playwright.stop()
 
 
 @pytest.fixture(scope="module")

@@ -22,9 +22,8 @@ from typer.testing import CliRunner
 from publisher.cli.main import app
 from tests.site_fixtures import (
     ShownStep,
-    launch,
+    chromium,
     rehash_in_manifest,
-    require_browser,
     serving,
     shown_steps,
     status_line,
@@ -78,13 +77,8 @@ def publish(folder: Path, manifest: Manifest, changed: list[str]) -> None:
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
     """One chromium per module (the page itself is fresh at each visit)."""
-    playwright = require_browser()
-    context = launch(playwright, tmp_path_factory.mktemp("chromium-profile"))
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
-    finally:
-        context.close()
-        playwright.stop()
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,7 @@ from tests.ceremony_fixtures import (  # noqa: F401  (pytest fixtures)
 from tests.site_fixtures import (
     RecordingServer,
     SmallAttestation,
-    launch,
-    require_browser,
+    chromium,
     serving,
 )
 
@@ -48,10 +47,5 @@ def server(site: Path) -> Iterator[RecordingServer]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    playwright = require_browser()
-    context = launch(playwright, tmp_path_factory.mktemp("chromium-profile"))
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
-    finally:
-        context.close()
-        playwright.stop()
