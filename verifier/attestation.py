@@ -89,15 +89,22 @@ class AttestationFiles:
         self._read = read
         self._bytes: dict[str, bytes] = {}
 
-    def bytes(self, name: str) -> bytes:
-        """Return the bytes of file ``name``, reading it on first use only."""
+    def bytes(self, name: str, keep: bool = True) -> bytes:
+        """Return the bytes of file ``name``, reading it on first use only.
+
+        ``keep=False`` reads a file that only one check looks at (a bucket: there are
+        tens of thousands at a million accounts) without holding on to it.
+        """
         if name not in self._bytes:
             try:
-                self._bytes[name] = self._read(name)
+                data = self._read(name)
             except FileNotFoundError as exc:
                 raise UnreadableFile(f"{show(name)} is missing from the attestation") from exc
             except OSError as exc:
                 raise UnreadableFile(f"cannot read {show(name)}: {exc}") from exc
+            if not keep:
+                return data
+            self._bytes[name] = data
         return self._bytes[name]
 
     def json(self, name: str) -> object:
@@ -474,7 +481,7 @@ def _check_bundles(files: _Attestation) -> str:
         )
     size = info.records_per_bucket * info.record_size
     for name in sorted(expected):
-        data = files.bytes(name)
+        data = files.bytes(name, keep=False)  # read by this step only
         if len(data) != size:
             raise VerificationError(f"{name} is {len(data)} bytes, every bucket must be {size}")
         if hashlib.sha256(data).hexdigest() != sums[name]:

@@ -35,9 +35,10 @@ understand: the first bad row raises ``InputError``. Its messages name the line 
 column but never quote a user id or an amount: ``zkpor prove`` runs in CI, whose logs
 may be public, and the snapshot is private.
 
-The file is streamed row by row. Accounts are stored compactly (one ``array('Q')`` of
-balances, one list of ids), not as one Python object per account, so a few million
-accounts fit in a few hundred MB.
+The file is streamed row by row into a private SQLite file (``publisher.attest.accounts``),
+which also finds repeated ids: memory stays flat however many accounts the file holds.
+The only file written is that one, in ``workdir``, deleted again on error and when the
+snapshot is closed.
 """
 
 from __future__ import annotations
@@ -45,12 +46,12 @@ from __future__ import annotations
 import csv
 import operator
 import unicodedata
-from array import array
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO
 
+from publisher.attest.accounts import AccountStore, DuplicateKey
 from publisher.errors import InputError
 from verifier.protocol import BALANCE_BITS, TOTAL_BITS
 
@@ -68,30 +69,45 @@ TOTAL_LIMIT = 1 << TOTAL_BITS
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co"})
 
 
-@dataclass
 class Snapshot:
     """The accounts of one snapshot, in file order, balances in the config's asset order.
 
-    ``balances`` is row-major: account ``i`` holds ``balances[i*A : (i+1)*A]`` where
-    ``A = len(assets)``. ``rounded[symbol]`` counts the amounts rounded up to a whole unit;
-    ``totals`` are the per-asset sums of the scaled balances.
+    The accounts are on disk (``store``); ``rounded[symbol]`` counts the amounts rounded
+    up to a whole unit; ``totals`` are the per-asset sums of the scaled balances. Close it
+    (or use it as a context manager) to delete its file.
     """
 
-    assets: tuple[Asset, ...]
-    user_ids: list[str] = field(default_factory=list)
-    balances: array[int] = field(default_factory=lambda: array("Q"))
-    rounded: dict[str, int] = field(default_factory=dict)
-    totals: list[int] = field(default_factory=list)
+    def __init__(self, assets: tuple[Asset, ...], store: AccountStore) -> None:
+        self.assets = assets
+        self.store = store
+        self.rounded: dict[str, int] = {}
+        self.totals: list[int] = []
 
     def __len__(self) -> int:
-        return len(self.user_ids)
+        return len(self.store)
+
+    def user_id(self, i: int) -> str:
+        """Return the user id of account ``i``."""
+        return self.store.user_id(i)
 
     def balances_of(self, i: int) -> tuple[int, ...]:
         """Return the balances of account ``i`` (in the config's asset order)."""
-        width = len(self.assets)
-        if not 0 <= i < len(self.user_ids):
-            raise IndexError(f"account {i} out of range 0..{len(self.user_ids) - 1}")
-        return tuple(self.balances[i * width : (i + 1) * width])
+        return self.store.balances_of(i)
+
+    def accounts(self) -> Iterator[tuple[str, tuple[int, ...]]]:
+        """Yield (user id, balances) of every account, in file order."""
+        return self.store.accounts()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
 
 class _BadCell(ValueError):
@@ -199,7 +215,7 @@ def _check_characters(user_id: str) -> None:
             )
 
 
-def _dedup_key(user_id: str) -> str:
+def dedup_key(user_id: str) -> str:
     """Return the key two ids must not share: the NFC form (ASCII is already NFC)."""
     if user_id.isascii():
         return user_id
@@ -221,14 +237,12 @@ def _decoded_lines(raw: BinaryIO) -> Iterator[str]:
 class _Reader:
     """One pass over a liabilities file: header, then rows, with the line of each row."""
 
-    def __init__(self, path: Path, config: Config, raw: BinaryIO) -> None:
+    def __init__(self, path: Path, config: Config, raw: BinaryIO, store: AccountStore) -> None:
         self.file = str(path)
         self.config = config
         self.rows = csv.reader(_decoded_lines(raw), strict=True)
         self.row_line = 1  # line on which the row being read starts
-        self.snap = Snapshot(assets=config.assets)
-        self.seen: set[str] = set()  # duplicate-detection keys of the accounts read
-        self.lines = array("Q")  # start line of each account, for the duplicate message
+        self.snap = Snapshot(config.assets, store)
 
     def error(self, line: int | None, field: str | None, reason: str) -> InputError:
         return InputError(self.file, line, field, reason)
@@ -281,7 +295,29 @@ class _Reader:
         return columns
 
     def read(self) -> Snapshot:
-        """Read the whole file into a ``Snapshot``; raise ``InputError`` at the first bad row."""
+        """Read the whole file into a ``Snapshot``; raise ``InputError`` at the first bad row.
+
+        Accounts reach the store in chunks, and a repeated id is found when its chunk is
+        written: before any error is raised the queued rows are written, so that a
+        repeated id on an earlier line is the one reported.
+        """
+        try:
+            self.read_rows()
+            self.snap.store.flush()
+        except InputError as exc:
+            try:
+                self.snap.store.flush()
+            except DuplicateKey as duplicate:
+                raise self.duplicate_error(duplicate) from None
+            raise exc from None
+        except DuplicateKey as duplicate:
+            raise self.duplicate_error(duplicate) from None
+        if not len(self.snap):
+            raise self.error(None, None, "no accounts: the file has a header but no rows")
+        return self.snap
+
+    def read_rows(self) -> None:
+        """Read every row into the store (the last chunk still queued)."""
         assets = self.config.assets
         columns = self.header()
         width = len(columns) + 1
@@ -291,8 +327,8 @@ class _Reader:
             (column, _amount_parser(assets[slot].decimals, rounded, slot))
             for column, slot in sorted(columns, key=lambda pair: pair[1])
         ]
-        snap, seen, lines = self.snap, self.seen, self.lines
-        user_ids, balances = snap.user_ids, snap.balances
+        snap = self.snap
+        add = snap.store.add
         totals = [0] * len(assets)
         rows = self.rows
         last = rows.line_num  # the line the previous row ended on
@@ -310,23 +346,17 @@ class _Reader:
                 totals = list(map(operator.add, totals, values))
                 if max(totals) >= TOTAL_LIMIT:
                     raise self.total_error(totals, line)
-                seen.add(key)
-                user_ids.append(user_id)
-                balances.extend(values)
-                lines.append(line)
+                add(line, user_id, key, values)
         except UnicodeDecodeError as exc:
             # The undecodable line was never handed to the reader: it is the next one.
             raise self.error(rows.line_num + 1, None, _utf8_reason(exc)) from None
         except csv.Error as exc:
             raise self.error(last + 1, None, f"malformed CSV: {exc}") from None
-        if not user_ids:
-            raise self.error(None, None, "no accounts: the file has a header but no rows")
         snap.totals = totals
         snap.rounded = {asset.symbol: n for asset, n in zip(assets, rounded, strict=True)}
-        return snap
 
     def account_key(self, user_id: str, line: int) -> str:
-        """Return the duplicate-detection key of a valid, new ``user_id``; else raise."""
+        """Return the duplicate-detection key of a valid ``user_id``; else raise."""
         # Fast path: printable ASCII, not padded, at most 256 bytes, is valid and its own key.
         if (
             user_id.isascii()
@@ -340,18 +370,18 @@ class _Reader:
                 _check_user_id(user_id)
             except _BadCell as exc:
                 raise self.error(line, USER_ID_COLUMN, str(exc)) from None
-            key = _dedup_key(user_id)
-        if key in self.seen:
-            raise self.error(line, USER_ID_COLUMN, self.duplicate_reason(user_id, key))
+            key = dedup_key(user_id)
         return key
 
-    def duplicate_reason(self, user_id: str, key: str) -> str:
-        """Say where ``user_id`` was first seen (error path only: a linear search)."""
-        # Searching here keeps memory at one set of ids instead of a dict of line numbers.
-        user_ids = self.snap.user_ids
-        first = next(i for i, other in enumerate(user_ids) if _dedup_key(other) == key)
-        same = "" if user_ids[first] == user_id else " (equal after Unicode NFC normalisation)"
-        return f"duplicate user_id{same}, first seen on line {self.lines[first]}"
+    def duplicate_error(self, duplicate: DuplicateKey) -> InputError:
+        """Return the error of a repeated id, saying where it was first seen."""
+        same = (
+            ""
+            if duplicate.first_id == duplicate.user_id
+            else " (equal after Unicode NFC normalisation)"
+        )
+        reason = f"duplicate user_id{same}, first seen on line {duplicate.first_line}"
+        return self.error(duplicate.line, USER_ID_COLUMN, reason)
 
     def amount_error(self, row: list[str], line: int, columns: list[tuple[int, int]]) -> InputError:
         """Return the error of the first bad amount of ``row``, in column order."""
@@ -383,17 +413,24 @@ def _utf8_reason(exc: UnicodeDecodeError) -> str:
     return f"invalid UTF-8 (byte 0x{exc.object[exc.start]:02x}): the file must be saved as UTF-8"
 
 
-def read_liabilities(path: Path, config: Config) -> Snapshot:
+def read_liabilities(path: Path, config: Config, workdir: Path | None = None) -> Snapshot:
     """Read and validate ``liabilities.csv`` against ``config``; see the module docstring.
 
-    Raises ``InputError`` (file, line, field, reason) at the first problem; writes nothing.
+    The accounts go to a private temporary file in ``workdir`` (default: the system's
+    temporary folder). Raises ``InputError`` (file, line, field, reason) at the first
+    problem, with that file deleted.
     """
     try:
         raw = path.open("rb")
     except OSError as exc:
         raise InputError(str(path), None, None, f"cannot read: {exc.strerror}") from None
     with raw:
-        return _Reader(path, config, raw).read()
+        store = AccountStore(len(config.assets), workdir)
+        try:
+            return _Reader(path, config, raw, store).read()
+        except BaseException:
+            store.close()
+            raise
 
 
 __all__ = ["InputError", "Snapshot", "parse_amount", "read_liabilities"]

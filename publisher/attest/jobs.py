@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from publisher.attest.bundles import subtree_levels
 from publisher.snark import backend
 from publisher.snark.circuit import (
     BatchWitnessInput,
@@ -47,12 +48,13 @@ class BatchJob:
 @dataclass(frozen=True)
 class BatchResult:
     """A proven batch: public inputs ``[root, acc_in, acc_out]``, the proof as snarkjs JSON,
-    and the leaf hashes (kept privately, for the per-user inclusion paths)."""
+    and every level of its subtree, leaf hashes first, root last (kept privately, for the
+    per-user inclusion paths: made here, in parallel, not by the coordinator)."""
 
     index: int
     public: tuple[int, ...]
     proof: dict[str, Any]
-    leaves: tuple[int, ...]
+    levels: tuple[tuple[int, ...], ...]
 
 
 def _proving_key(path: str) -> ProvingKey | PackedKey:
@@ -80,5 +82,6 @@ def run_batch_job(job: BatchJob) -> BatchResult:
     cs = build_batch_circuit(job.shape)
     witness = batch_witness(job.shape, data)
     proof = prove(_proving_key(job.key_path), cs, witness)
-    leaves = tuple(protocol.leaf_hash(i, b) for i, b in zip(idc, job.balances, strict=True))
-    return BatchResult(job.index, tuple(witness[1 : 1 + cs.n_public]), proof.to_json(), leaves)
+    leaves = [protocol.leaf_hash(i, b) for i, b in zip(idc, job.balances, strict=True)]
+    levels = tuple(map(tuple, subtree_levels(leaves, job.shape.arity)))
+    return BatchResult(job.index, tuple(witness[1 : 1 + cs.n_public]), proof.to_json(), levels)

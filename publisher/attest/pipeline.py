@@ -2,15 +2,21 @@
 
 The run is split so that it can stop anywhere and resume:
 
-1. **plan** (``PRIVATE_DIR/plan.json``, ``PRIVATE_DIR/leaves.csv``): the random placement
-   of users on leaves, a fresh salt per leaf, and the blinds of the accumulator chain,
-   bound to the sha256 of the inputs. Written once; a rerun on the same inputs reuses it.
+1. **plan** (``PRIVATE_DIR/leaves.csv``, then ``PRIVATE_DIR/plan.json``): the random
+   placement of users on leaves with a fresh salt per leaf, and the blinds of the
+   accumulator chain, bound to the sha256 of the inputs. Written once; a rerun on the same
+   inputs reuses it.
 2. **batches**: one job per batch on an executor; each finished batch is checkpointed in
    ``PRIVATE_DIR/batches/`` and verified before it is reused by a later run.
 3. **attestation**: the public files are written into a temporary sibling directory and
    renamed into place, so ``ATTESTATION_DIR`` either does not exist or is complete.
 
 Secrets (salts, blinds, placement, proving key) only ever go to ``PRIVATE_DIR``.
+
+Memory stays flat in the number of accounts: accounts, placement and salts live in the
+snapshot's SQLite file (``publisher.attest.accounts``), every stage walks the leaves batch
+by batch, and the bundles are written bucket by bucket (``publisher.attest.bundles``).
+What grows is per batch: the batch totals, proofs and roots (the tree's top levels).
 """
 
 from __future__ import annotations
@@ -22,19 +28,22 @@ import json
 import os
 import secrets
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from publisher.attest.bundles import UserEntry, build_buckets, sibling_path, subtree_levels
-from publisher.attest.ingest import Snapshot
+from publisher.attest import accounts
+from publisher.attest.bundles import UserEntry, sibling_path, subtree_levels, write_buckets
+from publisher.attest.ingest import Snapshot, dedup_key
 from publisher.attest.jobs import BatchJob, BatchResult, run_batch_job
 from publisher.config import Config
 from publisher.crypto import NaclBackend
-from publisher.files import write_atomic
+from publisher.files import atomic_writer, write_atomic
 from publisher.snark.circuit import CircuitShape, build_batch_circuit
 from publisher.snark.keys import Keys
 from verifier import __version__, protocol
@@ -71,13 +80,11 @@ class PipelineError(ZkporError):
 
 @dataclass(frozen=True)
 class Plan:
-    """The secret layout of one attestation: who sits on which leaf, salts and blinds."""
+    """The secret layout of one attestation, but for the placement and salts of the leaves,
+    which are in the snapshot's store (``Snapshot.store``, saved as ``leaves.csv``)."""
 
     inputs_sha256: str
     batches: int
-    #: Per leaf: index of the account in the snapshot, or -1 for padding.
-    placement: list[int]
-    salts: list[int]
     #: blinds[j] opens the accumulator between batch j-1 and batch j; blinds[0] = 0.
     blinds: list[int]
     #: Key of the per-attestation code PRF: a user's code is derived_code(code_seed, id),
@@ -87,14 +94,30 @@ class Plan:
     bundle_seed: bytes
 
 
+#: (done, total) of the batches proven.
 Progress = Callable[[int, int], None]
+#: (stage, done, total) of the stages around the proving, for progress bars and benchmarks.
+StageProgress = Callable[[str, int, int], None]
+
+STAGE_PLAN = "placing accounts on leaves"
+STAGE_TOTALS = "summing batch totals"
+STAGE_CHECKPOINTS = "checking saved batches"
+STAGE_CODES = "writing codes.csv"
+STAGE_SIZING = "bundles: sizing"
+STAGE_SEALING = "bundles: sealing"
+STAGE_PUBLISH = "publishing"
+
+
+def _no_stage(stage: str, done: int, total: int) -> None:
+    """The default StageProgress: report nothing."""
 
 
 def inputs_digest(*paths: Path) -> str:
     """Return a sha256 over the input files, so a plan is never reused for other inputs."""
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        with path.open("rb") as f:
+            digest.update(hashlib.file_digest(f, "sha256").digest())
     return digest.hexdigest()
 
 
@@ -105,29 +128,32 @@ def batch_count(n_accounts: int, config: Config) -> int:
 
 
 def make_plan(snapshot: Snapshot, config: Config, digest: str) -> Plan:
-    """Return a fresh random plan: shuffled placement, salts and blinds from the OS."""
+    """Return a fresh random plan: shuffled placement, salts and blinds from the OS.
+
+    The placement is the order of a fresh random 63-bit key per leaf (accounts and
+    padding alike), sorted on disk by the store.
+    """
     batches = batch_count(len(snapshot), config)
     n_leaves = batches * config.batch_size
-    placement = list(range(len(snapshot))) + [-1] * (n_leaves - len(snapshot))
-    secrets.SystemRandom().shuffle(placement)
-    salts = [secrets.randbits(SALT_BITS) for _ in range(n_leaves)]
+
+    def draw() -> tuple[int, int]:
+        return secrets.randbits(63), secrets.randbits(SALT_BITS)
+
+    snapshot.store.place_randomly(n_leaves, draw)
     blinds = [0] + [secrets.randbelow(R) for _ in range(batches)]
-    return Plan(
-        digest, batches, placement, salts, blinds, secrets.token_bytes(32), secrets.token_bytes(32)
-    )
+    return Plan(digest, batches, blinds, secrets.token_bytes(32), secrets.token_bytes(32))
 
 
 def save_plan(plan: Plan, snapshot: Snapshot, private: Path) -> None:
     """Write the plan to ``private`` (leaves.csv first: plan.json marks it complete)."""
-    lines = ["leaf,user_id,salt\n"]
-    for leaf, (account, salt) in enumerate(zip(plan.placement, plan.salts, strict=True)):
-        user = "" if account < 0 else json.dumps(snapshot.user_ids[account], ensure_ascii=False)
-        lines.append(f"{leaf},{user},{salt:x}\n")
-    write_atomic(private / LEAVES, "".join(lines).encode())
+    with atomic_writer(private / LEAVES) as out:
+        out.write(b"leaf,user_id,salt\n")
+        for leaf, user_id, salt in snapshot.store.leaves():
+            user = "" if user_id is None else json.dumps(user_id, ensure_ascii=False)
+            out.write(f"{leaf},{user},{salt:x}\n".encode())
     meta = {
         "inputs_sha256": plan.inputs_sha256,
         "batches": plan.batches,
-        "placement": plan.placement,
         "blinds": [str(b) for b in plan.blinds],
         "code_seed": plan.code_seed.hex(),
         "bundle_seed": plan.bundle_seed.hex(),
@@ -135,8 +161,9 @@ def save_plan(plan: Plan, snapshot: Snapshot, private: Path) -> None:
     write_atomic(private / PLAN, json.dumps(meta).encode())
 
 
-def load_plan(private: Path, digest: str) -> Plan | None:
-    """Return the plan saved in ``private`` for these inputs, None if there is none."""
+def load_plan(private: Path, digest: str, snapshot: Snapshot, batch_size: int) -> Plan | None:
+    """Return the plan saved in ``private`` for these inputs (its leaves put back into the
+    snapshot's store), None if there is none."""
     if not (private / PLAN).exists():
         return None
     meta = json.loads((private / PLAN).read_text())
@@ -144,34 +171,56 @@ def load_plan(private: Path, digest: str) -> Plan | None:
         raise PipelineError(
             f"{private} holds a run for other inputs; use a fresh --private directory"
         )
-    salts = []
-    with (private / LEAVES).open(encoding="utf-8") as rows:
-        next(rows)
-        for row in rows:
-            salts.append(int(row.rsplit(",", 1)[1], 16))
-    blinds = [int(b) for b in meta["blinds"]]
-    return Plan(
+    plan = Plan(
         digest,
         meta["batches"],
-        meta["placement"],
-        salts,
-        blinds,
+        [int(b) for b in meta["blinds"]],
         bytes.fromhex(meta["code_seed"]),
         bytes.fromhex(meta["bundle_seed"]),
     )
+    path = private / LEAVES
+    with path.open(encoding="utf-8") as rows:
+        next(rows)
+        try:
+            snapshot.store.set_leaves(_saved_leaves(rows, snapshot, path))
+        except sqlite3.IntegrityError:
+            raise PipelineError(f"{path} places an account on two leaves") from None
+    if snapshot.store.n_leaves() != plan.batches * batch_size or snapshot.store.placed() != len(
+        snapshot
+    ):
+        raise PipelineError(f"{path} does not place every account of the snapshot once")
+    return plan
 
 
-def cumulative_totals(snapshot: Snapshot, plan: Plan, batch_size: int) -> list[list[int]]:
+def _saved_leaves(
+    rows: Iterator[str], snapshot: Snapshot, path: Path
+) -> Iterator[tuple[int, int | None, int]]:
+    """Yield (leaf, account or None, salt) from the rows of ``leaves.csv``."""
+    for expected, row in enumerate(rows):
+        leaf, rest = row.split(",", 1)
+        user, salt = rest.rsplit(",", 1)
+        if int(leaf) != expected:
+            raise PipelineError(f"{path}: leaf {expected} is missing")
+        account = None
+        if user:
+            account = snapshot.store.account_of(dedup_key(json.loads(user)))
+            if account is None:
+                raise PipelineError(f"{path}, leaf {leaf}: an account the snapshot does not hold")
+        yield expected, account, int(salt, 16)
+
+
+def cumulative_totals(
+    snapshot: Snapshot, plan: Plan, batch_size: int, stage: StageProgress = _no_stage
+) -> list[list[int]]:
     """Return the per-asset running totals before each batch, and after the last."""
-    n_assets = len(snapshot.assets)
-    running = [0] * n_assets
+    running = [0] * len(snapshot.assets)
     out = [list(running)]
-    for start in range(0, len(plan.placement), batch_size):
-        for account in plan.placement[start : start + batch_size]:
-            if account >= 0:
-                for a, value in enumerate(snapshot.balances_of(account)):
-                    running[a] += value
+    for j in range(plan.batches):
+        for _, _, balances, _ in snapshot.store.leaf_rows(j * batch_size, batch_size):
+            if balances is not None:
+                running = [total + value for total, value in zip(running, balances, strict=True)]
         out.append(list(running))
+        stage(STAGE_TOTALS, j + 1, plan.batches)
     return out
 
 
@@ -186,15 +235,14 @@ def make_jobs(
     """Yield the jobs of the batches in ``todo``, built lazily (one batch in memory)."""
     zero = (0,) * shape.n_assets
     for j in todo:
-        leaves = range(j * shape.batch_size, (j + 1) * shape.batch_size)
-        accounts = [plan.placement[i] for i in leaves]
+        rows = snapshot.store.leaf_rows(j * shape.batch_size, shape.batch_size)
         yield BatchJob(
             index=j,
             shape=shape,
             key_path=str(key_path),
-            user_ids=[snapshot.user_ids[a] if a >= 0 else None for a in accounts],
-            salts=[plan.salts[i] for i in leaves],
-            balances=[snapshot.balances_of(a) if a >= 0 else zero for a in accounts],
+            user_ids=[user_id for _, user_id, _, _ in rows],
+            salts=[salt for _, _, _, salt in rows],
+            balances=[zero if balances is None else balances for _, _, balances, _ in rows],
             totals_in=totals[j],
             blind_in=plan.blinds[j],
             blind_out=plan.blinds[j + 1],
@@ -222,67 +270,93 @@ def run_jobs(
 # -- checkpoints ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Proven:
+    """What the coordinator keeps of a proven batch: public inputs and proof. Its leaves
+    and subtree stay in the checkpoint file, read again batch by batch."""
+
+    index: int
+    public: tuple[int, ...]
+    proof: dict[str, Any]
+
+
 def _checkpoint_path(private: Path, index: int) -> Path:
     return private / CHECKPOINTS / f"{index:06d}.json"
 
 
-def save_checkpoint(private: Path, result: BatchResult) -> None:
-    """Record a proven batch so that an interrupted run can resume after it."""
+def save_checkpoint(private: Path, result: BatchResult) -> Proven:
+    """Record a proven batch, with every level of its subtree (the bundles' paths), so
+    that an interrupted run can resume after it."""
     doc = {
         "index": result.index,
         "public": [str(v) for v in result.public],
         "proof": result.proof,
-        "leaves": [str(v) for v in result.leaves],
+        "levels": [[str(v) for v in level] for level in result.levels],
     }
     write_atomic(_checkpoint_path(private, result.index), json.dumps(doc).encode())
+    return Proven(result.index, result.public, result.proof)
 
 
 def load_checkpoints(
-    private: Path, plan: Plan, totals: list[list[int]], vk: VerifyingKey, shape: CircuitShape
-) -> dict[int, BatchResult]:
+    private: Path,
+    plan: Plan,
+    totals: list[list[int]],
+    vk: VerifyingKey,
+    shape: CircuitShape,
+    stage: StageProgress = _no_stage,
+) -> dict[int, Proven]:
     """Return the checkpoints of earlier runs that still verify, deleting any that do not.
 
-    A checkpoint is reused only if its leaves hash to its root, its accumulators are the
-    ones this plan expects, and its proof verifies.
+    A checkpoint is reused only if its levels are the subtree of its leaves, whose root
+    is its public root, its accumulators are the ones this plan expects, and its proof
+    verifies.
     """
-    found: dict[int, BatchResult] = {}
+    found: dict[int, Proven] = {}
     for j in range(plan.batches):
+        stage(STAGE_CHECKPOINTS, j, plan.batches)
         path = _checkpoint_path(private, j)
         if not path.exists():
             continue
-        result = _read_checkpoint(path, j)
+        read = _read_checkpoint(path, j)
         expected = (
             protocol.accumulator(totals[j], plan.blinds[j]),
             protocol.accumulator(totals[j + 1], plan.blinds[j + 1]),
         )
         if (
-            result is not None
-            and len(result.leaves) == shape.batch_size
-            and result.public[1:] == expected
-            and result.public[0] == protocol.subtree_root(result.leaves, shape.arity)
-            and _proof_verifies(vk, result)
+            read is not None
+            and len(read[1][0]) == shape.batch_size
+            and read[0].public[1:] == expected
+            and read[1] == subtree_levels(read[1][0], shape.arity)
+            and read[0].public[0] == read[1][-1][0]
+            and _proof_verifies(vk, read[0])
         ):
-            found[j] = result
+            found[j] = read[0]
         else:
             path.unlink()
+    stage(STAGE_CHECKPOINTS, plan.batches, plan.batches)
     return found
 
 
-def _read_checkpoint(path: Path, index: int) -> BatchResult | None:
-    """Return the checkpoint at ``path``, or None if it cannot be read."""
+def _read_checkpoint(path: Path, index: int) -> tuple[Proven, list[list[int]]] | None:
+    """Return the checkpoint at ``path`` and its subtree levels, or None if it cannot be
+    read (or was written by an earlier version, without its levels)."""
     try:
         doc = json.loads(path.read_text())
-        return BatchResult(
-            index,
-            tuple(int(v) for v in doc["public"]),
-            doc["proof"],
-            tuple(int(v) for v in doc["leaves"]),
-        )
+        proven = Proven(index, tuple(int(v) for v in doc["public"]), doc["proof"])
+        return proven, [[int(v) for v in level] for level in doc["levels"]]
     except (ValueError, KeyError, TypeError):
         return None
 
 
-def _proof_verifies(vk: VerifyingKey, result: BatchResult) -> bool:
+def _checkpoint_levels(private: Path, proven: Proven) -> list[list[int]]:
+    """Return the subtree levels of a checkpoint this run verified or wrote."""
+    read = _read_checkpoint(_checkpoint_path(private, proven.index), proven.index)
+    if read is None or read[0] != proven or read[1][-1] != [proven.public[0]]:
+        raise PipelineError(f"the checkpoint of batch {proven.index} changed during the run")
+    return read[1]
+
+
+def _proof_verifies(vk: VerifyingKey, result: Proven) -> bool:
     try:
         verify_many(vk, [(result.public, Proof.from_json(result.proof))])
     except ZkporError:
@@ -305,6 +379,7 @@ def prove_attestation(
     progress: Progress | None = None,
     code_secret: bytes | None = None,
     reserves: list[Wallet] | None = None,
+    stage: StageProgress = _no_stage,
 ) -> Manifest:
     """Prove ``snapshot`` and write the attestation directory ``out``; return its manifest.
 
@@ -314,20 +389,23 @@ def prove_attestation(
     """
     if out.exists():
         raise PipelineError(f"{out} already exists; choose a new --out directory")
+    _remove_partial(out)
     shape = CircuitShape(len(config.assets), config.arity, config.batch_depth)
     private.mkdir(parents=True, exist_ok=True)
-    plan = load_plan(private, digest)
+    accounts.remove_stale(private, keep=snapshot.store.path)
+    stage(STAGE_PLAN, 0, 1)
+    plan = load_plan(private, digest, snapshot, config.batch_size)
     if plan is None:
         plan = make_plan(snapshot, config, digest)
         save_plan(plan, snapshot, private)
+    stage(STAGE_PLAN, 1, 1)
     keys = keys_for(shape)
-    totals = cumulative_totals(snapshot, plan, shape.batch_size)
-    done = load_checkpoints(private, plan, totals, keys.verifying_key, shape)
+    totals = cumulative_totals(snapshot, plan, shape.batch_size, stage)
+    done = load_checkpoints(private, plan, totals, keys.verifying_key, shape, stage)
     todo = [j for j in range(plan.batches) if j not in done]
 
     def finished(result: BatchResult) -> None:
-        save_checkpoint(private, result)
-        done[result.index] = result
+        done[result.index] = save_checkpoint(private, result)
         if progress:
             progress(len(done), plan.batches)
 
@@ -335,10 +413,10 @@ def prove_attestation(
         progress(len(done), plan.batches)
     jobs = make_jobs(snapshot, plan, totals, shape, keys.proving_key_path, todo)
     run_jobs(executor, jobs, in_flight, finished)
-    results = [done[j] for j in range(plan.batches)]
+    proven = [done[j] for j in range(plan.batches)]
     code_key = code_secret if code_secret is not None else plan.code_seed
     return write_attestation(
-        out, private, config, snapshot, plan, keys, results, shape, code_key, reserves
+        out, private, config, snapshot, plan, keys, proven, shape, code_key, reserves, stage
     )
 
 
@@ -349,10 +427,11 @@ def write_attestation(
     snapshot: Snapshot,
     plan: Plan,
     keys: Keys,
-    results: list[BatchResult],
+    proven: list[Proven],
     shape: CircuitShape,
     code_key: bytes,
     reserves: list[Wallet] | None = None,
+    stage: StageProgress = _no_stage,
 ) -> Manifest:
     """Write the public files into a temporary sibling of ``out``, then rename it into place.
 
@@ -360,105 +439,150 @@ def write_attestation(
     their codes must never be published.
     """
     top_depth = protocol.top_depth_for(plan.batches, config.arity)
-    levels = protocol.top_levels([r.public[0] for r in results], config.arity, top_depth)
-    entries = user_entries(config, snapshot, plan, results, levels, code_key)
-    bundle_info, buckets = build_buckets(
-        config.attestation_id, entries, NaclBackend().secretbox_seal, plan.bundle_seed
-    )
-    write_atomic(private / CODES, codes_csv(entries, config.site_url))
-    files = {
-        VK: _json_bytes(keys.verifying_key.to_json()),
-        PROOFS: _json_bytes([BatchEntry(r.index, r.public, r.proof).to_json() for r in results]),
-        TREE: _json_bytes(tree_to_json(config.arity, levels)),
-        BUNDLE_SUMS: bundle_sums(buckets),
-        **keys.published,
-    }
-    held: dict[str, int] | None = None
-    if reserves is not None:
-        decimals = {a.symbol: a.decimals for a in config.assets}
-        files[RESERVES] = _json_bytes(reserves_to_json(config.attestation_id, reserves, decimals))
-        held = dict.fromkeys(decimals, 0)
-        for wallet in reserves:
-            held[wallet.asset] += wallet.balance
-    manifest = Manifest(
-        attestation_id=config.attestation_id,
-        issuer_name=config.issuer_name,
-        issuer_url=config.issuer_url,
-        as_of=config.as_of,
-        assets=tuple(
-            AssetLiability(a.symbol, a.decimals, total, None if held is None else held[a.symbol])
-            for a, total in zip(config.assets, snapshot.totals, strict=True)
-        ),
-        tree=TreeInfo(config.arity, config.batch_depth, top_depth, plan.batches, levels[-1][0]),
-        initial_accumulator=protocol.initial_accumulator(len(config.assets)),
-        final_accumulator=results[-1].public[2],
-        final_totals=tuple(snapshot.totals),
-        final_blind=plan.blinds[-1],
-        circuit_id=shape.circuit_id,
-        constraints=len(build_batch_circuit(shape).constraints),
-        setup_kind=keys.setup_kind,
-        setup_statement=keys.setup_statement,
-        software_version=__version__,
-        files={name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
-        bundles=bundle_info,
-    )
-    files.update(buckets)
-    files[MANIFEST] = _json_bytes(manifest.to_json())
-    _publish_directory(out, files)
+    levels = protocol.top_levels([p.public[0] for p in proven], config.arity, top_depth)
+    write_codes(private / CODES, snapshot, plan, config, code_key, stage)
+    pass_number = 0
+
+    def entries() -> Iterator[UserEntry]:
+        nonlocal pass_number
+        pass_number += 1
+        name = STAGE_SIZING if pass_number == 1 else STAGE_SEALING
+        return user_entries(config, snapshot, proven, private, levels, code_key, name, stage)
+
+    with _staging(out) as staging:
+        sums: list[tuple[str, str]] = []
+
+        def write_bucket(name: str, data: bytes) -> None:
+            path = staging / name
+            path.parent.mkdir(exist_ok=True)
+            with path.open("xb") as f:
+                f.write(data)
+            sums.append((name, hashlib.sha256(data).hexdigest()))
+
+        bundle_info = write_buckets(
+            config.attestation_id,
+            entries,
+            NaclBackend().secretbox_seal,
+            plan.bundle_seed,
+            write_bucket,
+            scratch=private,
+        )
+        stage(STAGE_PUBLISH, 0, 1)
+        files = {
+            VK: _json_bytes(keys.verifying_key.to_json()),
+            PROOFS: _json_bytes([BatchEntry(p.index, p.public, p.proof).to_json() for p in proven]),
+            TREE: _json_bytes(tree_to_json(config.arity, levels)),
+            BUNDLE_SUMS: _sums_file(sums),
+            **keys.published,
+        }
+        held: dict[str, int] | None = None
+        if reserves is not None:
+            decimals = {a.symbol: a.decimals for a in config.assets}
+            files[RESERVES] = _json_bytes(
+                reserves_to_json(config.attestation_id, reserves, decimals)
+            )
+            held = dict.fromkeys(decimals, 0)
+            for wallet in reserves:
+                held[wallet.asset] += wallet.balance
+        manifest = Manifest(
+            attestation_id=config.attestation_id,
+            issuer_name=config.issuer_name,
+            issuer_url=config.issuer_url,
+            as_of=config.as_of,
+            assets=tuple(
+                AssetLiability(
+                    a.symbol, a.decimals, total, None if held is None else held[a.symbol]
+                )
+                for a, total in zip(config.assets, snapshot.totals, strict=True)
+            ),
+            tree=TreeInfo(config.arity, config.batch_depth, top_depth, plan.batches, levels[-1][0]),
+            initial_accumulator=protocol.initial_accumulator(len(config.assets)),
+            final_accumulator=proven[-1].public[2],
+            final_totals=tuple(snapshot.totals),
+            final_blind=plan.blinds[-1],
+            circuit_id=shape.circuit_id,
+            constraints=len(build_batch_circuit(shape).constraints),
+            setup_kind=keys.setup_kind,
+            setup_statement=keys.setup_statement,
+            software_version=__version__,
+            files={name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+            bundles=bundle_info,
+        )
+        files[MANIFEST] = _json_bytes(manifest.to_json())
+        for name, data in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    stage(STAGE_PUBLISH, 1, 1)
     return manifest
 
 
 def user_entries(
     config: Config,
     snapshot: Snapshot,
-    plan: Plan,
-    results: list[BatchResult],
+    proven: list[Proven],
+    private: Path,
     top: list[list[int]],
     code_key: bytes,
-) -> list[UserEntry]:
-    """Return each account's code and bundle (its path up the batch and the top levels)."""
+    name: str = STAGE_SEALING,
+    stage: StageProgress = _no_stage,
+) -> Iterator[UserEntry]:
+    """Yield each account's code and bundle (its path up the batch and the top levels),
+    batch by batch, in leaf order."""
     size = config.batch_size
-    entries = []
-    for result in results:
-        levels = subtree_levels(result.leaves, config.arity)
-        above = sibling_path(top, result.index, config.arity)
-        for position in range(size):
-            leaf = result.index * size + position
-            account = plan.placement[leaf]
-            if account < 0:
+    for j, batch in enumerate(proven):
+        levels = _checkpoint_levels(private, batch)
+        above = sibling_path(top, j, config.arity)
+        rows = snapshot.store.leaf_rows(j * size, size)
+        for position, (_, user_id, balances, salt) in enumerate(rows):
+            if user_id is None or balances is None:
                 continue
-            user_id = snapshot.user_ids[account]
             bundle = Bundle(
                 attestation_id=config.attestation_id,
                 user_id=user_id,
-                salt=plan.salts[leaf],
-                balances=snapshot.balances_of(account),
-                leaf=leaf,
-                batch=result.index,
-                leaf_hash=result.leaves[position],
+                salt=salt,
+                balances=balances,
+                leaf=j * size + position,
+                batch=j,
+                leaf_hash=levels[0][position],
                 path=tuple(sibling_path(levels, position, config.arity) + above),
             )
-            entries.append(UserEntry(derived_code(code_key, user_id), bundle))
-    return entries
+            yield UserEntry(derived_code(code_key, user_id), bundle)
+        stage(name, j + 1, len(proven))
 
 
-def codes_csv(entries: list[UserEntry], site_url: str) -> bytes:
-    """Return ``codes.csv``: user id, code and the verify-page link, for the custodian."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["user_id", "code", "link"])
-    for entry in sorted(entries, key=lambda e: e.bundle.leaf):
-        code = format_code(entry.code)
-        writer.writerow([entry.bundle.user_id, code, f"{site_url}verify/#code={code}"])
-    return buffer.getvalue().encode()
+def write_codes(
+    path: Path,
+    snapshot: Snapshot,
+    plan: Plan,
+    config: Config,
+    code_key: bytes,
+    stage: StageProgress = _no_stage,
+) -> None:
+    """Write ``codes.csv``: user id, code and the verify-page link, for the custodian, in
+    leaf order."""
+    size = config.batch_size
+    with atomic_writer(path) as out:
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(["user_id", "code", "link"])
+        for j in range(plan.batches):
+            for _, user_id, _, _ in snapshot.store.leaf_rows(j * size, size):
+                if user_id is not None:
+                    code = format_code(derived_code(code_key, user_id))
+                    writer.writerow([user_id, code, f"{config.site_url}verify/#code={code}"])
+            stage(STAGE_CODES, j + 1, plan.batches)
+        text.flush()
+        text.detach()
 
 
 def bundle_sums(buckets: dict[str, bytes]) -> bytes:
     """Return ``bundles/SHA256SUMS`` (sha256sum format) over every bucket file."""
-    lines = [
-        f"{hashlib.sha256(data).hexdigest()}  {name.removeprefix('bundles/')}\n"
-        for name, data in sorted(buckets.items())
-    ]
+    return _sums_file([(name, hashlib.sha256(data).hexdigest()) for name, data in buckets.items()])
+
+
+def _sums_file(digests: list[tuple[str, str]]) -> bytes:
+    lines = [f"{digest}  {name.removeprefix('bundles/')}\n" for name, digest in sorted(digests)]
     return "".join(lines).encode()
 
 
@@ -468,23 +592,43 @@ def _json_bytes(doc: Any) -> bytes:
 
 
 PUBLIC_FILE, PUBLIC_FOLDER = 0o644, 0o755
+PARTIAL = ".partial-"
 
 
-def _publish_directory(out: Path, files: dict[str, bytes]) -> None:
-    """Create ``out`` holding ``files``, all at once: a temp dir renamed into place.
+def _remove_partial(out: Path) -> None:
+    """Delete the staging directories of runs killed before they published ``out``."""
+    for leftover in out.parent.glob(f".{out.name}{PARTIAL}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
-    The attestation is public: its folders are 0755 and its files 0644 (``mkdtemp`` and
-    ``mkstemp`` would leave them readable by their owner only, and a web server serving
-    them as another user would refuse them).
+
+@contextmanager
+def _staging(out: Path) -> Iterator[Path]:
+    """Yield a temporary sibling of ``out`` to write the attestation in, renamed to ``out``
+    when the block ends without error (deleted otherwise): ``out`` never holds part of it.
+
+    The attestation is public: its folders are 0755 and its files 0644 (``mkdtemp`` would
+    leave them readable by their owner only, and a web server serving them as another
+    user would refuse them). Everything is flushed to disk before the rename, so a crash
+    after it cannot leave empty files behind a published name.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
+    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}{PARTIAL}"))
     try:
-        for name, data in files.items():
-            write_atomic(staging / name, data, mode=PUBLIC_FILE)
-        for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
-            folder.chmod(PUBLIC_FOLDER)
+        yield staging
+        for path in staging.rglob("*"):
+            path.chmod(PUBLIC_FOLDER if path.is_dir() else PUBLIC_FILE)
+        staging.chmod(PUBLIC_FOLDER)
+        os.sync()
         os.rename(staging, out)
+        _fsync_directory(out.parent)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _fsync_directory(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

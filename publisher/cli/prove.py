@@ -23,14 +23,14 @@ from rich.progress import (
 )
 
 from publisher.attest.executors import open_executor
-from publisher.attest.ingest import read_liabilities
+from publisher.attest.ingest import Snapshot, read_liabilities
 from publisher.attest.pipeline import CODES, PipelineError, inputs_digest, prove_attestation
 from publisher.ceremony.demo_ptau import DEMO_PTAU_WARNING, cached_path, demo_ptau
 from publisher.ceremony.directory import keys_for_prove
 from publisher.cli import site as cli_site
 from publisher.cli.progress import counting_bar
 from publisher.cli.verify import print_report
-from publisher.config import load_config
+from publisher.config import Config, load_config
 from publisher.crypto import NaclBackend
 from publisher.demo import (
     CEREMONY_DIR,
@@ -54,7 +54,7 @@ from verifier.ceremony_format import CeremonyError
 from verifier.errors import ZkporError
 from verifier.fetch import directory_reader
 from verifier.manifest import SETUP_INSECURE_DEV, Manifest
-from verifier.reserves import shortfalls
+from verifier.reserves import Wallet, shortfalls
 
 CORES = os.cpu_count() or 1
 T = TypeVar("T")
@@ -90,11 +90,15 @@ def run_prove(
     keys_for: Callable[[CircuitShape], Keys] = _dev_keys,
 ) -> Manifest:
     """Prove the snapshot into ``out`` with progress bars; exit 2 on bad input."""
+    created = not private.exists()
+    snapshot = None
     try:
         secret = _read_code_secret(code_secret)
         config = load_config(config_path)
         with console.status(f"reading {liabilities}"):
-            snapshot = read_liabilities(liabilities, config)
+            # The accounts go to a private file in the private directory, not to memory.
+            private.mkdir(parents=True, exist_ok=True, mode=0o700)
+            snapshot = read_liabilities(liabilities, config, workdir=private)
         reserves = None
         if reserves_path is not None:
             with console.status(f"reading {reserves_path} and checking its signatures"):
@@ -104,8 +108,41 @@ def run_prove(
                 if count:
                     console.print(f"  {symbol}: {count} reserve balances rounded down")
     except InputError as exc:
+        if snapshot is not None:
+            snapshot.close()
+        if created and private.exists() and not any(private.iterdir()):
+            private.rmdir()  # bad input leaves nothing behind
         err_console.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from exc
+    with snapshot:
+        return _prove(
+            snapshot,
+            liabilities,
+            config_path,
+            config,
+            out,
+            private,
+            workers,
+            dask,
+            secret,
+            reserves,
+            keys_for,
+        )
+
+
+def _prove(
+    snapshot: Snapshot,
+    liabilities: Path,
+    config_path: Path,
+    config: Config,
+    out: Path,
+    private: Path,
+    workers: int,
+    dask: str | None,
+    secret: bytes | None,
+    reserves: list[Wallet] | None,
+    keys_for: Callable[[CircuitShape], Keys],
+) -> Manifest:
     console.print(f"{len(snapshot)} accounts, {len(config.assets)} assets")
     for symbol, count in snapshot.rounded.items():
         if count:
@@ -128,6 +165,7 @@ def run_prove(
                 progress=progress,
                 code_secret=secret,
                 reserves=reserves,
+                stage=progress.stage,
             )
     except (PipelineError, InputError, CeremonyError, BackendError) as exc:
         err_console.print(f"error: {exc}", markup=False)
@@ -176,8 +214,15 @@ class _BatchProgress(Progress):
         )
         self.batch_size = batch_size
         self.task: TaskID | None = None
+        self.stages: dict[str, TaskID] = {}
         self.first_done = 0
         self.started = 0.0
+
+    def stage(self, name: str, done: int, total: int) -> None:
+        """Show a stage around the proving (``publisher.attest.pipeline.StageProgress``)."""
+        if name not in self.stages:
+            self.stages[name] = self.add_task(name, total=total, completed=done, rate="")
+        self.update(self.stages[name], completed=done, total=total)
 
     def __call__(self, done: int, total: int) -> None:
         if self.task is None:

@@ -41,7 +41,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.resources import files
@@ -146,7 +146,32 @@ def _copy_template(source: Traversable, target: Path) -> None:
             (target / entry.name).write_bytes(entry.read_bytes())
 
 
-def _read_attestation(folder: Path) -> dict[str, bytes]:
+class AttestationFolder(Mapping[str, bytes]):
+    """An attestation's files by name: the manifest and the files it lists in memory, the
+    buckets read from disk each time they are asked for (an attestation of a million
+    accounts has tens of thousands of them, more than a build should hold at once)."""
+
+    def __init__(self, files: dict[str, bytes], buckets: list[str], read: Callable[[str], bytes]):
+        self.files = files
+        self.buckets = dict.fromkeys(buckets)
+        self.read = read
+
+    def __getitem__(self, name: str) -> bytes:
+        if name in self.files:
+            return self.files[name]
+        if name in self.buckets:
+            return self.read(name)
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.files
+        yield from self.buckets
+
+    def __len__(self) -> int:
+        return len(self.files) + len(self.buckets)
+
+
+def _read_attestation(folder: Path) -> AttestationFolder:
     """Return the attestation's files by name: the manifest, every file it lists, and
     every bucket the bundle checksum list names (nothing else from the folder)."""
     read = directory_reader(folder)
@@ -155,16 +180,16 @@ def _read_attestation(folder: Path) -> dict[str, bytes]:
         manifest, _ = read_manifest(AttestationFiles(lambda name: files[name]))
         for name in sorted(manifest.files):
             files[name] = read(name)
+        buckets = []
         if BUNDLE_SUMS in files:
             for line in files[BUNDLE_SUMS].decode("ascii").splitlines():
-                name = "bundles/" + line.split()[-1]
-                files[name] = read(name)
+                buckets.append("bundles/" + line.split()[-1])
     except (OSError, UnicodeDecodeError, VerificationError) as exc:
         raise SiteError(f"cannot read the attestation in {folder}: {exc}") from exc
-    return files
+    return AttestationFolder(files, buckets, read)
 
 
-def only_under_covered(files: dict[str, bytes], detail: str) -> bool:
+def only_under_covered(files: Mapping[str, bytes], detail: str) -> bool:
     """Return whether the reserves step failed for under-coverage and nothing else.
 
     The step's reason must be exactly the shortfall sentences, and every check before the
@@ -188,7 +213,7 @@ def only_under_covered(files: dict[str, bytes], detail: str) -> bool:
 
 
 def check_attestation(
-    files: dict[str, bytes], allow_dev: bool, allow_unknown_phase1: bool = False
+    files: Mapping[str, bytes], allow_dev: bool, allow_unknown_phase1: bool = False
 ) -> list[StepResult]:
     """Run ``zkpor verify`` on the files; refuse any failure but an under-covered asset,
     which the site shows plainly instead (see ``only_under_covered``)."""
@@ -220,14 +245,14 @@ def check_attestation(
     return results
 
 
-def _wallets(files: dict[str, bytes], manifest: Manifest) -> list[Wallet]:
+def _wallets(files: Mapping[str, bytes], manifest: Manifest) -> list[Wallet]:
     if RESERVES not in files:
         return []
     decimals = {a.symbol: a.decimals for a in manifest.assets}
     return parse_reserves(loads(files[RESERVES]), decimals)[1]
 
 
-def _transcript(files: dict[str, bytes]) -> Transcript | None:
+def _transcript(files: Mapping[str, bytes]) -> Transcript | None:
     return parse_transcript(files[TRANSCRIPT]) if TRANSCRIPT in files else None
 
 
@@ -362,7 +387,7 @@ def render_site(data: SiteData, verify_js: str, work: Path) -> Path:
 
 
 def build_into(
-    attestation: dict[str, bytes],
+    attestation: Mapping[str, bytes],
     history: Sequence[tuple[str, bytes]],
     options: BuildOptions,
     work: Path,
@@ -398,7 +423,11 @@ def build_into(
     )
     say("building the pages (mkdocs)")
     site = render_site(data, verify_js, work)
-    _write_tree(site, {f"attestation/{name}": data for name, data in attestation.items()})
+    try:
+        for name in attestation:  # one file in memory at a time
+            _write_tree(site, {f"attestation/{name}": attestation[name]})
+    except OSError as exc:
+        raise SiteError(f"cannot read the attestation: {exc}") from exc
     _write_tree(site, extra)
     _write_tree(site, dict(history))
     build_json = json.dumps(options.to_json(version), indent=1, sort_keys=True) + "\n"
