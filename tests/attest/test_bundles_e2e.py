@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from publisher.attest.bundles import MAX_BUCKET_BYTES
 from publisher.attest.pipeline import CODES
 from publisher.cli.main import app
 from publisher.crypto import NaclBackend
@@ -196,7 +197,7 @@ def test_all_buckets_have_the_same_size(attestation: tuple[Path, Path, Manifest]
     buckets = sorted((folder / "bundles").glob("*.bin"))
     assert len(buckets) == info.buckets
     assert {b.stat().st_size for b in buckets} == {info.records_per_bucket * info.record_size}
-    assert info.records_per_bucket * info.record_size <= 64 * 1024
+    assert info.records_per_bucket * info.record_size <= MAX_BUCKET_BYTES
     # 10 users: the one bucket is padded to a multiple of 8 records, never exactly 10.
     assert info.records_per_bucket == 16
 

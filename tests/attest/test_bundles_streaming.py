@@ -46,9 +46,10 @@ def _entries(n: int, seed: int) -> list[UserEntry]:
 def test_spilled_partitions_write_the_in_memory_buckets(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Small buckets and partitions: 700 records of ~1 KB in 16 KiB buckets, 8 KiB partitions.
+    monkeypatch.setattr(bundles, "MAX_BUCKET_BYTES", 16 * 1024)
     entries = _entries(700, seed=1)
     info, expected = build_buckets("stream-test", entries, SEAL, bytes(32))
-    # Force many small partitions: 700 records of ~1 KB over 8 KB partitions.
     monkeypatch.setattr(bundles, "PARTITION_BYTES", 8 * 1024)
     passes = 0
 

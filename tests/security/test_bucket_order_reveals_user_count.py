@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from publisher.attest import bundles
 from publisher.attest.bundles import UserEntry, build_buckets
 from publisher.attest.pipeline import bundle_sums
 from publisher.cli.main import app
@@ -93,7 +94,10 @@ def entries(n: int) -> list[UserEntry]:
 # --- writer output over many user counts ------------------------------------------------------
 
 
-def test_estimators_read_only_the_capacity_from_the_writer() -> None:
+def test_estimators_read_only_the_capacity_from_the_writer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Buckets of at most 64 KiB: these 70-200 users then spread over several buckets,
+    # where the order of records could leak (in one 256 KiB bucket they would not).
+    monkeypatch.setattr(bundles, "MAX_BUCKET_BYTES", 64 * 1024)
     backend = NaclBackend()
     for n in range(70, 200, 13):
         users = entries(n)
