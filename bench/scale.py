@@ -17,7 +17,8 @@ the protocol vectors' verifying key (``tests/vectors/protocol/attestation/vk.jso
 that every other stage runs on its real code at sizes whose proofs would take days; the
 site build's check parses the proofs without verifying them, skips the steps that such an
 attestation fails (accumulator chain, totals, setup) and runs the others (manifest,
-verifying key, top of the tree, every bucket's hash and order, reserves). Real proofs are measured by ``bench/pipeline.py``.
+verifying key, top of the tree, every bucket's hash and order, reserves). Real proofs are
+measured by ``bench/pipeline.py`` and ``bench/e2e.py``.
 
 Prints a markdown table and writes every figure to ``<out>.json``.
 """
@@ -34,7 +35,7 @@ import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +205,8 @@ def table(results: list[dict[str, Any]]) -> str:
             cells.append("- | -" if row is None else f"{row['s']:.1f} | {row['peak_mb']:.0f}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     total = " | ".join(
-        f"**{sum(x['s'] for x in r['stages']):.1f}** | **{max(x['peak_mb'] for x in r['stages']):.0f}**"
+        f"**{sum(x['s'] for x in r['stages']):.1f}** | "
+        f"**{max(x['peak_mb'] for x in r['stages']):.0f}**"
         for r in results
     )
     lines.append(f"| whole run (peak: largest stage) | {total} |")
