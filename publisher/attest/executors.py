@@ -1,7 +1,16 @@
 """Where batch proofs run: a local process pool, or a Dask cluster.
 
 Both are ``concurrent.futures.Executor``s, so the pipeline does not know which it has.
-With Dask, every worker must see the proving key path (same machine or shared storage).
+With Dask, every worker must see the proving key path (same machine or shared storage),
+with the same content, and run the same zkpor: before the first job of a proving key, every
+worker reads and hashes it (``client.run``), so a worker that cannot fails the run at once
+with a ``ClusterError`` naming the worker, the path and what to do, before any proving. A
+worker that joins later, and cannot read the key, fails its first job with the same error
+(``publisher.attest.jobs``). A failed run cancels the jobs still queued or running on the
+cluster instead of waiting for them. No worker at all, an unreachable scheduler, a scheduler
+lost mid-run and a job that killed its workers (Dask's ``KilledWorker``) are
+``ClusterError``s too: ``zkpor prove`` prints one line and exits 2, never hangs on them.
+(A worker lost mid-run is no error: Dask gives its jobs to the other workers.)
 
 Each native prove runs ``ZKPOR_THREADS`` threads (``publisher.snark.backend``; default:
 every CPU), and several proofs run at once, so unless ``ZKPOR_THREADS`` is set the CPUs
@@ -12,20 +21,41 @@ executor opens (a worker that joins later keeps every CPU per task).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
+import socket
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+from publisher.attest.jobs import BatchJob
+from publisher.attest.pipeline import PipelineError
 from publisher.snark import backend
+from verifier import __version__
 
 #: Tokens of the Dask executors open in this process (a worker in this process shares it).
 _OPEN: set[str] = set()
 #: The ZKPOR_THREADS this module set in this (Dask worker) process, so it may set it again.
 _shared: str | None = None
+#: How long ``zkpor prove --dask`` waits for a first worker to join the scheduler.
+WORKER_WAIT_SECONDS = 60.0
+#: Where the operator reads how to set up the workers.
+CLUSTER_DOCS = 'docs/operations.md, "Proving on a multi-machine Dask cluster"'
+RESUME = (
+    "The batches proven so far are checkpointed: run the same command again to resume; "
+    f"see {CLUSTER_DOCS}"
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class ClusterError(PipelineError):
+    """A worker cannot do its part (no worker, an unreadable or different proving key,
+    another zkpor): the message names the workers, the key path and what to do."""
 
 
 @contextmanager
@@ -37,8 +67,25 @@ def open_executor(workers: int, dask_address: str | None = None) -> Iterator[tup
     cpus = backend.threads()
     if dask_address:
         from distributed import Client  # optional dependency: pip install 'zkpor[dask]'
+        from distributed.scheduler import KilledWorker
 
-        with Client(dask_address) as client:  # type: ignore[no-untyped-call]
+        try:
+            client = Client(dask_address)  # type: ignore[no-untyped-call]
+        except (OSError, TypeError, ValueError) as exc:  # TypeError: tls:// without TLS set up
+            raise ClusterError(
+                f"cannot connect to the Dask scheduler {dask_address}: {exc}; check the address "
+                "and, for tls://, the DASK_DISTRIBUTED__COMM__TLS__* settings; see "
+                f"{CLUSTER_DOCS}"
+            ) from exc
+        with client:
+            try:
+                client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+            except TimeoutError as exc:
+                raise ClusterError(
+                    f"no Dask worker joined the scheduler {dask_address} within "
+                    f"{WORKER_WAIT_SECONDS:.0f} s: start the workers first "
+                    f"(dask worker {dask_address}); see {CLUSTER_DOCS}"
+                ) from exc
             info = client.scheduler_info()["workers"]
             tasks = Counter[str]()
             for w in info.values():
@@ -48,14 +95,141 @@ def open_executor(workers: int, dask_address: str | None = None) -> Iterator[tup
             try:
                 per_worker = {address: tasks[w["host"]] for address, w in info.items()}
                 client.run(_share_dask_worker_cpus, per_worker, token)
-                with client.get_executor() as executor:
+                with _DaskExecutor(client) as executor:
                     yield executor, max(1, tasks.total())
+            except KilledWorker as exc:  # every worker that ran the job died (out of memory?)
+                raise ClusterError(f"{exc} {RESUME}") from exc
+            except CancelledError as exc:  # the scheduler is gone, or our connection to it
+                raise ClusterError(
+                    f"the Dask scheduler {dask_address} dropped the batch jobs (did it stop, or "
+                    f"did the connection to it break?). {RESUME}"
+                ) from exc
             finally:
                 _OPEN.discard(token)
         return
     threads = None if _threads_set() else max(1, cpus // workers)
     with ProcessPoolExecutor(workers, initializer=_use_threads, initargs=(threads,)) as pool:
-        yield pool, workers
+        try:
+            yield pool, workers
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # the jobs not started yet
+            raise
+
+
+class _DaskExecutor(Executor):
+    """Dask's ``ClientExecutor``, checking each proving key on every worker before its
+    first job, and cancelling the cluster's jobs when the run fails."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._inner: Executor = client.get_executor()
+        self._checked: set[str] = set()
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        for arg in args:
+            if isinstance(arg, BatchJob) and arg.key_path not in self._checked:
+                check_workers(self._client, arg.key_path)
+                self._checked.add(arg.key_path)
+        return self._inner.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        # Dask's executor cancels every job when it does not wait: no job outlives a run
+        self._inner.shutdown(wait=wait and not cancel_futures)
+
+    def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
+        self.shutdown(wait=exc_type is None, cancel_futures=exc_type is not None)
+
+
+def check_workers(client: Any, key_path: str) -> None:
+    """Raise ``ClusterError`` unless every Dask worker reads the proving key at
+    ``key_path``, with the content this process sees there, and runs this zkpor."""
+    info = client.scheduler_info()["workers"]
+    try:
+        answers = client.run(_worker_check, key_path, on_error="return")
+    except Exception as exc:
+        raise ClusterError(
+            f"cannot run zkpor's check on the Dask workers ({type(exc).__name__}: {exc}): "
+            f"every worker needs the same zkpor installed; see {CLUSTER_DOCS}"
+        ) from exc
+    here = _worker_check(key_path)
+    unreadable: dict[str, str] = {}
+    different: dict[str, str] = {}
+    versions: dict[str, str] = {}
+    for address, answer in sorted(answers.items()):
+        name = _worker_label(address, info.get(address, {}).get("name"))
+        if isinstance(answer, BaseException):
+            versions[name] = f"zkpor's check failed ({type(answer).__name__}: {answer})"
+            continue
+        digest, reason, version = answer
+        if version != __version__:
+            versions[name] = f"it runs zkpor {version}"
+        elif reason is not None:
+            unreadable[name] = reason
+        elif here[0] is not None and digest != here[0]:
+            different[name] = f"sha256 {digest}, not {here[0]} as for zkpor prove"
+    if versions:
+        raise ClusterError(
+            f"{_each(versions, 'cannot take part')}; every Dask worker must run the zkpor of "
+            f"zkpor prove ({__version__}): install the same version on every worker; see "
+            f"{CLUSTER_DOCS}"
+        )
+    if unreadable:
+        raise unreadable_key(key_path, unreadable)
+    if different:
+        what = f"holds a different proving key at {key_path}"
+        raise ClusterError(
+            f"{_each(different, what)}; copy the same file to every worker (check its sha256) "
+            f"or use shared storage; see {CLUSTER_DOCS}"
+        )
+
+
+def unreadable_key(key_path: str, reasons: dict[str, str]) -> ClusterError:
+    """The error of workers (by label) that cannot read the proving key, with their reasons."""
+    return ClusterError(
+        f"{_each(reasons, f'cannot read the proving key {key_path}')}; every worker must see "
+        "the proving key at that same path: shared storage mounted at the same path, or a "
+        f"copy there with the same sha256; see {CLUSTER_DOCS}"
+    )
+
+
+def this_worker() -> str:
+    """A label of the worker this runs in: the Dask worker's address and name, or this
+    process on this host."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):  # not in a Dask worker
+        return f"worker process {os.getpid()} on {socket.gethostname()}"
+    return _worker_label(worker.address, worker.name)
+
+
+def _worker_label(address: str, name: object) -> str:
+    named = name is not None and str(name) != address
+    return f"Dask worker {address}" + (f" ({name})" if named else "")
+
+
+def _each(workers: dict[str, str], what: str) -> str:
+    """``<worker> <what>: <reason>``, or for several, ``<workers> <what> (<each>: <reason>)``."""
+    if len(workers) == 1:
+        [(name, reason)] = workers.items()
+        return f"{name} {what}: {reason}"
+    short = {name.removeprefix("Dask worker "): reason for name, reason in workers.items()}
+    details = "; ".join(f"{name}: {reason}" for name, reason in short.items())
+    return f"Dask workers {', '.join(short)} {what} ({details})"
+
+
+def _worker_check(key_path: str) -> tuple[str | None, str | None, str]:
+    """Run on each worker: (sha256 of the proving key or None, why it cannot be read or
+    None, the zkpor version)."""
+    digest = hashlib.sha256()
+    try:
+        with open(key_path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        return None, exc.strerror or str(exc), __version__
+    return digest.hexdigest(), None, __version__
 
 
 def _threads_set() -> bool:

@@ -5,10 +5,15 @@ blinds) plus the path of the proving key, so memory per worker is bounded by one
 and the same job runs in a local process pool or on a Dask worker. Each worker process
 loads the proving key once and keeps it: on the native backend straight into the kernels'
 form (``PackedKey``, about 12x smaller in memory than a ``ProvingKey``).
+
+The key path is made absolute where the job is made, so that a worker with another working
+directory (a Dask worker) reads the same file; a worker that cannot read it fails the job
+with a ``ClusterError`` naming the worker and the path (``publisher.attest.executors``).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,6 +49,10 @@ class BatchJob:
     blind_in: int
     blind_out: int
 
+    def __post_init__(self) -> None:
+        # where the job is made (a job unpickled on a worker keeps it as it is)
+        object.__setattr__(self, "key_path", os.path.abspath(self.key_path))
+
 
 @dataclass(frozen=True)
 class BatchResult:
@@ -59,7 +68,14 @@ class BatchResult:
 
 def _proving_key(path: str) -> ProvingKey | PackedKey:
     """Return the proving key at ``path`` for the backend in use, read once per process."""
-    return _load_key(path, backend.native() is not None)
+    packed = backend.native() is not None
+    try:
+        return _load_key(path, packed)
+    except OSError as exc:
+        # imported here: executors imports the pipeline, which imports this module
+        from publisher.attest.executors import this_worker, unreadable_key
+
+        raise unreadable_key(path, {this_worker(): exc.strerror or str(exc)}) from exc
 
 
 @lru_cache(maxsize=2)
