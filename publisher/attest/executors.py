@@ -25,6 +25,8 @@ import hashlib
 import os
 import secrets
 import socket
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
@@ -42,6 +44,8 @@ _OPEN: set[str] = set()
 _shared: str | None = None
 #: How long ``zkpor prove --dask`` waits for a first worker to join the scheduler.
 WORKER_WAIT_SECONDS = 60.0
+#: How often a local pool worker checks that its coordinator still runs.
+PARENT_POLL_S = 0.5
 #: Where the operator reads how to set up the workers.
 CLUSTER_DOCS = 'docs/operations.md, "Proving on a multi-machine Dask cluster"'
 RESUME = (
@@ -237,9 +241,23 @@ def _threads_set() -> bool:
 
 
 def _use_threads(threads: int | None) -> None:
-    """Pool initializer: each native prove of this worker process uses ``threads``."""
+    """Pool initializer: each native prove of this worker process uses ``threads``, and the
+    worker exits when its coordinator is gone."""
     if threads is not None:
         os.environ[backend.THREADS_ENV] = str(threads)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Exit this pool worker once its parent has died (a coordinator killed with SIGKILL).
+
+    The worker inherited the write end of the pool's call queue, so it would wait for its
+    next job forever, holding the proving key; an orphan is reparented, so its parent id
+    changes.
+    """
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
 
 
 def _share_dask_worker_cpus(tasks: dict[str, int], token: str, dask_worker: Any) -> None:

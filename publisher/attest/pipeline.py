@@ -47,9 +47,11 @@ from publisher.files import atomic_writer, write_atomic
 from publisher.snark.circuit import CircuitShape, build_batch_circuit
 from publisher.snark.keys import Keys
 from verifier import __version__, protocol
+from verifier.attestation import AttestationFiles, read_manifest
 from verifier.bundle import Bundle
 from verifier.codes import derived_code, format_code
 from verifier.errors import ZkporError
+from verifier.fetch import directory_reader
 from verifier.field import R
 from verifier.groth16 import Proof, VerifyingKey, verify_many
 from verifier.manifest import (
@@ -106,6 +108,7 @@ STAGE_CODES = "writing codes.csv"
 STAGE_SIZING = "bundles: sizing"
 STAGE_SEALING = "bundles: sealing"
 STAGE_PUBLISH = "publishing"
+STAGE_ALREADY = "already published by an earlier run of this plan: nothing to do"
 
 
 def _no_stage(stage: str, done: int, total: int) -> None:
@@ -388,8 +391,14 @@ def prove_attestation(
     checked by ``publisher.reserves.ingest``) adds ``reserves.json`` and the coverage.
     """
     if out.exists():
-        raise PipelineError(f"{out} already exists; choose a new --out directory")
+        # A run killed after its final rename: the attestation is complete, say so.
+        manifest = published_attestation(out, private, digest, snapshot)
+        if manifest is None:
+            raise PipelineError(f"{out} already exists; choose a new --out directory")
+        stage(STAGE_ALREADY, 1, 1)
+        return manifest
     _remove_partial(out)
+    _remove_temporaries(private)
     shape = CircuitShape(len(config.assets), config.arity, config.batch_depth)
     private.mkdir(parents=True, exist_ok=True)
     accounts.remove_stale(private, keep=snapshot.store.path)
@@ -418,6 +427,30 @@ def prove_attestation(
     return write_attestation(
         out, private, config, snapshot, plan, keys, proven, shape, code_key, reserves, stage
     )
+
+
+def published_attestation(
+    out: Path, private: Path, digest: str, snapshot: Snapshot
+) -> Manifest | None:
+    """Return the manifest in ``out`` if this plan published it, else None.
+
+    ``out`` appears complete or not at all (one rename), so a readable manifest whose final
+    blind is the plan's (a secret until that rename: 254 random bits) and whose totals
+    are the snapshot's was written by a run of this plan for these inputs, codes first.
+    """
+    try:
+        meta = json.loads((private / PLAN).read_text())
+        manifest, _ = read_manifest(AttestationFiles(directory_reader(out)))
+    except (OSError, ValueError, KeyError, ZkporError):
+        return None
+    if (
+        meta.get("inputs_sha256") != digest
+        or str(manifest.final_blind) != meta["blinds"][-1]
+        or list(manifest.final_totals) != snapshot.totals
+        or not (private / CODES).exists()
+    ):
+        return None
+    return manifest
 
 
 def write_attestation(
@@ -593,6 +626,14 @@ def _json_bytes(doc: Any) -> bytes:
 
 PUBLIC_FILE, PUBLIC_FOLDER = 0o644, 0o755
 PARTIAL = ".partial-"
+
+
+def _remove_temporaries(private: Path) -> None:
+    """Delete the temporary files of writes a kill interrupted in ``private`` (one may hold
+    every user's code); stale account stores go in ``accounts.remove_stale``."""
+    for folder in (private, private / CHECKPOINTS):
+        for leftover in folder.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
 
 
 def _remove_partial(out: Path) -> None:

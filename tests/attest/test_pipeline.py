@@ -85,6 +85,18 @@ def test_refuses_an_existing_attestation_directory(
         prove(inputs, attestation, tmp_path / "private", pool)
 
 
+def test_the_plan_that_published_an_attestation_finds_it_complete(
+    proven: tuple[Path, Path, Manifest], tmp_path: Path
+) -> None:
+    # A run killed between its final rename and its exit is run again: nothing to redo.
+    attestation, private, manifest = proven
+    before = {p: p.read_bytes() for p in attestation.rglob("*") if p.is_file()}
+    inputs = write_inputs(tmp_path / "input", ACCOUNTS)
+    with ThreadPoolExecutor(1) as pool:
+        assert prove(inputs, attestation, private, pool) == manifest
+    assert {p: p.read_bytes() for p in attestation.rglob("*") if p.is_file()} == before
+
+
 def test_refuses_a_private_directory_of_other_inputs(
     proven: tuple[Path, Path, Manifest], tmp_path: Path
 ) -> None:

@@ -20,9 +20,9 @@ no process outlives a test). One round truncates a checkpoint, as a kill in the 
 non-atomic write would leave it, and the rerun must prove that batch again. After each rerun
 the parent of ``--out`` holds ``--out`` only (the killed run's staging directory is gone).
 
-Two known gaps are strict xfails: a kill after the final rename (``--out`` complete, no exit
-status yet) makes the same command refuse to run again; and the pool workers of a
-coordinator killed alone never exit.
+Killed after the final rename (``--out`` complete, no exit status yet), the same command
+finds its own attestation there and exits 0; the pool workers of a coordinator killed alone
+exit within a second.
 
 ``ZKPOR_KILL9_SEED=<int>`` draws other points (the default seed is the one CI runs).
 """
@@ -399,13 +399,6 @@ def test_killed_anywhere_the_rerun_finishes_and_verifies(
 # -- known gaps (strict: they fail the suite once fixed, so the marker goes) ------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline: killed after the final rename (every file written, no exit status "
-    "yet), the same command run again exits 2 ('already exists': prove_attestation refuses "
-    "any existing --out first) although --out holds the complete attestation of the plan "
-    "in --private",
-)
 def test_killed_after_the_rename_the_rerun_finishes(tmp_path: Path) -> None:
     case = Case(tmp_path)
     killed = case.prove("killed", "exit")
@@ -416,12 +409,6 @@ def test_killed_after_the_rename_the_rerun_finishes(tmp_path: Path) -> None:
     assert rerun.returncode == 0, rerun.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="executors: the ProcessPoolExecutor workers of a coordinator killed alone "
-    "(kill -9 PID) are reparented and block forever reading the pool's call queue (they "
-    "inherited its write end, so no EOF comes), each holding its proving key",
-)
 def test_pool_workers_do_not_outlive_a_killed_coordinator(tmp_path: Path) -> None:
     case = Case(tmp_path)
     killed = case.prove("killed", "checkpoint:1", group=False, workers=2)
