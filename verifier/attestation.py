@@ -21,6 +21,7 @@ from functools import partial
 from verifier.bundle import bucket_name, check_bucket, parse_bundle_sums
 from verifier.ceremony import check_setup, check_setup_files
 from verifier.ceremony_crypto import PURE_OPS, CurveOps
+from verifier.download import DownloadFailed
 from verifier.errors import (
     MalformedInput,
     MalformedVerifyingKey,
@@ -100,6 +101,8 @@ class AttestationFiles:
                 data = self._read(name)
             except FileNotFoundError as exc:
                 raise UnreadableFile(f"{show(name)} is missing from the attestation") from exc
+            except DownloadFailed as exc:  # its message names the file and says why
+                raise UnreadableFile(str(exc)) from exc
             except OSError as exc:
                 raise UnreadableFile(f"cannot read {show(name)}: {exc}") from exc
             if not keep:

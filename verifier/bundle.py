@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from verifier.codes import CODE_BYTES
+from verifier.download import DownloadFailed
 from verifier.errors import (
     BundleUnreadable,
     MalformedInput,
@@ -321,6 +322,8 @@ def open_bundle(
         bucket = read(name)
     except FileNotFoundError:
         raise NoBundle(NO_BUNDLE) from None
+    except DownloadFailed as exc:  # its message names the file and says why
+        raise UnreadableFile(str(exc)) from exc
     except OSError as exc:
         raise UnreadableFile(f"cannot read {name}: {exc}") from exc
     record = _find_record(bucket, derived.lookup, info, name)

@@ -10,18 +10,25 @@ given (same scheme, host and port; at most ``urllib``'s 10 in a row), e.g. a sta
 ``/x`` to ``/x/``. A redirect to another scheme (https to http, or http to https), host or
 port is refused with ``RedirectRefused``: whoever was asked for the attestation must serve
 it, and an https fetch must never go on in the clear.
+
+Failures that may not happen again (no answer, a reset, a body cut short, HTTP 5xx, 429,
+408) raise ``verifier.download.DownloadError``; ``verifier.download.retrying`` asks once
+more for such a file (the CLI wraps this reader with it).
 """
 
 from __future__ import annotations
 
 import http.client
 import re
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
+
+from verifier.download import DownloadError, status_error
 
 #: The most a reader returns for one file, so a hostile server cannot exhaust memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -113,6 +120,17 @@ def _check_redirect(url: str, target: str, code: int) -> None:
         )
 
 
+def _no_answer(reason: object, timeout: float) -> str:
+    """Return in plain words why no (whole) answer came."""
+    if isinstance(reason, ConnectionResetError):
+        return "the connection was reset"
+    if isinstance(reason, ConnectionRefusedError):
+        return "the connection was refused"
+    if isinstance(reason, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    return f"no answer ({reason})"
+
+
 def http_reader(base_url: str, timeout: float = TIMEOUT) -> Callable[[str], bytes]:
     """Return a reader of the files under ``base_url`` (http or https; 404 means absent).
 
@@ -130,16 +148,24 @@ def http_reader(base_url: str, timeout: float = TIMEOUT) -> Callable[[str], byte
         try:
             with opener.open(url, timeout=timeout) as response:
                 data: bytes = response.read(MAX_FILE_BYTES + 1)
+                announced = response.headers.get("Content-Length")
         except urllib.error.HTTPError as exc:
-            if exc.code in (404, 410):
-                raise FileNotFoundError(f"{url}: HTTP {exc.code}") from exc
-            raise OSError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
+            raise status_error(url, exc.code) from exc
         except urllib.error.URLError as exc:
-            raise OSError(f"{url}: {exc.reason}") from exc
-        except http.client.HTTPException as exc:  # e.g. a truncated body; not an OSError
-            raise OSError(f"{url}: {exc!r}") from exc
+            if isinstance(exc.reason, ssl.CertificateError):  # an answer: not retried
+                raise OSError(f"{url}: {exc.reason}") from exc
+            raise DownloadError(url, _no_answer(exc.reason, timeout)) from exc
+        except (ConnectionError, TimeoutError) as exc:  # while reading the body
+            raise DownloadError(url, _no_answer(exc, timeout)) from exc
+        except http.client.HTTPException as exc:  # a garbled answer; not an OSError
+            raise DownloadError(url, f"the answer could not be read ({exc!r})") from exc
         if len(data) > MAX_FILE_BYTES:
             raise OSError(f"{url} is larger than {MAX_FILE_BYTES} bytes")
+        # urllib returns a body cut short without a word: compare it with its length.
+        if announced is not None and announced.isdigit() and len(data) < int(announced):
+            raise DownloadError(
+                url, f"the connection closed after {len(data)} of {announced} bytes"
+            )
         return data
 
     return read

@@ -5,7 +5,11 @@ values Pyodide converts implicitly (str, int, bool, None) or with objects it alr
 wraps (``JsProxy`` of a ``Uint8Array``, read with ``to_bytes()``), so that it stays pure
 Python, imports no ``js`` or ``pyodide`` module and is tested in CPython like the rest:
 
-- ``read(name)`` returns the bytes of ``attestation/<name>`` or ``None`` if it is missing;
+- ``read(name)`` returns the bytes of ``attestation/<name>``; or, when it did not get them,
+  the HTTP status of the answer (an int; ``None`` also means 404) or, when no answer came
+  (a network error, a reset, a body cut short), the browser's reason (a str);
+- ``sleep(seconds)`` waits before the one retry of a failed download (``verifier.download``;
+  optional: ``time.sleep``, which busy-waits under Pyodide);
 - ``box_open(box_hex, nonce_hex, key_hex)`` returns the plaintext as hex, or ``None``;
 - ``ed25519_verify(public_key_hex, message_hex, signature_hex)`` returns a bool;
 - ``emit(event_json)`` shows one event on the page.
@@ -14,8 +18,11 @@ Every event is a JSON object with an ``event`` field: ``step`` (a ``StepResult``
 ``group``: ``user`` or ``attestation``, the step names being the CLI's), ``user`` (the
 opened account: id and balances, shown only to the person holding the code), ``sample``
 (one other batch's proof judged by the user's step 5), ``proofs`` (progress of step 3 of
-the whole check) and ``done`` (``passed``, and ``totals_proven``: whether this run verified
-every batch proof, the only case in which the page may say the liabilities are proven).
+the whole check), ``retry`` (a file's download failed and is tried once more: ``file``,
+``reason``), ``download-failed`` (it failed again: ``file``, ``url``, ``reason``; the steps
+that needed it fail with the same words) and ``done`` (``passed``, and ``totals_proven``:
+whether this run verified every batch proof, the only case in which the page may say the
+liabilities are proven).
 Nothing secret (code, key, salt) is ever put in an event.
 
 The page shows a green verdict only if every step of the run is OK; ``done.passed`` is
@@ -26,12 +33,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
 from verifier.attestation import Reader, attestation_steps
 from verifier.bundle import NO_BUNDLE
 from verifier.ceremony import TRANSCRIPT, parse_transcript
+from verifier.download import DownloadError, DownloadFailed, retrying, status_error
 from verifier.errors import InvalidCode, VerificationError
 from verifier.report import StepResult, passed, run_step
 from verifier.user import SAMPLES, UserCheck, UserOptions, UserReport, user_steps
@@ -43,14 +52,45 @@ _BLAKE2B_HEX = re.compile("[0-9a-f]{128}")
 Emit = Callable[[str], None]
 
 
-def js_reader(read: Callable[[str], Any]) -> Callable[[str], bytes]:
-    """Return a ``Reader`` over the worker's synchronous ``read``."""
+def js_reader(read: Callable[[str], Any], base_url: str = "") -> Callable[[str], bytes]:
+    """Return a ``Reader`` over the worker's synchronous ``read`` of the files under
+    ``base_url`` (the attestation's URL, for messages): ``FileNotFoundError`` for a missing
+    file, ``verifier.download.DownloadError`` for a failure worth one retry."""
 
     def reader(name: str) -> bytes:
         data = read(name)
+        url = base_url + name
         if data is None:
             raise FileNotFoundError(name)
+        if isinstance(data, bool):
+            raise TypeError(f"the worker's read of {name} returned {data!r}")
+        if isinstance(data, int):
+            raise status_error(url, data)
+        if isinstance(data, str):
+            raise DownloadError(url, f"no answer from the server ({data})")
         return bytes(data.to_bytes()) if hasattr(data, "to_bytes") else bytes(data)
+
+    return reader
+
+
+def _downloads(read: Reader, emit: Emit, sleep: Callable[[float], None] | None) -> Reader:
+    """Return ``read`` retrying a failed download once (``verifier.download.retrying``),
+    telling the page about the retry and, if it fails again, about the failure."""
+
+    def on_retry(name: str, error: DownloadError) -> None:
+        _emit(emit, "retry", file=name, reason=error.reason)
+
+    retried = retrying(read, sleep if sleep is not None else time.sleep, on_retry)
+    reported: set[str] = set()
+
+    def reader(name: str) -> bytes:
+        try:
+            return retried(name)
+        except DownloadFailed as exc:
+            if name not in reported:
+                reported.add(name)
+                _emit(emit, "download-failed", file=name, url=exc.url, reason=exc.reason)
+            raise
 
     return reader
 
@@ -105,13 +145,15 @@ def verify_code(
     emit: Emit,
     extra_known_phase1: str = "[]",
     rng: Any = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> bool:
     """Run the seven steps of ``zkpor verify-user`` for ``code_text`` (step 5 with
     ``SAMPLES`` random other batches), emitting each result as it comes; return whether
-    all passed. ``extra_known_phase1`` is the worker's JSON list (``known_phase1_list``)."""
+    all passed. ``extra_known_phase1`` is the worker's JSON list (``known_phase1_list``);
+    a failed download is retried once after ``sleep`` (``verifier.download``)."""
     options = UserOptions(extra_known_phase1=known_phase1_list(extra_known_phase1), rng=rng)
     try:
-        check = user_steps(read, code_text, backend, options)
+        check = user_steps(_downloads(read, emit, sleep), code_text, backend, options)
     except InvalidCode as exc:
         _emit(emit, "invalid-code", detail=str(exc))
         _emit(emit, "done", passed=False, totals_proven=False)
@@ -202,15 +244,20 @@ def _phase1_listed(read: Reader, extra: frozenset[str]) -> bool:
 
 
 def verify_all(
-    read: Reader, backend: JsBackend, emit: Emit, extra_known_phase1: str = "[]"
+    read: Reader,
+    backend: JsBackend,
+    emit: Emit,
+    extra_known_phase1: str = "[]",
+    sleep: Callable[[float], None] | None = None,
 ) -> bool:
     """Run the nine steps of ``zkpor verify``, emitting each result and step 3's progress:
-    every batch proof is verified (batched), so a pass proves the published liabilities."""
+    every batch proof is verified (batched), so a pass proves the published liabilities.
+    A failed download is retried once after ``sleep`` (``verifier.download``)."""
 
     def on_proofs(done: int, total: int) -> None:
         _emit(emit, "proofs", done=done, total=total)
 
-    read = _read_once(read)
+    read = _read_once(_downloads(read, emit, sleep))
     allow = _phase1_listed(read, known_phase1_list(extra_known_phase1))
     steps = attestation_steps(
         read, backend, allow_dev_setup=False, on_proofs=on_proofs, allow_unknown_phase1=allow

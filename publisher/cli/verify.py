@@ -21,6 +21,7 @@ from publisher.ceremony.directory import PTAU_STEP_NAME, check_key_with_ptau
 from publisher.crypto import NaclBackend
 from publisher.snark.pairing import FAST_OPS
 from verifier.attestation import attestation_steps
+from verifier.download import DownloadError, DownloadFailed, retrying
 from verifier.fetch import directory_reader, http_reader
 from verifier.manifest import MANIFEST
 from verifier.report import StepResult, passed, run_steps, to_json
@@ -51,8 +52,18 @@ def _cached(read: Callable[[str], bytes]) -> Callable[[str], bytes]:
     return cached
 
 
+def _note_retry(name: str, error: DownloadError) -> None:
+    err_console.print(
+        Text(printable(f"note: {name} did not download ({error.reason}): trying once more"))
+    )
+
+
 def open_attestation(target: str) -> Callable[[str], bytes]:
-    """Return a reader of the attestation at ``target`` once it has an attestation.json."""
+    """Return a reader of the attestation at ``target`` once it has an attestation.json.
+
+    Over http(s), a file whose download failed in a way that may pass (no answer, a reset,
+    a body cut short, HTTP 5xx or 429) is asked for once more (``verifier.download``); if
+    it fails again, the steps that need it fail, naming it and why."""
     if not _is_url(target):
         folder = Path(target)
         if not folder.exists():
@@ -62,11 +73,13 @@ def open_attestation(target: str) -> Callable[[str], bytes]:
         if not (folder / MANIFEST).is_file():
             raise NoAttestation(f"{target} has no {MANIFEST}: is it an attestation directory?")
         return directory_reader(folder)
-    read = _cached(http_reader(target))
+    read = _cached(retrying(http_reader(target), on_retry=_note_retry))
     try:
         read(MANIFEST)
     except FileNotFoundError as exc:
         raise NoAttestation(f"{target} has no {MANIFEST} ({exc})") from exc
+    except DownloadFailed as exc:
+        raise NoAttestation(str(exc)) from exc
     except OSError as exc:
         raise NoAttestation(f"cannot fetch {MANIFEST} from {target}: {exc}") from exc
     return read

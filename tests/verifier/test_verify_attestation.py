@@ -835,7 +835,9 @@ def test_cli_verifies_a_url(cli: typer.Typer, served: str) -> None:
         cli, ["verify", "--allow-insecure-dev-setup", f"http://127.0.0.1:{port}/"]
     )
     assert unreachable.exit_code == 2
-    assert "cannot fetch attestation.json" in unreachable.output
+    # asked twice (verifier.download), then said plainly
+    assert "could not download attestation.json from" in unreachable.output
+    assert "the connection was refused twice; try again later" in unreachable.output
 
 
 def test_cli_is_the_one_zkpor_runs(valid: Files, tmp_path: Path) -> None:
