@@ -82,7 +82,7 @@ class AccountStore:
         )
         self.count = 0
         self._pending: list[tuple[int, int, str, str, bytes]] = []
-        self._finalizer = weakref.finalize(self, _close, self.db, self.path)
+        self._finalizer = weakref.finalize(self, _close, self.db, self.path, os.getpid())
 
     # -- accounts -----------------------------------------------------------------------
 
@@ -217,6 +217,8 @@ class AccountStore:
         self._finalizer()
 
 
-def _close(db: sqlite3.Connection, path: Path) -> None:
-    db.close()
-    path.unlink(missing_ok=True)
+def _close(db: sqlite3.Connection, path: Path, owner: int) -> None:
+    # A forked process (a pool worker) shares the file: only its creator deletes it.
+    if os.getpid() == owner:
+        db.close()
+        path.unlink(missing_ok=True)

@@ -30,8 +30,8 @@ Format of ``liabilities.csv``::
   per-asset total must be ``< 2^96``.
 * A header-only file (no account) is an error: an attestation of nothing proves nothing.
 
-This module must never write anything and never accept a row it does not fully
-understand: the first bad row raises ``InputError``. Its messages name the line and the
+This module must never write anything but its private account store (below) and never
+accept a row it does not fully understand: the first bad row raises ``InputError``. Its messages name the line and the
 column but never quote a user id or an amount: ``zkpor prove`` runs in CI, whose logs
 may be public, and the snapshot is private.
 
