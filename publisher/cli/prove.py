@@ -24,7 +24,7 @@ from rich.progress import (
 
 from publisher.attest.executors import open_executor
 from publisher.attest.ingest import Snapshot, read_liabilities
-from publisher.attest.pipeline import CODES, PipelineError, inputs_digest, prove_attestation
+from publisher.attest.pipeline import CODES, inputs_digest, prove_attestation
 from publisher.ceremony.demo_ptau import DEMO_PTAU_WARNING, cached_path, demo_ptau
 from publisher.ceremony.directory import keys_for_prove
 from publisher.cli import site as cli_site
@@ -50,7 +50,6 @@ from publisher.snark.circuit import CircuitShape
 from publisher.snark.dev_setup import DEV_SETUP_WARNING
 from publisher.snark.keys import Keys
 from verifier.attestation import verify_attestation
-from verifier.ceremony_format import CeremonyError
 from verifier.errors import ZkporError
 from verifier.fetch import directory_reader
 from verifier.manifest import SETUP_INSECURE_DEV, Manifest
@@ -167,7 +166,8 @@ def _prove(
                 reserves=reserves,
                 stage=progress.stage,
             )
-    except (PipelineError, InputError, CeremonyError, BackendError) as exc:
+    # Every error of ours is a message for the operator, not a traceback.
+    except (ZkporError, BackendError) as exc:
         err_console.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from exc
 
