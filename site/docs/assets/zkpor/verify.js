@@ -10,7 +10,8 @@
 // for a code, the visitor confirmed that the account id the bundle holds is theirs (a
 // custodian could hand two people codes of one bundle: only the holder can tell). A failed
 // or skipped step, a step never reported, a worker that died or stopped answering, a code
-// changed since the run started: never green.
+// changed since the run started: never green. A file that could not be downloaded (the
+// verifier tries twice) is named in the verdict, which says nothing was verified.
 
 // Filled in by `zkpor site build`: the hash of every file the worker may load.
 const SITE = "__ZKPOR_SITE__";
@@ -135,7 +136,12 @@ function showAdvice() {
   if (!run || run.group !== "user" || !run.done || run.invalidCode) return;
   const account = $("zkpor-account");
   const parts = [];
-  if (run.notFound) {
+  if (run.downloadFailed) {
+    account.dataset.state = "fail";
+    parts.push(element("p", "A file of the attestation could not be downloaded, so this " +
+      "check could not finish and proves nothing, either way. Try again in a few minutes; " +
+      `if it keeps failing, ${contactLine()}.`));
+  } else if (run.notFound) {
     parts.push(element("p", "Your code was not found in this attestation. If you copied it " +
       "exactly, this may mean your account was left out of it: " + `${contactLine()}, ` +
       "and keep the receipt of this check."));
@@ -183,6 +189,7 @@ function receipt() {
       balances: user.balances, confirmed_as_mine: run.confirmed,
     } : null,
     code_found: !run.notFound,
+    download_failed: run.downloadFailed ? run.downloadFailed.file : null,
     verdict: $("zkpor-status").textContent,
     steps: steps("zkpor-user-steps"),
     other_batches: steps("zkpor-samples"),
@@ -283,7 +290,12 @@ function showVerdict() {
   const green = run.allOK && (run.group !== "user" || run.confirmed === true);
   document.body.dataset.zkporDone = run.allOK ? "passed" : "failed";
   showAdvice();
-  if (!run.allOK) {
+  if (!run.allOK && run.downloadFailed) {
+    const { file, url, reason } = run.downloadFailed;
+    const what = run.group === "user" ? "your account was" : "the attestation was";
+    setStatus(`Could not download ${file} from ${url}: ${reason}. Try again later: ` +
+      `${what} not verified.`, "fail");
+  } else if (!run.allOK) {
     setStatus(run.invalidCode ??
       "Some checks FAILED or did not run: see the reasons below." +
       firstProblem(stepList(run.group)), "fail");
@@ -338,6 +350,11 @@ function onEvent(event) {
     showUser(event);
   } else if (event.event === "not-found") {
     run.notFound = true;
+  } else if (event.event === "retry") {
+    // Discreet: most retries succeed, and the verdict replaces this line.
+    setStatus(`${run.checking} (${event.file}: ${event.reason}; trying once more)`);
+  } else if (event.event === "download-failed") {
+    run.downloadFailed ??= { file: event.file, url: event.url, reason: event.reason };
   } else if (event.event === "sample") {
     showSample(event);
   } else if (event.event === "proofs") {
@@ -392,12 +409,14 @@ function onMessage({ data }) {
 
 async function startWorker() {
   // The worker script is checked like everything else, then started from a blob.
+  // A fetch that fails (the integrity check included) is tried once more, 0.75 s later.
+  const get = () => fetch(new URL(SITE.paths.worker, root), {
+    integrity: SITE.pins[SITE.paths.worker],
+  }).then((response) => response.blob());
   let source;
   try {
-    const response = await fetch(new URL(SITE.paths.worker, root), {
-      integrity: SITE.pins[SITE.paths.worker],
-    });
-    source = await response.blob();
+    source = await get().catch(() => new Promise((resolve) => setTimeout(resolve, 750))
+      .then(get));
   } catch (error) {
     throw new Error(tampered(SITE.paths.worker, error));
   }
@@ -410,7 +429,8 @@ async function startWorker() {
 
 function tampered(path, error) {
   return `The site's files were changed or could not be loaded: ${path} does not match its ` +
-    `pinned hash (${error}). No result from this page can be trusted.`;
+    `pinned hash, or did not arrive, twice (${error}). No result from this page can be ` +
+    "trusted.";
 }
 
 function clearResults() {
@@ -430,7 +450,9 @@ function start(task, group, code = null) {
   busy = true;
   context = null; // what this run's step 1 reads, not an earlier run's
   run = { group, code, done: null, confirmed: null, invalidCode: null, notFound: false,
-    user: null, superseded: false, allOK: false };
+    user: null, superseded: false, allOK: false, downloadFailed: null,
+    checking: group === "user" ? "Checking your account…"
+      : "Checking the whole attestation…" };
   delete document.body.dataset.zkporDone;
   delete document.body.dataset.zkporConfirmed;
   delete document.body.dataset.zkporVerdict;
@@ -472,7 +494,7 @@ function verifyCode(text, fromLink = false) {
   }
   start({ type: "verify-code", code }, "user", symbols);
   run.fromLink = fromLink;
-  setStatus("Checking your account…");
+  setStatus(run.checking);
 }
 
 const TRUNCATED = "This link looks cut off (truncated): the code in it is too short. Copy " +
@@ -482,7 +504,7 @@ function verifyAll() {
   if (!ready || busy) return;
   pending($("zkpor-all-steps"));
   $("zkpor-all-progress").hidden = false;
-  if (start({ type: "verify-all" }, "attestation")) setStatus("Checking the whole attestation…");
+  if (start({ type: "verify-all" }, "attestation")) setStatus(run.checking);
 }
 
 // The code of a #code= link, read once, then removed from the address bar and history.

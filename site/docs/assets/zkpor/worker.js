@@ -30,6 +30,23 @@ function siteRelative(input) {
   return url.slice(BASE.length);
 }
 
+// Seconds between a failed download and its one retry (verifier.download.RETRY_DELAY).
+const RETRY_DELAY = 0.75;
+const later = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
+// Waits `seconds` synchronously, for the verifier's retry of a failed download (it is
+// plain synchronous Python): Atomics.wait on a shared WebAssembly memory, which a worker
+// may do without cross-origin isolation; a busy loop where that is refused.
+function pause(seconds) {
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    Atomics.wait(new Int32Array(memory.buffer), 0, 0, seconds * 1000);
+  } catch {
+    const until = Date.now() + seconds * 1000;
+    while (Date.now() < until) { /* wait */ }
+  }
+}
+
 // The only fetch this worker (and Pyodide inside it) has.
 function pinnedFetch(input, init = {}) {
   let path;
@@ -39,11 +56,15 @@ function pinnedFetch(input, init = {}) {
     return Promise.reject(error);
   }
   if (Object.hasOwn(PINS, path)) {
-    return nativeFetch(BASE + path, { ...init, integrity: PINS[path] }).catch((error) => {
+    // A file that did not arrive, or arrived different (a host's error page fails the
+    // integrity check too), is asked for once more: a busy host may answer the next time.
+    const get = () => nativeFetch(BASE + path, { ...init, integrity: PINS[path] });
+    return get().catch(() => later(RETRY_DELAY).then(get)).catch((error) => {
       // A subresource-integrity mismatch surfaces as a bare network error: say what it is.
       throw new Error(
         `The site's files were changed or could not be loaded: ${path} does not match its ` +
-        `pinned hash (${error}). No result from this page can be trusted.`);
+        `pinned hash, or did not arrive, twice (${error}). No result from this page can ` +
+        "be trusted.");
     });
   }
   if (path.startsWith("attestation/")) {
@@ -75,33 +96,46 @@ async function importChecked(source) {
 // The attestation files every check reads, fetched while Pyodide starts so that a check
 // does not wait for them one by one. They are attestation data, which the verifier checks
 // against the manifest's hashes like any other; each is fetched once per page, so two
-// checks on one page judge the same bytes. A file that could not be fetched here is read
-// again, synchronously, when the verifier asks for it (and its error reported then).
+// checks on one page judge the same bytes. A fetch that failed here counts as the first
+// try: the verifier gets its failure once, and asks again itself (verifier.download).
 const PREFETCH = ["attestation.json", "vk.json", "proofs.json", "tree.json",
   "bundles/SHA256SUMS", "ceremony/transcript.json", "reserves.json"];
-const prefetched = new Map(); // name -> bytes
+const prefetched = new Map(); // name -> bytes, or how its fetch failed (as readAttestation)
 
 async function prefetchAttestation() {
   await Promise.all(PREFETCH.map(async (name) => {
     try {
       const response = await nativeFetch(`${BASE}attestation/${name}`);
-      if (response.ok) prefetched.set(name, new Uint8Array(await response.arrayBuffer()));
-    } catch {
-      // read again when needed
+      prefetched.set(name, response.status === 200
+        ? new Uint8Array(await response.arrayBuffer()) : response.status);
+    } catch (error) {
+      prefetched.set(name, String(error)); // no answer, or a body cut short
     }
   }));
 }
 
 // The attestation's files, read synchronously: the verifier is plain synchronous Python.
-// (A worker may make synchronous requests for binary data; a page may not.)
+// (A worker may make synchronous requests for binary data; a page may not.) Returns the
+// bytes; or the HTTP status of any other answer than 200 (a number); or, when no answer
+// came (a network error, a reset connection, a body shorter than announced), the
+// browser's reason (a string). The verifier decides what to retry (verifier.web.js_reader).
 function readAttestation(name) {
-  if (prefetched.has(name)) return prefetched.get(name);
+  if (prefetched.has(name)) {
+    const found = prefetched.get(name);
+    if (found instanceof Uint8Array) return found;
+    prefetched.delete(name); // a failure is told once; the retry goes to the network
+    return found;
+  }
   const request = new XMLHttpRequest();
   request.open("GET", `${BASE}attestation/${name}`, false);
   request.responseType = "arraybuffer";
-  request.send();
-  if (request.status === 404) return null;
-  if (request.status !== 200) throw new Error(`attestation/${name}: HTTP ${request.status}`);
+  try {
+    request.send();
+  } catch (error) {
+    return String(error);
+  }
+  if (request.status === 0) return "no answer";
+  if (request.status !== 200) return request.status;
   return new Uint8Array(request.response);
 }
 
@@ -180,6 +214,9 @@ async function init({ base, pins, paths }) {
   postMessage({ type: "ready" });
 }
 
+// A fresh reader per run: a file that failed to download is tried again by the next run.
+const reader = () => web.js_reader(readAttestation, `${BASE}attestation/`);
+
 function run(task) {
   try {
     task();
@@ -198,9 +235,10 @@ self.onmessage = async ({ data }) => {
     }
   } else if (data.type === "verify-code") {
     const extra = JSON.stringify(EXTRA_KNOWN_PHASE1);
-    run(() => web.verify_code(web.js_reader(readAttestation), data.code, backend, emit, extra));
+    run(() => web.verify_code.callKwargs(
+      reader(), data.code, backend, emit, extra, { sleep: pause }));
   } else if (data.type === "verify-all") {
     const extra = JSON.stringify(EXTRA_KNOWN_PHASE1);
-    run(() => web.verify_all(web.js_reader(readAttestation), backend, emit, extra));
+    run(() => web.verify_all.callKwargs(reader(), backend, emit, extra, { sleep: pause }));
   }
 };
