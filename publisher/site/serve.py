@@ -20,7 +20,7 @@ alive between requests (HTTP/1.1, as static hosts do; closed after ``IDLE_SECOND
 without a request) and sends without Nagle's delay, and up to ``BACKLOG`` connections may
 wait to be accepted. With the standard library's defaults (HTTP/1.0: a new connection
 per request; a backlog of 5), 32 clients asking at once lost connections the kernel
-dropped and waited 1 to 7 s for TCP to send them again.
+dropped and waited from 1 s to a minute for TCP to send them again.
 """
 
 from __future__ import annotations
@@ -61,8 +61,9 @@ COMPRESSIBLE = frozenset(
     {".wasm", ".zip", ".whl", ".js", ".mjs", ".json", ".html", ".css", ".txt", ".svg", ".xml"}
 )
 _GZIP_CACHE_FILES = 64
-#: Connections waiting to be accepted (socketserver's default is 5).
-BACKLOG = 128
+#: Connections waiting to be accepted (socketserver's default is 5; the kernel caps it at
+#: net.core.somaxconn).
+BACKLOG = 1024
 #: Seconds a kept-alive connection may stay idle (or a request take to arrive) before
 #: its thread closes it.
 IDLE_SECONDS = 60.0
