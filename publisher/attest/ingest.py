@@ -31,9 +31,9 @@ Format of ``liabilities.csv``::
 * A header-only file (no account) is an error: an attestation of nothing proves nothing.
 
 This module must never write anything but its private account store (below) and never
-accept a row it does not fully understand: the first bad row raises ``InputError``. Its messages name the line and the
-column but never quote a user id or an amount: ``zkpor prove`` runs in CI, whose logs
-may be public, and the snapshot is private.
+accept a row it does not fully understand: the first bad row raises ``InputError``. Its
+messages name the line and the column but never quote a user id or an amount: ``zkpor
+prove`` runs in CI, whose logs may be public, and the snapshot is private.
 
 The file is streamed row by row into a private SQLite file (``publisher.attest.accounts``),
 which also finds repeated ids: memory stays flat however many accounts the file holds.

@@ -445,14 +445,14 @@ def written(n: int, seed: bytes = b"seed" * 8) -> tuple[BundleInfo, Files]:
 
 
 def test_the_writer_sorts_every_bucket_dummies_included_and_check_bucket_accepts_it() -> None:
-    info, files = written(120)
-    assert info.buckets > 1 and info.records_per_bucket * info.buckets > 120  # dummies exist
+    info, files = written(500)  # several buckets of up to 256 KiB
+    assert info.buckets > 1 and info.records_per_bucket * info.buckets > 500  # dummies exist
     for index in range(info.buckets):
         data = files[bucket_name(index, info.bucket_bits)]
         records = [data[i : i + info.record_size] for i in range(0, len(data), info.record_size)]
         assert records == sorted(records)
         check_bucket(data, info, index)
-    for entry in entries(120):
+    for entry in entries(500):
         assert open_bundle(reader(files), info, ATTESTATION, entry.code, BACKEND) == entry.bundle
 
 
@@ -490,7 +490,7 @@ def test_check_bucket_refuses_a_repeated_lookup() -> None:
 
 
 def test_check_bucket_refuses_a_record_of_another_bucket() -> None:
-    info, files = written(120)
+    info, files = written(500)
     moved = _bucket_records(files, info, 1)[-1]
     records = [*_bucket_records(files, info, 0)[:-1], moved]
     with pytest.raises(VerificationError, match=r"record \d+: its lookup .* belongs to bundles/1"):
