@@ -1,4 +1,5 @@
-"""The publisher's input error: every bad input file is reported through it."""
+"""The publisher's errors: every bad input file is reported through ``InputError``; a run
+that cannot go on through ``PipelineError``."""
 
 from __future__ import annotations
 
@@ -20,3 +21,7 @@ class InputError(ZkporError):
         location = file if line is None else f"{file}:{line}"
         parts = [location] if field is None else [location, field]
         super().__init__(": ".join([*parts, reason]))
+
+
+class PipelineError(ZkporError):
+    """The run cannot go on (inputs do not fit the tree, a private dir from other inputs)."""

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import socket
 import threading
 import time
 from collections import Counter
@@ -34,7 +33,13 @@ from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 from publisher.attest.jobs import BatchJob
-from publisher.attest.pipeline import PipelineError
+from publisher.attest.workers import (
+    CLUSTER_DOCS,
+    ClusterError,
+    each_worker,
+    unreadable_key,
+    worker_label,
+)
 from publisher.snark import backend
 from verifier import __version__
 
@@ -47,7 +52,6 @@ WORKER_WAIT_SECONDS = 60.0
 #: How often a local pool worker checks that its coordinator still runs.
 PARENT_POLL_S = 0.5
 #: Where the operator reads how to set up the workers.
-CLUSTER_DOCS = 'docs/operations.md, "Proving on a multi-machine Dask cluster"'
 RESUME = (
     "The batches proven so far are checkpointed: run the same command again to resume; "
     f"see {CLUSTER_DOCS}"
@@ -55,11 +59,6 @@ RESUME = (
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-
-class ClusterError(PipelineError):
-    """A worker cannot do its part (no worker, an unreadable or different proving key,
-    another zkpor): the message names the workers, the key path and what to do."""
 
 
 @contextmanager
@@ -160,7 +159,7 @@ def check_workers(client: Any, key_path: str) -> None:
     different: dict[str, str] = {}
     versions: dict[str, str] = {}
     for address, answer in sorted(answers.items()):
-        name = _worker_label(address, info.get(address, {}).get("name"))
+        name = worker_label(address, info.get(address, {}).get("name"))
         if isinstance(answer, BaseException):
             versions[name] = f"zkpor's check failed ({type(answer).__name__}: {answer})"
             continue
@@ -173,7 +172,7 @@ def check_workers(client: Any, key_path: str) -> None:
             different[name] = f"sha256 {digest}, not {here[0]} as for zkpor prove"
     if versions:
         raise ClusterError(
-            f"{_each(versions, 'cannot take part')}; every Dask worker must run the zkpor of "
+            f"{each_worker(versions, 'cannot take part')}; every Dask worker must run the zkpor of "
             f"zkpor prove ({__version__}): install the same version on every worker; see "
             f"{CLUSTER_DOCS}"
         )
@@ -182,45 +181,9 @@ def check_workers(client: Any, key_path: str) -> None:
     if different:
         what = f"holds a different proving key at {key_path}"
         raise ClusterError(
-            f"{_each(different, what)}; copy the same file to every worker (check its sha256) "
-            f"or use shared storage; see {CLUSTER_DOCS}"
+            f"{each_worker(different, what)}; copy the same file to every worker (check its "
+            f"sha256) or use shared storage; see {CLUSTER_DOCS}"
         )
-
-
-def unreadable_key(key_path: str, reasons: dict[str, str]) -> ClusterError:
-    """The error of workers (by label) that cannot read the proving key, with their reasons."""
-    return ClusterError(
-        f"{_each(reasons, f'cannot read the proving key {key_path}')}; every worker must see "
-        "the proving key at that same path: shared storage mounted at the same path, or a "
-        f"copy there with the same sha256; see {CLUSTER_DOCS}"
-    )
-
-
-def this_worker() -> str:
-    """A label of the worker this runs in: the Dask worker's address and name, or this
-    process on this host."""
-    try:
-        from distributed import get_worker
-
-        worker = get_worker()
-    except (ImportError, ValueError):  # not in a Dask worker
-        return f"worker process {os.getpid()} on {socket.gethostname()}"
-    return _worker_label(worker.address, worker.name)
-
-
-def _worker_label(address: str, name: object) -> str:
-    named = name is not None and str(name) != address
-    return f"Dask worker {address}" + (f" ({name})" if named else "")
-
-
-def _each(workers: dict[str, str], what: str) -> str:
-    """``<worker> <what>: <reason>``, or for several, ``<workers> <what> (<each>: <reason>)``."""
-    if len(workers) == 1:
-        [(name, reason)] = workers.items()
-        return f"{name} {what}: {reason}"
-    short = {name.removeprefix("Dask worker "): reason for name, reason in workers.items()}
-    details = "; ".join(f"{name}: {reason}" for name, reason in short.items())
-    return f"Dask workers {', '.join(short)} {what} ({details})"
 
 
 def _worker_check(key_path: str) -> tuple[str | None, str | None, str]:

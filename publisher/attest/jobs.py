@@ -8,7 +8,7 @@ form (``PackedKey``, about 12x smaller in memory than a ``ProvingKey``).
 
 The key path is made absolute where the job is made, so that a worker with another working
 directory (a Dask worker) reads the same file; a worker that cannot read it fails the job
-with a ``ClusterError`` naming the worker and the path (``publisher.attest.executors``).
+with a ``ClusterError`` naming the worker and the path (``publisher.attest.workers``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.attest.bundles import subtree_levels
+from publisher.attest.workers import this_worker, unreadable_key
 from publisher.snark import backend
 from publisher.snark.circuit import (
     BatchWitnessInput,
@@ -72,9 +73,6 @@ def _proving_key(path: str) -> ProvingKey | PackedKey:
     try:
         return _load_key(path, packed)
     except OSError as exc:
-        # imported here: executors imports the pipeline, which imports this module
-        from publisher.attest.executors import this_worker, unreadable_key
-
         raise unreadable_key(path, {this_worker(): exc.strerror or str(exc)}) from exc
 
 

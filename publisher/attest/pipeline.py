@@ -43,6 +43,7 @@ from publisher.attest.ingest import Snapshot, dedup_key
 from publisher.attest.jobs import BatchJob, BatchResult, run_batch_job
 from publisher.config import Config
 from publisher.crypto import NaclBackend
+from publisher.errors import PipelineError
 from publisher.files import atomic_writer, write_atomic
 from publisher.snark.circuit import CircuitShape, build_batch_circuit
 from publisher.snark.keys import Keys
@@ -69,15 +70,13 @@ from verifier.manifest import (
 )
 from verifier.reserves import Wallet, reserves_to_json
 
+__all__ = ["PipelineError", "prove_attestation"]
+
 SALT_BITS = 248
 PLAN = "plan.json"
 CODES = "codes.csv"
 LEAVES = "leaves.csv"
 CHECKPOINTS = "batches"
-
-
-class PipelineError(ZkporError):
-    """The run cannot go on (inputs do not fit the tree, a private dir from other inputs)."""
 
 
 @dataclass(frozen=True)
