@@ -16,27 +16,17 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     The file is private to its owner (0600, as ``mkstemp`` makes it) unless ``mode`` is
     given: public outputs pass 0o644 so that a web server can read them.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if mode is not None:
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path, mode) as f:
+        f.write(data)
 
 
 @contextmanager
 def atomic_writer(path: Path, mode: int | None = None) -> Iterator[BinaryIO]:
-    """Yield a binary file that replaces ``path`` only when the block ends without error.
+    """Yield a binary file that replaces ``path`` only when the block ends without error:
+    written to a temporary sibling, flushed to disk, then renamed over ``path``.
 
-    For outputs too large to hold in memory (``codes.csv``, ``leaves.csv`` at millions of
-    accounts); the same guarantees as ``write_atomic``.
+    For outputs written piece by piece (``codes.csv`` at millions of accounts, a phase-1
+    file); ``write_atomic`` for bytes already in memory.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from publisher.site.serve import REVALIDATE, SiteHandler, SiteServer
+from tests.site_fixtures import running
 
 #: What a planned failure can be: an HTTP status (sent with ``send_error``), ``reset``
 #: (the connection closed with a TCP RST, nothing sent), ``truncate`` (200 with the
@@ -87,12 +88,5 @@ class FlakyServer(SiteServer):
 @contextmanager
 def flaky(root: Path) -> Iterator[FlakyServer]:
     """Serve ``root`` with a ``FlakyServer`` in a thread for the duration of the block."""
-    server = FlakyServer(root)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(FlakyServer(root)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -13,13 +13,14 @@ import functools
 import hashlib
 import http.server
 import shutil
+import socketserver
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -204,10 +205,12 @@ class RecordingServer(http.server.ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
 
+S = TypeVar("S", bound=socketserver.BaseServer)
+
+
 @contextmanager
-def serving(site: Path) -> Iterator[RecordingServer]:
-    """Serve ``site`` in a thread for the duration of the block."""
-    server = RecordingServer(site)
+def running(server: S) -> Iterator[S]:
+    """Run ``server`` in a thread for the duration of the block, then close it."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -216,6 +219,13 @@ def serving(site: Path) -> Iterator[RecordingServer]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def serving(site: Path) -> Iterator[RecordingServer]:
+    """Serve ``site`` in a thread for the duration of the block."""
+    with running(RecordingServer(site)) as server:
+        yield server
 
 
 # --- the browser -----------------------------------------------------------------------

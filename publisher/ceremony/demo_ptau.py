@@ -35,10 +35,8 @@ circuit; the ceremony records the file's hashes anyway).
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import struct
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -78,6 +76,7 @@ from publisher.ceremony.ptau_pok import (
     g2_uncompressed,
     phase1_contribution,
 )
+from publisher.files import atomic_writer
 from publisher.snark.batch import default_cache_dir
 from publisher.snark.curve import G1, G1_GEN, G2, G2_GEN
 from publisher.snark.msm import fixed_base_g1, fixed_base_g2
@@ -302,17 +301,8 @@ def write_demo_ptau(
         raise DemoPtauError(f"power must be in [{_MIN_POWER}, {MAX_POWER}], got {power}")
     if not name or len(name.encode()) > 64:
         raise DemoPtauError("the contributor name must be 1 to 64 bytes of UTF-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _write(f, power, name, progress)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as f:
+        _write(f, power, name, progress)
 
 
 def cached_path(power: int, cache: Path | None = None) -> Path:
