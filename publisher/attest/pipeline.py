@@ -180,16 +180,14 @@ def load_plan(private: Path, digest: str, snapshot: Snapshot, batch_size: int) -
         bytes.fromhex(meta["code_seed"]),
         bytes.fromhex(meta["bundle_seed"]),
     )
-    path = private / LEAVES
+    path, store = private / LEAVES, snapshot.store
     with path.open(encoding="utf-8") as rows:
         next(rows)
         try:
-            snapshot.store.set_leaves(_saved_leaves(rows, snapshot, path))
+            store.set_leaves(_saved_leaves(rows, snapshot, path))
         except sqlite3.IntegrityError:
             raise PipelineError(f"{path} places an account on two leaves") from None
-    if snapshot.store.n_leaves() != plan.batches * batch_size or snapshot.store.placed() != len(
-        snapshot
-    ):
+    if store.n_leaves() != plan.batches * batch_size or store.placed() != len(snapshot):
         raise PipelineError(f"{path} does not place every account of the snapshot once")
     return plan
 

@@ -97,6 +97,38 @@ def test_the_plan_that_published_an_attestation_finds_it_complete(
     assert {p: p.read_bytes() for p in attestation.rglob("*") if p.is_file()} == before
 
 
+def _same_account(row: str, next_row: str) -> str:
+    """``next_row``'s leaf holding ``row``'s account."""
+    return next_row.split(",", 1)[0] + "," + row.split(",", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (lambda rows: [rows[0].replace('"', '"x', 1), *rows[1:]], "an account the snapshot"),
+        (lambda rows: [rows[0], _same_account(rows[0], rows[1]), *rows[2:]], "on two leaves"),
+        (lambda rows: rows[:-1], "does not place every account"),
+    ],
+)
+def test_refuses_a_saved_placement_that_is_not_the_snapshots(
+    proven: tuple[Path, Path, Manifest], tmp_path: Path, edit: Any, reason: str
+) -> None:
+    # The plan is reused only if leaves.csv places every account of these inputs once.
+    _, private, _ = proven
+    copy = tmp_path / "private"
+    copy.mkdir()
+    for name in ("plan.json", "leaves.csv"):
+        (copy / name).write_bytes((private / name).read_bytes())
+    header, *rows = (copy / "leaves.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    real = [i for i, row in enumerate(rows) if '"' in row]
+    first = real[0]
+    rows[first:] = edit(rows[first:])
+    (copy / "leaves.csv").write_text(header + "".join(rows), encoding="utf-8")
+    inputs = write_inputs(tmp_path / "input", ACCOUNTS)
+    with ThreadPoolExecutor(1) as pool, pytest.raises(PipelineError, match=reason):
+        prove(inputs, tmp_path / "attestation", copy, pool)
+
+
 def test_refuses_a_private_directory_of_other_inputs(
     proven: tuple[Path, Path, Manifest], tmp_path: Path
 ) -> None:
