@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from verifier.bundle import bucket_name, check_bucket, parse_bundle_sums
@@ -142,7 +143,7 @@ class _Attestation(AttestationFiles):
         self.on_proofs = on_proofs
         self.manifest: Manifest | None = None
         #: Why step 1 rejected the manifest's strictness (None if it did not).
-        self.manifest_rejected: str | None = None
+        self.manifest_rejected: Difference | None = None
         self.vk: VerifyingKey | None = None
         self.entries: list[BatchEntry] | None = None
 
@@ -173,32 +174,49 @@ class _Attestation(AttestationFiles):
 # --- 1. manifest and file hashes -------------------------------------------------------
 
 
-def _json_difference(found: object, written: object, where: str) -> str | None:
+@dataclass(frozen=True)
+class Difference:
+    """Where a manifest as found first differs from the one zkpor/1 writes from its fields:
+    the JSON path below the manifest (keys and list indexes) and the reader's message."""
+
+    path: tuple[str | int, ...]
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _json_difference(
+    found: object, written: object, path: tuple[str | int, ...] = ()
+) -> Difference | None:
     """Return the first place where the manifest as found differs from the manifest as
     zkpor/1 writes it from the parsed fields (None if nowhere).
 
     This catches fields the parser does not read: derived ones a reader sees (batch
     size, leaf count, amounts in whole tokens), unknown extra fields, non-canonical numbers.
     """
+    where = MANIFEST + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
     if isinstance(found, dict) and isinstance(written, dict):
         for key in [*written, *(k for k in found if k not in written)]:
             if key not in found:
-                return f"{where}.{key} is missing"
+                return Difference((*path, key), f"{where}.{key} is missing")
             if key not in written:
-                return f"{where} has a field zkpor/1 does not define: {show(key)}"
-            if difference := _json_difference(found[key], written[key], f"{where}.{key}"):
+                message = f"{where} has a field zkpor/1 does not define: {show(key)}"
+                return Difference((*path, key), message)
+            if difference := _json_difference(found[key], written[key], (*path, key)):
                 return difference
         return None
     if isinstance(found, list) and isinstance(written, list) and len(found) == len(written):
         for i, (value, expected) in enumerate(zip(found, written, strict=True)):
-            if difference := _json_difference(value, expected, f"{where}[{i}]"):
+            if difference := _json_difference(value, expected, (*path, i)):
                 return difference
         return None
     if type(found) is type(written) and found == written:
         return None
-    return (
+    return Difference(
+        path,
         f"{where} is {show(json.dumps(found))}, expected {show(json.dumps(written))} "
-        "(as zkpor/1 writes it from the other fields)"
+        "(as zkpor/1 writes it from the other fields)",
     )
 
 
@@ -215,19 +233,19 @@ def file_problem(files: AttestationFiles, name: str, listed: str) -> str | None:
     return None
 
 
-def read_manifest(files: AttestationFiles) -> tuple[Manifest, str | None]:
+def read_manifest(files: AttestationFiles) -> tuple[Manifest, Difference | None]:
     """Return the parsed manifest and the first place where it differs from the manifest
     zkpor/1 writes from its fields (None if nowhere)."""
     doc = files.json(MANIFEST)
     manifest = Manifest.from_json(doc)
-    return manifest, _json_difference(doc, manifest.to_json(), MANIFEST)
+    return manifest, _json_difference(doc, manifest.to_json())
 
 
 def _check_manifest(files: _Attestation) -> str:
     """Step 1: parse the manifest and check the sha256 of every file it lists."""
     manifest, difference = read_manifest(files)
     files.manifest, files.manifest_rejected = manifest, difference
-    problems = [] if difference is None else [difference]
+    problems = [] if difference is None else [difference.message]
     problems += [
         f"{MANIFEST} does not list the sha256 of {name}"
         for name in (VK, PROOFS, TREE)

@@ -38,6 +38,7 @@ from typing import Any, TypeVar, cast
 from verifier.attestation import (
     PROGRESS_CHUNK,
     AttestationFiles,
+    Difference,
     ProofProgress,
     Reader,
     batch_entries,
@@ -91,8 +92,15 @@ USER_STEP_NAMES = (
 #: Other batches whose proofs each check verifies besides the user's own, chosen at
 #: random by the verifier (never by the publisher): together, visitors cover them all.
 SAMPLES = 3
-#: Where the manifest's per-asset figures (liabilities, reserves, amounts, ratios) are.
-_PUBLISHED_FIGURES = f"{MANIFEST}.assets["
+#: The manifest's list of per-asset figures (liabilities, reserves, amounts, ratios).
+_PUBLISHED_FIGURES = "assets"
+
+
+def _in_published_figures(difference: Difference) -> bool:
+    """Whether ``difference`` lies inside one asset's published figures."""
+    path = difference.path
+    return len(path) >= 2 and path[0] == _PUBLISHED_FIGURES and isinstance(path[1], int)
+
 #: The exact words of a claim the check makes only when every batch proof was verified
 #: in the run: tests look for them.
 TOTALS_PROVEN = "the published liabilities are proven"
@@ -170,7 +178,7 @@ class UserCheck:
         self._step = 0
         self._parsed: dict[str, object] = {}
         self._failed: dict[str, int] = {}
-        self._figures_difference: str | None = None
+        self._figures_difference: Difference | None = None
 
     @property
     def manifest_sha256(self) -> str | None:
@@ -276,8 +284,8 @@ class UserCheck:
         """Step 1: the code opens a bundle that fits this attestation's tree, from a bucket
         file whose sha256 bundles/SHA256SUMS (hashed in the manifest) lists."""
         manifest, difference = read_manifest(self._files)
-        if difference is not None and not difference.startswith(_PUBLISHED_FIGURES):
-            raise VerificationError(difference)
+        if difference is not None and not _in_published_figures(difference):
+            raise VerificationError(difference.message)
         # A published figure that differs from what its fields give is the liabilities'
         # problem, not the bundle's: step 6, which checks the published liabilities, fails
         # with it (a tampered file is reported under the step that reads what it changed).
@@ -467,7 +475,7 @@ class UserCheck:
         manifest = self._need_manifest()
         if self._figures_difference is not None:
             raise VerificationError(
-                f"the published liabilities are not consistent: {self._figures_difference}"
+                f"the published liabilities are not consistent: {self._figures_difference.message}"
             )
         entries = self._entries(manifest)
         check_chain(manifest, entries)
