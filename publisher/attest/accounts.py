@@ -57,8 +57,7 @@ def remove_stale(folder: Path, keep: Path | None = None) -> None:
 class AccountStore:
     """A private, temporary SQLite file of accounts and leaves."""
 
-    def __init__(self, n_assets: int, folder: Path | None = None) -> None:
-        self.n_assets = n_assets
+    def __init__(self, folder: Path | None = None) -> None:
         fd, name = tempfile.mkstemp(dir=folder, prefix=PREFIX, suffix=SUFFIX)
         os.close(fd)
         self.path = Path(name)
@@ -153,9 +152,9 @@ class AccountStore:
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM leaves")
-            self.db.execute(
-                "CREATE TEMP TABLE shuffle (r INTEGER NOT NULL, account INTEGER, salt TEXT)"
-            )
+            # In this file, not SQLite's temporary folder: the table holds the salts. The
+            # index orders the leaves without a sort that would spill the salts there too.
+            self.db.execute("CREATE TABLE shuffle (r INTEGER NOT NULL, account INTEGER, salt TEXT)")
             self.db.executemany(
                 "INSERT INTO shuffle VALUES (?, ?, ?)",
                 (
@@ -163,6 +162,7 @@ class AccountStore:
                     for i, (r, salt) in ((i, draw()) for i in range(n_leaves))
                 ),
             )
+            self.db.execute("CREATE INDEX shuffle_r ON shuffle (r)")
             # Ties (two equal sort keys) fall back to insertion order: never in practice.
             self.db.execute(
                 "INSERT INTO leaves SELECT row_number() OVER (ORDER BY r, rowid) - 1, "

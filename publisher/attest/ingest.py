@@ -425,7 +425,7 @@ def read_liabilities(path: Path, config: Config, workdir: Path | None = None) ->
     except OSError as exc:
         raise InputError(str(path), None, None, f"cannot read: {exc.strerror}") from None
     with raw:
-        store = AccountStore(len(config.assets), workdir)
+        store = AccountStore(workdir)
         try:
             return _Reader(path, config, raw, store).read()
         except BaseException:
