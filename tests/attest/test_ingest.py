@@ -12,6 +12,7 @@ import pytest
 
 import publisher.attest.ingest as ingest
 import publisher.config as config_module
+from publisher.attest.accounts import CHUNK
 from publisher.attest.ingest import Snapshot, parse_amount, read_liabilities
 from publisher.config import Asset, Config, load_config
 from publisher.errors import InputError
@@ -227,6 +228,21 @@ def test_first_column_must_be_user_id(tmp_path: Path) -> None:
 def test_duplicate_user_id_names_both_lines(tmp_path: Path) -> None:
     content = HEADER + "".join(f"u{i},0,0,0\n" for i in range(10)) + "u5,1,1,1\n"
     # u5 is on line 7 (the header is line 1); the duplicate on line 12.
+    csv_error(tmp_path, content, 12, "user_id", "duplicate user_id, first seen on line 7")
+
+
+def test_duplicate_user_id_in_a_later_chunk_names_both_lines(tmp_path: Path) -> None:
+    # Accounts reach the store in chunks of CHUNK rows: the first u5 was written long before.
+    rows = [f"u{i},0,0,0\n" for i in range(2 * CHUNK + 10)]
+    rows[CHUNK + 100] = "u5,1,1,1\n"
+    line = CHUNK + 100 + 2
+    csv_error(tmp_path, HEADER + "".join(rows), line, "user_id", "first seen on line 7")
+
+
+def test_a_repeated_id_before_a_bad_amount_is_the_error_reported(tmp_path: Path) -> None:
+    # The repeat (line 12) waits in an unwritten chunk when the bad cell (line 13) is read:
+    # the first bad row in the file is still the one reported.
+    content = HEADER + "".join(f"u{i},0,0,0\n" for i in range(10)) + "u5,1,1,1\nu99,x,0,0\n"
     csv_error(tmp_path, content, 12, "user_id", "duplicate user_id, first seen on line 7")
 
 
