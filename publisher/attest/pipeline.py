@@ -35,7 +35,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from publisher.attest import accounts
 from publisher.attest.bundles import UserEntry, sibling_path, subtree_levels, write_buckets
@@ -103,7 +103,6 @@ StageProgress = Callable[[str, int, int], None]
 STAGE_PLAN = "placing accounts on leaves"
 STAGE_TOTALS = "summing batch totals"
 STAGE_CHECKPOINTS = "checking saved batches"
-STAGE_CODES = "writing codes.csv"
 STAGE_SIZING = "bundles: sizing"
 STAGE_SEALING = "bundles: sealing"
 STAGE_PUBLISH = "publishing"
@@ -465,21 +464,25 @@ def write_attestation(
 ) -> Manifest:
     """Write the public files into a temporary sibling of ``out``, then rename it into place.
 
-    The codes go to ``private/codes.csv`` first: an attestation whose users cannot get
-    their codes must never be published.
+    The codes go to ``private/codes.csv`` (written during the bundles' first pass, in
+    place before the rename): an attestation whose users cannot get their codes must never
+    be published.
     """
     top_depth = protocol.top_depth_for(plan.batches, config.arity)
     levels = protocol.top_levels([p.public[0] for p in proven], config.arity, top_depth)
-    write_codes(private / CODES, snapshot, plan, config, code_key, stage)
     pass_number = 0
 
-    def entries() -> Iterator[UserEntry]:
-        nonlocal pass_number
-        pass_number += 1
-        name = STAGE_SIZING if pass_number == 1 else STAGE_SEALING
-        return user_entries(config, snapshot, proven, private, levels, code_key, name, stage)
+    with _staging(out) as staging, atomic_writer(private / CODES) as codes_file:
+        codes = _CodesWriter(codes_file, config.site_url)
 
-    with _staging(out) as staging:
+        def entries() -> Iterator[UserEntry]:
+            # The first pass over the bundles also writes each code to codes.csv.
+            nonlocal pass_number
+            pass_number += 1
+            name = STAGE_SIZING if pass_number == 1 else STAGE_SEALING
+            found = user_entries(config, snapshot, proven, private, levels, code_key, name, stage)
+            return _with_codes(found, codes) if pass_number == 1 else found
+
         sums: list[tuple[str, str]] = []
 
         def write_bucket(name: str, data: bytes) -> None:
@@ -497,6 +500,7 @@ def write_attestation(
             write_bucket,
             scratch=private,
         )
+        codes.close()
         stage(STAGE_PUBLISH, 0, 1)
         files = {
             VK: _json_bytes(keys.verifying_key.to_json()),
@@ -581,29 +585,30 @@ def user_entries(
         stage(name, j + 1, len(proven))
 
 
-def write_codes(
-    path: Path,
-    snapshot: Snapshot,
-    plan: Plan,
-    config: Config,
-    code_key: bytes,
-    stage: StageProgress = _no_stage,
-) -> None:
-    """Write ``codes.csv``: user id, code and the verify-page link, for the custodian, in
-    leaf order."""
-    size = config.batch_size
-    with atomic_writer(path) as out:
-        text = io.TextIOWrapper(out, encoding="utf-8", newline="")
-        writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(["user_id", "code", "link"])
-        for j in range(plan.batches):
-            for _, user_id, _, _ in snapshot.store.leaf_rows(j * size, size):
-                if user_id is not None:
-                    code = format_code(derived_code(code_key, user_id))
-                    writer.writerow([user_id, code, f"{config.site_url}verify/#code={code}"])
-            stage(STAGE_CODES, j + 1, plan.batches)
-        text.flush()
-        text.detach()
+class _CodesWriter:
+    """Rows of ``codes.csv``: user id, code and the verify-page link, for the custodian."""
+
+    def __init__(self, out: BinaryIO, site_url: str) -> None:
+        self.text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+        self.rows = csv.writer(self.text, lineterminator="\n")
+        self.rows.writerow(["user_id", "code", "link"])
+        self.site_url = site_url
+
+    def add(self, entry: UserEntry) -> None:
+        code = format_code(entry.code)
+        self.rows.writerow([entry.bundle.user_id, code, f"{self.site_url}verify/#code={code}"])
+
+    def close(self) -> None:
+        """Flush the rows into the file, which stays open for its atomic writer."""
+        self.text.flush()
+        self.text.detach()
+
+
+def _with_codes(entries: Iterator[UserEntry], codes: _CodesWriter) -> Iterator[UserEntry]:
+    """Yield ``entries``, adding each one's code to ``codes`` (leaf order)."""
+    for entry in entries:
+        codes.add(entry)
+        yield entry
 
 
 def bundle_sums(buckets: dict[str, bytes]) -> bytes:
