@@ -39,6 +39,23 @@ Full example::
 There must be 1..``verifier.protocol.MAX_ASSETS`` (28) ``[[assets]]`` entries; their
 order is the order of the balances in every leaf.
 
+Optional: wrapped tokens backed 1:1 by dedicated reserve wallets (role ``wrapped:ZBTC``
+in ``reserves.csv``), and co-signers whose signatures the attestation must carry::
+
+    [[wrapped]]
+    symbol = "ZBTC"        # [A-Z0-9]{1,12}, unique among wrapped tokens
+    origin = "BTC"         # the [[assets]] symbol its collateral is held in
+    chain = "ethereum"     # where it is issued (zkpor reserves check reads totalSupply())
+    contract = "0x..."     # its ERC-20 contract (EIP-55 checksum when mixed case)
+    decimals = 8           # the token's decimals, 0..77
+    supply = "12.5"        # the issued supply in whole tokens, exact
+    block = 23850000       # the block at which the supply is stated
+
+    [[cosigners]]
+    name = "Example Audit LLP"   # as issuer.name
+    scheme = "ed25519"           # or "eip191"
+    key = "3d4017c3..."          # Ed25519: 64 hex digits; eip191: the 0x address
+
 Every error is an ``InputError`` naming the file, the line when it can be found, and the
 field (``tree.arity``, ``assets[2].decimals``: entries count from 0). Lines are found by
 a simple scan of the text for the table header and the ``key =`` line; a key written in
@@ -61,8 +78,20 @@ from urllib.parse import urlsplit
 
 from publisher.errors import InputError
 from verifier import text_fields
-from verifier.manifest import MAX_BATCH_DEPTH, MAX_BATCH_SIZE
+from verifier.manifest import (
+    COSIGN_SCHEMES,
+    MAX_BATCH_DEPTH,
+    MAX_BATCH_SIZE,
+    MAX_COSIGNERS,
+    MAX_SUPPLY,
+    MAX_WRAPPED,
+    WRAPPED_CHAINS,
+    Cosigner,
+    WrappedToken,
+    cosigner_key_problem,
+)
 from verifier.protocol import MAX_ASSETS
+from verifier.reserves import check_evm_address
 
 ARITIES = (2, 4, 8)
 MAX_DECIMALS = 30
@@ -80,6 +109,10 @@ _TABLES = {
     "tree": frozenset({"arity", "batch_depth", "pad_to"}),
 }
 _ASSET_KEYS = frozenset({"symbol", "decimals"})
+_WRAPPED_KEYS = frozenset({"symbol", "origin", "chain", "contract", "decimals", "supply", "block"})
+_COSIGNER_KEYS = frozenset({"name", "scheme", "key"})
+#: The optional arrays of tables, besides ``[[assets]]``.
+_ARRAYS = ("assets", "wrapped", "cosigners")
 
 
 @dataclass(frozen=True)
@@ -104,6 +137,9 @@ class Config:
     pad_to: int
     #: Where the site will be published ("" if not said): codes.csv links point there.
     site_url: str = ""
+    #: Wrapped tokens; their ``collateral`` is 0 here (the signed wallets add it up).
+    wrapped: tuple[WrappedToken, ...] = ()
+    cosigners: tuple[Cosigner, ...] = ()
 
     @property
     def batch_size(self) -> int:
@@ -385,29 +421,123 @@ def _asset(table: _Table, earlier: list[Asset]) -> Asset:
     return Asset(symbol=symbol, decimals=decimals)
 
 
+def _array(source: _Source, data: dict[str, Any], name: str, limit: int) -> list[_Table]:
+    """Return the tables of the optional ``[[name]]`` array, at most ``limit`` of them."""
+    entries = data.get(name, [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        where, key = (name, None) if isinstance(entries, dict) else ("", name)
+        raise source.error(where, None, key, f"must be an array of tables ([[{name}]] entries)")
+    if len(entries) > limit:
+        raise source.error(name, limit, None, f"{len(entries)} entries, at most {limit}")
+    return [_Table(source, name, index, entry) for index, entry in enumerate(entries)]
+
+
+def _wrapped(
+    source: _Source, data: dict[str, Any], assets: tuple[Asset, ...]
+) -> tuple[WrappedToken, ...]:
+    tokens: list[WrappedToken] = []
+    for table in _array(source, data, "wrapped", MAX_WRAPPED):
+        table.check_keys(_WRAPPED_KEYS)
+        symbol = table.string("symbol")
+        if text_fields.symbol_problem(symbol):
+            raise table.fail("symbol", f"{symbol!r} must match [A-Z0-9]{{1,12}}")
+        if any(t.symbol == symbol for t in tokens):
+            raise table.fail("symbol", f"duplicate wrapped token {symbol!r}")
+        origin = table.string("origin")
+        if origin not in {a.symbol for a in assets}:
+            known = ", ".join(a.symbol for a in assets)
+            raise table.fail("origin", f"{origin!r} is not an [[assets]] symbol ({known})")
+        chain = table.string("chain")
+        if chain not in WRAPPED_CHAINS:
+            raise table.fail(
+                "chain", f"must be one of {', '.join(WRAPPED_CHAINS)}, found {chain!r}"
+            )
+        contract = table.string("contract")
+        try:
+            check_evm_address(contract)
+        except ValueError as exc:
+            raise table.fail("contract", str(exc)) from None
+        decimals = table.integer("decimals")
+        if not 0 <= decimals <= 77:
+            raise table.fail("decimals", f"must be in 0..77, found {decimals}")
+        block = table.integer("block")
+        if not 0 <= block < 1 << 63:
+            raise table.fail("block", f"must be a block height, found {block}")
+        tokens.append(
+            WrappedToken(
+                symbol, origin, chain, contract, decimals, _supply(table, decimals), block, 0
+            )
+        )
+    return tuple(tokens)
+
+
+def _supply(table: _Table, decimals: int) -> int:
+    """Return the issued supply in units: exact, since it is compared with the chain."""
+    text = table.string("supply")
+    whole, dot, fraction = text.partition(".")
+    if not (text.isascii() and whole.isdigit() and (fraction.isdigit() or not dot)):
+        raise table.fail("supply", f"must be a plain decimal number such as 12.5, found {text!r}")
+    if len(fraction) > decimals and fraction[decimals:].strip("0"):
+        raise table.fail("supply", f"has more than the token's {decimals} decimals: {text!r}")
+    units = int(whole + fraction[:decimals].ljust(decimals, "0"))
+    if units >= MAX_SUPPLY:
+        raise table.fail("supply", "is too large (at most 2^256 - 1 units)")
+    return units
+
+
+def _cosigners(source: _Source, data: dict[str, Any]) -> tuple[Cosigner, ...]:
+    pinned: list[Cosigner] = []
+    for table in _array(source, data, "cosigners", MAX_COSIGNERS):
+        table.check_keys(_COSIGNER_KEYS)
+        name = _plain_text(table, "name", MAX_ISSUER_NAME)
+        if problem := text_fields.issuer_name_problem(name):
+            raise table.fail("name", f"{problem}, found {name!r}")
+        scheme = table.string("scheme")
+        if scheme not in COSIGN_SCHEMES:
+            raise table.fail(
+                "scheme", f"must be one of {', '.join(COSIGN_SCHEMES)}, found {scheme!r}"
+            )
+        written = table.string("key")
+        if scheme == "eip191":
+            try:
+                check_evm_address(written)
+            except ValueError as exc:
+                raise table.fail("key", str(exc)) from None
+        # One spelling per key (lowercase hex), as the manifest compares keys as text.
+        key = written.lower()
+        if problem := cosigner_key_problem(scheme, key):
+            raise table.fail("key", problem)
+        if any((c.scheme, c.key) == (scheme, key) for c in pinned):
+            raise table.fail("key", "this key is pinned twice")
+        pinned.append(Cosigner(name, scheme, key))
+    return tuple(pinned)
+
+
 def load_config(path: Path) -> Config:
     """Read ``zkpor.toml`` at ``path``; raise ``InputError`` on the first problem."""
     source, data = _parse(path)
     for key, value in data.items():
-        if key not in _TABLES and key != "assets":
+        if key not in _TABLES and key not in _ARRAYS:
             # A table is found by its [header], a plain key by its "key =" line.
             table, name = (key, None) if isinstance(value, dict) else ("", key)
-            raise source.error(
-                table, None, name, "unknown section (expected: issuer, attestation, tree, assets)"
-            )
+            expected = ", ".join([*_TABLES, *_ARRAYS])
+            raise source.error(table, None, name, f"unknown section (expected: {expected})")
     issuer_name, issuer_url = _issuer(_table(source, data, "issuer"))
     attestation = _table(source, data, "attestation")
     attestation_id, as_of = _attestation_id(attestation), _as_of(attestation)
     site_url = _site_url(attestation)
     arity, batch_depth, pad_to = _tree(_table(source, data, "tree"))
+    assets = _assets(source, data)
     return Config(
         issuer_name=issuer_name,
         issuer_url=issuer_url,
         attestation_id=attestation_id,
         as_of=as_of,
-        assets=_assets(source, data),
+        assets=assets,
         arity=arity,
         batch_depth=batch_depth,
         pad_to=pad_to,
         site_url=site_url,
+        wrapped=_wrapped(source, data, assets),
+        cosigners=_cosigners(source, data),
     )

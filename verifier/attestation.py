@@ -1,4 +1,4 @@
-"""The reviewer's full check of an attestation directory, as eight numbered, named steps.
+"""The reviewer's full check of an attestation directory, as ten numbered, named steps.
 
 The CLI (``zkpor verify``) and the browser run these same steps and show the same
 names. Files come only through ``read(name)``, which returns a file's bytes or raises
@@ -22,6 +22,13 @@ from functools import partial
 from verifier.bundle import bucket_name, check_bucket, parse_bundle_sums
 from verifier.ceremony import check_setup, check_setup_files
 from verifier.ceremony_crypto import PURE_OPS, CurveOps
+from verifier.cosign import (
+    SIGNATURES_INDEX,
+    check_cosignature,
+    manifest_digest,
+    parse_cosignature,
+    parse_index,
+)
 from verifier.download import DownloadFailed
 from verifier.errors import (
     MalformedInput,
@@ -75,6 +82,7 @@ STEP_NAMES = (
     "bundle files",
     "reserves",
     "trusted setup",
+    "co-signatures",
 )
 #: The public inputs of every batch proof, in order.
 PUBLIC_INPUTS = ("root", "acc_in", "acc_out")
@@ -117,6 +125,16 @@ class AttestationFiles:
             return loads(self.bytes(name))
         except ValueError as exc:
             raise MalformedInput(f"{name} is not valid JSON: {exc}") from exc
+
+    def optional_json(self, name: str) -> object | None:
+        """Return the parsed JSON of a file an attestation may lack, None if it is absent
+        (any other failure to read it is an ``UnreadableFile``, never "absent")."""
+        try:
+            return self.json(name)
+        except UnreadableFile as exc:
+            if isinstance(exc.__cause__, FileNotFoundError):
+                return None
+            raise
 
 
 class _Attestation(AttestationFiles):
@@ -561,6 +579,51 @@ def _check_setup(files: _Attestation) -> str:
     )
 
 
+# --- 10. co-signatures ----------------------------------------------------------------
+
+
+def check_cosignatures(
+    files: AttestationFiles, manifest: Manifest, crypto: SignatureBackend | None
+) -> str:
+    """Return a detail once every co-signature ``signatures/index.json`` lists signs this
+    manifest with a valid signature and, when the manifest pins co-signers, every pinned
+    key has signed and no other; raise ``VerificationError`` otherwise."""
+    index = files.optional_json(SIGNATURES_INDEX)
+    names = [] if index is None else parse_index(index)
+    digest = manifest_digest(manifest)
+    signed: list[str] = []
+    keys: dict[tuple[str, str], str] = {}
+    for name in names:
+        sig = parse_cosignature(files.json(name), name)
+        try:
+            pin = check_cosignature(manifest, digest, sig, crypto)
+        except VerificationError as exc:
+            raise VerificationError(f"{name}, co-signed by {sig.describe()}: {exc}") from exc
+        if (sig.scheme, sig.key) in keys:
+            raise VerificationError(f"{name}: the key of {keys[sig.scheme, sig.key]} signs twice")
+        keys[sig.scheme, sig.key] = name
+        signed.append(
+            f"{sig.describe()}, {'pinned' if pin else 'not pinned: check its key with the signer'}"
+        )
+    missing = [c for c in manifest.cosigners if (c.scheme, c.key) not in keys]
+    if missing:
+        raise VerificationError(
+            "no valid co-signature by "
+            + ", ".join(f"{c.name} ({c.scheme} key {c.key})" for c in missing)
+            + f", whom the manifest pins as co-signer{'s' if len(missing) > 1 else ''}"
+            + (f" (co-signed by {'; '.join(signed)})" if signed else "")
+        )
+    if not signed:
+        return "no co-signatures (the manifest pins no co-signer)"
+    return f"co-signed by {'; '.join(signed)}"
+
+
+def _check_cosignatures(files: _Attestation) -> str:
+    """Step 10: the co-signatures are valid signatures of this manifest, and every
+    co-signer the manifest pins has signed."""
+    return check_cosignatures(files, files.need_manifest(), files.crypto)
+
+
 # --- the steps -------------------------------------------------------------------------
 
 
@@ -573,10 +636,11 @@ def attestation_steps(
     allow_unknown_phase1: bool = False,
     ops: CurveOps | None = None,
 ) -> list[Step]:
-    """Return the nine ``(name, check)`` steps over the files ``read`` returns.
+    """Return the ten ``(name, check)`` steps over the files ``read`` returns.
 
-    ``crypto`` checks Ed25519 reserve signatures (PyNaCl in CPython, libsodium.js in the
-    browser); without it, an attestation with an Ed25519 wallet fails the reserves step.
+    ``crypto`` checks Ed25519 reserve signatures and co-signatures (PyNaCl in CPython,
+    libsodium.js in the browser); without it, an Ed25519 wallet fails the reserves step and
+    an Ed25519 co-signature the co-signatures step.
     ``allow_dev_setup`` lets a development-setup attestation pass the setup step (demos),
     ``allow_unknown_phase1`` a ceremony on a phase-1 file that is not a pinned public one.
     ``on_proofs(done, total)`` is told of step 3's progress, for a progress bar. ``ops``:
@@ -597,6 +661,7 @@ def attestation_steps(
         _check_bundles,
         _check_reserves,
         _check_setup,
+        _check_cosignatures,
     )
     return [(name, partial(check, files)) for name, check in zip(STEP_NAMES, checks, strict=True)]
 
@@ -609,7 +674,7 @@ def verify_attestation(
     allow_unknown_phase1: bool = False,
     ops: CurveOps | None = None,
 ) -> list[StepResult]:
-    """Return the report of all nine steps over the attestation files ``read`` returns."""
+    """Return the report of all ten steps over the attestation files ``read`` returns."""
     return run_steps(
         attestation_steps(
             read, crypto, allow_dev_setup, allow_unknown_phase1=allow_unknown_phase1, ops=ops

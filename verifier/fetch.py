@@ -34,8 +34,12 @@ from verifier.download import DownloadError, status_error
 MAX_FILE_BYTES = 256 * 1024 * 1024
 #: Seconds to wait for an http(s) server before giving up.
 TIMEOUT = 60.0
-#: The only names with a folder: bucket files and their checksum list (``bundles/``).
-_BUNDLE_FILE = re.compile(r"bundles/(?:[0-9a-f]{1,8}\.bin|SHA256SUMS)|ceremony/transcript\.json")
+#: The only names with a folder: bucket files and their checksum list (``bundles/``), the
+#: ceremony's transcript and co-signatures (``verifier.cosign``).
+_BUNDLE_FILE = re.compile(
+    r"bundles/(?:[0-9a-f]{1,8}\.bin|SHA256SUMS)|ceremony/transcript\.json"
+    r"|signatures/[a-z0-9][a-z0-9-]{0,79}\.json"
+)
 
 
 def _check_name(name: str) -> None:

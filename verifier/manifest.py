@@ -14,7 +14,15 @@ An attestation directory holds (docs/protocol.md §9):
                       attestation declares reserves: then every asset of the manifest also
                       carries ``reserves`` (units), ``reserves_amount`` and ``ratio``
                       (reserves / liabilities, 4 decimals rounded down; null when the
-                      liabilities are 0).
+                      liabilities are 0). ``reserves`` counts the ``customer`` wallets only.
+
+Two optional top-level sections (absent from attestations made before them):
+
+``segregation``  when every reserve wallet has a role (``verifier.segregation``): the
+                 wrapped tokens (supply declared, collateral signed, backing ratio), and
+                 per asset what the ``protection-fund`` and ``corporate`` wallets hold.
+``cosigners``    the co-signers' keys the custodian pins (``verifier.cosign``): each must
+                 have co-signed this manifest.
 
 Numbers that are field elements or token amounts are decimal strings; counts are JSON
 integers. Parsing is strict: a missing key, a key the format does not define, a wrong type
@@ -35,7 +43,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from verifier import text_fields
@@ -68,6 +76,16 @@ MAX_BATCH_DEPTH = MAX_BATCH_SIZE.bit_length() - 1
 MAX_BATCHES = 1 << 32
 #: Reserves are summed over wallets of up to 2^128 units each; a total stays far below this.
 MAX_RESERVES = 1 << 160
+#: A wrapped token's declared supply, in its own units (as an ERC-20 ``totalSupply``).
+MAX_SUPPLY = 1 << 256
+#: How many wrapped tokens and pinned co-signers a manifest may list.
+MAX_WRAPPED = 1024
+MAX_COSIGNERS = 64
+#: The chains a wrapped token may be issued on: ``zkpor reserves check`` reads its
+#: ``totalSupply()`` from an Ethereum mainnet node.
+WRAPPED_CHAINS = ("ethereum",)
+#: Co-signature schemes: Ed25519 (hex key) and EIP-191 ``personal_sign`` (0x address).
+COSIGN_SCHEMES = ("ed25519", "eip191")
 
 
 def batch_circuit_id(n_assets: int, arity: int, batch_depth: int) -> str:
@@ -127,6 +145,90 @@ class AssetLiability:
             doc["reserves_amount"] = format_units(self.reserves, self.decimals)
             doc["ratio"] = coverage_ratio(self.reserves, self.liabilities)
         return doc
+
+
+@dataclass(frozen=True)
+class WrappedToken:
+    """A token issued on a chain and backed 1:1 by wallets of an origin asset.
+
+    ``supply`` is declared (in the token's own units, at ``block``) and compared with the
+    chain by ``zkpor reserves check``; ``collateral`` is the sum of the signed
+    ``wrapped:<symbol>`` wallets, in units of the origin asset.
+    """
+
+    symbol: str
+    origin: str
+    chain: str
+    contract: str
+    decimals: int
+    supply: int
+    block: int
+    collateral: int
+
+    def to_json(self, origin_decimals: int) -> dict[str, Any]:
+        """Return the JSON object of this token in ``segregation.wrapped``."""
+        return {
+            "symbol": self.symbol,
+            "origin": self.origin,
+            "chain": self.chain,
+            "contract": self.contract,
+            "decimals": self.decimals,
+            "supply": str(self.supply),
+            "supply_amount": format_units(self.supply, self.decimals),
+            "block": self.block,
+            "collateral": str(self.collateral),
+            "collateral_amount": format_units(self.collateral, origin_decimals),
+            "ratio": backing_ratio(self.collateral, origin_decimals, self.supply, self.decimals),
+        }
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What the wallets of one role hold of one asset, in units."""
+
+    asset: str
+    balance: int
+
+    def to_json(self, decimals: int) -> dict[str, str]:
+        """Return the JSON object of this holding."""
+        return {
+            "asset": self.asset,
+            "balance": str(self.balance),
+            "amount": format_units(self.balance, decimals),
+        }
+
+
+@dataclass(frozen=True)
+class Segregation:
+    """The reserves that are not customer coverage: wrapped-token collateral, the user
+    protection fund and corporate funds (``verifier.segregation``)."""
+
+    wrapped: tuple[WrappedToken, ...] = ()
+    #: Per asset with at least one such wallet, in the manifest's asset order.
+    protection_fund: tuple[Holding, ...] = ()
+    corporate: tuple[Holding, ...] = ()
+
+    def to_json(self, decimals: Mapping[str, int]) -> dict[str, Any]:
+        """Return the JSON object of the manifest's ``segregation``."""
+        return {
+            "wrapped": [w.to_json(decimals[w.origin]) for w in self.wrapped],
+            "protection_fund": [h.to_json(decimals[h.asset]) for h in self.protection_fund],
+            "corporate": [h.to_json(decimals[h.asset]) for h in self.corporate],
+        }
+
+
+@dataclass(frozen=True)
+class Cosigner:
+    """A co-signer the custodian pins: its name, scheme and public key."""
+
+    name: str
+    scheme: str
+    #: Ed25519: 64 lowercase hex digits; EIP-191: the 0x address in lowercase.
+    key: str
+
+    def to_json(self) -> dict[str, str]:
+        """Return the JSON object of this co-signer in the manifest's ``cosigners``."""
+        return {"name": self.name, "scheme": self.scheme, "key": self.key}
 
 
 @dataclass(frozen=True)
@@ -203,6 +305,9 @@ class Manifest:
     files: Mapping[str, str]
     #: None for an attestation without per-user bundles.
     bundles: BundleInfo | None = None
+    #: None when the reserve wallets carry no roles (or there are no reserves).
+    segregation: Segregation | None = None
+    cosigners: tuple[Cosigner, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object of ``attestation.json``."""
@@ -232,7 +337,18 @@ class Manifest:
             "software": {"name": "zkpor", "version": self.software_version},
             "files": dict(sorted(self.files.items())),
             **({"bundles": self.bundles.to_json()} if self.bundles else {}),
+            **(
+                {"segregation": self.segregation.to_json(self.decimals)}
+                if self.segregation is not None
+                else {}
+            ),
+            **({"cosigners": [c.to_json() for c in self.cosigners]} if self.cosigners else {}),
         }
+
+    @property
+    def decimals(self) -> dict[str, int]:
+        """Return each asset's decimals by symbol."""
+        return {a.symbol: a.decimals for a in self.assets}
 
     @classmethod
     def from_json(cls, obj: object) -> Manifest:
@@ -270,6 +386,11 @@ class Manifest:
             files=_files(doc),
             bundles=_bundle_info(doc.sub("bundles")) if "bundles" in doc.obj else None,
         )
+        if "segregation" in doc.obj:
+            segregation = _segregation(doc.sub("segregation"), manifest.decimals)
+            manifest = replace(manifest, segregation=segregation)
+        if "cosigners" in doc.obj:
+            manifest = replace(manifest, cosigners=_cosigners(doc))
         _check_circuit_id(manifest)
         return manifest
 
@@ -313,6 +434,110 @@ def _assets(doc: _Doc) -> tuple[AssetLiability, ...]:
             )
         )
     return tuple(assets)
+
+
+def _segregation(doc: _Doc, decimals: Mapping[str, int]) -> Segregation:
+    """Return ``segregation``: wrapped tokens of known origin assets, each listed once, and
+    the protection-fund and corporate holdings, one per asset, in the assets' order."""
+    wrapped: list[WrappedToken] = []
+    tokens = doc.subs("wrapped")
+    if len(tokens) > MAX_WRAPPED:
+        raise MalformedInput(f"{doc.where}.wrapped lists more than {MAX_WRAPPED} tokens")
+    for w in tokens:
+        symbol = w.text("symbol", text_fields.symbol_problem)
+        if any(other.symbol == symbol for other in wrapped):
+            raise MalformedInput(f"{w.where}.symbol: {symbol} is listed twice")
+        origin = w.str("origin")
+        if origin not in decimals:
+            raise MalformedInput(f"{w.where}.origin: {show(origin)} is not an asset here")
+        chain = w.str("chain")
+        if chain not in WRAPPED_CHAINS:
+            raise MalformedInput(f"{w.where}.chain must be one of {', '.join(WRAPPED_CHAINS)}")
+        contract = w.str("contract")
+        if not (len(contract) == 42 and contract.startswith("0x") and _is_hex(contract[2:])):
+            raise MalformedInput(f"{w.where}.contract must be 0x followed by 40 hex digits")
+        wrapped.append(
+            WrappedToken(
+                symbol,
+                origin,
+                chain,
+                contract,
+                w.int("decimals", MAX_DECIMALS),
+                w._decimal("supply", w._get("supply"), MAX_SUPPLY),
+                w.int("block", (1 << 63) - 1),
+                w._decimal("collateral", w._get("collateral"), MAX_RESERVES),
+            )
+        )
+    return Segregation(
+        tuple(wrapped),
+        _holdings(doc, "protection_fund", decimals),
+        _holdings(doc, "corporate", decimals),
+    )
+
+
+def _is_hex(text: str) -> bool:
+    return text.isascii() and all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+def _holdings(doc: _Doc, key: str, decimals: Mapping[str, int]) -> tuple[Holding, ...]:
+    """Return the holdings at ``key``: known assets, each once, in the manifest's order."""
+    order = list(decimals)
+    holdings: list[Holding] = []
+    for h in doc.subs(key):
+        asset = h.str("asset")
+        if asset not in decimals:
+            raise MalformedInput(f"{h.where}.asset: {show(asset)} is not an asset of the manifest")
+        if holdings and order.index(asset) <= order.index(holdings[-1].asset):
+            raise MalformedInput(
+                f"{h.where}.asset: {asset} is out of order or listed twice (the manifest's "
+                "asset order, each asset once)"
+            )
+        holdings.append(Holding(asset, h._decimal("balance", h._get("balance"), MAX_RESERVES)))
+    return tuple(holdings)
+
+
+def _cosigners(doc: _Doc) -> tuple[Cosigner, ...]:
+    """Return the pinned co-signers: a known scheme, a well-formed key, each key once."""
+    cosigners: list[Cosigner] = []
+    items = doc.subs("cosigners")
+    if not 1 <= len(items) <= MAX_COSIGNERS:
+        raise MalformedInput(f"{doc.where}.cosigners must list 1 to {MAX_COSIGNERS} co-signers")
+    for c in items:
+        name = c.text("name", text_fields.issuer_name_problem)
+        scheme = c.str("scheme")
+        if scheme not in COSIGN_SCHEMES:
+            raise MalformedInput(f"{c.where}.scheme must be one of {', '.join(COSIGN_SCHEMES)}")
+        key = c.str("key")
+        if (problem := cosigner_key_problem(scheme, key)) is not None:
+            raise MalformedInput(f"{c.where}.key {problem}")
+        if any(other.scheme == scheme and other.key == key for other in cosigners):
+            raise MalformedInput(f"{c.where}.key is pinned twice")
+        cosigners.append(Cosigner(name, scheme, key))
+    return tuple(cosigners)
+
+
+def cosigner_key_problem(scheme: str, key: str) -> str | None:
+    """Return why ``key`` is not a co-signer key of ``scheme`` as zkpor/1 writes it (one
+    spelling per key, so that "the same key" is "the same text"), or None."""
+    if scheme == "ed25519":
+        if len(key) != 64 or not _is_hex(key) or key != key.lower():
+            return "must be an Ed25519 public key: 64 lowercase hex digits"
+        return None
+    if len(key) != 42 or not key.startswith("0x") or not _is_hex(key[2:]) or key != key.lower():
+        return "must be an EVM address: 0x followed by 40 lowercase hex digits"
+    return None
+
+
+def backing_ratio(collateral: int, origin_decimals: int, supply: int, decimals: int) -> str | None:
+    """Return the collateral (units of ``10^-origin_decimals``) over the supply (units of
+    ``10^-decimals``) as ``coverage_ratio`` writes it, compared in whole tokens; None for
+    a supply of 0."""
+    return coverage_ratio(collateral * 10**decimals, supply * 10**origin_decimals)
+
+
+def backed(collateral: int, origin_decimals: int, supply: int, decimals: int) -> bool:
+    """Return whether the collateral covers the supply 1:1, compared exactly in tokens."""
+    return bool(collateral * 10**decimals >= supply * 10**origin_decimals)
 
 
 def _files(doc: _Doc) -> dict[str, str]:

@@ -1,18 +1,23 @@
 """Reserves: wallets the custodian proves it controls, and their coverage of liabilities.
 
-A reserve wallet is ``(chain, asset, address, balance, as_of, signature)``. The signature
-is over a message fixed by zkpor/1 (``reserve_message``) that names the attestation id,
-the chain, the asset, the address and the as-of point (block height or UTC time), so a
-signature made for one attestation cannot be replayed in another::
+A reserve wallet is ``(chain, asset, address, balance, as_of, signature, role)``. The
+signature is over a message fixed by zkpor/1 (``reserve_message``) that names the
+attestation id, the wallet's role (``verifier.segregation``), the chain, the asset, the
+address and the as-of point (block height or UTC time), so a signature made for one
+attestation, or one role, cannot be replayed in another::
 
     zkpor/1 reserves
     attestation: <attestation id>
+    role: <role>
     chain: <chain>
     asset: <asset symbol>
     address: <address as written in reserves.csv>
     as of: <block height, or YYYY-MM-DDTHH:MM:SSZ>
 
-(UTF-8, every line ending in ``\\n``, the last one too.) Ownership proofs per chain:
+(UTF-8, every line ending in ``\\n``, the last one too.) Attestations made before roles
+existed have no ``role`` line: their wallets all count as customer reserves.
+
+Ownership proofs per chain:
 
 ``ethereum``  EIP-191 ``personal_sign``: ``0x`` + 65 bytes ``r || s || v`` in hex (v 27/28
               or 0/1). The public key is recovered (secp256k1, ``py_ecc``) from
@@ -57,14 +62,23 @@ from verifier.encodings import b58check_decode, b58decode, hash160, segwit_decod
 from verifier.errors import MalformedInput, VerificationError
 from verifier.keccak import keccak256
 from verifier.manifest import (
+    MANIFEST,
     RESERVES,
     AssetLiability,
     Manifest,
     _Doc,
+    backing_ratio,
     coverage_ratio,
     format_units,
 )
 from verifier.protocol import FORMAT
+from verifier.segregation import (
+    CUSTOMER,
+    RoleTotals,
+    check_segregation,
+    role_problem,
+    wrapped_shortfalls,
+)
 from verifier.strict_json import show
 from verifier.text_fields import printable
 
@@ -79,6 +93,8 @@ MESSAGE_HEADER = "zkpor/1 reserves"
 #: A wallet balance is below 2^128 units; coverage sums stay exact Python ints anyway.
 MAX_BALANCE = 1 << 128
 MAX_BLOCK = 1 << 63
+#: ``wrapped:`` and a 12-character symbol fit; longer is never a role.
+MAX_ROLE = 32
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _BLOCK = re.compile(r"0|[1-9][0-9]{0,18}")
 _EVM_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
@@ -110,6 +126,8 @@ class Wallet:
     balance: int
     as_of: str
     signature: str
+    #: ``verifier.segregation``'s role; None in attestations made before roles (customer).
+    role: str | None = None
 
     def key(self) -> tuple[str, bytes]:
         """Return what identifies the wallet: (chain, canonical form of its address).
@@ -120,7 +138,8 @@ class Wallet:
 
     def describe(self) -> str:
         """Return a short name of the wallet for messages."""
-        return f"{self.chain} {self.address} ({self.asset})"
+        role = "" if self.role is None else f", {self.role}"
+        return f"{self.chain} {self.address} ({self.asset}{role})"
 
 
 # --- the message -------------------------------------------------------------------------
@@ -138,10 +157,14 @@ def check_as_of(as_of: str) -> str:
     )
 
 
-def reserve_message(attestation_id: str, chain: str, asset: str, address: str, as_of: str) -> bytes:
-    """Return the exact bytes a reserve wallet signs (see the module docstring)."""
+def reserve_message(
+    attestation_id: str, chain: str, asset: str, address: str, as_of: str, *, role: str | None
+) -> bytes:
+    """Return the exact bytes a reserve wallet signs (see the module docstring); ``role``
+    None is the message of attestations made before roles, which has no role line."""
     fields = {
         "attestation": attestation_id,
+        **({} if role is None else {"role": role}),
         "chain": chain,
         "asset": asset,
         "address": address,
@@ -156,7 +179,9 @@ def reserve_message(attestation_id: str, chain: str, asset: str, address: str, a
 
 def wallet_message(attestation_id: str, wallet: Wallet) -> bytes:
     """Return the message ``wallet`` must have signed in attestation ``attestation_id``."""
-    return reserve_message(attestation_id, wallet.chain, wallet.asset, wallet.address, wallet.as_of)
+    return reserve_message(
+        attestation_id, wallet.chain, wallet.asset, wallet.address, wallet.as_of, role=wallet.role
+    )
 
 
 # --- EVM: EIP-191 personal_sign ----------------------------------------------------------
@@ -387,7 +412,7 @@ def check_ownership(attestation_id: str, wallet: Wallet, backend: SignatureBacke
         if signer != wallet.address.lower():
             raise ValueError(
                 f"the signature is by {signer}, not by the declared address (a signature for "
-                "another address, attestation, asset or time?)"
+                "another address, attestation, role, asset or time?)"
             )
     elif wallet.chain == "bitcoin":
         check_bitcoin_signature(message, wallet.address, wallet.signature)
@@ -403,42 +428,84 @@ def check_wallets(
     wallets: Sequence[Wallet],
     backend: SignatureBackend | None,
 ) -> dict[str, int]:
-    """Return the per-asset reserve totals once every wallet is proven and counted once.
+    """Return the per-asset customer reserve totals once every wallet is proven and
+    counted once (wallets of an attestation made before roles are all customer wallets).
 
     Raises ``InvalidReserve`` naming the first wallet (1-based) that is wrong.
     """
-    totals = {asset.symbol: 0 for asset in assets}
+    totals = wallet_totals(attestation_id, assets, wallets, backend, None)
+    return {a.symbol: totals.get((CUSTOMER, a.symbol), 0) for a in assets}
+
+
+def wallet_totals(
+    attestation_id: str,
+    assets: Sequence[AssetLiability],
+    wallets: Sequence[Wallet],
+    backend: SignatureBackend | None,
+    wrapped: Mapping[str, str] | None,
+) -> RoleTotals:
+    """Return what the wallets of each role hold of each asset once every wallet is
+    proven, has a role it may have, and is counted once in one role.
+
+    ``wrapped`` maps each wrapped token to its origin asset when wallets carry roles
+    (None: an attestation made before roles, where no wallet may carry one). Raises
+    ``InvalidReserve`` naming the first wallet (1-based) that is wrong.
+    """
+    symbols = {asset.symbol for asset in assets}
+    totals: RoleTotals = {}
     seen: dict[tuple[str, bytes], tuple[int, Wallet]] = {}
     for number, wallet in enumerate(wallets, 1):
         where = f"reserve wallet {number}, {show(wallet.describe())}"
-        if wallet.asset not in totals:
+        if wallet.asset not in symbols:
             raise InvalidReserve(f"{where}: asset {show(wallet.asset)} is not in the attestation")
+        if (problem := _role_problem(wallet, wrapped)) is not None:
+            raise InvalidReserve(f"{where}: {problem}")
         try:
             key = wallet.key()
         except ValueError as exc:
             raise InvalidReserve(f"{where}: {exc}") from exc
         # Refused, not merged: a second spelling of one wallet would count its coins twice.
         if key in seen:
-            first, other = seen[key]
-            # Both addresses decoded, so they are plain ASCII: shown in full, not shortened.
-            here = f"reserve wallet {number}, {wallet.describe()}"
-            same = (
-                f"the same wallet ({_IDENTITY[wallet.chain]}) as reserve wallet {first}, "
-                f"{other.describe()}"
-            )
-            if other.asset == wallet.asset:
-                raise InvalidReserve(f"{here}: duplicated wallet: {same}")
-            raise InvalidReserve(
-                f"{here}: {same}, counted for two assets ({show(other.asset)} there, "
-                f"{show(wallet.asset)} here): one asset cannot stand in for another"
-            )
+            raise InvalidReserve(_counted_twice(number, wallet, *seen[key]))
         seen[key] = (number, wallet)
         try:
             check_ownership(attestation_id, wallet, backend)
         except ValueError as exc:
             raise InvalidReserve(f"{where}: {exc}") from exc
-        totals[wallet.asset] += wallet.balance
+        slot = (wallet.role or CUSTOMER, wallet.asset)
+        totals[slot] = totals.get(slot, 0) + wallet.balance
     return totals
+
+
+def _role_problem(wallet: Wallet, wrapped: Mapping[str, str] | None) -> str | None:
+    """Return why the wallet's role (or its lack of one) is wrong here, or None."""
+    if wrapped is None:
+        if wallet.role is not None:
+            return "has a role, but this attestation declares no wallet roles (no segregation)"
+        return None
+    if wallet.role is None:
+        return "has no role, but every wallet of this attestation must have one"
+    return role_problem(wallet.role, wallet.asset, wrapped)
+
+
+def _counted_twice(number: int, wallet: Wallet, first: int, other: Wallet) -> str:
+    """Return why wallet ``number`` is refused: it is wallet ``first`` spelled again."""
+    # Both addresses decoded, so they are plain ASCII: shown in full, not shortened.
+    here = f"reserve wallet {number}, {wallet.describe()}"
+    same = (
+        f"the same wallet ({_IDENTITY[wallet.chain]}) as reserve wallet {first}, {other.describe()}"
+    )
+    if other.role != wallet.role:
+        return (
+            f"{here}: {same}, declared in two roles ({show(other.role or CUSTOMER)} there, "
+            f"{show(wallet.role or CUSTOMER)} here): a wallet has exactly one role"
+        )
+    if other.asset == wallet.asset:
+        return f"{here}: duplicated wallet: {same}"
+    return (
+        f"{here}: {same}, counted for two assets ({show(other.asset)} there, "
+        f"{show(wallet.asset)} here): one asset cannot stand in for another"
+    )
 
 
 def shortfalls(assets: Sequence[AssetLiability]) -> list[str]:
@@ -476,6 +543,7 @@ def reserves_to_json(
                 "balance_amount": format_units(w.balance, decimals[w.asset]),
                 "as_of": w.as_of,
                 "signature": w.signature,
+                **({} if w.role is None else {"role": w.role}),
             }
             for w in wallets
         ],
@@ -498,11 +566,22 @@ def parse_reserves(obj: object, decimals: Mapping[str, int]) -> tuple[str, list[
             as_of = check_as_of(item.str("as_of"))
         except ValueError as exc:
             raise MalformedInput(f"{item.where}.as_of: {exc}") from exc
+        role = item.str("role") if "role" in item.obj else None
+        if role is not None and not (0 < len(role) <= MAX_ROLE and printable(role)):
+            raise MalformedInput(f"{item.where}.role must be 1 to {MAX_ROLE} printable characters")
         wallets.append(
             Wallet(
-                item.str("chain"), asset, item.str("address"), balance, as_of, item.str("signature")
+                item.str("chain"),
+                asset,
+                item.str("address"),
+                balance,
+                as_of,
+                item.str("signature"),
+                role,
             )
         )
+    if len({w.role is None for w in wallets}) > 1:
+        raise MalformedInput(f"{RESERVES}: either every wallet has a role or none has")
     attestation_id = doc.str("attestation_id")
     if reserves_to_json(attestation_id, wallets, decimals) != obj:
         raise MalformedInput(
@@ -513,31 +592,48 @@ def parse_reserves(obj: object, decimals: Mapping[str, int]) -> tuple[str, list[
 
 
 def check_reserves(manifest: Manifest, doc: object, backend: SignatureBackend | None) -> str:
-    """Return a detail once ``reserves.json`` proves the manifest's reserves and every asset
-    is covered; raise ``VerificationError`` with the reason otherwise."""
-    decimals = {a.symbol: a.decimals for a in manifest.assets}
-    attestation_id, wallets = parse_reserves(doc, decimals)
+    """Return a detail once ``reserves.json`` proves the manifest's reserves (per role when
+    wallets have roles), every asset is covered and every wrapped token is backed 1:1;
+    raise ``VerificationError`` with the reason otherwise."""
+    attestation_id, wallets = parse_reserves(doc, manifest.decimals)
     if attestation_id != manifest.attestation_id:
         raise InvalidReserve(
             f"{RESERVES} is for attestation {show(attestation_id)}, not "
             f"{show(manifest.attestation_id)}"
         )
-    totals = check_wallets(manifest.attestation_id, manifest.assets, wallets, backend)
+    segregation = manifest.segregation
+    has_roles = bool(wallets) and wallets[0].role is not None
+    if has_roles != (segregation is not None):
+        raise InvalidReserve(
+            f"{RESERVES} has wallet roles but {MANIFEST} has no segregation section"
+            if has_roles
+            else f"{MANIFEST} has a segregation section but the wallets of {RESERVES} have no roles"
+        )
+    wrapped = None if segregation is None else {w.symbol: w.origin for w in segregation.wrapped}
+    totals = wallet_totals(manifest.attestation_id, manifest.assets, wallets, backend, wrapped)
     for asset in manifest.assets:
-        if asset.reserves != totals[asset.symbol]:
-            proven = format_units(totals[asset.symbol], asset.decimals)
+        proven_units = totals.get((CUSTOMER, asset.symbol), 0)
+        if asset.reserves != proven_units:
+            proven = format_units(proven_units, asset.decimals)
             published = format_units(asset.reserves or 0, asset.decimals)
+            whose = "customer " if segregation is not None else ""
             raise InvalidReserve(
                 f"asset {show(asset.symbol)}: the manifest publishes reserves of {published}, "
-                f"but the signed wallets of {RESERVES} add up to {proven}"
+                f"but the signed {whose}wallets of {RESERVES} add up to {proven}"
             )
-    if problems := shortfalls(manifest.assets):
+    if segregation is not None:
+        check_segregation(manifest, segregation, totals)
+    if problems := shortfalls(manifest.assets) + wrapped_shortfalls(manifest):
         raise VerificationError("; ".join(problems))
-    return (
-        f"{len(wallets)} wallets proven by signature; every asset covered "
-        + "("
-        + ", ".join(
-            f"{a.symbol} {coverage_ratio(a.reserves or 0, a.liabilities)}" for a in manifest.assets
-        )
-        + ")"
+    covered = ", ".join(
+        f"{a.symbol} {coverage_ratio(a.reserves or 0, a.liabilities)}" for a in manifest.assets
     )
+    detail = f"{len(wallets)} wallets proven by signature; every asset covered ({covered})"
+    if segregation is not None and segregation.wrapped:
+        origin = manifest.decimals
+        backing = ", ".join(
+            f"{w.symbol} {backing_ratio(w.collateral, origin[w.origin], w.supply, w.decimals)}"
+            for w in segregation.wrapped
+        )
+        detail += f"; every wrapped token backed 1:1 ({backing})"
+    return detail

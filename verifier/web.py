@@ -250,7 +250,7 @@ def verify_all(
     extra_known_phase1: str = "[]",
     sleep: Callable[[float], None] | None = None,
 ) -> bool:
-    """Run the nine steps of ``zkpor verify``, emitting each result and step 3's progress:
+    """Run the ten steps of ``zkpor verify``, emitting each result and step 3's progress:
     every batch proof is verified (batched), so a pass proves the published liabilities.
     A failed download is retried once after ``sleep`` (``verifier.download``)."""
 

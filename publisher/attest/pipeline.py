@@ -69,6 +69,7 @@ from verifier.manifest import (
     tree_to_json,
 )
 from verifier.reserves import Wallet, reserves_to_json
+from verifier.segregation import CUSTOMER, RoleTotals, segregation_of
 
 __all__ = ["PipelineError", "prove_attestation"]
 
@@ -509,26 +510,31 @@ def write_attestation(
             BUNDLE_SUMS: _sums_file(sums),
             **keys.published,
         }
-        held: dict[str, int] | None = None
+        held: RoleTotals | None = None
         if reserves is not None:
             decimals = {a.symbol: a.decimals for a in config.assets}
             files[RESERVES] = _json_bytes(
                 reserves_to_json(config.attestation_id, reserves, decimals)
             )
-            held = dict.fromkeys(decimals, 0)
+            held = {}
             for wallet in reserves:
-                held[wallet.asset] += wallet.balance
+                slot = (wallet.role or CUSTOMER, wallet.asset)
+                held[slot] = held.get(slot, 0) + wallet.balance
+        assets = tuple(
+            AssetLiability(
+                a.symbol,
+                a.decimals,
+                total,
+                None if held is None else held.get((CUSTOMER, a.symbol), 0),
+            )
+            for a, total in zip(config.assets, snapshot.totals, strict=True)
+        )
         manifest = Manifest(
             attestation_id=config.attestation_id,
             issuer_name=config.issuer_name,
             issuer_url=config.issuer_url,
             as_of=config.as_of,
-            assets=tuple(
-                AssetLiability(
-                    a.symbol, a.decimals, total, None if held is None else held[a.symbol]
-                )
-                for a, total in zip(config.assets, snapshot.totals, strict=True)
-            ),
+            assets=assets,
             tree=TreeInfo(config.arity, config.batch_depth, top_depth, plan.batches, levels[-1][0]),
             initial_accumulator=protocol.initial_accumulator(len(config.assets)),
             final_accumulator=proven[-1].public[2],
@@ -541,6 +547,10 @@ def write_attestation(
             software_version=__version__,
             files={name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
             bundles=bundle_info,
+            # Wallets always carry roles now: attestations without a segregation section
+            # are only those made before roles (or without reserves).
+            segregation=None if held is None else segregation_of(held, assets, config.wrapped),
+            cosigners=config.cosigners,
         )
         files[MANIFEST] = _json_bytes(manifest.to_json())
         for name, data in files.items():

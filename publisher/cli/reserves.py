@@ -35,6 +35,7 @@ from publisher.reserves.rpc import (
 from publisher.reserves.sign import DemoWallet, reserves_csv, sign_test_wallets
 from verifier.errors import VerificationError
 from verifier.reserves import CHAINS, check_address, check_as_of, reserve_message
+from verifier.segregation import CUSTOMER, role_problem
 
 reserves_app = typer.Typer(
     no_args_is_help=True,
@@ -47,18 +48,25 @@ ConfigOption = Annotated[Path, typer.Option("--config", help="zkpor.toml")]
 STATUS_STYLE = {"OK": "bold green", "MISMATCH": "bold red", "ERROR": "bold red", "SKIP": "yellow"}
 
 
-def parse_wallet_spec(spec: str, decimals: dict[str, int]) -> DemoWallet:
-    """Return the wallet of ``CHAIN:ASSET:LABEL:BALANCE:AS_OF`` (AS_OF may contain ':')."""
-    parts = spec.split(":", 4)
+def parse_wallet_spec(
+    spec: str, decimals: dict[str, int], wrapped: dict[str, str] | None = None
+) -> DemoWallet:
+    """Return the wallet of ``[ROLE@]CHAIN:ASSET:LABEL:BALANCE:AS_OF`` (AS_OF may contain
+    ':'; the role, ``customer`` when omitted, may too: ``wrapped:ZBTC@bitcoin:...``)."""
+    role, at, rest = spec.rpartition("@")
+    role = role if at else CUSTOMER
+    parts = rest.split(":", 4)
     if len(parts) != 5:
-        raise ValueError(f"{spec!r}: expected CHAIN:ASSET:KEY_LABEL:BALANCE:AS_OF")
+        raise ValueError(f"{spec!r}: expected [ROLE@]CHAIN:ASSET:KEY_LABEL:BALANCE:AS_OF")
     chain, asset, label, balance, as_of = parts
     if chain not in CHAINS:
         raise ValueError(f"{spec!r}: unknown chain (known: {', '.join(CHAINS)})")
     if asset not in decimals:
         raise ValueError(f"{spec!r}: unknown asset (configured: {', '.join(decimals)})")
+    if (problem := role_problem(role, asset, wrapped or {})) is not None:
+        raise ValueError(f"{spec!r}: {problem}")
     units, _ = parse_reserve_amount(balance, decimals[asset])
-    return DemoWallet(chain, asset, label, units, check_as_of(as_of))
+    return DemoWallet(chain, asset, label, units, check_as_of(as_of), role)
 
 
 @reserves_app.command("sign")
@@ -68,8 +76,9 @@ def sign(
         list[str],
         typer.Option(
             "--wallet",
-            help="CHAIN:ASSET:KEY_LABEL:BALANCE:AS_OF, e.g. ethereum:ETH:cold:1500.5:23850000 "
-            "(repeat for each wallet).",
+            help="[ROLE@]CHAIN:ASSET:KEY_LABEL:BALANCE:AS_OF, e.g. "
+            "ethereum:ETH:cold:1500.5:23850000 or wrapped:ZBTC@bitcoin:BTC:vault:12.5:924000 "
+            "(role customer when omitted; repeat for each wallet).",
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="reserves.csv to write.")],
@@ -78,7 +87,8 @@ def sign(
     try:
         cfg = load_config(config)
         decimals = {a.symbol: a.decimals for a in cfg.assets}
-        wallets = [parse_wallet_spec(spec, decimals) for spec in wallet]
+        wrapped = {token.symbol: token.origin for token in cfg.wrapped}
+        wallets = [parse_wallet_spec(spec, decimals, wrapped) for spec in wallet]
     except (InputError, ValueError) as exc:
         err_console.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from exc
@@ -94,12 +104,21 @@ def message(
     asset: Annotated[str, typer.Option("--asset", help="Asset symbol.")],
     address: Annotated[str, typer.Option("--address", help="Wallet address.")],
     as_of: Annotated[str, typer.Option("--as-of", help="Block height or UTC time.")],
+    role: Annotated[
+        str,
+        typer.Option("--role", help="customer, protection-fund, corporate or wrapped:<TOKEN>."),
+    ] = CUSTOMER,
 ) -> None:
     """Print the exact message a reserve wallet must sign for this attestation."""
     try:
         cfg = load_config(config)
         check_address(chain, address)
-        text = reserve_message(cfg.attestation_id, chain, asset, address, check_as_of(as_of))
+        wrapped = {token.symbol: token.origin for token in cfg.wrapped}
+        if (problem := role_problem(role, asset, wrapped)) is not None:
+            raise ValueError(problem)
+        text = reserve_message(
+            cfg.attestation_id, chain, asset, address, check_as_of(as_of), role=role
+        )
     except (InputError, ValueError) as exc:
         err_console.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from exc

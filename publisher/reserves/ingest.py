@@ -2,24 +2,29 @@
 
 Format (UTF-8, a BOM tolerated, RFC 4180 as the stdlib ``csv`` reads it)::
 
-    chain,asset,address,balance,as_of,signature
-    ethereum,ETH,0x5aAe...,1500.25,21000000,0x4f1c...1b
-    bitcoin,BTC,1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2,12.5,870000,H8k2...=
-    solana,SOL,7xKX...,40000,2026-11-21T00:00:00Z,5VEr...
+    chain,asset,address,balance,as_of,signature,role
+    ethereum,ETH,0x5aAe...,1500.25,21000000,0x4f1c...1b,customer
+    bitcoin,BTC,1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2,12.5,870000,H8k2...=,wrapped:ZBTC
+    solana,SOL,7xKX...,40000,2026-11-21T00:00:00Z,5VEr...,protection-fund
 
-* The header is exactly these six columns, in this order.
+* The header is exactly these seven columns, in this order. (The six-column file of
+  earlier versions is refused with its reason: its signatures do not name a role.)
 * ``chain``: ``ethereum``, ``bitcoin`` or ``solana``; ``asset``: a configured symbol.
 * ``address``: well formed for its chain (see ``verifier.reserves`` for the covered
   Bitcoin address types); an EVM address in mixed case must carry its EIP-55 checksum.
 * ``balance``: a plain decimal string as in ``liabilities.csv``. Digits beyond the asset's
   ``decimals`` are rounded DOWN (reserves are never overstated) and counted per asset.
 * ``as_of``: the block height or UTC time (``YYYY-MM-DDTHH:MM:SSZ``) of the balance.
-* ``signature``: over ``verifier.reserves.reserve_message`` for this attestation; it is
-  checked here, so a file that would fail ``zkpor verify`` is never published.
+* ``signature``: over ``verifier.reserves.reserve_message`` for this attestation and the
+  wallet's role; it is checked here, so a file that would fail ``zkpor verify`` is never
+  published.
+* ``role``: ``customer``, ``protection-fund``, ``corporate`` or ``wrapped:<TOKEN>`` for a
+  ``[[wrapped]]`` token of ``zkpor.toml``, whose wallets hold its origin asset.
 * A wallet (chain and ``verifier.reserves.canonical_address``: a Bitcoin address's
   scriptPubKey, so ``BC1Q...`` is ``bc1q...``; EVM bytes; Solana key) appears once: twice
   for one asset is a duplicate, for two assets it would let one asset stand in for
-  another. Both are errors.
+  another, in two roles it would back customers and a wrapped token at once. All are
+  errors.
 * A header-only file is an error.
 
 Like ``publisher.attest.ingest`` this raises ``InputError(file, line, field, reason)`` at the
@@ -35,8 +40,9 @@ from publisher.config import Config
 from publisher.crypto import NaclBackend
 from publisher.errors import InputError
 from verifier.reserves import Wallet, check_address, check_as_of, check_ownership
+from verifier.segregation import role_problem
 
-COLUMNS = ("chain", "asset", "address", "balance", "as_of", "signature")
+COLUMNS = ("chain", "asset", "address", "balance", "as_of", "signature", "role")
 #: A wallet holds less than 2^128 units: far more than any real balance.
 WALLET_LIMIT = 1 << 128
 
@@ -74,9 +80,16 @@ def read_reserves(path: Path, config: Config) -> tuple[list[Wallet], dict[str, i
     try:
         header = next(rows, None)
         if header is None or tuple(header) != COLUMNS:
-            raise InputError(file, 1, "header", f"the header must be {','.join(COLUMNS)}")
+            reason = f"the header must be {','.join(COLUMNS)}"
+            if header is not None and tuple(header) == COLUMNS[:-1]:
+                reason += (
+                    " (the role column is new: every wallet now signs its role, see "
+                    "docs/reserves.md; sign again with `zkpor reserves message --role`)"
+                )
+            raise InputError(file, 1, "header", reason)
         wallets: list[Wallet] = []
-        seen: dict[tuple[str, bytes], tuple[int, str]] = {}
+        seen: dict[tuple[str, bytes], tuple[int, Wallet]] = {}
+        wrapped = {token.symbol: token.origin for token in config.wrapped}
         backend = NaclBackend()
         last = rows.line_num
         for row in rows:
@@ -85,20 +98,15 @@ def read_reserves(path: Path, config: Config) -> tuple[list[Wallet], dict[str, i
                 reason = f"expected {len(COLUMNS)} cells ({','.join(COLUMNS)}), found {len(row)}"
                 raise InputError(file, line, None, reason)
             wallet = _wallet(file, line, row, decimals, rounded)
+            if (problem := role_problem(wallet.role or "", wallet.asset, wrapped)) is not None:
+                raise InputError(file, line, "role", problem)
             try:
                 key = wallet.key()
             except ValueError as exc:
                 raise InputError(file, line, "address", str(exc)) from exc
             if key in seen:
-                first, asset = seen[key]
-                reason = (
-                    f"duplicated wallet, first on line {first}"
-                    if asset == wallet.asset
-                    else f"the same wallet is counted for {asset} on line {first}: one wallet "
-                    "may back one asset only"
-                )
-                raise InputError(file, line, "address", reason)
-            seen[key] = (line, wallet.asset)
+                raise InputError(file, line, "address", _counted_twice(wallet, *seen[key]))
+            seen[key] = (line, wallet)
             try:
                 check_ownership(config.attestation_id, wallet, backend)
             except ValueError as exc:
@@ -111,11 +119,26 @@ def read_reserves(path: Path, config: Config) -> tuple[list[Wallet], dict[str, i
     return wallets, rounded
 
 
+def _counted_twice(wallet: Wallet, first: int, other: Wallet) -> str:
+    """Return why ``wallet`` is refused: it is the wallet of line ``first`` again."""
+    if other.role != wallet.role:
+        return (
+            f"the same wallet is declared as {other.role} on line {first}: a wallet has "
+            "exactly one role (one wallet cannot back customers and a wrapped token at once)"
+        )
+    if other.asset != wallet.asset:
+        return (
+            f"the same wallet is counted for {other.asset} on line {first}: one wallet may "
+            "back one asset only"
+        )
+    return f"duplicated wallet, first on line {first}"
+
+
 def _wallet(
     file: str, line: int, row: list[str], decimals: dict[str, int], rounded: dict[str, int]
 ) -> Wallet:
     """Return the wallet of one row; raise ``InputError`` naming its first bad field."""
-    chain, asset, address, balance, as_of, signature = row
+    chain, asset, address, balance, as_of, signature, role = row
     try:
         check_address(chain, "")
     except ValueError as exc:
@@ -139,4 +162,4 @@ def _wallet(
         raise InputError(file, line, "as_of", str(exc)) from None
     if not signature:
         raise InputError(file, line, "signature", "missing signature")
-    return Wallet(chain, asset, address, units, as_of, signature)
+    return Wallet(chain, asset, address, units, as_of, signature, role)

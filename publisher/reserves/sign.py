@@ -30,17 +30,21 @@ from verifier.reserves import (
     evm_address,
     reserve_message,
 )
+from verifier.segregation import CUSTOMER
 
 
 @dataclass(frozen=True)
 class DemoWallet:
-    """A wallet to sign for: its chain, asset, key label, balance (units) and as-of point."""
+    """A wallet to sign for: its chain, asset, key label, balance (units), as-of point and
+    role (``verifier.segregation``; None signs the message of attestations made before
+    roles, for tests of those)."""
 
     chain: str
     asset: str
     label: str
     balance: int
     as_of: str
+    role: str | None = CUSTOMER
 
 
 def demo_private_key(chain: str, label: str) -> bytes:
@@ -82,9 +86,9 @@ def sign_test_wallets(attestation_id: str, wallets: Sequence[DemoWallet]) -> lis
     out = []
     for w in wallets:
         address = demo_address(w.chain, w.label)
-        message = reserve_message(attestation_id, w.chain, w.asset, address, w.as_of)
+        message = reserve_message(attestation_id, w.chain, w.asset, address, w.as_of, role=w.role)
         signature = sign_message(w.chain, w.label, message)
-        out.append(Wallet(w.chain, w.asset, address, w.balance, w.as_of, signature))
+        out.append(Wallet(w.chain, w.asset, address, w.balance, w.as_of, signature, w.role))
     return out
 
 
@@ -94,6 +98,8 @@ def reserves_csv(wallets: Sequence[Wallet], decimals: dict[str, int]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for w in wallets:
+        if w.role is None:
+            raise ValueError("reserves.csv holds wallets with roles only")
         amount = format_units(w.balance, decimals[w.asset])
-        writer.writerow([w.chain, w.asset, w.address, amount, w.as_of, w.signature])
+        writer.writerow([w.chain, w.asset, w.address, amount, w.as_of, w.signature, w.role])
     return buffer.getvalue().encode()

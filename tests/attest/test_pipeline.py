@@ -249,7 +249,7 @@ def test_demo_runs_to_a_verified_attestation(tmp_path: Path) -> None:
         ["demo", "--out", str(tmp_path), "--users", "40", "--workers", "2", "--insecure-dev-setup"],
     )
     assert result.exit_code == 0, result.output
-    assert "PASSED: all 9 checks passed" in result.output
+    assert "PASSED: all 10 checks passed" in result.output
     assert "every asset covered (BTC 1.0500, ETH 1.0500" in result.output
     assert "ETH:" in result.output and "rounded up" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["attestation", "input", "private", "site"]

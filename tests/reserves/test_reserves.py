@@ -100,7 +100,7 @@ def test_published_bad_bitcoin_signatures_are_rejected(vector: dict[str, str]) -
 
 def evm_wallet(asset: str = "ETH", balance: int = 6_000_000_000, aid: str = AID) -> Wallet:
     address = Account.from_key(ETH_KEY).address
-    message = reserve_message(aid, "ethereum", asset, address, "23850000")
+    message = reserve_message(aid, "ethereum", asset, address, "23850000", role=None)
     signed = Account.sign_message(encode_defunct(primitive=message), ETH_KEY)
     signature = "0x" + bytes(signed.signature).hex()
     return Wallet("ethereum", asset, address, balance, "23850000", signature)
@@ -118,7 +118,7 @@ def btc_wallet(
     else:
         address, header = segwit_encode("bc", 0, hash160(pub)), 39
     address = address.upper() if upper else address
-    message = reserve_message(aid, "bitcoin", "BTC", address, "924000")
+    message = reserve_message(aid, "bitcoin", "BTC", address, "924000", role=None)
     raw = BTC_KEY.sign_recoverable(bitcoin_message_hash(message), hasher=None)
     signature = base64.b64encode(bytes([header + raw[64]]) + raw[:64]).decode()
     return Wallet("bitcoin", "BTC", address, balance, "924000", signature)
@@ -126,7 +126,7 @@ def btc_wallet(
 
 def sol_wallet(asset: str = "ETH", balance: int = 5_000_000_000) -> Wallet:
     address = base58.b58encode(bytes(SOL_KEY.verify_key)).decode()
-    message = reserve_message(AID, "solana", asset, address, "2026-11-21T00:00:00Z")
+    message = reserve_message(AID, "solana", asset, address, "2026-11-21T00:00:00Z", role=None)
     signature = base58.b58encode(SOL_KEY.sign(message).signature).decode()
     return Wallet("solana", asset, address, balance, "2026-11-21T00:00:00Z", signature)
 
@@ -487,12 +487,12 @@ def test_csv_signature_for_another_attestation_is_rejected(
 
 
 def test_reserve_message_is_fixed() -> None:
-    assert reserve_message(AID, "ethereum", "ETH", "0xab", "1") == (
+    assert reserve_message(AID, "ethereum", "ETH", "0xab", "1", role=None) == (
         b"zkpor/1 reserves\nattestation: test-reserves-2026-11-21\nchain: ethereum\n"
         b"asset: ETH\naddress: 0xab\nas of: 1\n"
     )
     with pytest.raises(ValueError, match="printable"):
-        reserve_message("a\nb", "ethereum", "ETH", "0xab", "1")
+        reserve_message("a\nb", "ethereum", "ETH", "0xab", "1", role=None)
 
 
 # --- the verify step over a real attestation -------------------------------------------
@@ -535,7 +535,7 @@ def test_verify_step_reserves_passes_and_fails_when_under_covered() -> None:
 
     covered = with_reserves(files, signed(owed["USDT"], owed["USDT"]))
     results = verify_attestation(reader(covered), BACKEND, allow_dev_setup=True)
-    assert [r.status for r in results] == ["OK"] * 9, results
+    assert [r.status for r in results] == ["OK"] * 10, results
     step = {r.name: r for r in results}
     assert "every asset covered (BTC 1.0000, USDT 2.0000)" in step["reserves"].detail
     results = verify_attestation(reader(covered), None, allow_dev_setup=True)

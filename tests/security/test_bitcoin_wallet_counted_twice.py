@@ -90,7 +90,7 @@ def bitcoin_address(kind: str, label: str) -> str:
 def bitcoin_wallet(aid: str, kind: str, address: str, label: str, balance: int) -> Wallet:
     """Return a BTC wallet at ``address`` (as spelled), signed by ``label``'s key when the
     type can sign, else carrying a well-formed signature of the P2WPKH type."""
-    message = reserve_message(aid, "bitcoin", "BTC", address, AS_OF)
+    message = reserve_message(aid, "bitcoin", "BTC", address, AS_OF, role=None)
     v, r, s = secp256k1.ecdsa_raw_sign(
         bitcoin_message_hash(message), demo_private_key("bitcoin", label)
     )
@@ -199,7 +199,7 @@ def test_an_evm_wallet_in_two_cases_fails_step_8(
         aid, [DemoWallet("ethereum", "USDT", "hot", -(-usdt // 2), "7")]
     )
     lower = checksummed.address.lower()
-    message = reserve_message(aid, "ethereum", "USDT", lower, "7")
+    message = reserve_message(aid, "ethereum", "USDT", lower, "7", role=None)
     relisted = replace(
         checksummed, address=lower, signature=sign_message("ethereum", "hot", message)
     )
@@ -237,7 +237,7 @@ def test_verify_all_on_the_page_fails_step_8_for_p2wpkh_in_both_cases(
     tmp_path: Path,
 ) -> None:
     """The host serves the genuine site's pages with the doubled reserves.json (the site
-    build itself refuses it): "Verify all" runs the nine steps and fails "reserves"."""
+    build itself refuses it): "Verify all" runs the ten steps and fails "reserves"."""
     att = ceremony_attestation
     aid, btc = att.manifest.attestation_id, att.manifest.assets[0].liabilities
     lower = bitcoin_address("p2wpkh", "cold-1")

@@ -13,7 +13,7 @@ proofs.json (and its sha256 in the manifest) with:
   statement that a verifier reducing inputs mod r would accept);
 * one batch's pi_a swapped with another's.
 
-Each must fail the batch-proofs step naming the batch: the reviewer's nine steps run by
+Each must fail the batch-proofs step naming the batch: the reviewer's ten steps run by
 the library with the default operations, in progress chunks as the page runs them, and
 the account holder's seven steps (``zkpor verify-user``, whose sample covers every batch
 of these vectors). The pairing that rejects is ``verifier.bn254``'s (counted, not mocked).
@@ -77,7 +77,7 @@ def _forge(folder: Path, how: str) -> None:
 
 
 def _reviewer_steps(folder: Path) -> list[StepResult]:
-    """The nine steps on the default operations, step 3 in chunks as the page runs it."""
+    """The ten steps on the default operations, step 3 in chunks as the page runs it."""
     steps = attestation_steps(
         directory_reader(folder),
         NaclBackend(),

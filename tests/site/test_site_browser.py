@@ -222,18 +222,18 @@ def test_a_valid_code_also_checks_random_other_batches(
     ]
 
 
-def test_verify_all_runs_the_nine_steps_and_proves_the_totals(
+def test_verify_all_runs_the_ten_steps_and_proves_the_totals(
     valid_run: ValidRun, small: SmallAttestation
 ) -> None:
     assert valid_run.all_done == "passed"
     assert valid_run.all_status == (
-        "The whole attestation: all 4 batch proofs and the 9 checks of zkpor verify passed; "
+        "The whole attestation: all 4 batch proofs and the 10 checks of zkpor verify passed; "
         "the published liabilities are proven. (Your own account is checked with your code, "
         "above.)",
         "ok",
     )
     assert [s.name for s in valid_run.all_steps] == list(STEP_NAMES)
-    assert [s.status for s in valid_run.all_steps] == ["OK"] * 9
+    assert [s.status for s in valid_run.all_steps] == ["OK"] * 10
     # Reserves: two Bitcoin signatures (py_ecc) and one Solana one (libsodium.js ed25519).
     assert valid_run.all_steps[7].detail.startswith("3 wallets proven by signature")
     cli = verify_attestation(directory_reader(small.folder), BACKEND, allow_unknown_phase1=True)

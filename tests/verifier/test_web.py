@@ -167,7 +167,7 @@ def test_a_wrong_code_fails_at_the_bundle_and_a_typo_before_any_read(
     assert out[-1] == {"event": "done", "passed": False, "totals_proven": False}
 
 
-def test_verify_all_emits_nine_steps_and_proof_progress(
+def test_verify_all_emits_ten_steps_and_proof_progress(
     attestation: tuple[Path, list[str]], known: str
 ) -> None:
     folder, _ = attestation
