@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from publisher.cli import attest as cli_attest
 from publisher.cli import ceremony as cli_ceremony
 from publisher.cli import doctor as cli_doctor
 from publisher.cli import prove as cli_prove
@@ -45,6 +46,7 @@ cli_verify.register(app)
 cli_verify_user.register(app)
 cli_ceremony.register(app)
 cli_reserves.register(app)
+cli_attest.register(app)
 cli_site.register(app)
 cli_doctor.register(app)
 

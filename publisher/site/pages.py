@@ -67,6 +67,8 @@ ATTESTATION_STEP_HELP = {
     "reserves": "every reserve wallet's signature is valid for this attestation, and each "
     "asset's reserves cover its liabilities.",
     "trusted setup": "the keys come from the published ceremony transcript, which checks out.",
+    "co-signatures": "every co-signature is a valid signature of this very manifest, and every "
+    "co-signer the custodian pinned has signed.",
 }
 
 
@@ -206,6 +208,7 @@ STEP_WORDS = {
     "manifest and file hashes": "the attestation's table of contents, and every file's fingerprint",
     "verification key": "the public key every batch proof is checked with",
     "tree": "the tree of all accounts, hashed up to one published root",
+    "co-signatures": "independent parties, such as an auditor, who signed this attestation",
     "totals": "the liabilities the custodian publishes, per asset",
     "bundle files": "the encrypted records of all accounts, all of one size",
     "reserves": "the custodian's signed wallets, and their balances against liabilities",

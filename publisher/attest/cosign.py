@@ -1,0 +1,164 @@
+"""Co-sign a published attestation (``zkpor attest sign``): an auditor's Ed25519 or EIP-191
+signature over the manifest's canonical digest (``verifier.cosign``).
+
+The signature goes to ``signatures/<name>-<key>.json`` beside the attestation and is
+listed in ``signatures/index.json``; both are written atomically, and the index last, so
+a reader never sees an index naming a file that is not there. Signing again with the same
+key replaces that key's earlier signature.
+
+A key file holds one line: the 32-byte secret in hex (``0x`` optional), an Ed25519 seed
+or a secp256k1 private key. ``generate_key`` writes one (mode 0600).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from nacl.signing import SigningKey
+from py_ecc.secp256k1 import secp256k1
+
+from publisher.files import write_atomic
+from verifier.attestation import AttestationFiles, read_manifest
+from verifier.cosign import (
+    SIGNATURES_INDEX,
+    Cosignature,
+    cosign_message,
+    index_to_json,
+    manifest_digest,
+    parse_cosignature,
+    parse_index,
+)
+from verifier.errors import VerificationError, ZkporError
+from verifier.fetch import directory_reader
+from verifier.manifest import COSIGN_SCHEMES, MANIFEST
+from verifier.reserves import eip191_hash, evm_address
+from verifier.strict_json import loads
+from verifier.text_fields import issuer_name_problem
+
+_KEY_LINE = re.compile(r"(?:0x)?([0-9a-fA-F]{64})")
+#: File-name characters of a signer's name; the rest becomes '-'.
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+class CosignError(ZkporError):
+    """The attestation cannot be co-signed (no manifest, a bad key file, a bad name)."""
+
+
+@dataclass(frozen=True)
+class SigningKeyFile:
+    """A co-signer's secret and its scheme."""
+
+    scheme: str
+    secret: bytes
+
+    def public_key(self) -> str:
+        """Return the public key as the manifest pins it (``verifier.cosign``)."""
+        if self.scheme == "ed25519":
+            return bytes(SigningKey(self.secret).verify_key).hex()
+        x, y = secp256k1.privtopub(self.secret)
+        return evm_address((int(x), int(y)))
+
+    def sign(self, message: bytes) -> str:
+        """Return the signature of ``message``, encoded as ``verifier.cosign`` reads it."""
+        if self.scheme == "ed25519":
+            return bytes(SigningKey(self.secret).sign(message).signature).hex()
+        v, r, s = secp256k1.ecdsa_raw_sign(eip191_hash(message), self.secret)
+        return "0x" + (r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])).hex()
+
+
+def read_key(path: Path, scheme: str) -> SigningKeyFile:
+    """Return the key in ``path`` for ``scheme``; raise ``CosignError`` naming the file."""
+    if scheme not in COSIGN_SCHEMES:
+        raise CosignError(f"unknown scheme {scheme!r} (schemes: {', '.join(COSIGN_SCHEMES)})")
+    try:
+        text = path.read_text("ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CosignError(f"{path}: cannot read the key file: {exc}") from None
+    match = _KEY_LINE.fullmatch(text)
+    if match is None:
+        raise CosignError(f"{path}: a key file holds one line: 64 hex digits (0x optional)")
+    secret = bytes.fromhex(match.group(1))
+    if scheme == "eip191" and not 0 < int.from_bytes(secret, "big") < secp256k1.N:
+        raise CosignError(f"{path}: not a secp256k1 private key (0 or >= the group order)")
+    return SigningKeyFile(scheme, secret)
+
+
+def generate_key(path: Path, scheme: str) -> SigningKeyFile:
+    """Write a fresh key for ``scheme`` to ``path`` (0600, never over an existing file)."""
+    if scheme not in COSIGN_SCHEMES:
+        raise CosignError(f"unknown scheme {scheme!r} (schemes: {', '.join(COSIGN_SCHEMES)})")
+    if path.exists():
+        raise CosignError(f"{path} already exists: a key is never overwritten")
+    while True:
+        secret = secrets.token_bytes(32)
+        if scheme != "eip191" or 0 < int.from_bytes(secret, "big") < secp256k1.N:
+            break
+    key = SigningKeyFile(scheme, secret)
+    write_atomic(path, (secret.hex() + "\n").encode())
+    return key
+
+
+def signature_file(name: str, public_key: str) -> str:
+    """Return the file a co-signature by ``name`` with ``public_key`` is stored in."""
+    slug = _SLUG.sub("-", name.lower()).strip("-")[:40].strip("-") or "signer"
+    return f"signatures/{slug}-{public_key.removeprefix('0x')[:8]}.json"
+
+
+def cosign(attestation: Path, key: SigningKeyFile, name: str) -> tuple[str, Cosignature]:
+    """Sign the manifest of the attestation folder ``attestation`` as ``name``; return the
+    file written (relative to the folder) and the co-signature."""
+    if (problem := issuer_name_problem(name)) is not None:
+        raise CosignError(f"the co-signer's name {problem}")
+    files = AttestationFiles(directory_reader(attestation))
+    try:
+        manifest, difference = read_manifest(files)
+    except VerificationError as exc:
+        raise CosignError(f"{attestation / MANIFEST}: {exc}") from None
+    if difference is not None:
+        raise CosignError(f"{attestation / MANIFEST} is not as zkpor writes it: {difference}")
+    digest = manifest_digest(manifest)
+    public_key = key.public_key()
+    signature = Cosignature(
+        manifest.attestation_id,
+        digest,
+        name,
+        key.scheme,
+        public_key,
+        key.sign(cosign_message(manifest.attestation_id, digest, name)),
+    )
+    names = _other_signatures(attestation, key.scheme, public_key)
+    written = signature_file(name, public_key)
+    write_atomic(attestation / written, _json(signature.to_json()), mode=0o644)
+    index = sorted({*names, written})
+    write_atomic(attestation / SIGNATURES_INDEX, _json(index_to_json(index)), mode=0o644)
+    return written, signature
+
+
+def _other_signatures(attestation: Path, scheme: str, public_key: str) -> list[str]:
+    """Return the index's files that are not by this key (whose signature is replaced)."""
+    path = attestation / SIGNATURES_INDEX
+    if not path.exists():
+        return []
+    try:
+        names = parse_index(loads(path.read_bytes()))
+    except (OSError, ValueError, VerificationError) as exc:
+        raise CosignError(f"{path}: {exc}") from None
+    kept = []
+    for listed in names:
+        try:
+            other = parse_cosignature(loads((attestation / listed).read_bytes()), listed)
+        except (OSError, ValueError, VerificationError):
+            kept.append(listed)  # not ours to judge: zkpor verify reports it
+            continue
+        if (other.scheme, other.key) != (scheme, public_key):
+            kept.append(listed)
+    return kept
+
+
+def _json(doc: object) -> bytes:
+    """Return ``doc`` as the publisher writes public JSON (indent 1, UTF-8)."""
+    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode()
