@@ -636,4 +636,14 @@ def check_reserves(manifest: Manifest, doc: object, backend: SignatureBackend | 
             for w in segregation.wrapped
         )
         detail += f"; every wrapped token backed 1:1 ({backing})"
+    if segregation is not None:
+        for label, held in (
+            ("protection fund", segregation.protection_fund),
+            ("corporate funds", segregation.corporate),
+        ):
+            if held:
+                amounts = ", ".join(
+                    f"{format_units(h.balance, manifest.decimals[h.asset])} {h.asset}" for h in held
+                )
+                detail += f"; {label} {amounts} (not counted as coverage)"
     return detail
