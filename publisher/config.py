@@ -40,13 +40,14 @@ There must be 1..``verifier.protocol.MAX_ASSETS`` (28) ``[[assets]]`` entries; t
 order is the order of the balances in every leaf.
 
 Optional: wrapped tokens backed 1:1 by dedicated reserve wallets (role ``wrapped:ZBTC``
-in ``reserves.csv``), and co-signers whose signatures the attestation must carry::
+in ``reserves.csv``), and co-signers whose signatures the attestation must carry (at most
+1024 and 64 entries)::
 
     [[wrapped]]
     symbol = "ZBTC"        # [A-Z0-9]{1,12}, unique among wrapped tokens
     origin = "BTC"         # the [[assets]] symbol its collateral is held in
     chain = "ethereum"     # where it is issued (zkpor reserves check reads totalSupply())
-    contract = "0x..."     # its ERC-20 contract (EIP-55 checksum when mixed case)
+    contract = "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599"  # its ERC-20 (EIP-55 if mixed case)
     decimals = 8           # the token's decimals, 0..77
     supply = "12.5"        # the issued supply in whole tokens, exact
     block = 23850000       # the block at which the supply is stated
@@ -54,7 +55,8 @@ in ``reserves.csv``), and co-signers whose signatures the attestation must carry
     [[cosigners]]
     name = "Example Audit LLP"   # as issuer.name
     scheme = "ed25519"           # or "eip191"
-    key = "3d4017c3..."          # Ed25519: 64 hex digits; eip191: the 0x address
+    key = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
+                                 # Ed25519: 64 hex digits; eip191: the 0x address
 
 Every error is an ``InputError`` naming the file, the line when it can be found, and the
 field (``tree.arity``, ``assets[2].decimals``: entries count from 0). Lines are found by
