@@ -7,7 +7,8 @@ The site tree::
     v/<hash>/        every file the Verify page loads, content-addressed
                      (publisher.site.addressed): verify.js (with the pins), worker.js,
                      Pyodide, libsodium.js, the py_ecc and verifier wheels (pinned)
-    attestation/     the attestation, exactly the files its manifest lists
+    attestation/     the attestation: the files its manifest lists, and its co-signatures
+                     (signatures/index.json and the files it lists, added after publication)
     history/         the manifests of earlier attestations shown on the History page
     build.json       zkpor version and build options: what `zkpor site reproduce` needs
     SHA256SUMS       every other file of the site
@@ -24,9 +25,11 @@ top-level ``site/`` folder, which pyproject.toml ships as the package
 an editable install and a checkout.
 
 What the site may be built from: an attestation that passes every step of ``zkpor verify``
-but the reserves step when its only failure is under-coverage (shown by a banner), and
-the trusted setup only as the explicit options allow. A wallet whose signature fails, a
-reserves.json that does not add up, or any other failure refuses the build. Every page
+but the reserves step when its only failures are shortfalls (an under-covered asset, an
+under-backed wrapped token: shown by a banner), and the trusted setup only as the explicit
+options allow. A wallet whose signature fails, a wallet in two roles, a reserves.json that
+does not add up (per role), a co-signature that does not verify, or any other failure
+refuses the build. Every page
 carries a strict Content-Security-Policy (``publisher.site.csp``); the custodian's values
 are escaped for where they are written (``publisher.site.escape``) even though
 ``zkpor verify`` has already held them to strict character sets.
@@ -57,17 +60,25 @@ from publisher.site.addressed import place
 from publisher.site.csp import CspError, apply_csp_to_site
 from publisher.site.escape import html_text
 from publisher.site.history import fetch_history, history_name_problem, load_history
-from publisher.site.pages import Earlier, SiteData, render_pages
+from publisher.site.pages import CosignatureStatus, Earlier, SiteData, render_pages
 from publisher.site.vendor import VENDORED, sri, vendor_files
 from publisher.site.wheel import verifier_wheel
 from verifier import __version__
 from verifier.attestation import AttestationFiles, batch_entries, read_manifest, verify_attestation
 from verifier.ceremony_format import TRANSCRIPT, Transcript, parse_transcript
+from verifier.cosign import (
+    SIGNATURES_INDEX,
+    check_cosignature,
+    manifest_digest,
+    parse_cosignature,
+    parse_index,
+)
 from verifier.errors import VerificationError, ZkporError
 from verifier.fetch import directory_reader
 from verifier.manifest import BUNDLE_SUMS, MANIFEST, RESERVES, Manifest
 from verifier.report import StepResult
-from verifier.reserves import Wallet, check_wallets, parse_reserves, shortfalls
+from verifier.reserves import Wallet, check_reserves, parse_reserves, shortfalls
+from verifier.segregation import wrapped_shortfalls
 from verifier.strict_json import loads
 from verifier.text_fields import https_url_problem
 
@@ -184,39 +195,71 @@ def _read_attestation(folder: Path) -> AttestationFolder:
         if BUNDLE_SUMS in files:
             for line in files[BUNDLE_SUMS].decode("ascii").splitlines():
                 buckets.append("bundles/" + line.split()[-1])
+        files.update(_signature_files(read))
     except (OSError, UnicodeDecodeError, VerificationError) as exc:
         raise SiteError(f"cannot read the attestation in {folder}: {exc}") from exc
     return AttestationFolder(files, buckets, read)
 
 
-def only_under_covered(files: Mapping[str, bytes], detail: str) -> bool:
-    """Return whether the reserves step failed for under-coverage and nothing else.
+def _signature_files(read: Callable[[str], bytes]) -> dict[str, bytes]:
+    """Return ``signatures/index.json`` and every co-signature it lists, if there is an
+    index: co-signatures are made after the manifest, so it cannot list them
+    (``verifier.cosign``), yet the Verify page's step 10 must find them on the site.
 
-    The step's reason must be exactly the shortfall sentences, and every check before the
-    shortfall is run again here and must pass: reserves.json parses, is for this
-    attestation, every wallet's signature is valid and counted once, and the wallets add
-    up to the reserves the manifest publishes. Anything else is not shown, it is refused.
+    An index that does not parse, or a listed file that is missing, is left for
+    ``zkpor verify`` (step 10) to report, which refuses the build with its reason.
+    """
+    try:
+        index = read(SIGNATURES_INDEX)
+    except FileNotFoundError:
+        return {}
+    found = {SIGNATURES_INDEX: index}
+    try:
+        names = parse_index(loads(index))
+    except (ValueError, VerificationError):
+        return found
+    for name in names:
+        try:
+            found[name] = read(name)
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def only_short(files: Mapping[str, bytes], detail: str) -> bool:
+    """Return whether the reserves step failed for shortfalls and nothing else: assets
+    under-covered, wrapped tokens under-backed (``verifier.segregation.wrapped_shortfalls``).
+
+    The step's reason must be exactly the shortfall sentences, and the whole reserves
+    check is run again here (``verifier.reserves.check_reserves``) and must fail with those
+    sentences only: it raises them after every other check has passed (reserves.json
+    parses, is for this attestation, every wallet's signature is valid for its role, no
+    wallet is counted twice or in two roles, and the signed wallets add up, per role, to
+    the reserves, collateral, protection fund and corporate funds the manifest publishes).
+    Anything else is not shown, it is refused.
     """
     try:
         manifest, _ = read_manifest(AttestationFiles(files.__getitem__))
-        problems = shortfalls(manifest.assets)
-        if not problems or detail != "; ".join(problems) or RESERVES not in files:
-            return False
-        decimals = {a.symbol: a.decimals for a in manifest.assets}
-        attestation_id, wallets = parse_reserves(loads(files[RESERVES]), decimals)
-        if attestation_id != manifest.attestation_id:
-            return False
-        totals = check_wallets(attestation_id, manifest.assets, wallets, NaclBackend())
-        return all(a.reserves == totals[a.symbol] for a in manifest.assets)
-    except (VerificationError, KeyError, ValueError):
+        doc = loads(files[RESERVES]) if RESERVES in files else None
+    except (VerificationError, ValueError):
         return False
+    problems = shortfalls(manifest.assets) + wrapped_shortfalls(manifest)
+    if doc is None or not problems or detail != "; ".join(problems):
+        return False
+    try:
+        check_reserves(manifest, doc, NaclBackend())
+    except VerificationError as exc:
+        return str(exc) == detail
+    except (KeyError, ValueError):
+        return False
+    return False  # the reserves check passes here: the step's failure was something else
 
 
 def check_attestation(
     files: Mapping[str, bytes], allow_dev: bool, allow_unknown_phase1: bool = False
 ) -> list[StepResult]:
-    """Run ``zkpor verify`` on the files; refuse any failure but an under-covered asset,
-    which the site shows plainly instead (see ``only_under_covered``)."""
+    """Run ``zkpor verify`` on the files; refuse any failure but an under-covered asset or
+    an under-backed wrapped token, which the site shows plainly instead (``only_short``)."""
 
     def read(name: str) -> bytes:
         if name not in files:
@@ -229,8 +272,7 @@ def check_attestation(
     bad = [
         r
         for r in results
-        if r.status != "OK"
-        and not (r.name == RESERVES_STEP and only_under_covered(files, r.detail))
+        if r.status != "OK" and not (r.name == RESERVES_STEP and only_short(files, r.detail))
     ]
     if bad:
         hint = (
@@ -239,7 +281,10 @@ def check_attestation(
             else ""
         )
         if any(r.name == RESERVES_STEP for r in bad):
-            hint += " (of the reserves step, only an under-covered asset may be published)"
+            hint += (
+                " (of the reserves step, only an under-covered asset or an under-backed "
+                "wrapped token may be published)"
+            )
         reasons = "; ".join(f"{r.number}. {r.name}: {r.detail}" for r in bad)
         raise SiteError(f"the attestation does not verify: {reasons}{hint}")
     return results
@@ -250,6 +295,26 @@ def _wallets(files: Mapping[str, bytes], manifest: Manifest) -> list[Wallet]:
         return []
     decimals = {a.symbol: a.decimals for a in manifest.assets}
     return parse_reserves(loads(files[RESERVES]), decimals)[1]
+
+
+def cosignature_statuses(files: Mapping[str, bytes], manifest: Manifest) -> list[CosignatureStatus]:
+    """Return each co-signature ``signatures/index.json`` lists, in its order, with whether
+    its key is pinned by the manifest and whether it verifies (``verifier.cosign``; step
+    10 has already refused the build if one does not: this is what the pages show)."""
+    if SIGNATURES_INDEX not in files:
+        return []
+    digest = manifest_digest(manifest)
+    out = []
+    for name in parse_index(loads(files[SIGNATURES_INDEX])):
+        sig = parse_cosignature(loads(files[name]), name)
+        pinned = any((c.scheme, c.key) == (sig.scheme, sig.key) for c in manifest.cosigners)
+        try:
+            check_cosignature(manifest, digest, sig, NaclBackend())
+            problem = None
+        except VerificationError as exc:
+            problem = str(exc)
+        out.append(CosignatureStatus(name, sig, pinned, problem))
+    return out
 
 
 def _transcript(files: Mapping[str, bytes]) -> Transcript | None:
@@ -412,6 +477,7 @@ def build_into(
         entries=entries,
         results=results,
         wallets=_wallets(attestation, manifest),
+        cosignatures=cosignature_statuses(attestation, manifest),
         transcript=_transcript(attestation),
         history=[Earlier(m, name) for name, m in load_history(history)],
         version=version,

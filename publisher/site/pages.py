@@ -27,12 +27,29 @@ from publisher.site.escape import md_code, md_link, md_text
 from publisher.site.vendor import Component
 from verifier.attestation import STEP_NAMES
 from verifier.ceremony_format import Transcript
-from verifier.manifest import PROOFS, SETUP_INSECURE_DEV, VK, BatchEntry, Manifest
+from verifier.cosign import Cosignature
+from verifier.manifest import (
+    PROOFS,
+    SETUP_INSECURE_DEV,
+    VK,
+    BatchEntry,
+    Holding,
+    Manifest,
+    WrappedToken,
+)
 from verifier.manifest import format_units as units
 from verifier.mpc import contribution_hash
 from verifier.phase1 import known_phase1
 from verifier.report import StepResult
 from verifier.reserves import Wallet
+from verifier.segregation import (
+    CORPORATE,
+    CUSTOMER,
+    PROTECTION_FUND,
+    WRAPPED_PREFIX,
+    wrapped_role,
+    wrapped_shortfalls,
+)
 from verifier.user import USER_STEP_NAMES
 from verifier.web import SAMPLES
 
@@ -64,8 +81,10 @@ ATTESTATION_STEP_HELP = {
     "tree": "the batch roots hash up to the published root.",
     "totals": "the published liabilities are the proven totals.",
     "bundle files": "every bundle file is present, of equal size, with its listed hash.",
-    "reserves": "every reserve wallet's signature is valid for this attestation, and each "
-    "asset's reserves cover its liabilities.",
+    "reserves": "every reserve wallet's signature is valid for this attestation and names "
+    "the wallet's one role; each asset's customer reserves cover its liabilities, and each "
+    "wrapped token's collateral covers its issued supply 1:1 (the protection fund and "
+    "corporate funds are never counted).",
     "trusted setup": "the keys come from the published ceremony transcript, which checks out.",
     "co-signatures": "every co-signature is a valid signature of this very manifest, and every "
     "co-signer the custodian pinned has signed.",
@@ -78,6 +97,19 @@ class Earlier:
 
     manifest: Manifest
     source: str
+
+
+@dataclass(frozen=True)
+class CosignatureStatus:
+    """One co-signature the site publishes, as checked at build time."""
+
+    #: its file, ``signatures/<name>.json``
+    file: str
+    signature: Cosignature
+    #: whether the manifest pins its key
+    pinned: bool
+    #: why it does not verify (``verifier.cosign.check_cosignature``), or None
+    problem: str | None
 
 
 @dataclass(frozen=True)
@@ -98,6 +130,8 @@ class SiteData:
     pins: Mapping[str, str]
     #: bytes a first visit of the Verify page downloads (every pinned file), if known
     download_bytes: int = 0
+    #: the co-signatures of signatures/index.json, in its order
+    cosignatures: Sequence[CosignatureStatus] = ()
 
     @property
     def dev_setup(self) -> bool:
@@ -151,11 +185,46 @@ def banners(data: SiteData) -> str:
             "    The declared reserves of " + ", ".join(short) + " are below the liabilities.\n"
             "    See the table on the [Summary](index.md) and [Reserves](reserves.md) pages.\n"
         )
+    under_backed = [md_text(w.symbol) for w in _wrapped(data.manifest) if not _backed(data, w)]
+    if under_backed:
+        out.append(
+            '!!! failure "Under-backed: ' + ", ".join(under_backed) + '"\n'
+            "    The collateral of " + ", ".join(under_backed) + " is below its issued "
+            "supply: it is not backed 1:1.\n"
+            "    See the [Wrapped tokens](wrapped.md) page.\n"
+        )
     return "\n".join(out)
 
 
+def _wrapped(manifest: Manifest) -> tuple[WrappedToken, ...]:
+    return () if manifest.segregation is None else manifest.segregation.wrapped
+
+
+def _backing(manifest: Manifest, token: WrappedToken) -> Fraction | None:
+    """Return collateral / issued supply, both in whole tokens; None for no supply."""
+    if token.supply == 0:
+        return None
+    origin = manifest.decimals[token.origin]
+    return Fraction(token.collateral * 10**token.decimals, token.supply * 10**origin)
+
+
+def _backed(data: SiteData, token: WrappedToken) -> bool:
+    ratio = _backing(data.manifest, token)
+    return ratio is None or ratio >= 1
+
+
+def _under_backed(manifest: Manifest) -> list[str]:
+    """Return the symbols of the wrapped tokens ``wrapped_shortfalls`` names, in order."""
+    return [
+        w.symbol
+        for w in _wrapped(manifest)
+        if (ratio := _backing(manifest, w)) is not None and ratio < 1
+    ]
+
+
 def asset_table(manifest: Manifest) -> str:
-    """Return per-asset liabilities, reserves and coverage; a shortfall is spelled out."""
+    """Return per-asset liabilities, (customer) reserves and coverage; a shortfall is
+    spelled out."""
     rows = []
     for asset in manifest.assets:
         if asset.reserves is None:
@@ -174,7 +243,112 @@ def asset_table(manifest: Manifest) -> str:
                 f"short by {short} {md_text(asset.symbol)}</span>"
             )
         rows.append([md_text(asset.symbol), asset.amount, held, status])
-    return _table(["Asset", "Liabilities", "Reserves", "Coverage"], rows)
+    reserves = "Reserves" if manifest.segregation is None else "Customer reserves"
+    return _table(["Asset", "Liabilities", reserves, "Coverage"], rows)
+
+
+def wrapped_status(manifest: Manifest, token: WrappedToken) -> str:
+    """Return a wrapped token's backing: its ratio, and a FAIL spelled out below 1:1."""
+    ratio = _backing(manifest, token)
+    if ratio is None:
+        return '<span class="zkpor-ok">no supply issued</span>'
+    if ratio >= 1:
+        return f'<span class="zkpor-ok">{percent(ratio)} (backed 1:1)</span>'
+    origin = manifest.decimals[token.origin]
+    supply_in_origin = -(-token.supply * 10**origin // 10**token.decimals)
+    short = units(supply_in_origin - token.collateral, origin)
+    return (
+        f'<span class="zkpor-fail">{percent(ratio)}: FAIL, UNDER-BACKED, short by {short} '
+        f"{md_text(token.origin)}</span>"
+    )
+
+
+def _holdings_rows(manifest: Manifest, label: str, found: Sequence[Holding]) -> list[list[str]]:
+    return [[label, md_text(h.asset), units(h.balance, manifest.decimals[h.asset])] for h in found]
+
+
+def segregation_summary(manifest: Manifest) -> str:
+    """Return the Summary's funds that are not customer coverage: the protection fund and
+    corporate funds (never counted), and each wrapped token's backing."""
+    seg = manifest.segregation
+    if seg is None:
+        return (
+            "*This attestation was made before wallet roles: every reserve wallet counts as "
+            "a customer wallet, and it declares no wrapped token, protection fund or "
+            "corporate funds.*"
+        )
+    rows = _holdings_rows(manifest, "User protection fund", seg.protection_fund)
+    rows += _holdings_rows(manifest, "Corporate funds", seg.corporate)
+    funds = (
+        "Held in wallets of their own, shown separately and **never counted as coverage** "
+        "of customer liabilities:\n\n" + _table(["Fund", "Asset", "Balance"], rows)
+        if rows
+        else "No user protection fund and no corporate wallet is declared."
+    )
+    if seg.wrapped:
+        tokens = _table(
+            ["Token", "Backed by", "Issued supply", "Collateral", "Backing"],
+            [
+                [
+                    md_text(w.symbol),
+                    md_text(w.origin),
+                    f"{units(w.supply, w.decimals)} {md_text(w.symbol)}",
+                    f"{units(w.collateral, manifest.decimals[w.origin])} {md_text(w.origin)}",
+                    wrapped_status(manifest, w),
+                ]
+                for w in seg.wrapped
+            ],
+        )
+        wrapped = (
+            "Each wrapped token must be backed 1:1 by collateral wallets of its own, never "
+            "counted as customer reserves (details on the [Wrapped tokens](wrapped.md) "
+            "page):\n\n" + tokens
+        )
+    else:
+        wrapped = "This attestation declares no wrapped token."
+    return "\n\n".join(["### Not counted as coverage", funds, "### Wrapped tokens", wrapped])
+
+
+def cosign_summary(data: SiteData) -> str:
+    """Return who co-signed the attestation: each signer with its key, whether the
+    manifest pins the key and whether the signature matched; every pinned co-signer who
+    did not sign; or that no one co-signed."""
+    pins = data.manifest.cosigners
+    lines = []
+    for status in data.cosignatures:
+        sig = status.signature
+        pinned = (
+            "key pinned by the manifest"
+            if status.pinned
+            else "key **not pinned** by the manifest: compare it with the key the signer "
+            "publishes itself"
+        )
+        verdict = (
+            '<span class="zkpor-ok">OK: the signature matched this manifest</span>'
+            if status.problem is None
+            else f'<span class="zkpor-fail">FAIL: {md_text(status.problem)}</span>'
+        )
+        lines.append(
+            f"- Co-signed by **{md_text(sig.name)}** ({md_text(sig.scheme)} key "
+            f"{md_code(sig.key)}); {pinned}; {verdict}."
+        )
+    signed = {(s.signature.scheme, s.signature.key) for s in data.cosignatures}
+    for pin in pins:
+        if (pin.scheme, pin.key) not in signed:
+            lines.append(
+                f"- **{md_text(pin.name)}** ({md_text(pin.scheme)} key {md_code(pin.key)}), "
+                'pinned by the manifest: <span class="zkpor-fail">FAIL: no co-signature</span>.'
+            )
+    if not lines:
+        return (
+            "No co-signature: no independent party (such as an auditor) has signed this "
+            "attestation, and the manifest pins no co-signer."
+        )
+    return (
+        "Independent parties signed the manifest's digest (sha256 of its canonical JSON): "
+        "any change to the manifest after they signed breaks their signature. The "
+        "[Verify](verify.md) page checks every signature again (step 10).\n\n" + "\n".join(lines)
+    )
 
 
 def status_table(results: Sequence[StepResult]) -> str:
@@ -288,36 +462,141 @@ def setup_statement(data: SiteData) -> str:
     )
 
 
-def reserves_body(data: SiteData) -> str:
-    """Return the Reserves page: per-asset coverage and every signed wallet."""
-    if not data.wallets:
-        return (
-            "This attestation declares no reserves: it proves liabilities only. Coverage "
-            "cannot be judged from it."
-        )
-    decimals = {a.symbol: a.decimals for a in data.manifest.assets}
-    wallets = [
+#: How the Reserves page heads each role's wallets; wrapped-token collateral is per token.
+_ROLE_HEADINGS = {
+    CUSTOMER: (
+        "Customer wallets",
+        "Counted as coverage of customer liabilities (the reserves of each asset above).",
+    ),
+    PROTECTION_FUND: (
+        "User protection fund",
+        "**Not counted as coverage**: a fund of its own, shown for transparency.",
+    ),
+    CORPORATE: (
+        "Corporate funds",
+        "**Not counted as coverage**: the custodian's own funds, listed for transparency.",
+    ),
+}
+
+
+def _role_heading(role: str) -> tuple[str, str]:
+    if role in _ROLE_HEADINGS:
+        return _ROLE_HEADINGS[role]
+    token = md_text(role.removeprefix(WRAPPED_PREFIX))
+    return (
+        f"Collateral of {token}",
+        f"**Not counted as coverage**: these wallets back the wrapped token {token} 1:1 "
+        "(see [Wrapped tokens](wrapped.md)).",
+    )
+
+
+def _role_order(manifest: Manifest, wallets: Sequence[Wallet]) -> list[str]:
+    """Return the roles of ``wallets``: customer, each wrapped token as declared, the
+    protection fund, corporate funds, then any other role in file order."""
+    known = [
+        CUSTOMER,
+        *(wrapped_role(w.symbol) for w in _wrapped(manifest)),
+        PROTECTION_FUND,
+        CORPORATE,
+    ]
+    present = list(dict.fromkeys(w.role or CUSTOMER for w in wallets))
+    return [r for r in known if r in present] + [r for r in present if r not in known]
+
+
+def wallet_table(manifest: Manifest, wallets: Sequence[Wallet]) -> str:
+    """Return one row per wallet: chain, asset, address, balance, as-of point, role."""
+    decimals = manifest.decimals
+    rows = [
         [
             md_text(w.chain),
             md_text(w.asset),
             md_code(w.address),
             units(w.balance, decimals[w.asset]),
             md_text(w.as_of),
+            md_text(w.role) if w.role is not None else "customer (made before roles)",
         ]
-        for w in data.wallets
+        for w in wallets
     ]
+    return _table(["Chain", "Asset", "Address", "Balance", "Block or time", "Role"], rows)
+
+
+def reserves_body(data: SiteData) -> str:
+    """Return the Reserves page: per-asset coverage and every signed wallet, by role."""
+    if not data.wallets:
+        return (
+            "This attestation declares no reserves: it proves liabilities only. Coverage "
+            "cannot be judged from it."
+        )
+    groups = []
+    for role in _role_order(data.manifest, data.wallets):
+        heading, words = _role_heading(role)
+        wallets = [w for w in data.wallets if (w.role or CUSTOMER) == role]
+        groups.append(f"### {heading}\n\n{words}\n\n{wallet_table(data.manifest, wallets)}")
     return "\n\n".join(
         [
             asset_table(data.manifest),
             coverage_bars(_coverages(data.manifest)),
             "## Wallets\n\nEach wallet signed the message zkpor fixes for this attestation "
-            "(it names the attestation id, the chain, the asset, the address and the as-of "
-            "time). The Verify page re-checks every signature in your browser (*verify all "
-            "batches*, step 8 **reserves**); `zkpor reserves check --rpc URL` compares the "
-            "declared EVM balances with a node at the stated block.",
-            _table(["Chain", "Asset", "Address", "Balance", "Block or time"], wallets),
+            "(it names the attestation id, the wallet's role, the chain, the asset, the "
+            "address and the as-of time), so a signature cannot be moved to another role, "
+            "and a wallet has one role only. The Verify page re-checks every signature in "
+            "your browser (*verify all batches*, step 8 **reserves**); `zkpor reserves check "
+            "--rpc URL` compares the declared EVM balances with a node at the stated block.",
+            *groups,
         ]
     )
+
+
+def wrapped_body(data: SiteData) -> str:
+    """Return the Wrapped tokens page: per token where it is issued, its supply, its
+    collateral wallets and its backing (a FAIL line when under-backed)."""
+    manifest = data.manifest
+    if manifest.segregation is None:
+        return "This attestation was made before wallet roles: it declares no wrapped token."
+    if not manifest.segregation.wrapped:
+        return "This attestation declares no wrapped token."
+    sections = [
+        "A wrapped token is issued on one chain and backed by its origin asset, held in "
+        "collateral wallets of its own (role `wrapped:<TOKEN>`). Its backing is the "
+        "collateral divided by the issued supply, both in whole tokens, and must be at "
+        "least 1:1. Collateral is never counted as customer reserves. The issued supply is "
+        "declared at a block: `zkpor reserves check --rpc URL` reads the token's "
+        "`totalSupply()` there and compares."
+    ]
+    # One sentence per under-backed token, as `zkpor verify` words it (step 8).
+    failures = dict(zip(_under_backed(manifest), wrapped_shortfalls(manifest), strict=True))
+    for token in manifest.segregation.wrapped:
+        origin = manifest.decimals[token.origin]
+        facts = _table(
+            ["", ""],
+            [
+                ["Token", md_text(token.symbol)],
+                ["Chain", md_text(token.chain)],
+                ["Contract", md_code(token.contract)],
+                ["Origin asset", md_text(token.origin)],
+                [
+                    "Issued supply",
+                    f"{units(token.supply, token.decimals)} {md_text(token.symbol)} at block "
+                    f"{token.block}",
+                ],
+                ["Collateral", f"{units(token.collateral, origin)} {md_text(token.origin)}"],
+                ["Backing", wrapped_status(manifest, token)],
+            ],
+        )
+        parts = [f"## {md_text(token.symbol)}", facts]
+        if token.symbol in failures:
+            parts.append(
+                f'!!! failure "FAIL: {md_text(token.symbol)} is under-backed"\n'
+                f"    {md_text(failures[token.symbol])}.\n"
+            )
+        vault = [w for w in data.wallets if w.role == wrapped_role(token.symbol)]
+        parts.append(
+            "Collateral wallets:\n\n" + wallet_table(manifest, vault)
+            if vault
+            else "No collateral wallet is declared for this token."
+        )
+        sections.append("\n\n".join(parts))
+    return "\n\n".join(sections)
 
 
 def _coverages(manifest: Manifest) -> list[Coverage]:
@@ -408,6 +687,8 @@ def render_pages(
             if any(a.reserves is not None for a in m.assets)
             else "*No reserves are declared: this attestation proves liabilities only.*",
             "status_table": status_table(data.results),
+            "segregation": segregation_summary(m),
+            "cosignatures": cosign_summary(data),
         },
         "verify.md": {
             "user_steps": _steps_html(USER_STEP_NAMES),
@@ -431,6 +712,7 @@ def render_pages(
             ),
         },
         "reserves.md": {"reserves_body": reserves_body(data)},
+        "wrapped.md": {"wrapped_body": wrapped_body(data)},
         "proofs.md": {
             "root": f"{m.tree.root:#066x}",
             "vk_sha256": md_code(files.get(VK, "?")),

@@ -47,7 +47,9 @@ def _refused(folder: Path, tmp_path: Path, reason: str) -> None:
     with pytest.raises(SiteError, match=r"8\. reserves: ") as refused:
         build_site(folder, out, DEV)
     assert reason in str(refused.value)
-    assert "only an under-covered asset may be published" in str(refused.value)
+    assert "only an under-covered asset or an under-backed wrapped token may be published" in str(
+        refused.value
+    )
     # Nothing half-written: no site, no temporary build folder left beside it.
     assert not out.exists()
     assert list(out.parent.iterdir()) == []
@@ -95,4 +97,4 @@ def test_published_reserves_the_wallets_do_not_add_up_to_refuse_the_build(
     output = _verify(folder)
     assert "1. OK: manifest and file hashes" in output
     assert "8. FAIL: reserves — asset BTC: the manifest publishes reserves of" in output
-    _refused(folder, tmp_path, "the signed wallets of reserves.json add up to")
+    _refused(folder, tmp_path, "the signed customer wallets of reserves.json add up to")

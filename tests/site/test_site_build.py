@@ -102,7 +102,7 @@ def test_two_builds_are_identical_byte_for_byte(
 
 
 def test_the_site_has_every_page_the_attestation_and_the_pinned_files(site: Path) -> None:
-    for name in ("verify", "reserves", "proofs", "methodology", "reproduce", "history"):
+    for name in ("verify", "reserves", "wrapped", "proofs", "methodology", "reproduce", "history"):
         assert (site / name / "index.html").is_file(), name
     assert (site / "index.html").is_file()
     assert (site / "attestation" / MANIFEST).is_file()

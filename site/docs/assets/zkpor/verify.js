@@ -215,6 +215,26 @@ function showSample({ batch, status, detail }) {
   });
 }
 
+// Who co-signed the attestation, with each key, and whether it matched: step 10's own
+// words (verifier.attestation.check_cosignatures), shown apart so that a visitor sees at a
+// glance who vouches for this manifest. As text only, like every value of the attestation.
+const COSIGN_STEP = "co-signatures";
+
+function showCosign({ status, detail }) {
+  const line = $("zkpor-cosign");
+  line.dataset.status = status;
+  const verdict = status === "OK" ? "OK" : status === "SKIP" ? "NOT CHECKED" : "FAIL";
+  line.replaceChildren(element("strong", `Co-signatures: ${verdict}`), ` (${detail})`);
+  line.hidden = false;
+}
+
+function clearCosign() {
+  const line = $("zkpor-cosign");
+  line.replaceChildren();
+  line.hidden = true;
+  delete line.dataset.status;
+}
+
 function stopProgress() {
   for (const id of ["zkpor-load", "zkpor-all-progress"]) {
     const bar = $(id);
@@ -343,6 +363,7 @@ function onEvent(event) {
   if (event.event === "step") {
     // Steps of a list other than the run's own never count towards its verdict.
     if (event.group === run.group) showStep(stepList(event.group), event);
+    if (event.group === "attestation" && event.name === COSIGN_STEP) showCosign(event);
   } else if (event.event === "context") {
     context = { ...event };
     delete context.event;
@@ -503,6 +524,7 @@ const TRUNCATED = "This link looks cut off (truncated): the code in it is too sh
 function verifyAll() {
   if (!ready || busy) return;
   pending($("zkpor-all-steps"));
+  clearCosign();
   $("zkpor-all-progress").hidden = false;
   if (start({ type: "verify-all" }, "attestation")) setStatus(run.checking);
 }

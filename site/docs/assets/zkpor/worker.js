@@ -98,8 +98,10 @@ async function importChecked(source) {
 // against the manifest's hashes like any other; each is fetched once per page, so two
 // checks on one page judge the same bytes. A fetch that failed here counts as the first
 // try: the verifier gets its failure once, and asks again itself (verifier.download).
+// signatures/index.json lists the co-signatures (step 10), which the manifest cannot list:
+// a 404 means none.
 const PREFETCH = ["attestation.json", "vk.json", "proofs.json", "tree.json",
-  "bundles/SHA256SUMS", "ceremony/transcript.json", "reserves.json"];
+  "bundles/SHA256SUMS", "ceremony/transcript.json", "reserves.json", "signatures/index.json"];
 const prefetched = new Map(); // name -> bytes, or how its fetch failed (as readAttestation)
 
 async function prefetchAttestation() {
