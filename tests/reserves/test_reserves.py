@@ -30,7 +30,7 @@ from tests.paths import VECTORS as TEST_VECTORS
 from verifier.encodings import b58check_encode, hash160, segwit_encode
 from verifier.errors import MalformedInput, VerificationError
 from verifier.keccak import keccak256
-from verifier.manifest import AssetLiability, Manifest, TreeInfo, batch_circuit_id
+from verifier.manifest import AssetLiability, Manifest, Segregation, TreeInfo, batch_circuit_id
 from verifier.reserves import (
     InvalidReserve,
     Wallet,
@@ -43,7 +43,9 @@ from verifier.reserves import (
     recover_evm_signer,
     reserve_message,
     reserves_to_json,
+    wallet_totals,
 )
+from verifier.segregation import CORPORATE, CUSTOMER, PROTECTION_FUND
 
 VECTORS = TEST_VECTORS / "reserves"
 AID = "test-reserves-2026-11-21"
@@ -107,9 +109,14 @@ def evm_wallet(asset: str = "ETH", balance: int = 6_000_000_000, aid: str = AID)
 
 
 def btc_wallet(
-    kind: str = "p2pkh", balance: int = 200_000_000, aid: str = AID, upper: bool = False
+    kind: str = "p2pkh",
+    balance: int = 200_000_000,
+    aid: str = AID,
+    upper: bool = False,
+    role: str | None = None,
 ) -> Wallet:
-    """Return a wallet signed by coincurve; ``upper``: its address spelled in upper case."""
+    """Return a wallet signed by coincurve; ``upper``: its address spelled in upper case;
+    ``role`` None: the message of attestations made before roles."""
     pub = BTC_KEY.public_key.format(compressed=True)
     if kind == "p2pkh":
         address, header = b58check_encode(b"\x00" + hash160(pub)), 31
@@ -118,10 +125,10 @@ def btc_wallet(
     else:
         address, header = segwit_encode("bc", 0, hash160(pub)), 39
     address = address.upper() if upper else address
-    message = reserve_message(aid, "bitcoin", "BTC", address, "924000", role=None)
+    message = reserve_message(aid, "bitcoin", "BTC", address, "924000", role=role)
     raw = BTC_KEY.sign_recoverable(bitcoin_message_hash(message), hasher=None)
     signature = base64.b64encode(bytes([header + raw[64]]) + raw[:64]).decode()
-    return Wallet("bitcoin", "BTC", address, balance, "924000", signature)
+    return Wallet("bitcoin", "BTC", address, balance, "924000", signature, role)
 
 
 def sol_wallet(asset: str = "ETH", balance: int = 5_000_000_000) -> Wallet:
@@ -139,15 +146,21 @@ def test_wallets_signed_by_independent_libraries_pass(kind: str) -> None:
 
 
 def test_test_key_signatures_verify() -> None:
-    wallets = sign_test_wallets(
-        AID,
-        [
-            DemoWallet("bitcoin", "BTC", "a", 1, "1"),
-            DemoWallet("ethereum", "ETH", "b", 2, "2"),
-            DemoWallet("solana", "ETH", "c", 3, "2026-11-21T00:00:00Z"),
-        ],
-    )
-    assert check_wallets(AID, ASSETS, wallets, BACKEND) == {"BTC": 1, "ETH": 5}
+    def signed(role: str | None) -> list[Wallet]:
+        return sign_test_wallets(
+            AID,
+            [
+                DemoWallet("bitcoin", "BTC", "a", 1, "1", role),
+                DemoWallet("ethereum", "ETH", "b", 2, "2", role),
+                DemoWallet("solana", "ETH", "c", 3, "2026-11-21T00:00:00Z", role),
+            ],
+        )
+
+    # Signatures naming the role (attestations with wallet roles, no wrapped token) ...
+    totals = wallet_totals(AID, ASSETS, signed(CUSTOMER), BACKEND, {})
+    assert totals == {(CUSTOMER, "BTC"): 1, (CUSTOMER, "ETH"): 5}
+    # ... and the legacy message of attestations made before roles.
+    assert check_wallets(AID, ASSETS, signed(None), BACKEND) == {"BTC": 1, "ETH": 5}
 
 
 def flip(signature: str, chain: str) -> str:
@@ -422,24 +435,33 @@ def test_reserves_csv_round_trips(tmp_path: Path, config_path: Path) -> None:
     assert not any(rounded.values())
 
 
+HEADER = "chain,asset,address,balance,as_of,signature,role\n"
+
+
 @pytest.mark.parametrize(
     ("row", "where"),
     [
-        ("dogecoin,BTC,x,1,1,x", ":2: chain: unknown chain"),
-        ("ethereum,DOGE,0x" + "00" * 20 + ",1,1,0x", ":2: asset: unknown asset"),
-        ("ethereum,ETH,0x1234,1,1,0x", ":2: address: an EVM address is 0x"),
-        ("ethereum,ETH,0x" + "00" * 20 + ",-1,1,0x", ":2: balance: malformed amount"),
-        ("ethereum,ETH,0x" + "00" * 20 + ",1,01,0x", ":2: as_of: as_of must be"),
-        ("ethereum,ETH,0x" + "00" * 20 + ",1,1,", ":2: signature: missing signature"),
-        ("ethereum,ETH,0x" + "00" * 20 + ",1,1,0x00", ":2: signature: an EIP-191 signature"),
-        ("ethereum,ETH,1", ":2: expected 6 cells"),
+        ("dogecoin,BTC,x,1,1,x,customer", ":2: chain: unknown chain"),
+        ("ethereum,DOGE,0x" + "00" * 20 + ",1,1,0x,customer", ":2: asset: unknown asset"),
+        ("ethereum,ETH,0x1234,1,1,0x,customer", ":2: address: an EVM address is 0x"),
+        ("ethereum,ETH,0x" + "00" * 20 + ",-1,1,0x,customer", ":2: balance: malformed amount"),
+        ("ethereum,ETH,0x" + "00" * 20 + ",1,01,0x,customer", ":2: as_of: as_of must be"),
+        ("ethereum,ETH,0x" + "00" * 20 + ",1,1,,customer", ":2: signature: missing signature"),
+        (
+            "ethereum,ETH,0x" + "00" * 20 + ",1,1,0x00,customer",
+            ":2: signature: an EIP-191 signature",
+        ),
+        ("ethereum,ETH,0x" + "00" * 20 + ",1,1,0x00,", ":2: role: unknown role ''"),
+        ("ethereum,ETH,1", ":2: expected 7 cells"),
+        # A 6-cell row of the old format under the new header.
+        ("ethereum,ETH,0x" + "00" * 20 + ",1,1,0x00", ":2: expected 7 cells"),
     ],
 )
 def test_bad_rows_name_file_line_and_field(
     tmp_path: Path, config_path: Path, row: str, where: str
 ) -> None:
     path = tmp_path / "reserves.csv"
-    path.write_text("chain,asset,address,balance,as_of,signature\n" + row + "\n")
+    path.write_text(HEADER + row + "\n")
     with pytest.raises(InputError) as info:
         read_reserves(path, load_config(config_path))
     assert where in str(info.value)
@@ -459,8 +481,8 @@ def test_csv_duplicates_and_two_assets_are_rejected(tmp_path: Path, config_path:
 
 def test_csv_refuses_one_bech32_wallet_in_two_cases(tmp_path: Path, config_path: Path) -> None:
     config = load_config(config_path)
-    lower = btc_wallet("p2wpkh", aid=config.attestation_id)
-    upper = btc_wallet("p2wpkh", aid=config.attestation_id, upper=True)
+    lower = btc_wallet("p2wpkh", aid=config.attestation_id, role=CUSTOMER)
+    upper = btc_wallet("p2wpkh", aid=config.attestation_id, upper=True, role=CUSTOMER)
     path = write_csv(tmp_path, config_path, [lower, upper])
     with pytest.raises(InputError, match=":3: address: duplicated wallet, first on line 2"):
         read_reserves(path, config)
@@ -470,7 +492,7 @@ def test_csv_refuses_a_mixed_case_bech32_address_naming_the_line(
     tmp_path: Path, config_path: Path
 ) -> None:
     config = load_config(config_path)
-    wallet = btc_wallet("p2wpkh", aid=config.attestation_id)
+    wallet = btc_wallet("p2wpkh", aid=config.attestation_id, role=CUSTOMER)
     mixed = replace(wallet, address=wallet.address[:5] + wallet.address[5:].upper())
     path = write_csv(tmp_path, config_path, [mixed])
     with pytest.raises(InputError, match=r":2: address: .*mixed-case bech32"):
@@ -486,6 +508,123 @@ def test_csv_signature_for_another_attestation_is_rejected(
         read_reserves(path, load_config(config_path))
 
 
+# --- reserves.csv: wallet roles (issue 16) -----------------------------------------------
+
+#: A wrapped token backed by BTC, appended to the demo's zkpor.toml.
+WRAPPED_TOML = """
+[[wrapped]]
+symbol = "ZBTC"
+origin = "BTC"
+chain = "ethereum"
+contract = "0x00000000000000000000000000000000000b7c01"
+decimals = 8
+supply = "1.5"
+block = 23850000
+"""
+
+
+@pytest.fixture
+def wrapped_config_path(config_path: Path) -> Path:
+    with config_path.open("a", encoding="utf-8") as toml:
+        toml.write(WRAPPED_TOML)
+    return config_path
+
+
+def role_wallets(config_path: Path, *wallets: DemoWallet) -> Path:
+    """Return reserves.csv holding ``wallets`` signed (role included) by their test keys."""
+    config = load_config(config_path)
+    signed = sign_test_wallets(config.attestation_id, list(wallets))
+    return write_csv(config_path.parent, config_path, signed)
+
+
+def test_reserves_csv_round_trips_every_role(wrapped_config_path: Path) -> None:
+    # The refusals below each change one thing of this accepted file.
+    path = role_wallets(
+        wrapped_config_path,
+        DemoWallet("bitcoin", "BTC", "a", 150_000_000, "924000", CUSTOMER),
+        DemoWallet("bitcoin", "BTC", "vault", 150_000_000, "924000", "wrapped:ZBTC"),
+        DemoWallet("ethereum", "USDT", "fund", 1_000_000, "23850000", PROTECTION_FUND),
+        DemoWallet("ethereum", "ETH", "treasury", 2_000_000_000, "23850000", CORPORATE),
+    )
+    read, _ = read_reserves(path, load_config(wrapped_config_path))
+    assert [w.role for w in read] == [CUSTOMER, "wrapped:ZBTC", PROTECTION_FUND, CORPORATE]
+
+
+def test_csv_refuses_the_six_column_header_naming_the_role_column(
+    tmp_path: Path, config_path: Path
+) -> None:
+    legacy = sign_test_wallets(
+        load_config(config_path).attestation_id, [DemoWallet("ethereum", "ETH", "b", 1, "1", None)]
+    )
+    (w,) = legacy
+    path = tmp_path / "reserves.csv"
+    old_header = "chain,asset,address,balance,as_of,signature\n"
+    path.write_text(old_header + f"{w.chain},{w.asset},{w.address},1,{w.as_of},{w.signature}\n")
+    with pytest.raises(InputError) as info:
+        read_reserves(path, load_config(config_path))
+    message = str(info.value)
+    assert f"{path}:1: header: the header must be {HEADER.strip()}" in message
+    assert "the role column is new" in message and "--role" in message
+
+
+@pytest.mark.parametrize(
+    ("wallet", "reason"),
+    [
+        (
+            DemoWallet("ethereum", "ETH", "b", 1, "1", "treasury"),
+            "role: unknown role treasury (roles: customer, protection-fund, corporate, "
+            "wrapped:<TOKEN>)",
+        ),
+        (
+            DemoWallet("bitcoin", "BTC", "a", 1, "1", "wrapped:WETH"),
+            "role: role wrapped:WETH names no declared wrapped token (wrapped tokens: ZBTC)",
+        ),
+        (
+            DemoWallet("ethereum", "ETH", "b", 1, "1", "wrapped:ZBTC"),
+            "role: the collateral of ZBTC is held in its origin asset BTC, not in ETH",
+        ),
+    ],
+    ids=["unknown", "undeclared-token", "not-the-origin-asset"],
+)
+def test_csv_refuses_a_role_the_wallet_cannot_have(
+    wrapped_config_path: Path, wallet: DemoWallet, reason: str
+) -> None:
+    # Signed with that very role: the signature is valid, the role is not.
+    customer = DemoWallet("solana", "SOL", "c", 7, "2026-11-21T00:00:00Z", CUSTOMER)
+    path = role_wallets(wrapped_config_path, customer, wallet)
+    with pytest.raises(InputError) as info:
+        read_reserves(path, load_config(wrapped_config_path))
+    assert str(info.value) == f"{path}:3: {reason}"
+
+
+def test_csv_refuses_a_wrapped_role_when_no_token_is_declared(
+    tmp_path: Path, config_path: Path
+) -> None:
+    path = role_wallets(config_path, DemoWallet("bitcoin", "BTC", "a", 1, "1", "wrapped:ZBTC"))
+    with pytest.raises(InputError, match=r":2: role: .*none are declared"):
+        read_reserves(path, load_config(config_path))
+
+
+def test_csv_refuses_one_wallet_in_two_roles_naming_the_first_line(
+    wrapped_config_path: Path,
+) -> None:
+    # The customer wallet of line 3 declared again as ZBTC collateral: both rows signed,
+    # each with its own role, so only the once-per-file rule stops it backing both.
+    path = role_wallets(
+        wrapped_config_path,
+        DemoWallet("ethereum", "ETH", "b", 1, "1", CUSTOMER),
+        DemoWallet("bitcoin", "BTC", "a", 150_000_000, "924000", CUSTOMER),
+        DemoWallet("bitcoin", "BTC", "vault", 100_000_000, "924000", "wrapped:ZBTC"),
+        DemoWallet("bitcoin", "BTC", "a", 150_000_000, "924000", "wrapped:ZBTC"),
+    )
+    with pytest.raises(InputError) as info:
+        read_reserves(path, load_config(wrapped_config_path))
+    assert str(info.value).startswith(
+        f"{path}:5: address: the same wallet is declared as customer on line 3: "
+        "a wallet has exactly one role"
+    )
+
+
 def test_reserve_message_is_fixed() -> None:
     assert reserve_message(AID, "ethereum", "ETH", "0xab", "1", role=None) == (
         b"zkpor/1 reserves\nattestation: test-reserves-2026-11-21\nchain: ethereum\n"
@@ -499,7 +638,9 @@ def test_reserve_message_is_fixed() -> None:
 
 
 def with_reserves(files: dict[str, bytes], wallets: list[Wallet]) -> dict[str, bytes]:
-    """Return ``files`` plus reserves.json, the manifest rewritten to declare the reserves."""
+    """Return ``files`` plus reserves.json, the manifest rewritten to declare the reserves
+    (all customer wallets: with roles, an empty ``segregation`` section, as zkpor writes
+    for wallets with roles and no wrapped token, fund or corporate wallet)."""
     from tests.verifier.test_verify_attestation import _json_bytes
 
     manifest = Manifest.from_json(json.loads(files["attestation.json"]))
@@ -510,12 +651,15 @@ def with_reserves(files: dict[str, bytes], wallets: list[Wallet]) -> dict[str, b
     }
     assets = tuple(replace(a, reserves=held[a.symbol]) for a in manifest.assets)
     hashes = {**manifest.files, "reserves.json": hashlib.sha256(reserves).hexdigest()}
-    manifest = replace(manifest, assets=assets, files=hashes)
+    has_roles = any(w.role is not None for w in wallets)
+    segregation = Segregation((), (), ()) if has_roles else None
+    manifest = replace(manifest, assets=assets, files=hashes, segregation=segregation)
     return {**files, "reserves.json": reserves, "attestation.json": _json_bytes(manifest.to_json())}
 
 
 @pytest.mark.slow
-def test_verify_step_reserves_passes_and_fails_when_under_covered() -> None:
+@pytest.mark.parametrize("role", [CUSTOMER, None], ids=["roles", "before-roles"])
+def test_verify_step_reserves_passes_and_fails_when_under_covered(role: str | None) -> None:
     from tests.verifier.test_verify_attestation import build_attestation, reader
     from verifier.attestation import verify_attestation
 
@@ -527,9 +671,9 @@ def test_verify_step_reserves_passes_and_fails_when_under_covered() -> None:
         return sign_test_wallets(
             manifest.attestation_id,
             [
-                DemoWallet("bitcoin", "BTC", "a", owed["BTC"], "7"),
-                DemoWallet("ethereum", "USDT", "b", usdt_eth, "7"),
-                DemoWallet("solana", "USDT", "c", usdt_sol, "7"),
+                DemoWallet("bitcoin", "BTC", "a", owed["BTC"], "7", role),
+                DemoWallet("ethereum", "USDT", "b", usdt_eth, "7", role),
+                DemoWallet("solana", "USDT", "c", usdt_sol, "7", role),
             ],
         )
 
@@ -543,7 +687,8 @@ def test_verify_step_reserves_passes_and_fails_when_under_covered() -> None:
     assert step["reserves"].status == "FAIL" and "no Ed25519 backend" in step["reserves"].detail
     short = with_reserves(files, signed(owed["USDT"] - 1, 0))
     results = verify_attestation(reader(short), BACKEND, allow_dev_setup=True)
-    assert [r.status for r in results] == ["OK"] * 7 + ["FAIL", "OK"]
+    # Step 8 fails alone: steps 9 (trusted setup) and 10 (co-signatures) still pass.
+    assert [r.status for r in results] == ["OK"] * 7 + ["FAIL", "OK", "OK"]
     step = {r.name: r for r in results}
     assert "USDT is under-covered" in step["reserves"].detail
     assert "short by 0.000001 USDT" in step["reserves"].detail

@@ -6,6 +6,9 @@ valid signature of its own, and publishes reserves that include the doubled bala
 ``zkpor verify`` must FAIL step 8 "reserves", naming both entries; for address types whose
 other case is not an address (base58) or that cannot sign (P2WSH, Taproot) it fails too.
 The publisher's ingest (``zkpor prove --reserves``) refuses the same file before proving.
+
+The attestation has wallet roles (issue 16), so every forged wallet signs the message of
+a ``customer`` wallet, as the genuine ones do: each spelling then counts as coverage.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from verifier.reserves import (
     reserve_message,
     reserves_to_json,
 )
+from verifier.segregation import CUSTOMER
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
@@ -88,15 +92,15 @@ def bitcoin_address(kind: str, label: str) -> str:
 
 
 def bitcoin_wallet(aid: str, kind: str, address: str, label: str, balance: int) -> Wallet:
-    """Return a BTC wallet at ``address`` (as spelled), signed by ``label``'s key when the
-    type can sign, else carrying a well-formed signature of the P2WPKH type."""
-    message = reserve_message(aid, "bitcoin", "BTC", address, AS_OF, role=None)
+    """Return a customer BTC wallet at ``address`` (as spelled), signed by ``label``'s key
+    when the type can sign, else carrying a well-formed signature of the P2WPKH type."""
+    message = reserve_message(aid, "bitcoin", "BTC", address, AS_OF, role=CUSTOMER)
     v, r, s = secp256k1.ecdsa_raw_sign(
         bitcoin_message_hash(message), demo_private_key("bitcoin", label)
     )
     header = HEADERS.get(kind, 39) + v - 27
     signature = base64.b64encode(bytes([header]) + r.to_bytes(32, "big") + s.to_bytes(32, "big"))
-    return Wallet("bitcoin", "BTC", address, balance, AS_OF, signature.decode())
+    return Wallet("bitcoin", "BTC", address, balance, AS_OF, signature.decode(), CUSTOMER)
 
 
 def publish_reserves(att: SmallAttestation, out: Path, wallets: list[Wallet]) -> Path:
@@ -199,7 +203,7 @@ def test_an_evm_wallet_in_two_cases_fails_step_8(
         aid, [DemoWallet("ethereum", "USDT", "hot", -(-usdt // 2), "7")]
     )
     lower = checksummed.address.lower()
-    message = reserve_message(aid, "ethereum", "USDT", lower, "7", role=None)
+    message = reserve_message(aid, "ethereum", "USDT", lower, "7", role=checksummed.role)
     relisted = replace(
         checksummed, address=lower, signature=sign_message("ethereum", "hot", message)
     )

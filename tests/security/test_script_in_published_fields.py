@@ -185,12 +185,14 @@ def test_zkpor_toml_refuses_hostile_values_with_file_line_and_field(
 EVM_ADDRESS = "0x" + "ab" * 20
 #: reserves.csv rows with a hostile value, and the field the error must name (line 2).
 RESERVES_CASES = [
-    (f"<script>alert(1)</script>,BTC,{EVM_ADDRESS},1,1,0x00", "chain"),
-    ("ethereum,BTC,0x<img src=x onerror=alert(1)>,1,1,0x00", "address"),
-    ("bitcoin,BTC,1JAfwyMMZFcVn4YyfZYu68CVfETdH7MFhh<script>,1,924000,H00=", "address"),
-    ("solana,BTC,F4Z1h8F8ATRJRbcHg8iRhcTXANtn1QiYeLgTNWYMjDX`,1,1,x", "address"),
-    (f"ethereum,BTC,{EVM_ADDRESS},1,2026-11-21<script>,0x00", "as_of"),
-    (f"ethereum,<b>,{EVM_ADDRESS},1,1,0x00", "asset"),
+    (f"<script>alert(1)</script>,BTC,{EVM_ADDRESS},1,1,0x00,customer", "chain"),
+    ("ethereum,BTC,0x<img src=x onerror=alert(1)>,1,1,0x00,customer", "address"),
+    ("bitcoin,BTC,1JAfwyMMZFcVn4YyfZYu68CVfETdH7MFhh<script>,1,924000,H00=,customer", "address"),
+    ("solana,BTC,F4Z1h8F8ATRJRbcHg8iRhcTXANtn1QiYeLgTNWYMjDX`,1,1,x,customer", "address"),
+    (f"ethereum,BTC,{EVM_ADDRESS},1,2026-11-21<script>,0x00,customer", "as_of"),
+    (f"ethereum,<b>,{EVM_ADDRESS},1,1,0x00,customer", "asset"),
+    (f"ethereum,BTC,{EVM_ADDRESS},1,1,0x00,<script>alert(1)</script>", "role"),
+    (f"ethereum,BTC,{EVM_ADDRESS},1,1,0x00,wrapped:<img src=x onerror=alert(1)>", "role"),
 ]
 
 

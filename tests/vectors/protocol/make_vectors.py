@@ -456,13 +456,19 @@ def attestation() -> dict[str, Any]:
             entry.bundle.to_plaintext(info.record_size - 32)
         ).hexdigest()
 
+    # role=None: the vectors are the attestation form made before wallet roles (no role
+    # line in the signed messages, no segregation section), kept so that old attestations
+    # are proven to keep verifying. tests/security/segregated_attestation.py republishes
+    # them with roles.
     wallets = sign_test_wallets(
         ATTESTATION_ID,
         [
-            DemoWallet("bitcoin", "BTC", "vectors-btc", 18_446_744_073_859_551_616, "930000"),
-            DemoWallet("ethereum", "ETH", "vectors-eth", 3_000_000_000, "21900000"),
-            DemoWallet("ethereum", "USDC", "vectors-usdc", 251_000_003, "21900000"),
-            DemoWallet("solana", "SOL", "vectors-sol", 7_000_000_003, AS_OF),
+            DemoWallet(
+                "bitcoin", "BTC", "vectors-btc", 18_446_744_073_859_551_616, "930000", role=None
+            ),
+            DemoWallet("ethereum", "ETH", "vectors-eth", 3_000_000_000, "21900000", role=None),
+            DemoWallet("ethereum", "USDC", "vectors-usdc", 251_000_003, "21900000", role=None),
+            DemoWallet("solana", "SOL", "vectors-sol", 7_000_000_003, AS_OF, role=None),
         ],
     )
     decimals = dict(ASSETS)
