@@ -428,8 +428,9 @@ def check_wallets(
     wallets: Sequence[Wallet],
     backend: SignatureBackend | None,
 ) -> dict[str, int]:
-    """Return the per-asset customer reserve totals once every wallet is proven and
-    counted once (wallets of an attestation made before roles are all customer wallets).
+    """Return the per-asset reserve totals of an attestation made before roles, once every
+    wallet is proven and counted once (``wallet_totals`` with ``wrapped=None``: a wallet
+    that carries a role is refused; for wallets with roles call ``wallet_totals``).
 
     Raises ``InvalidReserve`` naming the first wallet (1-based) that is wrong.
     """
