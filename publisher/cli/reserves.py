@@ -1,10 +1,10 @@
 """``zkpor reserves``: the message a reserve wallet signs, test-key signatures for demos, and
 ``check``, which compares the declared EVM balances with a node (``publisher.reserves.rpc``).
 
-``check`` exits 0 when at least one wallet was compared and every compared wallet holds at
-least its declared balance, 1 on a MISMATCH or ERROR (or when no wallet could be compared),
-2 when it cannot start: no attestation, a bad option, a node that is down or on another
-chain.
+``check`` exits 0 when at least one wallet or wrapped-token supply was compared and every
+compared wallet holds at least its declared balance and every compared supply is the
+declared one, 1 on a MISMATCH or ERROR (or when nothing could be compared), 2 when it
+cannot start: no attestation, a bad option, a node that is down or on another chain.
 """
 
 from __future__ import annotations
@@ -23,13 +23,15 @@ from publisher.errors import InputError
 from publisher.files import write_atomic
 from publisher.reserves.ingest import parse_reserve_amount
 from publisher.reserves.rpc import (
+    STATUSES,
     TIMEOUT,
     JsonRpc,
     NodeError,
+    Report,
+    SupplyResult,
     WalletResult,
     check_on_chain,
     parse_tokens,
-    passed,
     read_reserves,
 )
 from publisher.reserves.sign import DemoWallet, reserves_csv, sign_test_wallets
@@ -147,42 +149,66 @@ def check(
     ] = TIMEOUT,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
-    """Compare each EVM wallet's declared balance with the node's at its stated block."""
+    """Compare each EVM wallet's declared balance with the node's at its stated block, and
+    each wrapped token's declared supply and decimals with its contract's."""
     try:
-        wallets, decimals = read_reserves(open_attestation(target))
-        tokens = parse_tokens(token or [], decimals)
-        results = check_on_chain(JsonRpc(rpc, timeout), wallets, decimals, tokens)
+        reserves = read_reserves(open_attestation(target))
+        tokens = parse_tokens(token or [], reserves.decimals)
+        report = check_on_chain(JsonRpc(rpc, timeout), reserves, tokens)
     except (NoAttestation, VerificationError, ValueError, NodeError) as exc:
         err_console.print(Text(printable(f"error: {exc}")))
         raise typer.Exit(2) from exc
     if as_json:
-        report = {"passed": passed(results), "wallets": [r.to_json() for r in results]}
-        typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
+        typer.echo(json.dumps(report.to_json(), indent=1, ensure_ascii=False))
     else:
-        print_results(results)
-    if not passed(results):
+        print_report(report)
+    if not report.passed:
         raise typer.Exit(1)
 
 
-def print_results(results: list[WalletResult]) -> None:
-    """Print one line per wallet and a summary; nothing from the files is read as markup."""
-    for r in results:
-        w = r.wallet
-        held = "" if r.on_chain is None else f", on chain {r.on_chain}"
-        line = f"{w.chain} {w.asset} {w.address}: declared {r.declared}{held} — {r.detail}"
-        status = (r.status.ljust(9), STATUS_STYLE[r.status])
-        console.print(Text.assemble(status, printable(line)))
-    counts = {s: sum(r.status == s for r in results) for s in STATUS_STYLE}
-    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    if passed(results):
-        console.print(
-            Text(
-                f"PASSED: every checked wallet holds its declared balance ({summary})",
-                style="bold green",
-            )
-        )
-    elif not counts["OK"] and not counts["MISMATCH"] and not counts["ERROR"]:
-        console.print(Text(f"FAILED: no wallet could be checked ({summary})", style="bold red"))
+def wallet_line(r: WalletResult) -> str:
+    """Return the text of one wallet's line, after its status."""
+    w = r.wallet
+    held = "" if r.on_chain is None else f", on chain {r.on_chain}"
+    return f"{w.chain} {w.asset} {w.address} ({r.role}): declared {r.declared}{held} — {r.detail}"
+
+
+def supply_line(r: SupplyResult) -> str:
+    """Return the text of one wrapped token's line, after its status."""
+    t = r.token
+    held = "" if r.on_chain is None else f", totalSupply() {r.on_chain}"
+    return (
+        f"wrapped {t.symbol} {t.chain} {t.contract}: declared supply {r.declared}{held} "
+        f"— {r.detail}"
+    )
+
+
+def counts(statuses: list[str]) -> str:
+    """Return ``1 OK, 2 SKIP``: how many results have each status, in a fixed order."""
+    return ", ".join(f"{statuses.count(s)} {s}" for s in STATUSES if s in statuses)
+
+
+def print_report(report: Report) -> None:
+    """Print one line per wallet, one per wrapped token and a summary; nothing from the
+    files is read as markup."""
+    lines = [(r.status, wallet_line(r)) for r in report.wallets]
+    lines += [(r.status, supply_line(r)) for r in report.supplies]
+    for status, line in lines:
+        console.print(Text.assemble((status.ljust(9), STATUS_STYLE[status]), printable(line)))
+    parts = [counts([r.status for r in report.wallets])] if report.wallets else []
+    if report.supplies:
+        parts.append(f"wrapped token supplies: {counts([r.status for r in report.supplies])}")
+    summary = "; ".join(parts)
+    compared = {"OK", "MISMATCH", "ERROR"} & set(report.statuses())
+    if report.passed:
+        what = []
+        if any(r.status == "OK" for r in report.wallets):
+            what.append("every checked wallet holds its declared balance")
+        if any(r.status == "OK" for r in report.supplies):
+            what.append("every checked wrapped token has its declared supply")
+        console.print(Text(f"PASSED: {' and '.join(what)} ({summary})", style="bold green"))
+    elif not compared:
+        console.print(Text(f"FAILED: nothing could be checked ({summary})", style="bold red"))
     else:
         console.print(Text(f"FAILED: {summary}", style="bold red"))
 
