@@ -5,7 +5,8 @@
 declaring a wrapped token ZBTC (backed by BTC, issued on Ethereum) and pinning two
 co-signers (an Ed25519 auditor and an EIP-191 signer), and reserve wallets in every role:
 
-- customer: BTC in a Bitcoin wallet (110% of liabilities), USDT in a Solana wallet (110%);
+- customer: BTC in a Bitcoin wallet (110% of liabilities unless told otherwise), USDT in a
+  Solana wallet (110%);
 - ``wrapped:ZBTC``: a dedicated Bitcoin vault of 5.1 BTC, for a declared supply of
   ``supply`` ZBTC (5: backed 102%; 5.25: under-backed, 97.14%);
 - ``protection-fund``: 1,000 USDT in an Ethereum wallet (so an EIP-191 wallet signs a role);
@@ -73,10 +74,13 @@ def segregated_toml(supply: str, pins: Sequence[tuple[SigningKeyFile, str]]) -> 
     return wrapped + cosigners
 
 
-def segregated_wallets(totals: dict[str, int], as_of: str) -> list[DemoWallet]:
-    """Return a wallet of every role (see the module docstring) for the liabilities."""
+def segregated_wallets(
+    totals: dict[str, int], as_of: str, btc_coverage: int = 110
+) -> list[DemoWallet]:
+    """Return a wallet of every role (see the module docstring) for the liabilities, the
+    customer BTC wallet holding ``btc_coverage`` percent of the BTC liabilities."""
     return [
-        DemoWallet("bitcoin", "BTC", "cold-1", -(-totals["BTC"] * 110 // 100), "924000"),
+        DemoWallet("bitcoin", "BTC", "cold-1", -(-totals["BTC"] * btc_coverage // 100), "924000"),
         DemoWallet("solana", "USDT", "sol-usdt", -(-totals["USDT"] * 110 // 100), as_of),
         DemoWallet("bitcoin", "BTC", "zbtc-vault", VAULT_UNITS, "924000", wrapped_role(WRAPPED)),
         DemoWallet(
@@ -91,18 +95,22 @@ def make_segregated_attestation(
     keys_for: Callable[[CircuitShape], Keys] = dev_keys_for,
     *,
     supply: str = "5",
+    btc_coverage: int = 110,
     pins: Sequence[tuple[SigningKeyFile, str]] = PINNED,
     signers: Sequence[tuple[SigningKeyFile, str]] = PINNED,
 ) -> SmallAttestation:
-    """Prove ``ACCOUNTS`` with segregated reserves (the module docstring) and ``pins`` in
-    ``zkpor.toml``, then co-sign the published folder by each of ``signers``."""
+    """Prove ``ACCOUNTS`` with segregated reserves (the module docstring; ``supply`` ZBTC
+    issued, customer BTC at ``btc_coverage`` percent) and ``pins`` in ``zkpor.toml``, then
+    co-sign the published folder by each of ``signers``."""
     csv_path, toml_path = write_inputs(root / "input", ACCOUNTS, pad_to=16)
     with toml_path.open("a", encoding="utf-8") as toml:
         toml.write(segregated_toml(supply, pins))
     config = load_config(toml_path)
     snapshot = read_liabilities(csv_path, config)
     totals = dict(zip((a.symbol for a in config.assets), snapshot.totals, strict=True))
-    wallets = sign_test_wallets(config.attestation_id, segregated_wallets(totals, config.as_of))
+    wallets = sign_test_wallets(
+        config.attestation_id, segregated_wallets(totals, config.as_of, btc_coverage)
+    )
     reserves_path = root / "input" / "reserves.csv"
     reserves_path.write_bytes(reserves_csv(wallets, {a.symbol: a.decimals for a in config.assets}))
     reserves, _ = read_reserves(reserves_path, config)
