@@ -18,6 +18,15 @@ and cached, the demo's one shortcut), ``init``, one contribution each by
 ``DEMO_CONTRIBUTORS`` with fresh OS randomness, a ``beacon`` whose value is stated
 (``demo_beacon_value``: sha256 of the as-of time and the seed, public and predictable,
 where a real ceremony takes a future block hash), ``verify`` and ``finalize``.
+
+**Segregated reserves** (``segregated=True``, what ``zkpor demo`` writes): besides the
+customer wallets (105% of each asset), a wrapped token ``ZBTC`` issued on Ethereum and
+backed 100.5% by a dedicated Bitcoin wallet of role ``wrapped:ZBTC``, a ``protection-fund``
+wallet (USDT) and a ``corporate`` wallet (ETH), neither counted as coverage; and one
+auditor, pinned in ``zkpor.toml`` as co-signer, whose Ed25519 key is derived from a label
+(``demo_auditor_key``: a TEST key anyone can derive, never for real use). The failure
+variant backs ZBTC at only 97% and declares a customer wallet a second time, as ZBTC
+collateral (``two_roles``): the row that would hide the shortfall.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from publisher.attest.cosign import SigningKeyFile
 from publisher.attest.ingest import read_liabilities
 from publisher.ceremony.directory import beacon, contribute, finalize, init_ceremony
 from publisher.config import load_config
@@ -36,6 +46,7 @@ from publisher.files import write_atomic
 from publisher.reserves.sign import DemoWallet, reserves_csv, sign_test_wallets
 from publisher.snark.circuit import CircuitShape, build_batch_circuit
 from publisher.snark.qap import domain_size
+from verifier.segregation import CORPORATE, PROTECTION_FUND, wrapped_role
 
 DEMO_AS_OF = "2026-11-21T00:00:00Z"
 #: Tree arity and batch depth of the demo: 4^2 = 16 accounts per batch proof.
@@ -59,6 +70,48 @@ DEMO_WALLETS = (
 )
 #: Reserves per asset, in % of liabilities; the under-covered variant lacks 7% of ETH.
 COVERAGE, UNDER_COVERED = 105, ("ETH", 93)
+
+
+@dataclass(frozen=True)
+class DemoWrapped:
+    """The demo's wrapped token: an ERC-20 whose supply is backed by a dedicated wallet
+    of its origin asset (synthetic: no such contract is deployed)."""
+
+    symbol: str
+    origin: str
+    chain: str
+    contract: str
+    decimals: int
+    #: The issued supply in whole tokens, at ``DEMO_BLOCKS[chain]``.
+    supply: str
+    #: The chain and key label of its collateral wallet, which holds the origin asset.
+    vault_chain: str
+    vault_label: str
+
+
+DEMO_WRAPPED = DemoWrapped(
+    symbol="ZBTC",
+    origin="BTC",
+    chain="ethereum",
+    contract="0xdDe4Db6428FE24205c2B71edDacBd19658bB0233",
+    decimals=8,
+    supply="12.5",
+    vault_chain="bitcoin",
+    vault_label="zbtc-vault",
+)
+#: The wrapped token's collateral, in per mille of its supply: 100.5%, or 97% when under-backed.
+BACKING, UNDER_BACKED = 1005, 970
+#: The customer wallet the failure variant declares again as the wrapped token's collateral,
+#: and how much of the supply (per mille) that row would add: enough to hide the shortfall.
+TWO_ROLES_LABEL, TWO_ROLES_TOP_UP = "cold-2", 40
+#: Wallets outside customer coverage: (role, chain, asset, key label, balance in % of the
+#: asset's liabilities).
+SEGREGATED_WALLETS = (
+    (PROTECTION_FUND, "ethereum", "USDT", "protection-fund", 10),
+    (CORPORATE, "ethereum", "ETH", "corporate-treasury", 25),
+)
+#: The auditor who co-signs the demo's attestation, and the label its TEST key comes from.
+DEMO_AUDITOR, DEMO_AUDITOR_LABEL = "Demo Audit LLP (test key)", "demo-auditor"
 
 
 @dataclass(frozen=True)
@@ -110,15 +163,39 @@ def liabilities_csv(users: int, seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def demo_auditor_key(label: str = DEMO_AUDITOR_LABEL) -> SigningKeyFile:
+    """Return the demo auditor's Ed25519 co-signing key, derived from ``label``.
+
+    A TEST key, never for real use: anyone who reads this function can derive it and sign
+    as the demo's auditor. A real co-signer makes its key with ``zkpor attest keygen``.
+    """
+    seed = hashlib.sha256(f"zkpor test key\0ed25519 co-signer\0{label}".encode()).digest()
+    return SigningKeyFile("ed25519", seed)
+
+
+def segregation_toml() -> str:
+    """Return the ``[[wrapped]]`` and ``[[cosigners]]`` sections of the demo's zkpor.toml."""
+    w = DEMO_WRAPPED
+    return (
+        f'\n[[wrapped]]\nsymbol = "{w.symbol}"\norigin = "{w.origin}"\nchain = "{w.chain}"\n'
+        f'contract = "{w.contract}"\ndecimals = {w.decimals}\nsupply = "{w.supply}"\n'
+        f"block = {DEMO_BLOCKS[w.chain]}\n"
+        f'\n[[cosigners]]\nname = "{DEMO_AUDITOR}"\nscheme = "ed25519"\n'
+        f'key = "{demo_auditor_key().public_key()}"\n'
+    )
+
+
 def config_toml(
     users: int,
     attestation_id: str,
     arity: int = DEMO_ARITY,
     batch_depth: int = DEMO_BATCH_DEPTH,
+    segregated: bool = False,
 ) -> str:
     """Return the demo's zkpor.toml: by default arity 4, 16 accounts per batch; the tree
     padded to a power of two of at least 64 leaves (fewer for batches under 16, which
-    only tests use: 4 batches)."""
+    only tests use: 4 batches). ``segregated`` adds the wrapped token and the pinned
+    auditor (``segregation_toml``)."""
     batch = arity**batch_depth
     least = max(batch, min(64, 4 * batch))
     pad_to = 1 << max((least - 1).bit_length(), (users - 1).bit_length())
@@ -128,7 +205,9 @@ def config_toml(
     return (
         '[issuer]\nname = "Demo Exchange (synthetic data)"\nurl = "https://example.com"\n\n'
         f'[attestation]\nid = "{attestation_id}"\nas_of = "{DEMO_AS_OF}"\n\n'
-        f"[tree]\narity = {arity}\nbatch_depth = {batch_depth}\npad_to = {pad_to}\n" + assets
+        f"[tree]\narity = {arity}\nbatch_depth = {batch_depth}\npad_to = {pad_to}\n"
+        + assets
+        + (segregation_toml() if segregated else "")
     )
 
 
@@ -138,23 +217,36 @@ def write_demo_inputs(
     seed: int,
     arity: int = DEMO_ARITY,
     batch_depth: int = DEMO_BATCH_DEPTH,
+    segregated: bool = False,
 ) -> tuple[Path, Path]:
     """Write ``liabilities.csv`` and ``zkpor.toml`` into ``folder``; return their paths.
 
-    ``arity`` and ``batch_depth`` choose another batch shape (benchmarks, tests).
+    ``arity`` and ``batch_depth`` choose another batch shape (benchmarks, tests);
+    ``segregated`` declares the wrapped token and pins the auditor (``zkpor demo``).
     """
     csv_path, toml_path = folder / "liabilities.csv", folder / "zkpor.toml"
     write_atomic(csv_path, liabilities_csv(users, seed).encode())
-    toml = config_toml(users, f"demo-{DEMO_AS_OF[:10]}", arity, batch_depth)
+    toml = config_toml(users, f"demo-{DEMO_AS_OF[:10]}", arity, batch_depth, segregated)
     write_atomic(toml_path, toml.encode())
     return csv_path, toml_path
 
 
 def write_demo_reserves(
-    folder: Path, liabilities: Path, config: Path, under_covered: bool = False
+    folder: Path,
+    liabilities: Path,
+    config: Path,
+    under_covered: bool = False,
+    under_backed: bool = False,
+    two_roles: bool = False,
 ) -> Path:
-    """Write ``reserves.csv``, signed with test keys, covering each asset at 105%
-    (ETH at only 93% when ``under_covered``); return its path."""
+    """Write ``reserves.csv``, signed with test keys, covering each asset at 105% (ETH at
+    only 93% when ``under_covered``); return its path.
+
+    With the wrapped token of ``segregation_toml`` declared in ``config``, also its
+    collateral wallet (100.5% of the supply, 97% when ``under_backed``) and the protection
+    fund and corporate wallets; ``two_roles`` adds, last, a customer wallet declared again
+    as collateral, which ``read_reserves`` refuses.
+    """
     cfg = load_config(config)
     totals = dict(
         zip((a.symbol for a in cfg.assets), read_liabilities(liabilities, cfg).totals, strict=True)
@@ -165,10 +257,41 @@ def write_demo_reserves(
         # Round the reserves up to a whole unit per wallet: the demo covers what it claims.
         balance = -(-totals[asset] * percent * share // 10_000)
         wallets.append(DemoWallet(chain, asset, label, balance, DEMO_BLOCKS[chain]))
+    if cfg.wrapped:
+        (token,) = cfg.wrapped
+        origin_decimals = {a.symbol: a.decimals for a in cfg.assets}[token.origin]
+        # The supply in units of the origin asset, rounded up (exact for ZBTC and BTC: 8
+        # decimals each).
+        supply = -(-token.supply * 10**origin_decimals // 10**token.decimals)
+        wallets += _segregated_wallets(supply, totals, under_backed, two_roles)
     signed = sign_test_wallets(cfg.attestation_id, wallets)
     path = folder / "reserves.csv"
     write_atomic(path, reserves_csv(signed, {a.symbol: a.decimals for a in cfg.assets}))
     return path
+
+
+def _segregated_wallets(
+    supply: int, totals: dict[str, int], under_backed: bool, two_roles: bool
+) -> list[DemoWallet]:
+    """Return the wallets that are not customer coverage: the wrapped token's collateral
+    (``supply`` in units of its origin asset), the protection fund and the corporate wallet."""
+    w = DEMO_WRAPPED
+    backing = UNDER_BACKED if under_backed else BACKING
+    chain, role = w.vault_chain, wrapped_role(w.symbol)
+    # Rounded up, as the customer reserves: 100.5% is at least 100.5%.
+    collateral = -(-supply * backing // 1000)
+    wallets = [DemoWallet(chain, w.origin, w.vault_label, collateral, DEMO_BLOCKS[chain], role)]
+    for other_role, other_chain, asset, label, percent in SEGREGATED_WALLETS:
+        balance = -(-totals[asset] * percent // 100)
+        wallets.append(
+            DemoWallet(other_chain, asset, label, balance, DEMO_BLOCKS[other_chain], other_role)
+        )
+    if two_roles:
+        top_up = supply * TWO_ROLES_TOP_UP // 1000
+        wallets.append(
+            DemoWallet(chain, w.origin, TWO_ROLES_LABEL, top_up, DEMO_BLOCKS[chain], role)
+        )
+    return wallets
 
 
 # --- the local ceremony ------------------------------------------------------------

@@ -22,6 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from publisher.attest.cosign import CosignError, cosign
 from publisher.attest.executors import open_executor
 from publisher.attest.ingest import Snapshot, read_liabilities
 from publisher.attest.pipeline import CODES, inputs_digest, prove_attestation
@@ -34,9 +35,14 @@ from publisher.config import Config, load_config
 from publisher.crypto import NaclBackend
 from publisher.demo import (
     CEREMONY_DIR,
+    DEMO_AUDITOR,
     DEMO_CONTRIBUTORS,
+    DEMO_WRAPPED,
     KEYS_DIR,
+    TWO_ROLES_LABEL,
+    UNDER_BACKED,
     DemoCeremony,
+    demo_auditor_key,
     demo_beacon_value,
     run_demo_ceremony,
     write_demo_inputs,
@@ -52,8 +58,10 @@ from publisher.snark.keys import Keys
 from verifier.attestation import verify_attestation
 from verifier.errors import ZkporError
 from verifier.fetch import directory_reader
-from verifier.manifest import SETUP_INSECURE_DEV, Manifest
+from verifier.manifest import SETUP_INSECURE_DEV, Manifest, backing_ratio, format_units
+from verifier.report import StepResult
 from verifier.reserves import Wallet, shortfalls
+from verifier.segregation import wrapped_shortfalls
 
 CORES = os.cpu_count() or 1
 T = TypeVar("T")
@@ -306,6 +314,14 @@ def register(app: typer.Typer) -> None:
                 help="Declare too little of one asset (ETH), so the reserves check fails.",
             ),
         ] = False,
+        segregation_failures: Annotated[
+            bool,
+            typer.Option(
+                "--segregation-failures",
+                help="Back the wrapped token ZBTC at 97% and declare a wallet in two roles: "
+                "prove refuses the wallet, and the reserves check fails for the token.",
+            ),
+        ] = False,
         insecure_dev_setup: Annotated[
             bool,
             typer.Option(
@@ -315,22 +331,35 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
     ) -> None:
-        """Run the whole job on a synthetic snapshot: inputs, a local setup ceremony, proofs,
-        attestation, check."""
+        """Run the whole job on a synthetic snapshot: inputs (customer wallets, a wrapped token
+        with its own collateral wallet, a protection fund, a corporate wallet), a local setup
+        ceremony, proofs, attestation, an auditor's co-signature, check."""
         attestation = out / "attestation"
         for taken in (attestation, out / CEREMONY_DIR, out / KEYS_DIR, out / "site"):
             if taken.exists():
                 err_console.print(f"error: {taken} already exists; choose another --out")
                 raise typer.Exit(2)
-        liabilities, config = write_demo_inputs(out / "input", users, seed)
-        reserves = write_demo_reserves(out / "input", liabilities, config, under_covered)
+        liabilities, config = write_demo_inputs(out / "input", users, seed, segregated=True)
+        reserves = write_demo_reserves(
+            out / "input",
+            liabilities,
+            config,
+            under_covered,
+            under_backed=segregation_failures,
+            two_roles=segregation_failures,
+        )
         console.print(f"wrote a synthetic snapshot of {users} accounts to {out / 'input'}")
+        private = out / "private"
+        if segregation_failures:
+            reserves = _refuse_two_roles(
+                liabilities, config, reserves, attestation, private, under_covered
+            )
         ceremony = None if insecure_dev_setup else _demo_ceremony(out, config, seed)
         keys_for = _dev_keys if ceremony is None else keys_for_prove(ceremony.keys)
-        private = out / "private"
-        run_prove(
+        manifest = run_prove(
             liabilities, config, attestation, private, workers, None, None, reserves, keys_for
         )
+        _cosign_as_demo_auditor(attestation)
         console.print("verifying the attestation as a reviewer would:")
         results = verify_attestation(
             directory_reader(attestation),
@@ -341,11 +370,16 @@ def register(app: typer.Typer) -> None:
             allow_unknown_phase1=True,
         )
         print_report(results)
-        failed = [r.name for r in results if r.status != "OK"]
-        if failed and not (under_covered and failed == ["reserves"]):
+        if not _only_intended_failures(results, manifest, under_covered, segregation_failures):
             raise typer.Exit(1)
         if under_covered:
             console.print("(--under-covered: the reserves step fails on purpose)")
+        if segregation_failures:
+            console.print(
+                "(--segregation-failures: the reserves step fails on purpose, for the "
+                "under-backed wrapped token)"
+            )
+        _print_segregation(manifest)
         _print_sample_codes(private)
         site = cli_site.build(
             attestation,
@@ -361,6 +395,104 @@ def register(app: typer.Typer) -> None:
             "http://127.0.0.1:8000/verify/ and paste a code above"
         )
         _print_demo_next_steps(out, ceremony)
+
+
+def _refuse_two_roles(
+    liabilities: Path,
+    config: Path,
+    reserves: Path,
+    attestation: Path,
+    private: Path,
+    under_covered: bool,
+) -> Path:
+    """Show ``zkpor prove`` refusing the reserves.csv whose last row declares a customer
+    wallet again as wrapped-token collateral; keep that file as reserves-two-roles.csv and
+    return the reserves.csv written without the row. Exit 1 if prove accepts it."""
+    kept = reserves.with_name("reserves-two-roles.csv")
+    reserves.replace(kept)
+    token, backing = DEMO_WRAPPED.symbol, f"{UNDER_BACKED / 10:g}%"
+    console.print(
+        f"segregation failure 1 of 2: {kept.name}'s last row declares customer wallet "
+        f"{TWO_ROLES_LABEL} again, as {token} collateral (it would hide that {token} is "
+        f"backed at only {backing}); prove refuses it:",
+        markup=False,
+    )
+    try:
+        run_prove(liabilities, config, attestation, private, 1, None, None, kept)
+    except typer.Exit as refused:
+        console.print(f"  (zkpor prove exits {refused.exit_code}: nothing is published)")
+    else:
+        err_console.print("error: prove accepted a wallet declared in two roles")
+        raise typer.Exit(1)
+    console.print(
+        f"segregation failure 2 of 2: without that row, {token} is backed at only {backing}: "
+        "proving it anyway, so that verify and the site show the shortfall",
+        markup=False,
+    )
+    return write_demo_reserves(
+        reserves.parent, liabilities, config, under_covered, under_backed=True
+    )
+
+
+def _cosign_as_demo_auditor(attestation: Path) -> None:
+    """Co-sign the attestation as the demo's pinned auditor (a TEST key); exit 1 on failure."""
+    try:
+        written, signature = cosign(attestation, demo_auditor_key(), DEMO_AUDITOR)
+    except CosignError as exc:
+        err_console.print(f"error: co-signing failed: {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    console.print(
+        f"co-signed as {signature.name}: {attestation / written} (ed25519 key "
+        f"{signature.key}, derived from a label: a TEST key, never for real use)",
+        markup=False,
+    )
+
+
+def _only_intended_failures(
+    results: list[StepResult], manifest: Manifest, under_covered: bool, under_backed: bool
+) -> bool:
+    """Return whether every step passed, or only the reserves step failed, for exactly the
+    shortfalls the variant asked for: under-covered ETH, an under-backed ZBTC, or both."""
+    failed = [r for r in results if r.status != "OK"]
+    if not failed:
+        return True
+    covered, backed = shortfalls(manifest.assets), wrapped_shortfalls(manifest)
+    return (
+        [r.name for r in failed] == ["reserves"]
+        and (bool(covered), bool(backed)) == (under_covered, under_backed)
+        and failed[0].detail == "; ".join(covered + backed)
+    )
+
+
+def _print_segregation(manifest: Manifest) -> None:
+    """Print the reserves outside customer coverage, and the co-signers the manifest pins."""
+    segregation = manifest.segregation
+    if segregation is None:
+        return
+    decimals = manifest.decimals
+    lines = ["reserves kept apart from customer coverage (never counted toward it):"]
+    for w in segregation.wrapped:
+        ratio = backing_ratio(w.collateral, decimals[w.origin], w.supply, w.decimals)
+        lines.append(
+            f"  wrapped token {w.symbol} ({w.chain} {w.contract}): "
+            f"{format_units(w.supply, w.decimals)} {w.symbol} issued at block {w.block}, "
+            f"backed by {format_units(w.collateral, decimals[w.origin])} {w.origin} in "
+            f"its own wrapped:{w.symbol} wallet (ratio {ratio}; required 1:1)"
+        )
+    for title, holdings in (
+        ("protection fund", segregation.protection_fund),
+        ("corporate wallet", segregation.corporate),
+    ):
+        held = ", ".join(
+            f"{format_units(h.balance, decimals[h.asset])} {h.asset}" for h in holdings
+        )
+        lines.append(f"  {title}: {held or 'none'} (shown, not counted as coverage)")
+    for c in manifest.cosigners:
+        lines.append(
+            f"co-signer pinned in zkpor.toml: {c.name} ({c.scheme} key {c.key}); "
+            "verify step 10 requires its signature"
+        )
+    console.print("\n".join(lines), markup=False)
 
 
 def _demo_ceremony(out: Path, config_path: Path, seed: int) -> DemoCeremony:
