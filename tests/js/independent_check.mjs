@@ -19,6 +19,13 @@
 // LFSR of §3.4) and cross-checked against circomlibjs; BN254 point validation (§3.3) is
 // implemented here; the pairing equation (§7.3) is delegated to snarkjs.groth16.verify
 // after the checks of §7.2; BLAKE2b, XSalsa20-Poly1305 and Ed25519 come from libsodium.
+//
+// Not implemented: secp256k1 (EIP-191 and Bitcoin message signatures, §10.2-§10.3) and the
+// ceremony's pairings (§8.5-§8.7). Step 8 then checks everything else (parsing, roles and
+// the `role:` line, one wallet one role by canonical key, per-role sums, coverage, backing of
+// wrapped tokens, Ed25519 wallets) and reports SKIPPED naming the wallets it did not verify;
+// step 10 (co-signatures, §10.7) likewise for an eip191 co-signature. The canonical manifest
+// digest is computed with canonicalJSON (sorted keys, ensure_ascii), not JSON.stringify.
 import { readFileSync, existsSync } from "node:fs";
 import { createHash, randomInt } from "node:crypto";
 import path from "node:path";
@@ -599,6 +606,8 @@ function parseManifest(doc) {
         };
         if (typeof m.bundles.run_salt !== "string" || !RE.hex64.test(m.bundles.run_salt)) fail("Malformed", "bundles.run_salt: not 64 lowercase hex");
     }
+    if ("segregation" in doc) m.segregation = parseSegregation(doc.segregation, m.assets);
+    if ("cosigners" in doc) m.cosigners = parseCosigners(doc.cosigners);
     // re-serialization (§4.1, §9.2)
     const B = BigInt(m.tree.arity) ** BigInt(m.tree.batch_depth);
     const re = {
@@ -644,13 +653,109 @@ function parseManifest(doc) {
                   },
               }
             : {}),
+        ...(m.segregation ? { segregation: segregationJson(m.segregation, m.assets) } : {}),
+        ...(m.cosigners ? { cosigners: m.cosigners.map((c) => ({ name: c.name, scheme: c.scheme, key: c.key })) } : {}),
     };
     const d = jsonDiff(re, doc);
     if (d) fail("Malformed", `attestation.json differs from its re-serialization: ${d}`);
+    // §10.7: the canonical manifest digest is over the accepted manifest, which equals `re`
+    m.canonicalDigest = hex(sha256(utf8(canonicalJSON(re, true))));
     m.tree.B = Number(B);
     m.tree.batches = Number(m.tree.batches);
     m.tree.top_depth = Number(m.tree.top_depth);
     return m;
+}
+
+// ---------------------------------------------------------------- optional manifest sections (§9.2, §10.6, §10.7)
+// backing_ratio of §10.6: coverage_ratio of the collateral and the supply in whole tokens
+const backingRatio = (collateral, dO, supply, dT) => coverageRatio(collateral * 10n ** dT, supply * 10n ** dO);
+const isBacked = (collateral, dO, supply, dT) => collateral * 10n ** dT >= supply * 10n ** dO;
+function parseSegregation(seg, assets) {
+    const what = "segregation";
+    onlyKeys(seg, ["wrapped", "protection_fund", "corporate"], what);
+    const lists = {};
+    for (const k of ["wrapped", "protection_fund", "corporate"]) {
+        lists[k] = need(seg, k, what);
+        if (!Array.isArray(lists[k])) fail("Malformed", `${what}.${k}: not a list`);
+    }
+    const assetIndex = new Map(assets.map((a, i) => [a.symbol, i]));
+    const assetOf = (v, where) => {
+        if (typeof v !== "string" || !assetIndex.has(v)) fail("Malformed", `${where}: ${show(v)} is not a symbol of assets`);
+        return v;
+    };
+    const seen = new Set();
+    const wrapped = lists.wrapped.map((t, i) => {
+        const w = `${what}.wrapped[${i}]`;
+        const symbol = checkText(need(t, "symbol", w), "symbol", `${w}.symbol`);
+        if (seen.has(symbol)) fail("Malformed", `${w}.symbol: ${symbol} appears twice in wrapped`);
+        seen.add(symbol);
+        const origin = assetOf(need(t, "origin", w), `${w}.origin`);
+        if (need(t, "chain", w) !== "ethereum") fail("Malformed", `${w}.chain: ${show(t.chain)} is not "ethereum"`);
+        const contract = need(t, "contract", w);
+        if (typeof contract !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(contract)) fail("Malformed", `${w}.contract: not 0x + 40 hex digits`);
+        return {
+            symbol,
+            origin,
+            chain: "ethereum",
+            contract,
+            decimals: intIn(need(t, "decimals", w), 0, 77, `${w}.decimals`),
+            supply: decCanonical(need(t, "supply", w), 1n << 256n, `${w}.supply`),
+            block: intIn(need(t, "block", w), 0, (1n << 63n) - 1n, `${w}.block`),
+            collateral: decCanonical(need(t, "collateral", w), 1n << 160n, `${w}.collateral`),
+            originDecimals: assets[assetIndex.get(origin)].decimals,
+        };
+    });
+    const holdings = (k) => {
+        let last = -1;
+        return lists[k].map((h, j) => {
+            const w = `${what}.${k}[${j}]`;
+            const asset = assetOf(need(h, "asset", w), `${w}.asset`);
+            const at = assetIndex.get(asset);
+            // at most one entry per asset, in the order of assets: strictly increasing index
+            if (at <= last) fail("Malformed", `${w}.asset: ${asset} is repeated or out of the order of assets`);
+            last = at;
+            return { asset, balance: decCanonical(need(h, "balance", w), 1n << 160n, `${w}.balance`) };
+        });
+    };
+    return { wrapped, protection_fund: holdings("protection_fund"), corporate: holdings("corporate") };
+}
+function segregationJson(seg, assets) {
+    const decimalsOf = new Map(assets.map((a) => [a.symbol, a.decimals]));
+    const holding = (h) => ({ asset: h.asset, balance: h.balance.toString(), amount: formatUnits(h.balance, decimalsOf.get(h.asset)) });
+    return {
+        wrapped: seg.wrapped.map((t) => ({
+            symbol: t.symbol,
+            origin: t.origin,
+            chain: t.chain,
+            contract: t.contract,
+            decimals: t.decimals,
+            supply: t.supply.toString(),
+            supply_amount: formatUnits(t.supply, t.decimals),
+            block: t.block,
+            collateral: t.collateral.toString(),
+            collateral_amount: formatUnits(t.collateral, t.originDecimals),
+            ratio: backingRatio(t.collateral, t.originDecimals, t.supply, t.decimals),
+        })),
+        protection_fund: seg.protection_fund.map(holding),
+        corporate: seg.corporate.map(holding),
+    };
+}
+const COSIGNER_KEY = { ed25519: /^[0-9a-f]{64}$/, eip191: /^0x[0-9a-f]{40}$/ };
+function parseCosigners(list) {
+    if (!Array.isArray(list) || list.length < 1 || list.length > 64) fail("Malformed", "cosigners: not a list of 1 to 64 entries");
+    const seen = new Set();
+    return list.map((c, i) => {
+        const w = `cosigners[${i}]`;
+        onlyKeys(c, ["name", "scheme", "key"], w);
+        const name = checkText(need(c, "name", w), "name", `${w}.name`);
+        const scheme = need(c, "scheme", w);
+        if (!(scheme in COSIGNER_KEY)) fail("Malformed", `${w}.scheme: ${show(scheme)} is not ed25519 or eip191`);
+        const key = need(c, "key", w);
+        if (typeof key !== "string" || !COSIGNER_KEY[scheme].test(key)) fail("Malformed", `${w}.key: not a ${scheme} key`);
+        if (seen.has(`${scheme} ${key}`)) fail("Malformed", `${w}: ${scheme} key ${key} is pinned twice`);
+        seen.add(`${scheme} ${key}`);
+        return { name, scheme, key };
+    });
 }
 
 // ---------------------------------------------------------------- BN254 points (§3.2, §3.3)
@@ -1145,7 +1250,7 @@ function parseSums(bytes) {
     return out;
 }
 
-// ---------------------------------------------------------------- reserves (§9.6, §10), partial
+// ---------------------------------------------------------------- reserves (§9.6, §10, §10.6), secp256k1 not verified
 const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 function base58(s) {
     let n = 0n;
@@ -1158,14 +1263,9 @@ function base58(s) {
     const zeros = s.match(/^1*/)[0].length;
     return new Uint8Array([...Array(zeros).fill(0), ...body]);
 }
-function checkReserves(read, m) {
-    // returns {status, detail}
-    const declared = m.assets.some((a) => a.reserves !== undefined);
-    if (!declared && !("reserves.json" in m.files)) return { status: "OK", detail: "liabilities only" };
-    if (!m.assets.every((a) => a.reserves !== undefined)) fail("Reserves", "not every asset declares reserves");
-    if (!("reserves.json" in m.files)) fail("Reserves", "reserves.json is not listed");
-    const doc = parseStrictJSON(read("reserves.json"), "reserves.json");
-    const bySym = new Map(m.assets.map((a) => [a.symbol, a]));
+const CUSTOMER = "customer";
+// §9.6: parse reserves.json and compare it with its re-serialization
+function parseReservesJson(doc, m, bySym) {
     const wallets = need(doc, "wallets", "reserves.json");
     if (!Array.isArray(wallets)) fail("Reserves", "reserves.json: wallets is not a list");
     const parsed = wallets.map((w, i) => {
@@ -1180,8 +1280,16 @@ function checkReserves(read, m) {
             fail("Reserves", `${wh}: bad as_of`);
         }
         for (const k of ["address", "signature"]) if (typeof need(w, k, wh) !== "string") fail("Reserves", `${wh}.${k}: not a string`);
-        return { chain, asset, address: w.address, balance, as_of: asOf, signature: w.signature, decimals: bySym.get(asset).decimals };
+        let role = null;
+        if (isObj(w) && "role" in w) {
+            role = w.role;
+            const n = typeof role === "string" ? [...role].length : 0;
+            if (n < 1 || n > 32 || !isPrintable(role)) fail("Reserves", `${wh}.role: not 1 to 32 printable characters: ${show(role)}`);
+        }
+        return { index: i, chain, asset, address: w.address, balance, as_of: asOf, signature: w.signature, role, decimals: bySym.get(asset).decimals };
     });
+    const withRole = parsed.filter((w) => w.role !== null).length;
+    if (withRole && withRole !== parsed.length) fail("Reserves", `reserves.json: ${withRole} of ${parsed.length} wallets have a role (every wallet or none)`);
     const re = {
         format: "zkpor/1",
         attestation_id: m.id,
@@ -1193,48 +1301,256 @@ function checkReserves(read, m) {
             balance_amount: formatUnits(w.balance, w.decimals),
             as_of: w.as_of,
             signature: w.signature,
+            ...(w.role !== null ? { role: w.role } : {}),
         })),
     };
     const d = jsonDiff(re, doc);
     if (d) fail("Reserves", `reserves.json differs from its re-serialization: ${d}`);
-    const seen = new Set();
-    const sums = new Map();
-    const unchecked = [];
-    for (const w of parsed) {
-        const msg = `zkpor/1 reserves\nattestation: ${m.id}\nchain: ${w.chain}\nasset: ${w.asset}\naddress: ${w.address}\nas of: ${w.as_of}\n`;
-        for (const v of [m.id, w.chain, w.asset, w.address, w.as_of]) if (!v || !isPrintable(v)) fail("Reserves", `a message value is empty or not printable`);
-        let canon;
-        if (w.chain === "solana") {
-            const pk = base58(w.address);
-            if (pk.length !== 32) fail("Reserves", `solana address ${w.address}: not 32 bytes`);
-            const y = intBe(Uint8Array.from(pk).reverse()) & ((1n << 255n) - 1n);
-            if (y >= (1n << 255n) - 19n) fail("Reserves", `solana address ${w.address}: non-canonical`);
+    return { wallets: parsed, roles: withRole > 0 };
+}
+// §10.6: the roles a wallet may have
+function roleProblem(w, m) {
+    if (w.role === CUSTOMER || w.role === "protection-fund" || w.role === "corporate") return null;
+    if (w.role.startsWith("wrapped:")) {
+        const T = w.role.slice("wrapped:".length);
+        const token = m.segregation.wrapped.find((t) => t.symbol === T);
+        if (!token) return `role ${show(w.role)} names no token of segregation.wrapped`;
+        if (token.origin !== w.asset) return `role ${show(w.role)} holds ${token.origin}, not ${w.asset}`;
+        return null;
+    }
+    return `unknown role ${show(w.role)}`;
+}
+// §10.1
+function reserveMessage(id, w) {
+    const values = [id, ...(w.role !== null ? [w.role] : []), w.chain, w.asset, w.address, w.as_of];
+    for (const v of values) if (!v || !isPrintable(v)) fail("Reserves", `wallets[${w.index}]: a message value is empty or not printable`);
+    const role = w.role !== null ? `role: ${w.role}\n` : "";
+    return `zkpor/1 reserves\nattestation: ${id}\n${role}chain: ${w.chain}\nasset: ${w.asset}\naddress: ${w.address}\nas of: ${w.as_of}\n`;
+}
+// §10.2-§10.4: the canonical wallet key; Ed25519 signatures verified, secp256k1 ones not
+function walletKey(w, msg, unchecked) {
+    const wh = `wallets[${w.index}]`;
+    if (!/^[\x20-\x7e]+$/.test(w.address)) fail("Reserves", `${wh}: address is not ASCII`);
+    if (w.chain === "solana") {
+        const pk = base58(w.address);
+        if (pk.length !== 32) fail("Reserves", `${wh}: solana address ${w.address}: not 32 bytes`);
+        const y = intBe(Uint8Array.from(pk).reverse()) & ((1n << 255n) - 1n);
+        if (y >= (1n << 255n) - 19n) fail("Reserves", `${wh}: solana address ${w.address}: non-canonical`);
+        const verify = () => {
             const sig = base58(w.signature);
-            if (sig.length !== 64) fail("Reserves", `solana signature: not 64 bytes`);
-            if (!sodium.crypto_sign_verify_detached(sig, utf8(msg), pk)) fail("Reserves", `solana ${w.address}: bad signature`);
-            canon = "solana:" + hex(pk);
-        } else if (w.chain === "ethereum") {
-            if (!/^0x[0-9a-fA-F]{40}$/.test(w.address)) fail("Reserves", `bad ethereum address ${w.address}`);
-            canon = "ethereum:" + w.address.slice(2).toLowerCase();
-            unchecked.push(`${w.asset} ethereum ${w.address}`);
-        } else {
-            canon = "bitcoin:" + w.address; // canonical scriptPubKey not computed here
-            unchecked.push(`${w.asset} bitcoin ${w.address}`);
+            if (sig.length !== 64) fail("Reserves", `${wh}: solana signature: not 64 bytes`);
+            if (!sodium.crypto_sign_verify_detached(sig, utf8(msg), pk)) fail("Reserves", `${wh}: solana ${w.address}: bad signature (message ${JSON.stringify(msg)})`);
+        };
+        return { key: "solana:" + hex(pk), verify };
+    }
+    if (w.chain === "ethereum") {
+        if (!/^0x[0-9a-fA-F]{40}$/.test(w.address)) fail("Reserves", `${wh}: bad ethereum address ${w.address}`);
+        return { key: "ethereum:" + w.address.slice(2).toLowerCase(), verify: () => unchecked.push(`${w.asset} ethereum ${w.address}`) };
+    }
+    return { key: "bitcoin:" + hex(bitcoinScript(w.address, wh)), verify: () => unchecked.push(`${w.asset} bitcoin ${w.address}`) };
+}
+// §10.3: the scriptPubKey a covered address pays to (bech32 is case-insensitive, so one
+// wallet has one key whatever its spelling)
+const BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+function bech32Polymod(values) {
+    const G = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+    let chk = 1;
+    for (const v of values) {
+        const top = chk >>> 25;
+        chk = (((chk & 0x1ffffff) << 5) ^ v) >>> 0;
+        for (let i = 0; i < 5; i++) if ((top >>> i) & 1) chk = (chk ^ G[i]) >>> 0;
+    }
+    return chk;
+}
+function bitcoinScript(address, wh) {
+    const bad = (why) => fail("Reserves", `${wh}: bitcoin address ${address}: ${why}`);
+    if (address.slice(0, 3).toLowerCase() === "bc1") {
+        if (address.length > 90) bad("longer than 90 characters");
+        if (address !== address.toLowerCase() && address !== address.toUpperCase()) bad("mixed case");
+        const a = address.toLowerCase();
+        const sep = a.lastIndexOf("1");
+        if (a.slice(0, sep) !== "bc") bad("HRP is not bc");
+        const data = [...a.slice(sep + 1)].map((c) => BECH32.indexOf(c));
+        if (data.length < 7 || data.includes(-1)) bad("not bech32");
+        const version = data[0];
+        const constant = bech32Polymod([3, 3, 0, 2, 3, ...data]); // HRP "bc" expanded
+        if (version > 16 || constant !== (version === 0 ? 1 : 0x2bc830a3)) bad("bad bech32/bech32m checksum");
+        let acc = 0, bits = 0;
+        const program = [];
+        for (const d of data.slice(1, -6)) {
+            acc = (acc << 5) | d;
+            bits += 5;
+            if (bits >= 8) {
+                bits -= 8;
+                program.push((acc >> bits) & 0xff);
+            }
         }
-        if (seen.has(canon)) fail("Reserves", `wallet ${w.chain} ${w.address} counted twice`);
-        seen.add(canon);
-        sums.set(w.asset, (sums.get(w.asset) ?? 0n) + w.balance);
+        if (bits >= 5 || (acc & ((1 << bits) - 1)) !== 0) bad("bad padding");
+        if (program.length < 2 || program.length > 40 || (version === 0 && ![20, 32].includes(program.length))) bad("bad witness program length");
+        if (version !== 0 || program.length !== 20) bad("not covered (P2WSH and Taproot need BIP-322)");
+        return new Uint8Array([0x00, 0x14, ...program]);
     }
+    const raw = base58(address);
+    if (raw.length !== 25) bad("not a 21-byte base58check payload");
+    const check = sha256(sha256(raw.slice(0, 21))).slice(0, 4);
+    if (!bytesEq(check, raw.slice(21))) bad("bad base58check checksum");
+    const hash = raw.slice(1, 21);
+    if (raw[0] === 0x00) return new Uint8Array([0x76, 0xa9, 0x14, ...hash, 0x88, 0xac]);
+    if (raw[0] === 0x05) return new Uint8Array([0xa9, 0x14, ...hash, 0x87]);
+    bad(`version byte 0x${raw[0].toString(16).padStart(2, "0")} is not 0x00 or 0x05`);
+}
+// §10.6: what the wallets hold per (role, asset)
+function roleSums(wallets) {
+    const sums = new Map();
+    for (const w of wallets) {
+        const slot = `${w.role ?? CUSTOMER} ${w.asset}`;
+        sums.set(slot, (sums.get(slot) ?? 0n) + w.balance);
+    }
+    return sums;
+}
+function checkSegregation(m, wallets, sums) {
+    const seg = m.segregation;
+    for (const t of seg.wrapped) {
+        const got = sums.get(`wrapped:${t.symbol} ${t.origin}`) ?? 0n;
+        if (got !== t.collateral) fail("Reserves", `segregation.wrapped ${t.symbol}: collateral ${t.collateral}, the wallets of role wrapped:${t.symbol} hold ${got}`);
+    }
+    for (const [key, role] of [["protection_fund", "protection-fund"], ["corporate", "corporate"]]) {
+        const held = new Set(wallets.filter((w) => w.role === role).map((w) => w.asset));
+        const want = m.assets.filter((a) => held.has(a.symbol)).map((a) => ({ asset: a.symbol, balance: sums.get(`${role} ${a.symbol}`) }));
+        const got = seg[key].map((h) => ({ asset: h.asset, balance: h.balance }));
+        const d = jsonDiff(got, want, `segregation.${key}`);
+        if (d) fail("Reserves", `segregation.${key} is not what the wallets of role ${role} hold: ${d}`);
+    }
+}
+function checkReserves(read, m) {
+    // returns {status, detail}
+    const declared = m.assets.some((a) => a.reserves !== undefined);
+    if (!declared && !("reserves.json" in m.files)) {
+        // §10.6 "and conversely": a segregation section needs wallets with roles (ambiguous in §12.1 step 8)
+        if (m.segregation) fail("Reserves", "the manifest has a segregation section but declares no reserves");
+        return { status: "OK", detail: "liabilities only" };
+    }
+    if (!m.assets.every((a) => a.reserves !== undefined)) fail("Reserves", "not every asset declares reserves");
+    if (!("reserves.json" in m.files)) fail("Reserves", "reserves.json is not listed");
+    const doc = parseStrictJSON(read("reserves.json"), "reserves.json");
+    const bySym = new Map(m.assets.map((a) => [a.symbol, a]));
+    const { wallets, roles } = parseReservesJson(doc, m, bySym);
+    if (roles && !m.segregation) fail("Reserves", "reserves.json's wallets have roles but the manifest has no segregation section");
+    if (!roles && m.segregation) fail("Reserves", "the manifest has a segregation section but reserves.json's wallets have no roles");
+    const seen = new Map(); // canonical key -> role
+    const unchecked = [];
+    let verified = 0;
+    for (const w of wallets) {
+        const wh = `wallets[${w.index}]`;
+        // §10.5: the role is checked before the address
+        if (roles) {
+            const problem = roleProblem(w, m);
+            if (problem) fail("Reserves", `${wh} (${w.chain} ${w.address}): ${problem}`);
+        }
+        const msg = reserveMessage(m.id, w);
+        const { key, verify } = walletKey(w, msg, unchecked);
+        if (seen.has(key)) {
+            const before = seen.get(key);
+            if (before !== w.role) fail("Reserves", `${wh}: wallet ${w.chain} ${w.address} declared in two roles (${before}, ${w.role})`);
+            fail("Reserves", `${wh}: wallet ${w.chain} ${w.address} counted twice`);
+        }
+        seen.set(key, w.role);
+        const before = unchecked.length;
+        verify();
+        if (unchecked.length === before) verified++;
+    }
+    const sums = roleSums(wallets);
     for (const a of m.assets) {
-        if ((sums.get(a.symbol) ?? 0n) !== a.reserves) fail("Reserves", `${a.symbol}: signed wallets sum to ${sums.get(a.symbol) ?? 0n}, manifest says ${a.reserves}`);
-        if (a.reserves < a.liabilities) fail("Reserves", `${a.symbol}: reserves below liabilities`);
+        const got = sums.get(`${CUSTOMER} ${a.symbol}`) ?? 0n;
+        if (got !== a.reserves) fail("Reserves", `${a.symbol}: ${roles ? "customer" : "signed"} wallets sum to ${got}, manifest says ${a.reserves}`);
     }
+    if (roles) checkSegregation(m, wallets, sums);
+    for (const a of m.assets) if (a.reserves < a.liabilities) fail("Reserves", `${a.symbol}: reserves below liabilities`);
+    const under = (m.segregation?.wrapped ?? []).filter((t) => !isBacked(t.collateral, t.originDecimals, t.supply, t.decimals));
+    if (under.length) {
+        const say = (t) => `wrapped token ${t.symbol} is under-backed: collateral ${formatUnits(t.collateral, t.originDecimals)} ${t.origin} < issued supply ${formatUnits(t.supply, t.decimals)} ${t.symbol} (ratio ${backingRatio(t.collateral, t.originDecimals, t.supply, t.decimals)}; required 1:1)`;
+        fail("Reserves", under.map(say).join("; "));
+    }
+    const what = roles ? `roles, per-role sums (${m.segregation.wrapped.length} wrapped token(s) backed 1:1)` : "sums";
     if (unchecked.length)
         return {
             status: "SKIPPED",
-            detail: `parsing, attestation id, sums, per-asset coverage and ${parsed.length - unchecked.length} Ed25519 signature(s) OK; secp256k1 signatures NOT checked by this implementation: ${unchecked.join("; ")}`,
+            detail: `parsing, attestation id, ${what}, per-asset coverage and ${verified} Ed25519 signature(s) OK; secp256k1 signatures NOT checked by this implementation: ${unchecked.join("; ")}`,
         };
-    return { status: "OK", detail: "all wallets verified" };
+    return { status: "OK", detail: `all ${wallets.length} wallets verified; ${what} and per-asset coverage OK` };
+}
+
+// ---------------------------------------------------------------- co-signatures (§10.7)
+const INDEX = "signatures/index.json";
+const SIGNATURE_FILE = /^signatures\/[a-z0-9][a-z0-9-]{0,79}\.json$/;
+function readIndex(read) {
+    let bytes;
+    try {
+        bytes = read(INDEX);
+    } catch (e) {
+        if (e instanceof VErr && e.kind === "Missing") return null; // 404: no co-signatures
+        throw e;
+    }
+    const doc = parseStrictJSON(bytes, INDEX);
+    onlyKeys(doc, ["format", "signatures"], INDEX);
+    if (need(doc, "format", INDEX) !== "zkpor/1") fail("CoSignature", `${INDEX}: format ${show(doc.format)} is not zkpor/1`);
+    const names = need(doc, "signatures", INDEX);
+    if (!Array.isArray(names) || names.length > 64) fail("CoSignature", `${INDEX}: signatures is not a list of at most 64 names`);
+    const seen = new Set();
+    for (const [i, name] of names.entries()) {
+        if (typeof name !== "string" || !SIGNATURE_FILE.test(name) || name === INDEX) fail("CoSignature", `${INDEX}: signatures[${i}] ${show(name)} is not a co-signature file name`);
+        if (seen.has(name)) fail("CoSignature", `${INDEX}: ${name} is listed twice`);
+        seen.add(name);
+    }
+    return names;
+}
+const COSIGN_KEYS = ["format", "attestation_id", "manifest_sha256", "name", "scheme", "key", "signature"];
+function parseCosignature(doc, file) {
+    onlyKeys(doc, COSIGN_KEYS, file);
+    for (const k of COSIGN_KEYS) need(doc, k, file);
+    if (doc.format !== "zkpor/1") fail("CoSignature", `${file}: format ${show(doc.format)} is not zkpor/1`);
+    if (typeof doc.attestation_id !== "string") fail("CoSignature", `${file}: attestation_id is not a string`);
+    if (typeof doc.manifest_sha256 !== "string" || !RE.hex64.test(doc.manifest_sha256)) fail("CoSignature", `${file}: manifest_sha256 is not 64 lowercase hex`);
+    checkText(doc.name, "name", `${file} name`);
+    if (!(doc.scheme in COSIGNER_KEY)) fail("CoSignature", `${file}: scheme ${show(doc.scheme)} is not ed25519 or eip191`);
+    if (typeof doc.key !== "string" || !COSIGNER_KEY[doc.scheme].test(doc.key)) fail("CoSignature", `${file}: key is not a ${doc.scheme} key`);
+    const sigForm = doc.scheme === "ed25519" ? /^[0-9a-f]{128}$/ : /^0x[0-9a-fA-F]{130}$/;
+    if (typeof doc.signature !== "string" || !sigForm.test(doc.signature)) fail("CoSignature", `${file}: signature is not a ${doc.scheme} signature`);
+    return doc;
+}
+const cosignMessage = (id, digest, name) => `zkpor/1 co-signature\nattestation: ${id}\nmanifest sha256: ${digest}\nsigner: ${name}\n`;
+function checkCosignatures(read, m) {
+    const names = readIndex(read) ?? [];
+    const pins = new Map((m.cosigners ?? []).map((c) => [`${c.scheme} ${c.key}`, c]));
+    const signed = new Set();
+    const said = [];
+    const unverified = [];
+    for (const file of names) {
+        const c = parseCosignature(parseStrictJSON(read(file), file), file);
+        if (c.attestation_id !== m.id) fail("CoSignature", `${file}: signs attestation ${show(c.attestation_id)}, not ${m.id}`);
+        if (c.manifest_sha256 !== m.canonicalDigest) {
+            fail("CoSignature", `${file}: made for another version of the manifest (canonical digest ${c.manifest_sha256}, this manifest's is ${m.canonicalDigest})`);
+        }
+        const who = `${c.name} (${c.scheme} key ${c.key})`;
+        if (c.scheme === "ed25519") {
+            const msg = utf8(cosignMessage(m.id, m.canonicalDigest, c.name));
+            if (!sodium.crypto_sign_verify_detached(unhex(c.signature), msg, unhex(c.key))) fail("CoSignature", `${file}: the signature of ${who} does not verify`);
+        } else unverified.push(`${file} (eip191, secp256k1 not implemented here)`);
+        const slot = `${c.scheme} ${c.key}`;
+        if (pins.size) {
+            const pinned = pins.get(slot);
+            if (!pinned) fail("CoSignature", `${file}: signed by a key the manifest does not pin: ${who}`);
+            if (pinned.name !== c.name) fail("CoSignature", `${file}: the pinned key of ${pinned.name} signs as ${show(c.name)}`);
+        }
+        if (signed.has(slot)) fail("CoSignature", `${file}: ${c.scheme} key ${c.key} signs twice`);
+        signed.add(slot);
+        said.push(`${who}, ${pins.size ? "pinned" : "not pinned"}`);
+    }
+    for (const [slot, c] of pins) if (!signed.has(slot)) fail("CoSignature", `no valid co-signature by ${c.name} (${c.scheme} key ${c.key}), whom the manifest pins as co-signer`);
+    if (!names.length) return { status: "OK", detail: "no co-signatures (the manifest pins no co-signer)" };
+    const detail = `canonical manifest digest ${m.canonicalDigest}; co-signed by ${said.join("; ")}`;
+    if (unverified.length) return { status: "SKIPPED", detail: `${detail}; NOT verified by this implementation: ${unverified.join("; ")}` };
+    return { status: "OK", detail };
 }
 
 // ---------------------------------------------------------------- step runner
@@ -1261,7 +1577,7 @@ async function step(check, n, name, deps, fn) {
 }
 function makeReader(dir) {
     const cache = new Map();
-    const allowed = /^(bundles\/[0-9a-f]+\.bin|bundles\/SHA256SUMS|ceremony\/transcript\.json)$/;
+    const allowed = /^(bundles\/[0-9a-f]+\.bin|bundles\/SHA256SUMS|ceremony\/transcript\.json|signatures\/[a-z0-9][a-z0-9-]{0,79}\.json)$/;
     const reads = [];
     const read = (name) => {
         if (/[/\\:\0]|\.\./.test(name) && !allowed.test(name)) fail("BadName", `refusing file name ${name}`);
@@ -1385,6 +1701,7 @@ async function reviewerCheck(dir) {
         if (m().setup.kind !== "ceremony") fail("Setup", `unknown setup kind ${m().setup.kind}`);
         return { status: "SKIPPED", detail: "listing rule OK; ceremony transcript (§8.5-§8.7) not verified by this implementation" };
     });
+    await step(C, 10, "co-signatures", [s1], () => checkCosignatures(read, m()));
     return { read, st };
 }
 
