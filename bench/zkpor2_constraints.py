@@ -1,0 +1,138 @@
+"""Constraint counts of the zkpor/2 account gadget (``publisher.snark.account2``, issue 13).
+
+Run from the repository root::
+
+    python bench/zkpor2_constraints.py [--sizes 1,4,50,500] [--tiers 8]
+
+Counts constraints, not time: nothing is proven (the gadget is not wired into a batch
+circuit yet). For each account size K (held-asset slots) it builds the gadget alone in an
+empty constraint system and reports:
+
+* ``gadget``: the account gadget, its per-slot asset parameters (price, T ratios,
+  T - 1 tier bounds, T - 1 cumulative collaterals) being free private wires, as the
+  caller's will be in the full circuit (a parameter wire costs no constraint; every
+  selection from it costs one);
+* ``gadget, constant tables``: the same with the tables as circuit constants, for
+  comparison (the selections are then free);
+* ``leaf hash (estimate)``: a Poseidon leaf over ``[tag, idc, entry_0..entry_{K-1}]``,
+  one packed entry (``idx + 2^10 e + 2^74 d``) per field element; up to 14 entries in
+  one hash of 16 inputs, beyond that a chain ``h = H(h, 15 more entries)``. The layout is
+  not specified yet (issue 13): this is what such a leaf costs with the circuit's
+  Poseidon gadget, measured, not the leaf of the protocol;
+* the marginal cost per additional held asset, between the two largest sizes.
+
+Not counted (not built yet): binding each slot's parameters to the registry (sorted list,
+permutation argument, header rows), the batch totals, the tree above the leaves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Mapping
+from itertools import pairwise
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from publisher.snark.account2 import (  # noqa: E402
+    SENTINEL,
+    AccountShape,
+    SlotAsset,
+    account_gadget,
+)
+from publisher.snark.gadgets import poseidon_gadget, private_value  # noqa: E402
+from publisher.snark.r1cs import LC, ConstraintSystem, lc_const  # noqa: E402
+
+LEAF_TAG = 2  # placeholder domain tag: a constant input, whatever its value
+MAX_INPUTS = 16
+
+
+def _zero(_: Mapping[str, object]) -> int:
+    return 0
+
+
+def gadget(k: int, tiers: int, constant_tables: bool) -> ConstraintSystem:
+    """Return a constraint system holding one account gadget of ``k`` slots only."""
+    cs = ConstraintSystem(n_public=0)
+
+    def param(value: int) -> LC:
+        return lc_const(value) if constant_tables else private_value(cs, _zero)
+
+    assets = [
+        SlotAsset(
+            price=param(1),
+            ratios=tuple(param(100) for _ in range(tiers)),
+            lower=tuple(param(SENTINEL) for _ in range(tiers - 1)),
+            cumulative=tuple(param(0) for _ in range(tiers - 1)),
+        )
+        for _ in range(k)
+    ]
+    account_gadget(cs, AccountShape(k, tiers), assets, lc_const(1024), lambda _: [])
+    return cs
+
+
+def leaf_hash(k: int) -> int:
+    """Return the constraints of a leaf hash over ``k`` packed entries (see above)."""
+    cs = ConstraintSystem(n_public=0)
+    idc, *entries = [private_value(cs, _zero) for _ in range(k + 1)]
+    first = MAX_INPUTS - 2
+    h = poseidon_gadget(cs, [lc_const(LEAF_TAG), idc, *entries[:first]])
+    for start in range(first, k, MAX_INPUTS - 1):
+        h = cs.materialize(h)
+        h = poseidon_gadget(cs, [h, *entries[start : start + MAX_INPUTS - 1]])
+    return len(cs.constraints)
+
+
+def by_label(cs: ConstraintSystem) -> Counter[str]:
+    """Return the constraints of each label (summed over the slots)."""
+    counts: Counter[str] = Counter()
+    bounds = [*cs.labels, (len(cs.constraints), "")]
+    for (first, text), (end, _) in pairwise(bounds):
+        counts[text] += end - first
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1,4,50,500")
+    parser.add_argument("--tiers", type=int, default=8)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    rows = []
+    for k in sizes:
+        wires = len(gadget(k, args.tiers, constant_tables=False).constraints)
+        constant = len(gadget(k, args.tiers, constant_tables=True).constraints)
+        rows.append((k, wires, constant, leaf_hash(k)))
+
+    print(f"zkpor/2 account gadget, T = {args.tiers} tiers per table\n")
+    print(
+        "| held assets K | gadget | gadget, constant tables | leaf hash (estimate) "
+        "| gadget + leaf | per held asset |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|")
+    for k, wires, constant, leaf in rows:
+        total = wires + leaf
+        print(f"| {k} | {wires:,} | {constant:,} | {leaf:,} | {total:,} | {total / k:,.0f} |")
+    if len(rows) >= 2:
+        (k0, w0, c0, l0), (k1, w1, c1, l1) = rows[-2], rows[-1]
+        span = k1 - k0
+        print(
+            f"\nmarginal per additional held asset (K = {k0} -> {k1}): gadget "
+            f"{(w1 - w0) / span:.1f}, constant tables {(c1 - c0) / span:.1f}, "
+            f"leaf {(l1 - l0) / span:.1f}, gadget + leaf {(w1 + l1 - w0 - l0) / span:.1f}"
+        )
+
+    k = 4 if 4 in sizes else sizes[0]
+    print(f"\nK = {k}, by label (summed over slots):\n")
+    print("| label | constraints |")
+    print("|---|---:|")
+    for text, n in by_label(gadget(k, args.tiers, constant_tables=False)).items():
+        print(f"| {text} | {n:,} |")
+
+
+if __name__ == "__main__":
+    main()
