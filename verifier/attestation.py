@@ -540,6 +540,12 @@ def _check_reserves(files: _Attestation) -> str:
     manifest = files.need_manifest()
     declared = [a.reserves is not None for a in manifest.assets]
     if not any(declared) and RESERVES not in manifest.files:
+        if manifest.segregation is not None:
+            # Its collateral and fund figures would be shown with no wallet behind them.
+            raise MalformedInput(
+                f"{MANIFEST} has a segregation section but declares no reserves: its "
+                "figures are backed by no signed wallet"
+            )
         return "this attestation declares no reserves (liabilities only)"
     if not all(declared):
         missing = [a.symbol for a in manifest.assets if a.reserves is None]

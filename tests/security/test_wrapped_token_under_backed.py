@@ -81,3 +81,17 @@ def test_hiding_the_corporate_wallet_from_the_manifest_fails(tmp_path: Path) -> 
         "publishes corporate holdings of nothing, but its signed corporate wallets hold 2 ETH"
         in detail
     )
+
+
+def test_a_segregation_section_without_reserves_fails(tmp_path: Path) -> None:
+    """Collateral and fund figures with no reserves.json would be checked by nothing."""
+    folder = segregated(tmp_path / "a")
+    manifest = read_json(folder, MANIFEST)
+    for asset in manifest["assets"]:
+        for key in ("reserves", "reserves_amount", "ratio"):
+            del asset[key]
+    del manifest["files"]["reserves.json"]
+    write_json(folder, MANIFEST, manifest)
+    code, status, detail = _step_8(folder)
+    assert (code, status) == (1, "FAIL"), detail
+    assert "has a segregation section but declares no reserves" in detail
