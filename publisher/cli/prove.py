@@ -290,7 +290,8 @@ def register(app: typer.Typer) -> None:
         manifest = run_prove(
             liabilities, config, out, private, workers, dask, code_secret, reserves, keys_for
         )
-        for problem in shortfalls(manifest.assets) if reserves is not None else []:
+        problems = shortfalls(manifest.assets) + wrapped_shortfalls(manifest)
+        for problem in problems if reserves is not None else []:
             err_console.print(f"[bold yellow]WARNING[/]: {problem}", markup=True)
         console.print(f"wrote {out} (root {manifest.tree.root:#x})")
         console.print(f"codes for your users: {private / CODES} (keep private)")
