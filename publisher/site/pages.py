@@ -158,7 +158,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def banners(data: SiteData) -> str:
-    """Return the warnings every page shows first: an insecure setup, an under-covered asset."""
+    """Return the warnings every page shows first: an insecure setup, an under-covered
+    asset, an under-backed wrapped token."""
     out = []
     if data.dev_setup:
         out.append(
@@ -185,7 +186,7 @@ def banners(data: SiteData) -> str:
             "    The declared reserves of " + ", ".join(short) + " are below the liabilities.\n"
             "    See the table on the [Summary](index.md) and [Reserves](reserves.md) pages.\n"
         )
-    under_backed = [md_text(w.symbol) for w in _wrapped(data.manifest) if not _backed(data, w)]
+    under_backed = [md_text(symbol) for symbol in _under_backed(data.manifest)]
     if under_backed:
         out.append(
             '!!! failure "Under-backed: ' + ", ".join(under_backed) + '"\n'
@@ -208,18 +209,15 @@ def _backing(manifest: Manifest, token: WrappedToken) -> Fraction | None:
     return Fraction(token.collateral * 10**token.decimals, token.supply * 10**origin)
 
 
-def _backed(data: SiteData, token: WrappedToken) -> bool:
-    ratio = _backing(data.manifest, token)
+def _backed(manifest: Manifest, token: WrappedToken) -> bool:
+    """Return whether the token is backed 1:1 (as ``verifier.manifest.backed``)."""
+    ratio = _backing(manifest, token)
     return ratio is None or ratio >= 1
 
 
 def _under_backed(manifest: Manifest) -> list[str]:
     """Return the symbols of the wrapped tokens ``wrapped_shortfalls`` names, in order."""
-    return [
-        w.symbol
-        for w in _wrapped(manifest)
-        if (ratio := _backing(manifest, w)) is not None and ratio < 1
-    ]
+    return [w.symbol for w in _wrapped(manifest) if not _backed(manifest, w)]
 
 
 def asset_table(manifest: Manifest) -> str:
@@ -385,7 +383,8 @@ STEP_WORDS = {
     "co-signatures": "independent parties, such as an auditor, who signed this attestation",
     "totals": "the liabilities the custodian publishes, per asset",
     "bundle files": "the encrypted records of all accounts, all of one size",
-    "reserves": "the custodian's signed wallets, and their balances against liabilities",
+    "reserves": "the custodian's signed wallets, each in one role, against liabilities and "
+    "wrapped tokens",
 }
 
 
