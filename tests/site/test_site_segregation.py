@@ -24,7 +24,7 @@ import markdown
 import pytest
 
 from publisher.attest.cosign import cosign
-from publisher.site.build import BuildOptions, build_site, template
+from publisher.site.build import BuildOptions, build_site, render_site, template
 from publisher.site.pages import CosignatureStatus, SiteData, render_pages
 from publisher.site.reproduce import reproduce
 from publisher.site.serve import make_server
@@ -276,10 +276,10 @@ HOSTILE = "<script>alert(1)</script>[x](javascript:alert(2)){: onclick=alert(3) 
 MARKUP = re.compile(r"<script|<a href=\"javascript|<[^>]+\sonclick=")
 
 
-def test_every_new_published_string_is_escaped(cosigned: SmallAttestation) -> None:
-    """The values verify holds to strict character sets, rendered as if one slipped past:
-    no markup, link or attribute survives into a page (Markdown to HTML as the site's
-    MkDocs does it)."""
+def hostile_data(cosigned: SmallAttestation) -> SiteData:
+    """Return site data whose every new published string (wrapped token, holdings,
+    co-signers, a wallet's role and address) carries ``HOSTILE``, as if one slipped past
+    ``zkpor verify``'s character sets."""
     m = cosigned.manifest
     token = WrappedToken("Z" + HOSTILE, "BTC", "eth" + HOSTILE, "0x" + HOSTILE, 8, 5, 1, 4)
     manifest = replace(
@@ -290,7 +290,13 @@ def test_every_new_published_string_is_escaped(cosigned: SmallAttestation) -> No
     sig = Cosignature(m.attestation_id, "0" * 64, "n" + HOSTILE, "ed25519", "k2" + HOSTILE, "s")
     wallet = Wallet("bitcoin", "BTC", "a" + HOSTILE, 4, "924000", "s", "wrapped:Z" + HOSTILE)
     status = CosignatureStatus("signatures/x.json", sig, False, "problem" + HOSTILE)
-    pages = _render(_data(cosigned, manifest=manifest, wallets=[wallet], cosignatures=[status]))
+    return _data(cosigned, manifest=manifest, wallets=[wallet], cosignatures=[status])
+
+
+def test_every_new_published_string_is_escaped(cosigned: SmallAttestation) -> None:
+    """No markup, link or attribute survives into a page (Markdown to HTML with the
+    extensions of site/mkdocs.yml), and every value is shown as the text it is."""
+    pages = _render(hostile_data(cosigned))
     extensions = ["tables", "admonition", "attr_list", "md_in_html"]  # site/mkdocs.yml
     shown = {}
     for name in ("index.md", "reserves.md", "wrapped.md"):
@@ -302,3 +308,16 @@ def test_every_new_published_string_is_escaped(cosigned: SmallAttestation) -> No
     assert f"Co-signed by n{HOSTILE}" in shown["index.md"]
     assert f"FAIL: Z{HOSTILE} is under-backed" in shown["wrapped.md"]
     assert f"a{HOSTILE}" in shown["reserves.md"]
+
+
+def test_every_new_published_string_is_escaped_in_the_built_pages(
+    cosigned: SmallAttestation, tmp_path: Path
+) -> None:
+    """The same values through MkDocs and the Material theme, as ``zkpor site build``
+    renders the pages."""
+    site = render_site(hostile_data(cosigned), "// verify.js\n", tmp_path)
+    for name in ("", "reserves", "wrapped"):
+        page = (site / name / "index.html").read_text(encoding="utf-8")
+        article = page[page.index("<article") : page.index("</article>")]
+        assert not MARKUP.search(article), (name, MARKUP.search(article))
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in article, name
