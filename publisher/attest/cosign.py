@@ -1,5 +1,10 @@
-"""Co-sign a published attestation (``zkpor attest sign``): an auditor's Ed25519 or EIP-191
-signature over the manifest's canonical digest (``verifier.cosign``).
+"""Co-sign a published attestation: an auditor's Ed25519 or EIP-191 signature over the
+manifest's canonical digest (``verifier.cosign``).
+
+Two ways to sign. ``cosign`` (``zkpor attest sign``) signs with a key file. A key kept in
+an HSM or a hardware wallet never leaves it, so ``message_to_sign`` (``zkpor attest
+message``) returns the exact bytes to sign there, and ``add_cosignature`` (``zkpor attest
+add``) checks the signature made outside zkpor before storing it.
 
 The signature goes to ``signatures/<name>-<key>.json`` beside the attestation and is
 listed in ``signatures/index.json``; both are written atomically, and the index last, so
@@ -21,25 +26,29 @@ from pathlib import Path
 from nacl.signing import SigningKey
 from py_ecc.secp256k1 import secp256k1
 
+from publisher.crypto import NaclBackend
 from publisher.files import write_atomic
 from verifier.attestation import AttestationFiles, read_manifest
 from verifier.cosign import (
     SIGNATURES_INDEX,
     Cosignature,
+    check_cosignature,
     cosign_message,
     index_to_json,
     manifest_digest,
     parse_cosignature,
     parse_index,
+    signature_problem,
 )
 from verifier.errors import VerificationError, ZkporError
 from verifier.fetch import directory_reader
-from verifier.manifest import COSIGN_SCHEMES, MANIFEST
-from verifier.reserves import eip191_hash, evm_address
+from verifier.manifest import COSIGN_SCHEMES, MANIFEST, Manifest
+from verifier.reserves import check_evm_address, eip191_hash, evm_address
 from verifier.strict_json import loads
 from verifier.text_fields import issuer_name_problem
 
 _KEY_LINE = re.compile(r"(?:0x)?([0-9a-fA-F]{64})")
+_HEX = re.compile(r"[0-9a-fA-F]*")
 #: File-name characters of a signer's name; the rest becomes '-'.
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -111,8 +120,107 @@ def signature_file(name: str, public_key: str) -> str:
 def cosign(attestation: Path, key: SigningKeyFile, name: str) -> tuple[str, Cosignature]:
     """Sign the manifest of the attestation folder ``attestation`` as ``name``; return the
     file written (relative to the folder) and the co-signature."""
+    _check_name(name)
+    manifest = _read_manifest(attestation)
+    digest = manifest_digest(manifest)
+    signature = Cosignature(
+        manifest.attestation_id,
+        digest,
+        name,
+        key.scheme,
+        key.public_key(),
+        key.sign(cosign_message(manifest.attestation_id, digest, name)),
+    )
+    return _write_cosignature(attestation, signature), signature
+
+
+def message_to_sign(attestation: Path, name: str) -> bytes:
+    """Return the exact bytes ``name`` signs to co-sign the attestation folder
+    ``attestation`` (what ``cosign`` signs), for a key that never leaves its device."""
+    _check_name(name)
+    manifest = _read_manifest(attestation)
+    return cosign_message(manifest.attestation_id, manifest_digest(manifest), name)
+
+
+def add_cosignature(
+    attestation: Path, name: str, scheme: str, key: str, signature: str
+) -> tuple[str, Cosignature]:
+    """Store a co-signature made outside zkpor (an HSM, a hardware wallet) over
+    ``message_to_sign(attestation, name)``; return the file written and the co-signature.
+
+    Nothing is written unless it is a co-signature ``zkpor verify`` accepts: the signature
+    verifies over this manifest's message for ``name``, and the key is pinned under
+    ``name`` when the manifest pins co-signers. ``key`` and ``signature`` are accepted in
+    the spellings signers print (upper-case hex, an EIP-55 address, ``v`` 0/1 or 27/28)
+    and stored in the one spelling zkpor/1 reads."""
+    _check_name(name)
+    if scheme not in COSIGN_SCHEMES:
+        raise CosignError(f"unknown scheme {scheme!r} (schemes: {', '.join(COSIGN_SCHEMES)})")
+    key, signature = _external_key(scheme, key), _external_signature(scheme, signature)
+    manifest = _read_manifest(attestation)
+    digest = manifest_digest(manifest)
+    sig = Cosignature(manifest.attestation_id, digest, name, scheme, key, signature)
+    backend = NaclBackend()
+    if (problem := signature_problem(sig, backend)) is not None:
+        raise CosignError(
+            f"the signature does not verify: {problem}. It must be made by {scheme} key "
+            f"{key} over exactly the bytes that `zkpor attest message {attestation} "
+            f'--name "{name}"` prints'
+        )
+    try:
+        check_cosignature(manifest, digest, sig, backend)
+    except VerificationError as exc:
+        raise CosignError(
+            f"refused, `zkpor verify` would fail step 10 with this co-signature: {exc}"
+        ) from None
+    return _write_cosignature(attestation, sig), sig
+
+
+def _external_key(scheme: str, key: str) -> str:
+    """Return ``key`` (from the command line) in zkpor/1's spelling, or raise naming it."""
+    key = key.strip()
+    if scheme == "eip191":
+        try:
+            check_evm_address(key)
+        except ValueError as exc:
+            raise CosignError(f"--key {key!r}: {exc}") from None
+        return key.lower()
+    body = key.removeprefix("0x")
+    if len(body) != 64 or not _HEX.fullmatch(body):
+        raise CosignError(f"--key {key!r}: an Ed25519 public key is 64 hex digits (32 bytes)")
+    return body.lower()
+
+
+def _external_signature(scheme: str, signature: str) -> str:
+    """Return ``signature`` in zkpor/1's spelling (lowercase hex), or raise naming it."""
+    signature = signature.strip()
+    if scheme == "eip191":
+        if not signature.startswith("0x") or len(signature) != 132:
+            raise CosignError(
+                "--signature: an EIP-191 (personal_sign) signature is 0x followed by 130 hex "
+                f"digits (r, s, v: 65 bytes); got {len(signature)} characters"
+            )
+        if not _HEX.fullmatch(signature[2:]):
+            raise CosignError("--signature: not hexadecimal after 0x")
+        return signature.lower()
+    body = signature.removeprefix("0x")
+    if len(body) != 128 or not _HEX.fullmatch(body):
+        raise CosignError(
+            "--signature: an Ed25519 signature is 128 hex digits (64 bytes); "
+            f"got {len(body)} characters"
+        )
+    return body.lower()
+
+
+def _check_name(name: str) -> None:
+    """Raise ``CosignError`` unless ``name`` may sign (the issuer-name rule)."""
     if (problem := issuer_name_problem(name)) is not None:
         raise CosignError(f"the co-signer's name {problem}")
+
+
+def _read_manifest(attestation: Path) -> Manifest:
+    """Return the folder's manifest; refuse one zkpor would not write, whose canonical
+    digest might not be what its readers see."""
     files = AttestationFiles(directory_reader(attestation))
     try:
         manifest, difference = read_manifest(files)
@@ -120,22 +228,19 @@ def cosign(attestation: Path, key: SigningKeyFile, name: str) -> tuple[str, Cosi
         raise CosignError(f"{attestation / MANIFEST}: {exc}") from None
     if difference is not None:
         raise CosignError(f"{attestation / MANIFEST} is not as zkpor writes it: {difference}")
-    digest = manifest_digest(manifest)
-    public_key = key.public_key()
-    signature = Cosignature(
-        manifest.attestation_id,
-        digest,
-        name,
-        key.scheme,
-        public_key,
-        key.sign(cosign_message(manifest.attestation_id, digest, name)),
-    )
-    names = _other_signatures(attestation, key.scheme, public_key)
-    written = signature_file(name, public_key)
+    return manifest
+
+
+def _write_cosignature(attestation: Path, signature: Cosignature) -> str:
+    """Write ``signature`` to its file and list it in the index, replacing an earlier
+    signature by the same key; return the file written (relative to the folder). The
+    index is written last, so it never names a file that is not there."""
+    names = _other_signatures(attestation, signature.scheme, signature.key)
+    written = signature_file(signature.name, signature.key)
     write_atomic(attestation / written, _json(signature.to_json()), mode=0o644)
     index = sorted({*names, written})
     write_atomic(attestation / SIGNATURES_INDEX, _json(index_to_json(index)), mode=0o644)
-    return written, signature
+    return written
 
 
 def _other_signatures(attestation: Path, scheme: str, public_key: str) -> list[str]:
