@@ -3,9 +3,16 @@
 Run from the repository root::
 
     python bench/zkpor2_constraints.py [--sizes 1,4,50,500] [--tiers 8]
+    python bench/zkpor2_constraints.py --batch [--tiers 8]
 
-Counts constraints, not time: nothing is proven (the gadget is not wired into a batch
-circuit yet). For each account size K (held-asset slots) it builds the gadget alone in an
+Counts constraints, not time: nothing is proven.
+
+``--batch`` counts the prototype batch circuit instead (``publisher.snark.batch2``, see
+its docstring; see also "zkpor/2 batch prototype" in bench/README.md): per registry
+asset per batch at A = 8, 64, 1024, and per account at K = 1, 4, 50, 500 held assets,
+each as the difference between two whole circuits, so that every part is counted.
+
+Without ``--batch``: For each account size K (held-asset slots) it builds the gadget alone in an
 empty constraint system and reports:
 
 * ``gadget``: the account gadget, its per-slot asset parameters (price, T ratios,
@@ -43,6 +50,7 @@ from publisher.snark.account2 import (  # noqa: E402
     SlotAsset,
     account_gadget,
 )
+from publisher.snark.batch2 import Batch2Shape, _sponge, build_batch2  # noqa: E402
 from publisher.snark.gadgets import poseidon_gadget, private_value  # noqa: E402
 from publisher.snark.r1cs import LC, ConstraintSystem, lc_const  # noqa: E402
 
@@ -95,11 +103,75 @@ def by_label(cs: ConstraintSystem) -> Counter[str]:
     return counts
 
 
+def batch_count(
+    batch: int, k: int, assets: int, tiers: int, arity: int, mult_bits: int
+) -> tuple[int, int]:
+    """Return (constraints, of which the batch subtree) of one batch2 circuit."""
+    shape = Batch2Shape(batch, k, assets, tiers, arity, mult_bits)
+    cs = build_batch2.__wrapped__(shape).cs
+    return len(cs.constraints), by_label(cs)["batch subtree"]
+
+
+def sponge_per_element(elements: int = 15 * 40) -> float:
+    """Return the constraints per element absorbed by the batch2 sponge (rate 15)."""
+    cs = ConstraintSystem(n_public=0)
+    _sponge(cs, 0, [private_value(cs, _zero) for _ in range(elements)])
+    return len(cs.constraints) / elements
+
+
+def batch_main(tiers: int) -> None:
+    print(f"zkpor/2 batch prototype (publisher/snark/batch2.py), T = {tiers} tiers\n")
+    print("Per registry asset per batch (B = 4 accounts of K = 4 slots, arity 4):\n")
+    print(
+        "| registry assets A | constraints (multiplicities in 3 bits) | per registry asset "
+        "vs A = 8, multiplicities in 3 / 7 / 11 bits (B <= 7 / 127 / 2,047) |"
+    )
+    print("|---:|---:|---:|")
+    base = {b: batch_count(4, 4, 8, tiers, 4, b)[0] for b in (3, 7, 11)}
+    for assets in (8, 64, 1024):
+        counts = {b: batch_count(4, 4, assets, tiers, 4, b)[0] for b in (3, 7, 11)}
+        extra = " / ".join(f"{(counts[b] - base[b]) / max(assets - 8, 1):,.1f}" for b in (3, 7, 11))
+        print(f"| {assets:,} | {counts[3]:,} | {extra if assets > 8 else ''} |")
+
+    print(
+        "\nPer account (A = 1,024, arity 2: the difference between B = 4 and B = 2, "
+        "multiplicities in 3 bits for both):\n"
+    )
+    print(
+        "| held assets K | per account, without the tree | tree share (arity 2) "
+        "| per held asset | marginal per additional held asset |"
+    )
+    print("|---:|---:|---:|---:|---:|")
+    previous = None
+    for k in (1, 4, 50, 500):
+        (n2, t2), (n4, t4) = (batch_count(b, k, 1024, tiers, 2, 3) for b in (2, 4))
+        account = (n4 - t4 - n2 + t2) / 2
+        marginal = "" if previous is None else f"{(account - previous[1]) / (k - previous[0]):,.1f}"
+        previous = (k, account)
+        print(f"| {k} | {account:,.0f} | {(t4 - t2) / 2:,.0f} | {account / k:,.0f} | {marginal} |")
+
+    n, _ = batch_count(4, 4, 8, tiers, 4, 3)
+    cs = build_batch2.__wrapped__(Batch2Shape(4, 4, 8, tiers, 4, 3)).cs
+    print(f"\nB = 4, K = 4, A = 8, arity 4 ({n:,} constraints), by label (all accounts):\n")
+    print("| label | constraints |")
+    print("|---|---:|")
+    merged: Counter[str] = Counter()
+    for text, count in by_label(cs).items():
+        merged[text.split(": ", 1)[1] if text.startswith("account ") else text] += count
+    for text, count in merged.items():
+        print(f"| {text} | {count:,} |")
+    print(f"\nsponge: {sponge_per_element():.1f} constraints per absorbed element")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1,4,50,500")
     parser.add_argument("--tiers", type=int, default=8)
+    parser.add_argument("--batch", action="store_true", help="count the batch2 prototype")
     args = parser.parse_args()
+    if args.batch:
+        batch_main(args.tiers)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
 
     rows = []

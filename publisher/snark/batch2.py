@@ -1,0 +1,606 @@
+"""zkpor/2: a prototype of the batch circuit's core (issue 13; not wired in).
+
+**Not wired in.** Nothing in the pipeline, the manifest or the verifier uses this module.
+It is the core of a zkpor/2 batch statement, built to measure it
+(``bench/zkpor2_constraints.py --batch``) and to test it against cheating witnesses
+(``tests/snark/test_batch2.py``). Tags, the leaf layout and the public-input layout are
+placeholders, not protocol.
+
+Why this is not docs/zkpor2-design.md §3 as drafted
+----------------------------------------------------
+The draft puts one header row per registry asset in a sorted list, followed by that
+asset's run of entries, and says binding a header to the public registry "costs no
+constraints". It does not: the runs have data-dependent lengths, so a header's row is
+data dependent, and "the public value of asset ``a_i``" at row ``i`` is an ``A``-way
+selection (``A`` products per value per row), not a wire. A grand product comparing the
+headers with the registry does not fix it either: every value that goes into a compressed
+tuple must be fixed (hashed into the challenge) *before* the challenge, else the prover
+solves one linear equation after seeing ``α`` (for instance raise a ratio by 1 and lower
+an unused tier's cumulative by ``α^(k_r - k_C)``). Committing a header's 23 values in
+every row (any row may be a header) costs ~930 per row (40.6 per absorbed element). The
+same rule applies to the entries' carried parameters and to lookup multiplicities.
+
+What is built instead: a **log-derivative lookup of each slot's tier row** into a table
+built from the public registry, one row per ``(asset, tier)``. It needs no sorted side
+and no permutation (the account slots are the only copy of the entries), and no tier
+selector (the looked-up row *is* the tier; its bounds prove it is the equity's own).
+What the challenge requires is paid explicitly: every slot's tier data and every
+row's multiplicity are hashed before ``(z, α)`` are derived.
+
+The statement, for a batch of ``B`` accounts of ``K`` slots and a registry of ``A``
+assets with ``T``-tier tables:
+
+* **Public inputs** (layout ``PUBLIC_*``): the batch root, ``c = H(MASK, root, m)``, the
+  masked total ``s`` (outputs); ``β``, ``γ`` and the registry: per asset its price and its
+  padded table (``T`` ratios, ``T - 1`` lower bounds ``L_1..``, ``T - 1`` cumulative
+  collaterals ``C_1..``, as ``TierTable.padded``), one table per asset for the prototype
+  (the draft's shared tables would be ``(price, table index)`` per asset). The verifier
+  derives them from the registry natively, which also checks it is well formed.
+* **Per account** (as ``account2.account_gadget``, whose checks it repeats except the
+  tier selection): used slots a prefix, unused slots zero, debts in 64 bits, asset
+  indexes strictly increasing and in the registry; per slot a tier row
+  ``(L, U, r, p, C)`` given by the prover with ``e - L`` and ``U - 1 - e`` in 64 bits and
+  ``r`` in 7; collateral x 100 ``C + r p (e - L)``, debt value ``p d``;
+  ``Σ collateral x 100 - 100 Σ p d`` in ``margin_bits(K)`` bits (an unused slot's
+  collateral is multiplied by its used flag ``u``, and it takes no part in the lookup,
+  so its tier data count for nothing); the leaf
+  ``H(LEAF2, idc, entry_0..entry_{K-1})`` over packed entries ``a + 2^10 e + 2^74 d``
+  (chained 15 at a time beyond 14 entries).
+* **Batch root**: ``gadgets.subtree`` over the ``B`` leaves (zkpor/1's node tag).
+* **Tier commitment**: per slot ``κ1 = (e - L) + 2^64 (U - 1 - e) + 2^128 r + 2^135 u``
+  (limbs range checked, so injective), ``κ2 = p``, ``κ3 = C``; per table row its
+  multiplicity ``m_g`` in ``bitlen(B)`` bits (a row is used at most once per account),
+  packed; all absorbed by a Poseidon sponge into ``H_tiers``. Then
+  ``z = H(CHAL, root, H_tiers, β, γ)`` and ``α = H(CHAL, z)``. The slot's ``a``, ``e``,
+  ``d`` are fixed by ``root`` (the entry packing is injective given ``a``, ``d`` in range),
+  so ``L = e - (e - L)`` and ``U`` are fixed too; the registry is fixed by ``β``, which the
+  verifier derives from the registry digest (docs/zkpor2-design.md §1).
+* **Lookup**: ``f = a + α L + α^2 U + α^3 r + α^4 p + α^5 C`` per slot, ``t_g`` the same
+  over the public row ``g``; ``Σ_slots u / (z - f) = Σ_g m_g / (z - t_g)``. With
+  everything fixed before ``(z, α)``, this means every used slot's tuple is a registry
+  row, except with probability about ``(BK + AT)^2 / r``.
+* **Batch total**: ``s = m + Σ_slots (e + γ d) / (β - a)``. The verifier checks
+  ``Σ_j s_j = M + Σ_a (E_a + γ D_a) / (β - a)`` (``totals_identity_holds``): a nonzero
+  rational function with ``A`` simple poles has fewer than ``A`` zeros, so a wrong
+  published total passes with probability below ``A / r``, as with the draft's
+  ``β^(a+1)``, which would cost a 10-bit decomposition and ~10 products per slot (or a
+  hashed weight per slot) instead of one inversion. ``β`` must not be in ``[0, A)``.
+
+Labels (``"account {b}: ..."``, then batch-level), in the order the constraints are
+added, so a broken witness is named by its first failure (see the tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import cast
+
+from publisher.snark.account2 import (
+    AMOUNT_BITS,
+    INDEX_BITS,
+    MAX_REGISTRY,
+    MAX_TIERS,
+    PERCENT,
+    SENTINEL,
+    Entry,
+    TierTable,
+    check_entries,
+    margin_bits,
+    pack_entry,
+    pack_entry_gadget,
+)
+from publisher.snark.gadgets import boolean, input_in_range, poseidon_gadget, range_check, subtree
+from publisher.snark.r1cs import LC, ONE, ConstraintSystem, lc_add, lc_const, lc_scale
+from verifier.field import R
+from verifier.poseidon import poseidon
+from verifier.protocol import subtree_root
+
+#: Placeholder domain tags (zkpor/2 gets its own, protocol §14; not specified yet).
+TAG_LEAF2 = 21
+TAG_MASK2 = 22
+TAG_TIERS2 = 23
+TAG_CHALLENGE2 = 24
+
+#: Public inputs: three outputs, two challenges, then the registry.
+PUBLIC_ROOT, PUBLIC_COMMITMENT, PUBLIC_TOTAL, PUBLIC_BETA, PUBLIC_GAMMA = range(5)
+PUBLIC_REGISTRY = 5
+
+RATIO_BITS = 7
+#: Limb offsets of a slot's tier element κ1.
+BELOW_SHIFT, RATIO_SHIFT, USED_SHIFT = AMOUNT_BITS, 2 * AMOUNT_BITS, 2 * AMOUNT_BITS + RATIO_BITS
+#: Entries in the first leaf hash (after tag and id commitment), then per chained hash.
+LEAF_FIRST, LEAF_NEXT = 14, 15
+SPONGE_RATE = 15
+FIELD_BITS = 253
+
+
+@dataclass(frozen=True)
+class Batch2Shape:
+    """What fixes one batch circuit: ``B = arity^depth`` accounts of ``K`` slots, ``A``
+    registry assets of ``T`` tiers. ``mult_bits`` (default ``bitlen(B)``) bounds a table
+    row's multiplicity."""
+
+    batch_size: int
+    max_assets: int
+    registry_size: int
+    tiers: int = MAX_TIERS
+    arity: int = 2
+    mult_bits: int = 0
+
+    def __post_init__(self) -> None:
+        if self.arity not in (2, 4, 8):
+            raise ValueError(f"tree arity must be 2, 4 or 8, got {self.arity}")
+        size = 1
+        while size < self.batch_size:
+            size *= self.arity
+        if self.batch_size < self.arity or size != self.batch_size:
+            raise ValueError(f"a batch holds a power (>= 1) of {self.arity} accounts")
+        if not 1 <= self.max_assets <= MAX_REGISTRY:
+            raise ValueError(f"an account has 1..{MAX_REGISTRY} slots")
+        if not 1 <= self.registry_size <= MAX_REGISTRY:
+            raise ValueError(f"a registry has 1..{MAX_REGISTRY} assets")
+        if not 1 <= self.tiers <= MAX_TIERS:
+            raise ValueError(f"a table has 1..{MAX_TIERS} tiers")
+        if self.mult_bits and self.mult_bits < self.batch_size.bit_length():
+            raise ValueError(f"multiplicities need {self.batch_size.bit_length()} bits")
+
+    @property
+    def multiplicity_bits(self) -> int:
+        return self.mult_bits or self.batch_size.bit_length()
+
+    @property
+    def per_asset_public(self) -> int:
+        """Return the registry's public inputs per asset: price, T ratios, 2 (T - 1)."""
+        return 3 * self.tiers - 1
+
+    @property
+    def n_public(self) -> int:
+        return PUBLIC_REGISTRY + self.registry_size * self.per_asset_public
+
+
+@dataclass(frozen=True)
+class Batch2Input:
+    """Plain inputs of one batch: accounts (id commitment, entries), registry, β, γ, m."""
+
+    id_commitments: Sequence[int]
+    accounts: Sequence[Sequence[Entry]]
+    registry: Sequence[TierTable]
+    beta: int
+    gamma: int
+    mask: int
+
+    def as_inputs(self) -> dict[str, object]:
+        return {
+            "idc": list(self.id_commitments),
+            "accounts": [list(a) for a in self.accounts],
+            "registry": list(self.registry),
+            "beta": self.beta,
+            "gamma": self.gamma,
+            "mask": self.mask,
+        }
+
+
+@dataclass(frozen=True)
+class Batch2Circuit:
+    """The constraint system of one shape (wire groups by name in ``cs.names``)."""
+
+    cs: ConstraintSystem
+    shape: Batch2Shape
+
+
+# -- native twins ------------------------------------------------------------------------
+
+
+def table_row(table: TierTable, tier: int, tiers: int) -> tuple[int, int, int, int, int]:
+    """Return ``(L, U, r, p, C)`` of ``tier`` of ``table`` padded to ``tiers``."""
+    ratios, lower, cumulative = table.padded(tiers)
+    low = lower[tier - 1] if tier else 0
+    high = lower[tier] if tier < tiers - 1 else SENTINEL
+    base = cumulative[tier - 1] if tier else 0
+    return low, high, ratios[tier], table.price, base
+
+
+def registry_public_inputs(registry: Sequence[TierTable], tiers: int) -> list[int]:
+    """Return the registry part of the public inputs: per asset price, ratios, L, C."""
+    out: list[int] = []
+    for table in registry:
+        ratios, lower, cumulative = table.padded(tiers)
+        out += [table.price, *ratios, *lower, *cumulative]
+    return out
+
+
+def leaf2_hash(idc: int, entries: Sequence[Entry], max_assets: int) -> int:
+    """Return the (placeholder) zkpor/2 leaf of an account of ``max_assets`` slots."""
+    packed = [pack_entry(*e) for e in entries] + [0] * (max_assets - len(entries))
+    h = poseidon([TAG_LEAF2, idc % R, *packed[:LEAF_FIRST]])
+    for start in range(LEAF_FIRST, max_assets, LEAF_NEXT):
+        h = poseidon([h, *packed[start : start + LEAF_NEXT]])
+    return h
+
+
+def batch_root(data: Batch2Input, shape: Batch2Shape) -> int:
+    leaves = [
+        leaf2_hash(idc, entries, shape.max_assets)
+        for idc, entries in zip(data.id_commitments, data.accounts, strict=True)
+    ]
+    return subtree_root(leaves, shape.arity)
+
+
+def mask_commitment(root: int, mask: int) -> int:
+    return poseidon([TAG_MASK2, root, mask % R])
+
+
+def batch_total(accounts: Sequence[Sequence[Entry]], beta: int, gamma: int, mask: int) -> int:
+    """Return ``s = m + Σ (e + γ d) / (β - a)`` over every entry, natively."""
+    total = mask % R
+    for entries in accounts:
+        for asset, equity, debt in entries:
+            total += (equity + gamma * debt) * pow((beta - asset) % R, -1, R)
+    return total % R
+
+
+def asset_totals(
+    accounts: Sequence[Sequence[Entry]], registry_size: int
+) -> tuple[list[int], list[int]]:
+    """Return per-asset (total equity E_a, total debt D_a) over ``accounts``."""
+    equity, debt = [0] * registry_size, [0] * registry_size
+    for entries in accounts:
+        for asset, e, d in entries:
+            equity[asset] += e
+            debt[asset] += d
+    return equity, debt
+
+
+def totals_identity_holds(
+    sums: Sequence[int],
+    masks_total: int,
+    equity: Sequence[int],
+    debt: Sequence[int],
+    beta: int,
+    gamma: int,
+) -> bool:
+    """The verifier's check: ``Σ_j s_j - M = Σ_a (E_a + γ D_a) / (β - a)``."""
+    if beta % R < len(equity) or len(equity) != len(debt):
+        return False
+    right = sum(
+        (e + gamma * d) * pow((beta - a) % R, -1, R)
+        for a, (e, d) in enumerate(zip(equity, debt, strict=True))
+    )
+    return (sum(sums) - masks_total - right) % R == 0
+
+
+# -- circuit helpers ---------------------------------------------------------------------
+
+
+def _is_constant(lc: LC) -> bool:
+    return all(wire == ONE for wire in lc)
+
+
+def _times(cs: ConstraintSystem, a: LC, b: LC) -> LC:
+    """Return ``a * b``: free when either is a constant, else one constraint."""
+    if _is_constant(b):
+        return lc_scale(a, b.get(ONE, 0))
+    if _is_constant(a):
+        return lc_scale(b, a.get(ONE, 0))
+    return cs.mul(a, b)
+
+
+def _minus(a: LC, *terms: LC) -> LC:
+    return lc_add(a, *(lc_scale(t, R - 1) for t in terms))
+
+
+def _sum(terms: Sequence[LC]) -> LC:
+    return lc_add(*terms) if terms else {}
+
+
+def _inverse(cs: ConstraintSystem, value: LC) -> LC:
+    """Return a wire ``w`` with ``w * value = 1``."""
+    (w,) = cs.new_wires(1)
+    cs.hint([value], [w], lambda v, _: [pow(v[0], -1, R) if v[0] else 0])
+    cs.constrain({w: 1}, value, {ONE: 1})
+    return {w: 1}
+
+
+def _sponge(cs: ConstraintSystem, tag: int, elements: Sequence[LC]) -> LC:
+    """Return ``H(tag, x_0..x_14)``, then ``h = H(h, next 15)``: Poseidon over ``elements``."""
+    h = poseidon_gadget(cs, [lc_const(tag), *elements[:SPONGE_RATE]])
+    for start in range(SPONGE_RATE, len(elements), SPONGE_RATE):
+        h = poseidon_gadget(cs, [h, *elements[start : start + SPONGE_RATE]])
+    return h
+
+
+def sponge_native(tag: int, elements: Sequence[int]) -> int:
+    h = poseidon([tag, *elements[:SPONGE_RATE]])
+    for start in range(SPONGE_RATE, len(elements), SPONGE_RATE):
+        h = poseidon([h, *elements[start : start + SPONGE_RATE]])
+    return h
+
+
+def _accounts(inputs: Mapping[str, object]) -> list[list[Entry]]:
+    return cast(list[list[Entry]], inputs["accounts"])
+
+
+def _registry(inputs: Mapping[str, object]) -> list[TierTable]:
+    return cast(list[TierTable], inputs["registry"])
+
+
+def _debt_reader(
+    padded: Callable[[Mapping[str, object]], list[Entry]], slot: int
+) -> Callable[[Mapping[str, object]], int]:
+    return lambda inputs: padded(inputs)[slot][2]
+
+
+@dataclass
+class _Slot:
+    used: LC
+    index: LC
+    equity: LC
+    debt: LC
+    lower: LC
+    upper: LC
+    ratio: LC
+    price: LC
+    base: LC
+    tier_element: LC
+
+
+# -- the circuit -------------------------------------------------------------------------
+
+
+def _account(cs: ConstraintSystem, shape: Batch2Shape, b: int) -> tuple[list[_Slot], LC]:
+    """Add account ``b``: its checks, its slots' tier rows, its leaf. Return (slots, leaf)."""
+    k, name = shape.max_assets, f"account {b}"
+
+    def held(inputs: Mapping[str, object]) -> list[Entry]:
+        return list(_accounts(inputs)[b])
+
+    def padded(inputs: Mapping[str, object]) -> list[Entry]:
+        found = held(inputs)
+        return found + [(0, 0, 0)] * (k - len(found))
+
+    used_w, index_w, equity_w = cs.new_wires(k), cs.new_wires(k), cs.new_wires(k)
+
+    def fill(_: list[int], inputs: Mapping[str, object]) -> list[int]:
+        entries = held(inputs)
+        check_entries(entries, k, shape.registry_size)
+        rows = padded(inputs)
+        used = [1 if i < len(entries) else 0 for i in range(k)]
+        return used + [e[0] for e in rows] + [e[1] for e in rows]
+
+    cs.hint([], [*used_w, *index_w, *equity_w], fill)
+    used = [{w: 1} for w in used_w]
+    indexes = [{w: 1} for w in index_w]
+    equities = [{w: 1} for w in equity_w]
+    cs.names[f"{name}.used"] = tuple(used_w)
+    for i in range(k):
+        cs.names[f"{name}.index[{i}]"] = (index_w[i],)
+        cs.names[f"{name}.equity[{i}]"] = (equity_w[i],)
+
+    cs.label(f"{name}: used slots are a prefix")
+    for i in range(k):
+        boolean(cs, used[i])
+        if i:
+            cs.constrain(used[i], _minus({ONE: 1}, used[i - 1]), {})
+    count = _sum(used)
+
+    idc_w = cs.new_wires(1)
+    cs.hint([], idc_w, lambda _, inputs: [int(cast(list[int], inputs["idc"])[b]) % R])
+
+    slots: list[_Slot] = []
+    packed: list[LC] = []
+    collateral_terms: list[LC] = []
+    debt_terms: list[LC] = []
+    for i in range(k):
+        u, idx, e = used[i], indexes[i], equities[i]
+
+        cs.label(f"{name}: debt in range")
+        d = input_in_range(cs, _debt_reader(padded, i), AMOUNT_BITS)
+        cs.names[f"{name}.debt[{i}]"] = tuple(d)
+
+        cs.label(f"{name}: unused slot is zero")
+        for amount in (idx, e, d):
+            cs.constrain(_minus({ONE: 1}, u), amount, {})
+
+        # The tier row (L, U, r, p, C): a hint, bound to the registry by the lookup.
+        row_w = cs.new_wires(5)
+
+        def row(values: list[int], inputs: Mapping[str, object]) -> list[int]:
+            flag, asset, equity = values
+            registry = _registry(inputs)
+            if not flag or asset >= len(registry):
+                return [0, 1, 0, 0, 0]
+            table = registry[asset]
+            return list(table_row(table, table.tier_of(equity), shape.tiers))
+
+        cs.hint([u, idx, e], row_w, row)
+        low, high, ratio, price, base = ({w: 1} for w in row_w)
+        for key, w in zip(("lower", "upper", "ratio", "price", "base"), row_w, strict=True):
+            cs.names[f"{name}.{key}[{i}]"] = (w,)
+
+        cs.label(f"{name}: equity at or above tier lower bound")
+        above = range_check(cs, _minus(e, low), AMOUNT_BITS)
+        cs.label(f"{name}: equity below tier upper bound")
+        below = range_check(cs, _minus(high, {ONE: 1}, e), AMOUNT_BITS)
+        cs.label(f"{name}: ratio in range")
+        ratio_bits = range_check(cs, ratio, RATIO_BITS)
+
+        cs.label(f"{name}: collateral and debt values")
+        per_unit = cs.mul(ratio, price)
+        collateral = cs.mul(u, lc_add(base, cs.mul(per_unit, above)))
+        collateral_terms.append(collateral)
+        debt_terms.append(cs.mul(d, price))
+        cs.names[f"{name}.collateral[{i}]"] = tuple(collateral)
+
+        cs.label(f"{name}: entry packing")
+        packed.append(pack_entry_gadget(cs, idx, e, d))
+
+        element = lc_add(
+            above,
+            lc_scale(below, 1 << BELOW_SHIFT),
+            lc_scale(ratio_bits, 1 << RATIO_SHIFT),
+            lc_scale(u, 1 << USED_SHIFT),
+        )
+        slots.append(_Slot(u, idx, e, d, low, high, ratio, price, base, element))
+
+    cs.label(f"{name}: asset indexes increasing")
+    gaps: list[LC] = []
+    for i in range(k - 1):
+        gap = cs.mul(used[i + 1], _minus(indexes[i + 1], indexes[i], {ONE: 1}))
+        range_check(cs, gap, INDEX_BITS)
+        gaps.append(gap)
+
+    cs.label(f"{name}: asset index in the registry")
+    range_check(cs, indexes[0], INDEX_BITS)
+    last = _minus(lc_add(indexes[0], *gaps, count), used[0])
+    range_check(cs, _minus(lc_const(shape.registry_size - 1), last), INDEX_BITS)
+
+    cs.label(f"{name}: collateral covers debt")
+    margin = _minus(_sum(collateral_terms), lc_scale(_sum(debt_terms), PERCENT))
+    cs.names[f"{name}.margin"] = tuple(range_check(cs, margin, margin_bits(k)))
+
+    cs.label(f"{name}: leaf hash")
+    h = poseidon_gadget(cs, [lc_const(TAG_LEAF2), {idc_w[0]: 1}, *packed[:LEAF_FIRST]])
+    for start in range(LEAF_FIRST, k, LEAF_NEXT):
+        h = poseidon_gadget(cs, [h, *packed[start : start + LEAF_NEXT]])
+    return slots, h
+
+
+@lru_cache(maxsize=8)
+def build_batch2(shape: Batch2Shape) -> Batch2Circuit:
+    """Return the constraint system of one zkpor/2 batch of ``shape``."""
+    cs = ConstraintSystem(n_public=shape.n_public)
+    tiers, n_assets = shape.tiers, shape.registry_size
+
+    # Public inputs the verifier supplies: β, γ and the registry (no constraint).
+    beta, gamma = cs.public(PUBLIC_BETA), cs.public(PUBLIC_GAMMA)
+    cs.hint([], [1 + PUBLIC_BETA], lambda _, inputs: [int(cast(int, inputs["beta"])) % R])
+    cs.hint([], [1 + PUBLIC_GAMMA], lambda _, inputs: [int(cast(int, inputs["gamma"])) % R])
+    first = 1 + PUBLIC_REGISTRY
+    registry_wires = list(range(first, first + n_assets * shape.per_asset_public))
+
+    def registry_values(_: list[int], inputs: Mapping[str, object]) -> list[int]:
+        registry = _registry(inputs)
+        if len(registry) != n_assets:
+            raise ValueError(f"a registry of {len(registry)} assets for {n_assets}")
+        return registry_public_inputs(registry, tiers)
+
+    cs.hint([], registry_wires, registry_values)
+
+    def public_row(a: int, j: int) -> tuple[LC, LC, LC, LC, LC]:
+        base = PUBLIC_REGISTRY + a * shape.per_asset_public
+        price = cs.public(base)
+        ratio = cs.public(base + 1 + j)
+        lower = cs.public(base + tiers + j) if j else {}
+        upper = cs.public(base + tiers + j + 1) if j < tiers - 1 else lc_const(SENTINEL)
+        cum = cs.public(base + 2 * tiers + j - 1) if j else {}
+        return lower, upper, ratio, price, cum
+
+    # -- accounts, leaves, root ---------------------------------------------------------
+    slots: list[_Slot] = []
+    leaves: list[LC] = []
+    for b in range(shape.batch_size):
+        account_slots, leaf = _account(cs, shape, b)
+        slots += account_slots
+        leaves.append(leaf)
+
+    cs.label("batch subtree")
+    cs.set_public(PUBLIC_ROOT, subtree(cs, leaves, shape.arity))
+    root = cs.public(PUBLIC_ROOT)
+
+    cs.label("mask commitment")
+    (mask_w,) = cs.new_wires(1)
+    cs.hint([], [mask_w], lambda _, inputs: [int(cast(int, inputs["mask"])) % R])
+    cs.set_public(PUBLIC_COMMITMENT, poseidon_gadget(cs, [lc_const(TAG_MASK2), root, {mask_w: 1}]))
+
+    # -- multiplicities of the table rows, committed with the slots' tier data -----------
+    n_rows = n_assets * tiers
+    mbits = shape.multiplicity_bits
+    mult_w = cs.new_wires(n_rows)
+    slot_inputs = [lc for s in slots for lc in (s.used, s.index, s.lower)]
+
+    def multiplicities(values: list[int], inputs: Mapping[str, object]) -> list[int]:
+        rows: dict[tuple[int, int], int] = {}
+        for a, table in enumerate(_registry(inputs)):
+            for j in range(tiers):
+                rows.setdefault((a, table_row(table, j, tiers)[0]), a * tiers + j)
+        counts = [0] * n_rows
+        for s in range(0, len(values), 3):
+            flag, asset, lower = values[s : s + 3]
+            g = rows.get((asset, lower))
+            if flag and g is not None:
+                counts[g] += 1
+        return counts
+
+    cs.hint(slot_inputs, mult_w, multiplicities)
+    cs.names["multiplicity"] = tuple(mult_w)
+    cs.label("lookup: multiplicities in range")
+    mult_bits = [range_check(cs, {w: 1}, mbits) for w in mult_w]
+    per_element = FIELD_BITS // mbits
+    mult_packed = [
+        lc_add(
+            *(lc_scale(m, 1 << (mbits * p)) for p, m in enumerate(mult_bits[i : i + per_element]))
+        )
+        for i in range(0, n_rows, per_element)
+    ]
+
+    cs.label("lookup: tier commitment and challenges")
+    elements = [x for s in slots for x in (s.tier_element, s.price, s.base)] + mult_packed
+    committed = _sponge(cs, TAG_TIERS2, elements)
+    z = poseidon_gadget(cs, [lc_const(TAG_CHALLENGE2), root, committed, beta, gamma])
+    alpha = [poseidon_gadget(cs, [lc_const(TAG_CHALLENGE2), z])]
+    for _ in range(4):
+        alpha.append(cs.mul(alpha[-1], alpha[0]))
+
+    def compress(asset: LC, values: Sequence[LC]) -> LC:
+        return lc_add(asset, *(_times(cs, a, v) for a, v in zip(alpha, values, strict=True)))
+
+    cs.label("lookup: slot tuples")
+    slot_terms = []
+    for s in slots:
+        f = compress(s.index, (s.lower, s.upper, s.ratio, s.price, s.base))
+        slot_terms.append(cs.mul(s.used, _inverse(cs, _minus(z, f))))
+
+    cs.label("lookup: registry rows")
+    row_terms = []
+    for a in range(n_assets):
+        for j in range(tiers):
+            t = compress(lc_const(a), public_row(a, j))
+            row_terms.append(cs.mul({mult_w[a * tiers + j]: 1}, _inverse(cs, _minus(z, t))))
+
+    cs.label("lookup: slot tuples in the registry table")
+    cs.constrain(_sum(slot_terms), {ONE: 1}, _sum(row_terms))
+
+    # -- the masked batch total ---------------------------------------------------------
+    cs.label("batch total")
+    terms = [{mask_w: 1}]
+    for s in slots:
+        weight = _inverse(cs, _minus(beta, s.index))
+        terms.append(cs.mul(lc_add(s.equity, cs.mul(gamma, s.debt)), weight))
+    cs.set_public(PUBLIC_TOTAL, _sum(terms))
+    return Batch2Circuit(cs, shape)
+
+
+def batch2_witness(shape: Batch2Shape, data: Batch2Input) -> list[int]:
+    """Return the witness of one batch; raises ``ValueError`` on malformed inputs."""
+    if len(data.accounts) != shape.batch_size or len(data.id_commitments) != shape.batch_size:
+        raise ValueError(f"a batch holds exactly {shape.batch_size} accounts")
+    if len(data.registry) != shape.registry_size:
+        raise ValueError(f"the registry must have {shape.registry_size} assets")
+    if (data.beta % R) < shape.registry_size:
+        raise ValueError("β must not be an asset index")
+    return build_batch2(shape).cs.witness(data.as_inputs())
+
+
+def public_inputs(shape: Batch2Shape, data: Batch2Input) -> list[int]:
+    """Return the public inputs a verifier expects for ``data``, computed natively."""
+    root = batch_root(data, shape)
+    return [
+        root,
+        mask_commitment(root, data.mask),
+        batch_total(data.accounts, data.beta, data.gamma, data.mask),
+        data.beta % R,
+        data.gamma % R,
+        *registry_public_inputs(data.registry, shape.tiers),
+    ]
