@@ -237,6 +237,11 @@ def _write_cosignature(attestation: Path, signature: Cosignature) -> str:
     index is written last, so it never names a file that is not there."""
     names = _other_signatures(attestation, signature.scheme, signature.key)
     written = signature_file(signature.name, signature.key)
+    if written in names:  # another key with the same name and key prefix: never overwritten
+        raise CosignError(
+            f"{attestation / written} holds another key's co-signature under the same name; "
+            "sign under another name"
+        )
     write_atomic(attestation / written, _json(signature.to_json()), mode=0o644)
     index = sorted({*names, written})
     write_atomic(attestation / SIGNATURES_INDEX, _json(index_to_json(index)), mode=0o644)

@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 from nacl.signing import SigningKey, VerifyKey
 from py_ecc.secp256k1 import secp256k1
@@ -271,3 +272,22 @@ def test_message_and_add_refuse_a_manifest_zkpor_would_not_write(tmp_path: Path)
     assert printed.exit_code == 2 and "is not as zkpor writes it" in printed.output
     assert printed.stdout_bytes == b""  # nothing a signer could be fed
     _refused(folder, _add(folder, "ed25519", key, signature), "is not as zkpor writes it")
+
+
+def test_another_keys_co_signature_is_never_overwritten(tmp_path: Path) -> None:
+    """Two keys whose file names collide (one name, the same first 8 hex digits of the
+    key): the second key is refused and the first key's co-signature stays. A real
+    32-bit prefix collision takes ~2^32 keys, so another key's co-signature is planted at
+    the file name the second key would use."""
+    from publisher.attest.cosign import CosignError, SigningKeyFile, cosign, signature_file
+
+    folder = segregated(tmp_path / "a")
+    first, _ = cosign(folder, SigningKeyFile("ed25519", bytes(range(32))), "Audit Co")
+    second = SigningKeyFile("ed25519", bytes(32))
+    taken = signature_file("Audit Co", second.public_key())
+    (folder / taken).write_bytes((folder / first).read_bytes())
+    index = {"format": "zkpor/1", "signatures": sorted([first, taken])}
+    (folder / SIGNATURES_INDEX).write_text(json.dumps(index))
+    with pytest.raises(CosignError, match="holds another key's co-signature"):
+        cosign(folder, second, "Audit Co")
+    assert json.loads((folder / SIGNATURES_INDEX).read_text()) == index
