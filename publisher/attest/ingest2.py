@@ -222,6 +222,10 @@ class LongStore:
             "synchronous = OFF",
             "locking_mode = EXCLUSIVE",
             f"cache_size = -{CACHE_KIB}",
+            # The rows hold balances: a temporary table or sort must never reach SQLite's
+            # temporary folder, outside --private. None is needed (every query below walks
+            # an index, tests/attest/test_ingest2.py checks their plans), so memory is safe.
+            "temp_store = MEMORY",
         ):
             self.db.execute(f"PRAGMA {pragma}")
         self.db.executescript(

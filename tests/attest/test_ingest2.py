@@ -628,3 +628,24 @@ def test_a_thousand_assets_stream_through_the_store(
                 total[index] += equity
             assert collateral_check(account.entries, registry)[2]
         assert tuple(total) == snap.equity_totals
+
+
+def test_no_query_of_the_store_sorts_or_builds_a_temporary_table(read: Read) -> None:
+    """The rows hold balances: no statement may need a temporary B-tree, which SQLite
+    would spill to its temporary folder outside --private (``temp_store = MEMORY`` keeps
+    one in memory anyway). Each statement the store runs is planned, as run."""
+    snap = read("account,asset,equity,debt\nalice,BTC,1,0\nbob,ETH,2,0\nalice,ETH,0,0.5\n")
+    db = snap.store.db
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    snap.store.finish()
+    list(snap.accounts())
+    snap.account(1)
+    snap.store.spelling_conflict()
+    db.set_trace_callback(None)
+    planned = [sql for sql in statements if sql.lstrip().upper().startswith(("SELECT", "INSERT"))]
+    assert len(planned) >= 4, statements
+    for sql in planned:
+        plan = " | ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "TEMP B-TREE" not in plan, (sql, plan)
+    assert db.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
