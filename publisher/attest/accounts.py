@@ -54,22 +54,31 @@ def remove_stale(folder: Path, keep: Path | None = None) -> None:
             path.unlink(missing_ok=True)
 
 
+def open_scratch(
+    folder: Path | None, prefix: str, pragmas: Sequence[str] = ()
+) -> tuple[Path, sqlite3.Connection]:
+    """Return a new private (0600, ``mkstemp``) SQLite scratch file in ``folder`` named
+    ``<prefix>*.sqlite``, and its connection: rebuilt on every run, so no journal and no
+    fsync, with a bounded page cache; ``pragmas`` are set after those."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=SUFFIX)
+    os.close(fd)
+    db = sqlite3.connect(name, isolation_level=None, check_same_thread=False)
+    for pragma in (
+        "journal_mode = OFF",
+        "synchronous = OFF",
+        "locking_mode = EXCLUSIVE",
+        f"cache_size = -{CACHE_KIB}",
+        *pragmas,
+    ):
+        db.execute(f"PRAGMA {pragma}")
+    return Path(name), db
+
+
 class AccountStore:
     """A private, temporary SQLite file of accounts and leaves."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        fd, name = tempfile.mkstemp(dir=folder, prefix=PREFIX, suffix=SUFFIX)
-        os.close(fd)
-        self.path = Path(name)
-        self.db = sqlite3.connect(name, isolation_level=None, check_same_thread=False)
-        # A scratch file, rebuilt on every run: no journal, no fsync.
-        for pragma in (
-            "journal_mode = OFF",
-            "synchronous = OFF",
-            "locking_mode = EXCLUSIVE",
-            f"cache_size = -{CACHE_KIB}",
-        ):
-            self.db.execute(f"PRAGMA {pragma}")
+        self.path, self.db = open_scratch(folder, PREFIX)
         self.db.executescript(
             """
             CREATE TABLE accounts (
@@ -81,7 +90,7 @@ class AccountStore:
         )
         self.count = 0
         self._pending: list[tuple[int, int, str, str, bytes]] = []
-        self._finalizer = weakref.finalize(self, _close, self.db, self.path, os.getpid())
+        self._finalizer = weakref.finalize(self, close_scratch, self.db, self.path, os.getpid())
 
     # -- accounts -----------------------------------------------------------------------
 
@@ -217,8 +226,9 @@ class AccountStore:
         self._finalizer()
 
 
-def _close(db: sqlite3.Connection, path: Path, owner: int) -> None:
-    # A forked process (a pool worker) shares the file: only its creator deletes it.
+def close_scratch(db: sqlite3.Connection, path: Path, owner: int) -> None:
+    """Close and delete a scratch file, in the process ``owner`` that created it only: a
+    forked process (a pool worker) shares the file."""
     if os.getpid() == owner:
         db.close()
         path.unlink(missing_ok=True)

@@ -90,7 +90,6 @@ from __future__ import annotations
 import csv
 import os
 import sqlite3
-import tempfile
 import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -99,6 +98,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
+from publisher.attest.accounts import SUFFIX, close_scratch, open_scratch
 from publisher.attest.ingest import (
     BALANCE_LIMIT,
     MAX_USER_ID_BYTES,
@@ -117,9 +117,6 @@ from verifier.protocol import TOTAL_BITS
 
 HEADER = ("account", "asset", "equity", "debt")
 PREFIX = ".accounts2-"
-SUFFIX = ".sqlite"
-#: SQLite page cache (KiB).
-CACHE_KIB = 32 * 1024
 #: Rows per executemany: the rows waiting in Python.
 CHUNK = 4096
 
@@ -213,21 +210,10 @@ class LongStore:
     """
 
     def __init__(self, folder: Path | None = None) -> None:
-        fd, name = tempfile.mkstemp(dir=folder, prefix=PREFIX, suffix=SUFFIX)
-        os.close(fd)
-        self.path = Path(name)
-        self.db = sqlite3.connect(name, isolation_level=None, check_same_thread=False)
-        for pragma in (
-            "journal_mode = OFF",
-            "synchronous = OFF",
-            "locking_mode = EXCLUSIVE",
-            f"cache_size = -{CACHE_KIB}",
-            # The rows hold balances: a temporary table or sort must never reach SQLite's
-            # temporary folder, outside --private. None is needed (every query below walks
-            # an index, tests/attest/test_ingest2.py checks their plans), so memory is safe.
-            "temp_store = MEMORY",
-        ):
-            self.db.execute(f"PRAGMA {pragma}")
+        # The rows hold balances: a temporary table or sort must never reach SQLite's
+        # temporary folder, outside --private. None is needed (every query below walks an
+        # index, tests/attest/test_ingest2.py checks their plans), so memory is safe.
+        self.path, self.db = open_scratch(folder, PREFIX, ["temp_store = MEMORY"])
         self.db.executescript(
             """
             CREATE TABLE rows (
@@ -241,7 +227,7 @@ class LongStore:
         self.count = 0
         self.accounts_count = 0
         self._pending: list[tuple[int, str, str, int, int, int]] = []
-        self._finalizer = weakref.finalize(self, _close, self.db, self.path, os.getpid())
+        self._finalizer = weakref.finalize(self, close_scratch, self.db, self.path, os.getpid())
 
     def add(self, line: int, account: str, key: str, asset: int, equity: int, debt: int) -> None:
         """Queue one row (written by ``flush``, or by the next ``add`` in a chunk)."""
@@ -342,13 +328,6 @@ class LongStore:
     def close(self) -> None:
         """Close and delete the file."""
         self._finalizer()
-
-
-def _close(db: sqlite3.Connection, path: Path, owner: int) -> None:
-    # A forked process shares the file: only its creator deletes it.
-    if os.getpid() == owner:
-        db.close()
-        path.unlink(missing_ok=True)
 
 
 class Snapshot2:

@@ -96,6 +96,7 @@ from typing import Any
 from publisher.config import (
     MAX_DECIMALS,
     MAX_ISSUER_NAME,
+    _array,
     _https_url,
     _parse,
     _plain_text,
@@ -323,17 +324,6 @@ def _quote(source: _Source, data: dict[str, Any]) -> tuple[str, int, str]:
     table = _Table(source, "quote", None, value)
     table.check_keys(_QUOTE_KEYS)
     return _symbol(table), _decimals(table), _price_source(table)
-
-
-def _array(source: _Source, data: dict[str, Any], name: str, limit: int) -> list[_Table]:
-    """Return the tables of ``[[name]]`` (absent: none), at most ``limit`` of them."""
-    entries = data.get(name, [])
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        where, key = (name, None) if isinstance(entries, dict) else ("", name)
-        raise source.error(where, None, key, f"must be an array of tables ([[{name}]] entries)")
-    if len(entries) > limit:
-        raise source.error(name, limit, None, f"{len(entries)} entries, at most {limit}")
-    return [_Table(source, name, index, entry) for index, entry in enumerate(entries)]
 
 
 def _tiers(table: _Table, quote_decimals: int) -> TierSpec:
