@@ -291,6 +291,59 @@ def _minus(a: LC, *terms: LC) -> LC:
     return lc_add(a, *(lc_scale(t, R - 1) for t in terms))
 
 
+@dataclass(frozen=True)
+class SlotWires:
+    """An account's ``k`` slots: used flags (a constrained prefix of ones), asset indexes
+    and equities (constrained by their caller), the count of used slots, and a reader of
+    the entries padded with zero slots to ``k``."""
+
+    used: list[LC]
+    indexes: list[LC]
+    equities: list[LC]
+    count: LC
+    padded: Callable[[Mapping[str, object]], list[Entry]]
+
+
+def slot_wires(
+    cs: ConstraintSystem,
+    name: str,
+    k: int,
+    registry_size: LC,
+    read: Callable[[Mapping[str, object]], Sequence[Entry]],
+) -> SlotWires:
+    """Add the used flags, asset indexes and equities of ``k`` slots (one hint, which
+    refuses malformed entries) and constrain the flags to a prefix of ones."""
+
+    def padded(inputs: Mapping[str, object]) -> list[Entry]:
+        found = list(read(inputs))
+        return found + [(0, 0, 0)] * (k - len(found))
+
+    used_w, index_w, equity_w = cs.new_wires(k), cs.new_wires(k), cs.new_wires(k)
+
+    def fill(values: list[int], inputs: Mapping[str, object]) -> list[int]:
+        held = list(read(inputs))
+        check_entries(held, k, min(values[0], MAX_REGISTRY))
+        rows = padded(inputs)
+        used = [1 if i < len(held) else 0 for i in range(k)]
+        return used + [e[0] for e in rows] + [e[1] for e in rows]
+
+    cs.hint([registry_size], [*used_w, *index_w, *equity_w], fill)
+    used = [{w: 1} for w in used_w]
+    cs.names[f"{name}.used"] = tuple(used_w)
+    for i in range(k):
+        cs.names[f"{name}.index[{i}]"] = (index_w[i],)
+        cs.names[f"{name}.equity[{i}]"] = (equity_w[i],)
+
+    cs.label(f"{name}: used slots are a prefix")
+    for i in range(k):
+        boolean(cs, used[i])
+        if i:
+            cs.constrain(used[i], _minus({ONE: 1}, used[i - 1]), {})
+    return SlotWires(
+        used, [{w: 1} for w in index_w], [{w: 1} for w in equity_w], _sum(used), padded
+    )
+
+
 def account_gadget(
     cs: ConstraintSystem,
     shape: AccountShape,
@@ -311,35 +364,8 @@ def account_gadget(
         if len(asset.ratios) != tiers or not len(asset.lower) == len(asset.cumulative) == tiers - 1:
             raise ValueError(f"slot parameters must be padded to {tiers} tiers")
 
-    def entries(inputs: Mapping[str, object]) -> list[Entry]:
-        found = list(read(inputs))
-        return found + [(0, 0, 0)] * (k - len(found))
-
-    # Used flags, asset indexes and equities: one hint, which refuses malformed entries.
-    used_w, index_w, equity_w = cs.new_wires(k), cs.new_wires(k), cs.new_wires(k)
-
-    def fill(values: list[int], inputs: Mapping[str, object]) -> list[int]:
-        held = list(read(inputs))
-        check_entries(held, k, min(values[0], MAX_REGISTRY))
-        padded = entries(inputs)
-        used = [1 if i < len(held) else 0 for i in range(k)]
-        return used + [e[0] for e in padded] + [e[1] for e in padded]
-
-    cs.hint([registry_size], [*used_w, *index_w, *equity_w], fill)
-    used = [{w: 1} for w in used_w]
-    indexes = [{w: 1} for w in index_w]
-    equities = [{w: 1} for w in equity_w]
-    cs.names[f"{name}.used"] = tuple(used_w)
-    for i in range(k):
-        cs.names[f"{name}.index[{i}]"] = (index_w[i],)
-        cs.names[f"{name}.equity[{i}]"] = (equity_w[i],)
-
-    cs.label(f"{name}: used slots are a prefix")
-    for i in range(k):
-        boolean(cs, used[i])
-        if i:
-            cs.constrain(used[i], _minus({ONE: 1}, used[i - 1]), {})
-    count = _sum(used)
+    slots = slot_wires(cs, name, k, registry_size, read)
+    used, indexes, equities, count = slots.used, slots.indexes, slots.equities, slots.count
 
     debts: list[LC] = []
     packed: list[LC] = []
@@ -351,7 +377,7 @@ def account_gadget(
         asset = assets[i]
 
         cs.label(f"{name}: debt in range")
-        d = input_in_range(cs, _debt_reader(entries, i), AMOUNT_BITS)
+        d = input_in_range(cs, debt_reader(slots.padded, i), AMOUNT_BITS)
         debts.append(d)
         cs.names[f"{name}.debt[{i}]"] = tuple(d)
 
@@ -438,9 +464,10 @@ def slot_collateral(
     return lc_add(base, _times(cs, per_unit, above)), _times(cs, debt, asset.price)
 
 
-def _debt_reader(
+def debt_reader(
     entries: Callable[[Mapping[str, object]], Sequence[Entry]], slot: int
 ) -> Callable[[Mapping[str, object]], int]:
+    """Return a reader of slot ``slot``'s debt from the padded entries."""
     return lambda inputs: entries(inputs)[slot][2]
 
 

@@ -72,7 +72,7 @@ added, so a broken witness is named by its first failure (see the tests).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import cast
@@ -86,12 +86,13 @@ from publisher.snark.account2 import (
     SENTINEL,
     Entry,
     TierTable,
-    check_entries,
+    debt_reader,
     margin_bits,
     pack_entry,
     pack_entry_gadget,
+    slot_wires,
 )
-from publisher.snark.gadgets import boolean, input_in_range, poseidon_gadget, range_check, subtree
+from publisher.snark.gadgets import input_in_range, poseidon_gadget, range_check, subtree
 from publisher.snark.r1cs import LC, ONE, ConstraintSystem, lc_add, lc_const, lc_scale
 from verifier.field import R
 from verifier.poseidon import poseidon
@@ -326,12 +327,6 @@ def _registry(inputs: Mapping[str, object]) -> list[TierTable]:
     return cast(list[TierTable], inputs["registry"])
 
 
-def _debt_reader(
-    padded: Callable[[Mapping[str, object]], list[Entry]], slot: int
-) -> Callable[[Mapping[str, object]], int]:
-    return lambda inputs: padded(inputs)[slot][2]
-
-
 @dataclass
 class _Slot:
     used: LC
@@ -356,34 +351,8 @@ def _account(cs: ConstraintSystem, shape: Batch2Shape, b: int) -> tuple[list[_Sl
     def held(inputs: Mapping[str, object]) -> list[Entry]:
         return list(_accounts(inputs)[b])
 
-    def padded(inputs: Mapping[str, object]) -> list[Entry]:
-        found = held(inputs)
-        return found + [(0, 0, 0)] * (k - len(found))
-
-    used_w, index_w, equity_w = cs.new_wires(k), cs.new_wires(k), cs.new_wires(k)
-
-    def fill(_: list[int], inputs: Mapping[str, object]) -> list[int]:
-        entries = held(inputs)
-        check_entries(entries, k, shape.registry_size)
-        rows = padded(inputs)
-        used = [1 if i < len(entries) else 0 for i in range(k)]
-        return used + [e[0] for e in rows] + [e[1] for e in rows]
-
-    cs.hint([], [*used_w, *index_w, *equity_w], fill)
-    used = [{w: 1} for w in used_w]
-    indexes = [{w: 1} for w in index_w]
-    equities = [{w: 1} for w in equity_w]
-    cs.names[f"{name}.used"] = tuple(used_w)
-    for i in range(k):
-        cs.names[f"{name}.index[{i}]"] = (index_w[i],)
-        cs.names[f"{name}.equity[{i}]"] = (equity_w[i],)
-
-    cs.label(f"{name}: used slots are a prefix")
-    for i in range(k):
-        boolean(cs, used[i])
-        if i:
-            cs.constrain(used[i], _minus({ONE: 1}, used[i - 1]), {})
-    count = _sum(used)
+    wires = slot_wires(cs, name, k, lc_const(shape.registry_size), held)
+    used, indexes, equities, count = wires.used, wires.indexes, wires.equities, wires.count
 
     idc_w = cs.new_wires(1)
     cs.hint([], idc_w, lambda _, inputs: [int(cast(list[int], inputs["idc"])[b]) % R])
@@ -396,7 +365,7 @@ def _account(cs: ConstraintSystem, shape: Batch2Shape, b: int) -> tuple[list[_Sl
         u, idx, e = used[i], indexes[i], equities[i]
 
         cs.label(f"{name}: debt in range")
-        d = input_in_range(cs, _debt_reader(padded, i), AMOUNT_BITS)
+        d = input_in_range(cs, debt_reader(wires.padded, i), AMOUNT_BITS)
         cs.names[f"{name}.debt[{i}]"] = tuple(d)
 
         cs.label(f"{name}: unused slot is zero")
