@@ -107,6 +107,7 @@ from publisher.config import (
 from publisher.errors import InputError
 from publisher.snark.account2 import AMOUNT_LIMIT, MAX_REGISTRY, MAX_TIERS, PERCENT, TierTable
 from verifier import text_fields
+from verifier.book import price_scale
 
 #: Shared tier tables in the circuit's public inputs (docs/zkpor2-design.md §2).
 MAX_TABLES = 64
@@ -480,13 +481,8 @@ def _asset_table(
 
 def _scale(written: list[_Written]) -> int:
     """Return the smallest ``s >= 0`` at which ``price · 10^s / 10^d`` is an integer for
-    every asset."""
-    scale = 0
-    for asset in written:
-        if asset.price:
-            trailing = len(str(asset.price)) - len(str(asset.price).rstrip("0"))
-            scale = max(scale, asset.decimals - trailing)
-    return scale
+    every asset (``verifier.book.price_scale``: the verifier derives the same)."""
+    return price_scale([(asset.price, asset.decimals) for asset in written])
 
 
 def _build(quote: tuple[str, int, str], written: list[_Written]) -> Registry:

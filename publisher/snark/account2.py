@@ -75,27 +75,39 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 from publisher.snark.gadgets import boolean, input_in_range, range_check
 from publisher.snark.r1cs import LC, ONE, ConstraintSystem, lc_add, lc_const, lc_scale
+from verifier.book import (
+    AMOUNT_BITS,
+    AMOUNT_LIMIT,
+    INDEX_BITS,
+    MAX_REGISTRY,
+    MAX_TIERS,
+    PERCENT,
+    SENTINEL,
+    Entry,
+    TierTable,
+    check_entries,
+    pack_entry,
+)
 from verifier.field import R
 
-#: Bits of an asset index: a registry holds at most 1,024 assets.
-INDEX_BITS = 10
-MAX_REGISTRY = 1 << INDEX_BITS
-#: Bits of an equity, a debt and a price.
-AMOUNT_BITS = 64
-AMOUNT_LIMIT = 1 << AMOUNT_BITS
-#: Tiers of a collateral table, at most.
-MAX_TIERS = 8
-#: A ratio is a whole percent; collateral and values are kept x 100.
-PERCENT = 100
-#: Lower bound of a padding tier, and upper bound of the last tier: never reached.
-SENTINEL = AMOUNT_LIMIT
+__all__ = [
+    "AMOUNT_BITS",
+    "AMOUNT_LIMIT",
+    "INDEX_BITS",
+    "MAX_REGISTRY",
+    "MAX_TIERS",
+    "PERCENT",
+    "SENTINEL",
+    "Entry",
+    "TierTable",
+    "check_entries",
+    "pack_entry",
+]
 
-#: One held asset: (asset index, equity, debt).
-Entry = tuple[int, int, int]
+#: A ratio is a whole percent; collateral and values are kept x 100 (see verifier.book).
 
 
 def margin_bits(max_assets: int) -> int:
@@ -111,118 +123,11 @@ def margin_bits(max_assets: int) -> int:
     return bits
 
 
-def pack_entry(index: int, equity: int, debt: int) -> int:
-    """Return ``index + 2^10 equity + 2^74 debt``: one entry as one field element."""
-    if not 0 <= index < MAX_REGISTRY:
-        raise ValueError(f"asset index {index} does not fit {INDEX_BITS} bits")
-    for name, value in (("equity", equity), ("debt", debt)):
-        if not 0 <= value < AMOUNT_LIMIT:
-            raise ValueError(f"{name} {value} does not fit {AMOUNT_BITS} bits")
-    return index + (equity << INDEX_BITS) + (debt << (INDEX_BITS + AMOUNT_BITS))
-
-
-# -- the registry side, natively ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TierTable:
-    """One asset's price and collateral tiers, in equity units (public registry data).
-
-    ``lower`` holds ``L_1..L_{t-1}`` (``L_0 = 0`` is implicit), ``ratios`` ``r_0..r_{t-1}``.
-    """
-
-    price: int
-    lower: tuple[int, ...]
-    ratios: tuple[int, ...]
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.price < AMOUNT_LIMIT:
-            raise ValueError(f"price {self.price} does not fit {AMOUNT_BITS} bits")
-        if not 1 <= len(self.ratios) <= MAX_TIERS or len(self.lower) != len(self.ratios) - 1:
-            raise ValueError(f"a table has 1..{MAX_TIERS} tiers and one bound fewer")
-        if any(not 0 <= r <= PERCENT for r in self.ratios):
-            raise ValueError("ratios are whole percents in 0..100")
-        if any(a < b for a, b in pairwise(self.ratios)):
-            raise ValueError("ratios must not increase with the tier")
-        bounds = (0, *self.lower)
-        if any(a >= b for a, b in pairwise(bounds)):
-            raise ValueError("tier bounds must strictly increase from 0")
-        if bounds[-1] >= AMOUNT_LIMIT:
-            raise ValueError(f"tier bounds must be below 2^{AMOUNT_BITS}")
-
-    @classmethod
-    def from_values(cls, price: int, tiers: Sequence[tuple[int, int]]) -> TierTable:
-        """Return the table of ``tiers``: (lower bound in value, ratio %), from value 0.
-
-        A value bound ``V`` becomes ``L = V // price`` units: the unit that straddles
-        ``V`` counts at the lower (later) ratio, so rounding never adds collateral.
-        Tiers that start at or beyond ``2^64`` units, or that are empty in whole units,
-        are dropped. With price 0 everything is worth 0 and one tier remains.
-        """
-        if not tiers or tiers[0][0] != 0:
-            raise ValueError("the first tier starts at value 0")
-        if any(a >= b for (a, _), (b, _) in pairwise(tiers)):
-            raise ValueError("value bounds must strictly increase")
-        units: list[tuple[int, int]] = []
-        for value, ratio in tiers:
-            bound = value // price if price else (0 if value == 0 else AMOUNT_LIMIT)
-            if bound >= AMOUNT_LIMIT:
-                break
-            if units and units[-1][0] == bound:
-                units.pop()  # the earlier tier holds no whole unit
-            units.append((bound, ratio))
-        return cls(price, tuple(b for b, _ in units[1:]), tuple(r for _, r in units))
-
-    @property
-    def cumulative(self) -> tuple[int, ...]:
-        """Return ``C_1..C_{t-1}``: collateral x 100 of ``L_j`` units."""
-        out, total, bounds = [], 0, (0, *self.lower)
-        for j in range(1, len(bounds)):
-            total += self.ratios[j - 1] * self.price * (bounds[j] - bounds[j - 1])
-            out.append(total)
-        return tuple(out)
-
-    def tier_of(self, equity: int) -> int:
-        """Return the tier ``equity`` units fall in."""
-        return sum(1 for bound in self.lower if bound <= equity)
-
-    def collateral_x100(self, equity: int) -> int:
-        """Return 100 x the collateral value of ``equity`` units."""
-        j = self.tier_of(equity)
-        base = self.cumulative[j - 1] if j else 0
-        start = self.lower[j - 1] if j else 0
-        return base + self.ratios[j] * self.price * (equity - start)
-
-    def padded(self, tiers: int) -> tuple[list[int], list[int], list[int]]:
-        """Return (ratios, lower bounds L_1.., cumulative C_1..) padded to ``tiers``."""
-        pad = tiers - len(self.ratios)
-        if pad < 0:
-            raise ValueError(f"table of {len(self.ratios)} tiers in a {tiers}-tier circuit")
-        return (
-            [*self.ratios, *[0] * pad],
-            [*self.lower, *[SENTINEL] * pad],
-            [*self.cumulative, *[0] * pad],
-        )
-
-
 def account_values(entries: Sequence[Entry], tables: Sequence[TierTable]) -> tuple[int, int]:
     """Return (Σ collateral x 100, 100 Σ debt x price) of an account, natively."""
     collateral = sum(t.collateral_x100(e) for (_, e, _), t in zip(entries, tables, strict=True))
     debt = sum(PERCENT * d * t.price for (_, _, d), t in zip(entries, tables, strict=True))
     return collateral, debt
-
-
-def check_entries(entries: Sequence[Entry], max_assets: int, registry_size: int) -> None:
-    """Raise ``ValueError`` unless ``entries`` fit an account of ``max_assets`` slots."""
-    if len(entries) > max_assets:
-        raise ValueError(f"{len(entries)} held assets in an account of {max_assets} slots")
-    for index, equity, debt in entries:
-        if not 0 <= index < registry_size:
-            raise ValueError(f"asset index {index} is not in a registry of {registry_size}")
-        pack_entry(index, equity, debt)
-    indexes = [index for index, _, _ in entries]
-    if any(a >= b for a, b in pairwise(indexes)):
-        raise ValueError("entries must be sorted by asset index, without repeats")
 
 
 # -- the circuit ------------------------------------------------------------------------
