@@ -1,73 +1,61 @@
-"""zkpor/2: a prototype of the batch circuit's core (issue 13; not wired in).
+"""zkpor/2: the batch circuit (docs/protocol.md §16).
 
-**Not wired in.** Nothing in the pipeline, the manifest or the verifier uses this module.
-It is the core of a zkpor/2 batch statement, built to measure it
-(``bench/zkpor2_constraints.py --batch``) and to test it against cheating witnesses
-(``tests/snark/test_batch2.py``). Tags, the leaf layout and the public-input layout are
-placeholders, not protocol.
+One Groth16 proof per batch of ``B = k^d_b`` accounts (``d_b >= 0``: ``B = 1`` is a
+batch of one account, its leaf is the batch root) of ``K`` slots each, against a
+registry of ``A`` assets with ``T``-tier collateral tables. The native twin of every
+value it proves is in ``verifier.book`` (tags, leaf, mask commitment, batch total,
+registry inputs); this module imports them and must never keep copies. What it must
+never do: take a registry value, a challenge or a total from anywhere but the public
+inputs, or let a slot's tier data escape the lookup.
 
-Why this is not docs/zkpor2-design.md §3 as drafted
-----------------------------------------------------
-The draft puts one header row per registry asset in a sorted list, followed by that
-asset's run of entries, and says binding a header to the public registry "costs no
-constraints". It does not: the runs have data-dependent lengths, so a header's row is
-data dependent, and "the public value of asset ``a_i``" at row ``i`` is an ``A``-way
-selection (``A`` products per value per row), not a wire. A grand product comparing the
-headers with the registry does not fix it either: every value that goes into a compressed
-tuple must be fixed (hashed into the challenge) *before* the challenge, else the prover
-solves one linear equation after seeing ``α`` (for instance raise a ratio by 1 and lower
-an unused tier's cumulative by ``α^(k_r - k_C)``). Committing a header's 23 values in
-every row (any row may be a header) costs ~930 per row (40.6 per absorbed element). The
-same rule applies to the entries' carried parameters and to lookup multiplicities.
+The statement, for one batch:
 
-What is built instead: a **log-derivative lookup of each slot's tier row** into a table
-built from the public registry, one row per ``(asset, tier)``. It needs no sorted side
-and no permutation (the account slots are the only copy of the entries), and no tier
-selector (the looked-up row *is* the tier; its bounds prove it is the equity's own).
-What the challenge requires is paid explicitly: every slot's tier data and every
-row's multiplicity are hashed before ``(z, α)`` are derived.
-
-The statement, for a batch of ``B`` accounts of ``K`` slots and a registry of ``A``
-assets with ``T``-tier tables:
-
-* **Public inputs** (layout ``PUBLIC_*``): the batch root, ``c = H(MASK, root, m)``, the
-  masked total ``s`` (outputs); ``β``, ``γ`` and the registry: per asset its price and its
-  padded table (``T`` ratios, ``T - 1`` lower bounds ``L_1..``, ``T - 1`` cumulative
-  collaterals ``C_1..``, as ``TierTable.padded``), one table per asset for the prototype
-  (the draft's shared tables would be ``(price, table index)`` per asset). The verifier
-  derives them from the registry natively, which also checks it is well formed.
-* **Per account** (as ``account2.account_gadget``, whose checks it repeats except the
-  tier selection): used slots a prefix, unused slots zero, debts in 64 bits, asset
-  indexes strictly increasing and in the registry; per slot a tier row
-  ``(L, U, r, p, C)`` given by the prover with ``e - L`` and ``U - 1 - e`` in 64 bits and
-  ``r`` in 7; collateral x 100 ``C + r p (e - L)``, debt value ``p d``;
-  ``Σ collateral x 100 - 100 Σ p d`` in ``margin_bits(K)`` bits (an unused slot's
-  collateral is multiplied by its used flag ``u``, and it takes no part in the lookup,
-  so its tier data count for nothing); the leaf
-  ``H(LEAF2, idc, entry_0..entry_{K-1})`` over packed entries ``a + 2^10 e + 2^74 d``
-  (chained 15 at a time beyond 14 entries).
-* **Batch root**: ``gadgets.subtree`` over the ``B`` leaves (zkpor/1's node tag).
+* **Public inputs** (``verifier.book.PUBLIC_*``): ``[root, c, s, β, γ, *registry]`` where
+  ``c = H(6, root, m)`` commits the batch's private uniform mask ``m``, ``s`` is the
+  masked total, and the registry part is ``verifier.book.registry_public_inputs``: per
+  asset its unit price and its padded table (``T`` ratios, ``T - 1`` lower bounds
+  ``L_1..``, ``T - 1`` cumulative collaterals ``C_1..``, as ``TierTable.padded``). The
+  verifier derives the registry part from the published registry, which also checks it
+  is well formed, and ``β``, ``γ`` with ``verifier.book.challenges``.
+* **Per account** (as ``account2.account_gadget``, whose slot wires it shares): used
+  slots a prefix, unused slots zero, debts in 64 bits, asset indexes strictly
+  increasing and in the registry; per slot a tier row ``(L, U, r, p, C)`` given by the
+  prover with ``e - L`` and ``U - 1 - e`` in 64 bits (which puts ``e`` in 64 bits and in
+  that tier) and ``r`` in 7; collateral x 100 ``C + r p (e - L)``, debt value ``p d``:
+  no division anywhere, so no remainder; ``Σ collateral x 100 - 100 Σ p d`` in
+  ``margin_bits(K)`` bits (an unused slot's collateral is multiplied by its used flag
+  ``u``, and it takes no part in the lookup, so its tier data count for nothing); the
+  leaf ``verifier.book.leaf2_hash``: ``H(5, idc, q_0..q_13)`` then ``H(h, next 15)``
+  over packed entries ``q = a + 2^10 e + 2^74 d``.
+* **Batch root**: ``gadgets.subtree`` over the ``B`` leaves (zkpor/1's node tag 3).
 * **Tier commitment**: per slot ``κ1 = (e - L) + 2^64 (U - 1 - e) + 2^128 r + 2^135 u``
   (limbs range checked, so injective), ``κ2 = p``, ``κ3 = C``; per table row its
   multiplicity ``m_g`` in ``bitlen(B)`` bits (a row is used at most once per account),
-  packed; all absorbed by a Poseidon sponge into ``H_tiers``. Then
-  ``z = H(CHAL, root, H_tiers, β, γ)`` and ``α = H(CHAL, z)``. The slot's ``a``, ``e``,
-  ``d`` are fixed by ``root`` (the entry packing is injective given ``a``, ``d`` in range),
-  so ``L = e - (e - L)`` and ``U`` are fixed too; the registry is fixed by ``β``, which the
-  verifier derives from the registry digest (docs/zkpor2-design.md §1).
-* **Lookup**: ``f = a + α L + α^2 U + α^3 r + α^4 p + α^5 C`` per slot, ``t_g`` the same
-  over the public row ``g``; ``Σ_slots u / (z - f) = Σ_g m_g / (z - t_g)``. With
-  everything fixed before ``(z, α)``, this means every used slot's tuple is a registry
-  row, except with probability about ``(BK + AT)^2 / r``.
-* **Batch total**: ``s = m + Σ_slots (e + γ d) / (β - a)``. The verifier checks
-  ``Σ_j s_j = M + Σ_a (E_a + γ D_a) / (β - a)`` (``totals_identity_holds``): a nonzero
-  rational function with ``A`` simple poles has fewer than ``A`` zeros, so a wrong
-  published total passes with probability below ``A / r``, as with the draft's
-  ``β^(a+1)``, which would cost a 10-bit decomposition and ~10 products per slot (or a
-  hashed weight per slot) instead of one inversion. ``β`` must not be in ``[0, A)``.
+  packed; all absorbed by a Poseidon sponge ``H(7, ...)`` into ``H_tiers``. Then
+  ``z = H(8, root, H_tiers, β, γ)`` and ``α = H(8, z)``. The slot's ``a``, ``e``, ``d``
+  are fixed by ``root`` (the entry packing is injective given ``a``, ``d`` in range), so
+  ``L = e - (e - L)`` and ``U`` are fixed too; the registry is fixed by ``β``, which the
+  verifier derives from the registry digest.
+* **Lookup** (log-derivative; the "permutation argument" of issue 13):
+  ``f = a + α L + α^2 U + α^3 r + α^4 p + α^5 C`` per slot, ``t_g`` the same over the
+  public row ``g``; ``Σ_slots u / (z - f) = Σ_g m_g / (z - t_g)``. With everything fixed
+  before ``(z, α)``, every used slot's tuple is a registry row, except with probability
+  about ``(BK + AT)^2 / r``. No sorted copy of the entries and no tier selector: the
+  looked-up row *is* the tier, and its bounds prove it is the equity's own.
+* **Batch total**: ``s = m + Σ_slots (e + γ d) / (β - a)`` (``verifier.book.batch_total``).
+  The verifier checks ``Σ_j s_j = M + Σ_a (E_a + γ D_a) / (β - a)``
+  (``verifier.book.totals_identity_holds``): a nonzero rational function with ``A``
+  simple poles has fewer than ``A`` zeros, so a wrong published total passes with
+  probability below ``A / r``. ``β`` is never in ``[0, A)``.
+
+Why a lookup of tier rows, not a sorted-by-asset list with header rows: the headers'
+rows are data dependent, so binding a header to "the public value of asset ``a_i``" is
+an ``A``-way selection, and every value compressed into a tuple must be hashed before the
+challenge (else one linear equation after seeing ``α`` forges a tuple: see
+``test_compressed_tuple_is_forgeable_when_a_value_is_not_committed``).
 
 Labels (``"account {b}: ..."``, then batch-level), in the order the constraints are
-added, so a broken witness is named by its first failure (see the tests).
+added, so a broken witness is named by its first failure (tests/snark/test_batch2*.py).
 """
 
 from __future__ import annotations
@@ -78,50 +66,74 @@ from functools import lru_cache
 from typing import cast
 
 from publisher.snark.account2 import (
-    AMOUNT_BITS,
-    INDEX_BITS,
-    MAX_REGISTRY,
-    MAX_TIERS,
-    PERCENT,
-    SENTINEL,
-    Entry,
-    TierTable,
     debt_reader,
     margin_bits,
-    pack_entry,
     pack_entry_gadget,
     slot_wires,
 )
 from publisher.snark.gadgets import input_in_range, poseidon_gadget, range_check, subtree
 from publisher.snark.r1cs import LC, ONE, ConstraintSystem, lc_add, lc_const, lc_scale
+from verifier.book import (
+    AMOUNT_BITS,
+    INDEX_BITS,
+    LEAF_FIRST,
+    LEAF_NEXT,
+    MAX_REGISTRY,
+    MAX_TIERS,
+    PERCENT,
+    PUBLIC_BETA,
+    PUBLIC_COMMITMENT,
+    PUBLIC_GAMMA,
+    PUBLIC_REGISTRY,
+    PUBLIC_ROOT,
+    PUBLIC_TOTAL,
+    SENTINEL,
+    TAG_CHALLENGE,
+    TAG_LEAF2,
+    TAG_MASK,
+    TAG_TIERS,
+    Entry,
+    TierTable,
+    batch_total,
+    circuit_id2,
+    leaf2_hash,
+    mask_commitment,
+    registry_public_inputs,
+    table_row,
+)
 from verifier.field import R
 from verifier.poseidon import poseidon
 from verifier.protocol import subtree_root
 
-#: Placeholder domain tags (zkpor/2 gets its own, protocol §14; not specified yet).
-TAG_LEAF2 = 21
-TAG_MASK2 = 22
-TAG_TIERS2 = 23
-TAG_CHALLENGE2 = 24
-
-#: Public inputs: three outputs, two challenges, then the registry.
-PUBLIC_ROOT, PUBLIC_COMMITMENT, PUBLIC_TOTAL, PUBLIC_BETA, PUBLIC_GAMMA = range(5)
-PUBLIC_REGISTRY = 5
+__all__ = [
+    "PUBLIC_BETA",
+    "PUBLIC_COMMITMENT",
+    "PUBLIC_GAMMA",
+    "PUBLIC_REGISTRY",
+    "PUBLIC_ROOT",
+    "PUBLIC_TOTAL",
+    "Batch2Circuit",
+    "Batch2Input",
+    "Batch2Shape",
+    "asset_totals",
+    "batch2_witness",
+    "batch_root",
+    "build_batch2",
+    "public_inputs",
+]
 
 RATIO_BITS = 7
 #: Limb offsets of a slot's tier element κ1.
 BELOW_SHIFT, RATIO_SHIFT, USED_SHIFT = AMOUNT_BITS, 2 * AMOUNT_BITS, 2 * AMOUNT_BITS + RATIO_BITS
-#: Entries in the first leaf hash (after tag and id commitment), then per chained hash.
-LEAF_FIRST, LEAF_NEXT = 14, 15
 SPONGE_RATE = 15
 FIELD_BITS = 253
 
 
 @dataclass(frozen=True)
 class Batch2Shape:
-    """What fixes one batch circuit: ``B = arity^depth`` accounts of ``K`` slots, ``A``
-    registry assets of ``T`` tiers. ``mult_bits`` (default ``bitlen(B)``) bounds a table
-    row's multiplicity."""
+    """What fixes one batch circuit: ``B = arity^d_b`` accounts (``d_b >= 0``) of ``K``
+    slots, ``A`` registry assets of ``T`` tiers. ``mult_bits`` (default ``bitlen(B)``)
+    bounds a table row's multiplicity."""
 
     batch_size: int
     max_assets: int
@@ -133,11 +145,8 @@ class Batch2Shape:
     def __post_init__(self) -> None:
         if self.arity not in (2, 4, 8):
             raise ValueError(f"tree arity must be 2, 4 or 8, got {self.arity}")
-        size = 1
-        while size < self.batch_size:
-            size *= self.arity
-        if self.batch_size < self.arity or size != self.batch_size:
-            raise ValueError(f"a batch holds a power (>= 1) of {self.arity} accounts")
+        if self.batch_size < 1 or self.arity**self.batch_depth != self.batch_size:
+            raise ValueError(f"a batch holds a power (>= 0) of {self.arity} accounts")
         if not 1 <= self.max_assets <= MAX_REGISTRY:
             raise ValueError(f"an account has 1..{MAX_REGISTRY} slots")
         if not 1 <= self.registry_size <= MAX_REGISTRY:
@@ -146,6 +155,31 @@ class Batch2Shape:
             raise ValueError(f"a table has 1..{MAX_TIERS} tiers")
         if self.mult_bits and self.mult_bits < self.batch_size.bit_length():
             raise ValueError(f"multiplicities need {self.batch_size.bit_length()} bits")
+
+    @classmethod
+    def of(
+        cls, slots: int, batch_depth: int, arity: int, registry_size: int, tiers: int
+    ) -> Batch2Shape:
+        """Return the shape of the manifest's terms: ``K``, ``d_b``, ``k``, ``A``, ``T``."""
+        if not 0 <= batch_depth <= 20:
+            raise ValueError(f"batch depth {batch_depth} is not in 0..20")
+        return cls(arity**batch_depth, slots, registry_size, tiers, arity)
+
+    @property
+    def batch_depth(self) -> int:
+        """Return ``d_b``: the levels of the batch subtree (0 for a batch of one)."""
+        depth, size = 0, 1
+        while size < self.batch_size:
+            size *= self.arity
+            depth += 1
+        return depth
+
+    @property
+    def circuit_id(self) -> str:
+        """Return ``verifier.book.circuit_id2`` of this shape."""
+        return circuit_id2(
+            self.registry_size, self.tiers, self.max_assets, self.arity, self.batch_depth
+        )
 
     @property
     def multiplicity_bits(self) -> int:
@@ -163,7 +197,8 @@ class Batch2Shape:
 
 @dataclass(frozen=True)
 class Batch2Input:
-    """Plain inputs of one batch: accounts (id commitment, entries), registry, β, γ, m."""
+    """Plain inputs of one batch: per account its id commitment and entries; the
+    registry's tables (registry order); the challenges β, γ; the batch's mask m."""
 
     id_commitments: Sequence[int]
     accounts: Sequence[Sequence[Entry]]
@@ -182,6 +217,11 @@ class Batch2Input:
             "mask": self.mask,
         }
 
+    @property
+    def entries(self) -> list[Entry]:
+        """Return every entry of the batch, account after account."""
+        return [entry for account in self.accounts for entry in account]
+
 
 @dataclass(frozen=True)
 class Batch2Circuit:
@@ -191,55 +231,16 @@ class Batch2Circuit:
     shape: Batch2Shape
 
 
-# -- native twins ------------------------------------------------------------------------
-
-
-def table_row(table: TierTable, tier: int, tiers: int) -> tuple[int, int, int, int, int]:
-    """Return ``(L, U, r, p, C)`` of ``tier`` of ``table`` padded to ``tiers``."""
-    ratios, lower, cumulative = table.padded(tiers)
-    low = lower[tier - 1] if tier else 0
-    high = lower[tier] if tier < tiers - 1 else SENTINEL
-    base = cumulative[tier - 1] if tier else 0
-    return low, high, ratios[tier], table.price, base
-
-
-def registry_public_inputs(registry: Sequence[TierTable], tiers: int) -> list[int]:
-    """Return the registry part of the public inputs: per asset price, ratios, L, C."""
-    out: list[int] = []
-    for table in registry:
-        ratios, lower, cumulative = table.padded(tiers)
-        out += [table.price, *ratios, *lower, *cumulative]
-    return out
-
-
-def leaf2_hash(idc: int, entries: Sequence[Entry], max_assets: int) -> int:
-    """Return the (placeholder) zkpor/2 leaf of an account of ``max_assets`` slots."""
-    packed = [pack_entry(*e) for e in entries] + [0] * (max_assets - len(entries))
-    h = poseidon([TAG_LEAF2, idc % R, *packed[:LEAF_FIRST]])
-    for start in range(LEAF_FIRST, max_assets, LEAF_NEXT):
-        h = poseidon([h, *packed[start : start + LEAF_NEXT]])
-    return h
+# -- native helpers (the math itself is verifier.book's) ---------------------------------
 
 
 def batch_root(data: Batch2Input, shape: Batch2Shape) -> int:
+    """Return the batch root: the subtree over the accounts' leaves (a lone leaf if B = 1)."""
     leaves = [
         leaf2_hash(idc, entries, shape.max_assets)
         for idc, entries in zip(data.id_commitments, data.accounts, strict=True)
     ]
     return subtree_root(leaves, shape.arity)
-
-
-def mask_commitment(root: int, mask: int) -> int:
-    return poseidon([TAG_MASK2, root, mask % R])
-
-
-def batch_total(accounts: Sequence[Sequence[Entry]], beta: int, gamma: int, mask: int) -> int:
-    """Return ``s = m + Σ (e + γ d) / (β - a)`` over every entry, natively."""
-    total = mask % R
-    for entries in accounts:
-        for asset, equity, debt in entries:
-            total += (equity + gamma * debt) * pow((beta - asset) % R, -1, R)
-    return total % R
 
 
 def asset_totals(
@@ -254,22 +255,17 @@ def asset_totals(
     return equity, debt
 
 
-def totals_identity_holds(
-    sums: Sequence[int],
-    masks_total: int,
-    equity: Sequence[int],
-    debt: Sequence[int],
-    beta: int,
-    gamma: int,
-) -> bool:
-    """The verifier's check: ``Σ_j s_j - M = Σ_a (E_a + γ D_a) / (β - a)``."""
-    if beta % R < len(equity) or len(equity) != len(debt):
-        return False
-    right = sum(
-        (e + gamma * d) * pow((beta - a) % R, -1, R)
-        for a, (e, d) in enumerate(zip(equity, debt, strict=True))
-    )
-    return (sum(sums) - masks_total - right) % R == 0
+def public_inputs(shape: Batch2Shape, data: Batch2Input) -> list[int]:
+    """Return the full public input vector of a batch, computed natively (verifier.book)."""
+    root = batch_root(data, shape)
+    return [
+        root,
+        mask_commitment(root, data.mask),
+        batch_total(data.entries, data.beta, data.gamma, data.mask),
+        data.beta % R,
+        data.gamma % R,
+        *registry_public_inputs(data.registry, shape.tiers),
+    ]
 
 
 # -- circuit helpers ---------------------------------------------------------------------
@@ -313,6 +309,7 @@ def _sponge(cs: ConstraintSystem, tag: int, elements: Sequence[LC]) -> LC:
 
 
 def sponge_native(tag: int, elements: Sequence[int]) -> int:
+    """Return ``_sponge``'s value natively: ``H(tag, x_0..x_14)``, then ``H(h, next 15)``."""
     h = poseidon([tag, *elements[:SPONGE_RATE]])
     for start in range(SPONGE_RATE, len(elements), SPONGE_RATE):
         h = poseidon([h, *elements[start : start + SPONGE_RATE]])
@@ -481,7 +478,7 @@ def build_batch2(shape: Batch2Shape) -> Batch2Circuit:
     cs.label("mask commitment")
     (mask_w,) = cs.new_wires(1)
     cs.hint([], [mask_w], lambda _, inputs: [int(cast(int, inputs["mask"])) % R])
-    cs.set_public(PUBLIC_COMMITMENT, poseidon_gadget(cs, [lc_const(TAG_MASK2), root, {mask_w: 1}]))
+    cs.set_public(PUBLIC_COMMITMENT, poseidon_gadget(cs, [lc_const(TAG_MASK), root, {mask_w: 1}]))
 
     # -- multiplicities of the table rows, committed with the slots' tier data -----------
     n_rows = n_assets * tiers
@@ -516,9 +513,9 @@ def build_batch2(shape: Batch2Shape) -> Batch2Circuit:
 
     cs.label("lookup: tier commitment and challenges")
     elements = [x for s in slots for x in (s.tier_element, s.price, s.base)] + mult_packed
-    committed = _sponge(cs, TAG_TIERS2, elements)
-    z = poseidon_gadget(cs, [lc_const(TAG_CHALLENGE2), root, committed, beta, gamma])
-    alpha = [poseidon_gadget(cs, [lc_const(TAG_CHALLENGE2), z])]
+    committed = _sponge(cs, TAG_TIERS, elements)
+    z = poseidon_gadget(cs, [lc_const(TAG_CHALLENGE), root, committed, beta, gamma])
+    alpha = [poseidon_gadget(cs, [lc_const(TAG_CHALLENGE), z])]
     for _ in range(4):
         alpha.append(cs.mul(alpha[-1], alpha[0]))
 
@@ -560,16 +557,3 @@ def batch2_witness(shape: Batch2Shape, data: Batch2Input) -> list[int]:
     if (data.beta % R) < shape.registry_size:
         raise ValueError("β must not be an asset index")
     return build_batch2(shape).cs.witness(data.as_inputs())
-
-
-def public_inputs(shape: Batch2Shape, data: Batch2Input) -> list[int]:
-    """Return the public inputs a verifier expects for ``data``, computed natively."""
-    root = batch_root(data, shape)
-    return [
-        root,
-        mask_commitment(root, data.mask),
-        batch_total(data.accounts, data.beta, data.gamma, data.mask),
-        data.beta % R,
-        data.gamma % R,
-        *registry_public_inputs(data.registry, shape.tiers),
-    ]

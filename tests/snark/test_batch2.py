@@ -1,4 +1,4 @@
-"""The zkpor/2 batch prototype: honest batches, and soundness against cheating witnesses.
+"""The zkpor/2 batch circuit: honest batches, and soundness against cheating witnesses.
 
 As in test_account2.py, each soundness test computes the honest witness with chosen wires
 replaced (``ConstraintSystem.witness(..., overrides)``: every later wire, the tier
@@ -21,23 +21,25 @@ import pytest
 
 from publisher.snark.account2 import AMOUNT_LIMIT, Entry, TierTable, account_values
 from publisher.snark.batch2 import (
-    PUBLIC_BETA,
-    PUBLIC_COMMITMENT,
-    PUBLIC_REGISTRY,
-    PUBLIC_ROOT,
-    PUBLIC_TOTAL,
     Batch2Input,
     Batch2Shape,
     asset_totals,
     batch2_witness,
     batch_root,
-    batch_total,
     build_batch2,
-    mask_commitment,
     public_inputs,
-    totals_identity_holds,
 )
 from publisher.snark.r1cs import ConstraintSystem, UnsatisfiedConstraint, evaluate
+from verifier.book import (
+    PUBLIC_BETA,
+    PUBLIC_COMMITMENT,
+    PUBLIC_REGISTRY,
+    PUBLIC_ROOT,
+    PUBLIC_TOTAL,
+    batch_total,
+    mask_commitment,
+    totals_identity_holds,
+)
 from verifier.field import R
 
 TIERS = 4
@@ -57,6 +59,11 @@ ACCOUNTS: tuple[tuple[Entry, ...], ...] = (
     ((0, 50, 0), (3, 10, 0)),
 )
 BETA, GAMMA, MASK = 10**40 + 3, 7**50, 123_456_789
+
+
+def flat(accounts: Sequence[Sequence[Entry]]) -> list[Entry]:
+    return [entry for account in accounts for entry in account]
+
 
 LOOKUP = "lookup: slot tuples in the registry table"
 LOWER = "account 0: equity at or above tier lower bound"
@@ -135,7 +142,7 @@ def test_honest_batch_satisfies_and_matches_native() -> None:
     root = batch_root(data(), SHAPE)
     assert values[1 + PUBLIC_ROOT] == root
     assert values[1 + PUBLIC_COMMITMENT] == mask_commitment(root, MASK)
-    assert values[1 + PUBLIC_TOTAL] == batch_total(ACCOUNTS, BETA, GAMMA, MASK)
+    assert values[1 + PUBLIC_TOTAL] == batch_total(flat(ACCOUNTS), BETA, GAMMA, MASK)
     # Multiplicities: asset 0 tier 0 (account 1) and tier 1 (account 0), ...
     assert values[multiplicity(0, 0)] == values[multiplicity(0, 1)] == 1
     assert values[multiplicity(0, 2)] == 0
@@ -376,7 +383,7 @@ def test_totals_identity_over_batches() -> None:
         batches = [[random_account(rng, 3, 4) for _ in range(2)] for _ in range(3)]
         masks = [rng.randrange(R) for _ in batches]
         sums = [
-            batch_total(accounts, BETA, GAMMA, m)
+            batch_total(flat(accounts), BETA, GAMMA, m)
             for accounts, m in zip(batches, masks, strict=True)
         ]
         equity, debt = asset_totals([a for accounts in batches for a in accounts], 4)
@@ -444,10 +451,43 @@ def test_tiny_batch_proves_and_verifies_with_the_dev_setup() -> None:
     shape = Batch2Shape(batch_size=2, max_assets=2, registry_size=2, tiers=2)
     plain = data([[(0, 250, 0), (1, 0, 9_000)], [(1, 77, 0)]], registry)
     cs = build_batch2(shape).cs
-    pk, vk = dev_setup(cs, "zkpor2-batch-prototype")
+    pk, vk = dev_setup(cs, shape.circuit_id)
     proof = prove(pk, cs, batch2_witness(shape, plain))
     statement = public_inputs(shape, plain)
     verify(vk, statement, proof)
     statement[PUBLIC_TOTAL] = (statement[PUBLIC_TOTAL] + 1) % R
     with pytest.raises(PairingCheckFailed):
         verify(vk, statement, proof)
+
+
+# -- shapes --------------------------------------------------------------------------------
+
+
+def test_shape_names_and_batch_depth() -> None:
+    shape = Batch2Shape.of(slots=4, batch_depth=2, arity=4, registry_size=120, tiers=4)
+    assert (shape.batch_size, shape.batch_depth) == (16, 2)
+    assert shape.circuit_id == "zkpor2-a120-t4-s4-k4-d2"
+    single = Batch2Shape.of(slots=1024, batch_depth=0, arity=4, registry_size=1024, tiers=8)
+    assert (single.batch_size, single.batch_depth) == (1, 0)
+    assert single.circuit_id == "zkpor2-a1024-t8-s1024-k4-d0"
+    assert single.n_public == 5 + 1024 * 23
+    for bad in ({"arity": 3}, {"batch_size": 8, "arity": 4}, {"batch_size": 0}):
+        with pytest.raises(ValueError):
+            Batch2Shape(**{"batch_size": 4, "max_assets": 2, "registry_size": 2, **bad})
+
+
+def test_batch_of_one_account_has_its_leaf_as_root() -> None:
+    """``B = 1`` (``d_b = 0``): the root is the account's leaf, the rest as any batch."""
+    from verifier.book import leaf2_hash
+
+    shape = Batch2Shape.of(slots=3, batch_depth=0, arity=4, registry_size=4, tiers=TIERS)
+    plain = Batch2Input([1000], [list(ACCOUNTS[0])], list(REGISTRY), BETA, GAMMA, MASK)
+    values = batch2_witness(shape, plain)
+    circuit(shape).check(values)
+    assert values[1 : 1 + shape.n_public] == public_inputs(shape, plain)
+    assert values[1 + PUBLIC_ROOT] == leaf2_hash(1000, ACCOUNTS[0], 3)
+    assert shape.multiplicity_bits == 1
+    over = Batch2Input([1000], [[(2, 0, 1)]], list(REGISTRY), BETA, GAMMA, MASK)
+    assert first_failure(circuit(shape).witness(over.as_inputs()), shape) == (
+        "account 0: collateral covers debt"
+    )
