@@ -401,6 +401,7 @@ def _account(cs: ConstraintSystem, shape: Batch2Shape, b: int) -> tuple[list[_Sl
 
         cs.label(f"{name}: entry packing")
         packed.append(pack_entry_gadget(cs, idx, e, d))
+        cs.names[f"{name}.packed[{i}]"] = tuple(packed[-1])
 
         element = lc_add(
             above,
@@ -430,7 +431,12 @@ def _account(cs: ConstraintSystem, shape: Batch2Shape, b: int) -> tuple[list[_Sl
     h = poseidon_gadget(cs, [lc_const(TAG_LEAF2), {idc_w[0]: 1}, *packed[:LEAF_FIRST]])
     for start in range(LEAF_FIRST, k, LEAF_NEXT):
         h = poseidon_gadget(cs, [h, *packed[start : start + LEAF_NEXT]])
-    return slots, h
+    # One wire per leaf (one constraint): the subtree's inputs stay short, and tests can
+    # name the leaf a cheating witness would have to keep.
+    leaf = cs.materialize(h)
+    cs.names[f"{name}.leaf"] = tuple(leaf)
+    cs.names[f"{name}.idc"] = tuple(idc_w)
+    return slots, leaf
 
 
 @lru_cache(maxsize=8)
