@@ -30,6 +30,14 @@ ALLOWED: dict[str, set[str]] = {
         "publisher.attest",
         "publisher.reserves",
     },
+    # zkpor demo --book: the synthetic zkpor/2 book, its ceremonies and run
+    "publisher.demo_book": {
+        "publisher.config",
+        "publisher.snark",
+        "publisher.ceremony",
+        "publisher.attest",
+        "publisher.demo",
+    },
     "publisher.cli": {
         "publisher.config",
         "publisher.snark",
@@ -38,6 +46,7 @@ ALLOWED: dict[str, set[str]] = {
         "publisher.reserves",
         "publisher.site",
         "publisher.demo",
+        "publisher.demo_book",
     },
 }
 

@@ -1,0 +1,574 @@
+"""What ``zkpor demo --book`` makes: a synthetic zkpor/2 book (equity and debt) and its run.
+
+**Synthetic, never real data.** Every account, amount and price below comes from a seeded
+random generator (``generate_book``): the same seed gives byte-identical files. Prices are
+plausible for the demo's as-of date but made up, and the price source says so.
+
+**The registry** (``registry.toml``, ``publisher.attest.registry``): quoted in USD to
+10^-8, about 120 assets: majors, stablecoins, large and small alts with familiar symbols
+(prices made up), then a long tail of synthetic tokens (``_synthetic_symbol``), among them
+one delisted token at price 0. Decimals run from 2 to 18. The registry turns every price
+into a *unit price* (value units per unit of the asset, value unit ``10^-(8+s)`` USD, ``s``
+the smallest scale that makes every unit price an integer) that must fit 64 bits: each
+asset's decimals are therefore capped at ``MAX_SCALE`` + the trailing zeros of its price in
+10^-8 USD, so that ``s <= MAX_SCALE`` and BTC's unit price stays near 10^17. Decimals are
+also capped so that the largest position the generator writes stays below 2^63 units.
+Shared tier tables, at most 4 tiers each (``TIER_TABLES``): majors, large alts, stables,
+alts, a flat haircut and 0% for illiquid tokens.
+
+**The book** (long CSV ``account,asset,equity,debt``, ``publisher.attest.ingest2``):
+
+* how many assets an account holds is heavy-tailed: most hold 1 to 4, about 12% hold 5 to
+  16, and a few whales (``whales``, 4 per 1,000 accounts) hold 100 or more;
+* position values are Pareto distributed (alpha 1.16, the 80/20 rule), capped per asset;
+* about 10% of accounts are margin accounts, with debts in 1 to 3 borrowable assets whose
+  value is 20% to 99.9% of the account's *tiered* collateral (a few sit just below their
+  limit). Every account is collateralised at the registry's prices and tiers: the
+  generator checks each one with the circuit's own arithmetic (``verifier.book``) and
+  ``write_book_inputs`` checks the written files again with ``read_liabilities2``;
+* ETH is kept to 9 decimals in the registry but written with 18 in the CSV, so the
+  rounding paths run: equity rounds up, debt rounds down, to the units the generator
+  counted;
+* a few dormant accounts have only all-zero rows (they get a leaf, holding nothing),
+  others carry an all-zero row for a closed position; a few accounts have one row at the
+  end of the file instead of next to their others;
+* account ids mix ASCII and non-ASCII, and some need CSV quoting (a comma).
+
+**The failure variant** (``under_collateralised=True``) raises the first debt of one
+margin account just past its collateral: ``zkpor prove`` must refuse the file, naming the
+account's first line (``Book.bad_line``).
+
+**Shapes.** ``BOOK_SHAPES``: 4 slots in batches of 16 (d_b = 2), 16 slots in batches of 4
+(d_b = 1), 128 slots in batches of 1 (d_b = 0), arity 4. With 120 assets and 4-tier tables
+each circuit's QAP domain is 2^16 (about 39,600, 33,300 and 55,900 constraints), so
+that a local ceremony per shape stays within a few minutes on 2 cores. No account holds
+more than 120 assets, so the 1,024-slot default shape is never needed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publisher.demo import DEMO_AS_OF
+from publisher.files import write_atomic
+from verifier.book import (
+    AMOUNT_LIMIT,
+    PERCENT,
+    TierTable,
+    account_values,
+    price_scale,
+    tier_tables,
+)
+
+#: The quote every price is stated in, and its decimals.
+QUOTE_SYMBOL, QUOTE_DECIMALS = "USD", 8
+PRICE_SOURCE = f"Synthetic demo prices as of {DEMO_AS_OF[:10]} (made up, not market data)"
+BOOK_AS_OF = DEMO_AS_OF
+BOOK_ID = f"demo-book-{DEMO_AS_OF[:10]}"
+BOOK_ISSUER = "Demo Exchange (synthetic book)"
+#: Tree arity and the (slots, batch depth) of every shape the demo declares.
+BOOK_ARITY = 4
+BOOK_SHAPES = ((4, 2), (16, 1), (128, 0))
+#: Assets in the demo registry, by default.
+BOOK_ASSETS = 120
+#: The scale ``s`` of the value unit is kept at or below this (see the module docstring).
+MAX_SCALE = 12
+#: The largest position the generator writes, in units: below 2^63 (half the circuit's range).
+MAX_UNITS = (1 << 63) - 1
+#: Share of margin accounts, and of dormant accounts (all-zero rows only).
+MARGIN_SHARE, DORMANT_SHARE = 0.10, 0.04
+#: A margin account holds at least this much tiered collateral (USD), so that every debt
+#: share is worth at least one unit of its asset.
+MARGIN_MIN_COLLATERAL = 1_000
+
+#: Shared tier tables: ((boundary in USD, ratio %), ...), at most 4 tiers each.
+TIER_TABLES: dict[str, tuple[tuple[int, int], ...]] = {
+    "major": ((0, 100), (1_000_000, 95), (5_000_000, 80), (20_000_000, 50)),
+    "large": ((0, 90), (500_000, 80), (2_000_000, 60), (10_000_000, 30)),
+    "stable": ((0, 100), (10_000_000, 98), (50_000_000, 90)),
+    "alt": ((0, 70), (100_000, 50), (1_000_000, 20)),
+    "haircut": ((0, 40),),
+    "illiquid": ((0, 0),),
+}
+
+
+@dataclass(frozen=True)
+class BookAsset:
+    """An asset of the demo registry and how the generator uses it.
+
+    ``price`` is a plain decimal string (USD per whole token, at most 8 decimals);
+    ``cap`` the largest position value written (USD); ``weight`` how often accounts hold
+    it; ``input_decimals`` the digits written in the CSV (more than ``decimals`` to
+    exercise rounding).
+    """
+
+    symbol: str
+    decimals: int
+    price: str
+    table: str
+    cap: int
+    weight: float
+    borrowable: bool = False
+    input_decimals: int = 0
+
+    @property
+    def price_units(self) -> int:
+        """Return the price in 10^-8 USD (exact)."""
+        whole, _, fraction = self.price.partition(".")
+        return int(whole + fraction.ljust(QUOTE_DECIMALS, "0"))
+
+
+# symbol, decimals, price (made up), table, cap (USD), weight, borrowable
+_LISTED: tuple[tuple[str, int, str, str, int, float, bool], ...] = (
+    ("BTC", 8, "96412.35", "major", 60_000_000, 30, True),
+    ("ETH", 9, "3471.82", "major", 40_000_000, 25, True),
+    ("USDT", 6, "1.0002", "stable", 80_000_000, 35, True),
+    ("USDC", 6, "0.9999", "stable", 60_000_000, 20, True),
+    ("SOL", 9, "171.42", "large", 10_000_000, 12, True),
+    ("BNB", 8, "642.18", "large", 10_000_000, 8, True),
+    ("XRP", 6, "2.2841", "large", 10_000_000, 8, True),
+    ("DAI", 8, "1.0003", "stable", 20_000_000, 4, True),
+    ("FDUSD", 8, "0.9996", "stable", 20_000_000, 3, True),
+    ("DOGE", 8, "0.31712", "large", 5_000_000, 6, False),
+    ("ADA", 6, "0.8124", "large", 5_000_000, 5, False),
+    ("TRX", 6, "0.2411", "large", 5_000_000, 3, False),
+    ("TON", 9, "5.412", "large", 5_000_000, 3, False),
+    ("AVAX", 9, "36.81", "large", 5_000_000, 3, False),
+    ("LINK", 8, "18.742", "large", 5_000_000, 3, False),
+    ("DOT", 8, "6.913", "large", 5_000_000, 2, False),
+    ("LTC", 8, "98.14", "large", 5_000_000, 2, False),
+    ("BCH", 8, "452.6", "large", 5_000_000, 1.5, False),
+    ("CBBTC", 18, "96388.1", "major", 400_000, 1, False),
+    ("SHIB", 2, "0.00002214", "alt", 2_000_000, 2, False),
+    ("PEPE", 2, "0.00001812", "alt", 2_000_000, 2, False),
+    ("XLM", 7, "0.3712", "alt", 2_000_000, 1.5, False),
+    ("NEAR", 8, "5.214", "alt", 2_000_000, 1.5, False),
+    ("APT", 8, "9.871", "alt", 2_000_000, 1.2, False),
+    ("ARB", 8, "0.7814", "alt", 2_000_000, 1.2, False),
+    ("OP", 8, "1.8412", "alt", 2_000_000, 1.2, False),
+    ("FIL", 8, "4.912", "alt", 2_000_000, 1, False),
+    ("ETC", 8, "26.41", "alt", 2_000_000, 1, False),
+    ("ATOM", 6, "6.712", "alt", 2_000_000, 1, False),
+    ("UNI", 8, "11.24", "alt", 2_000_000, 1, False),
+    ("AAVE", 8, "284.5", "alt", 2_000_000, 1, False),
+    ("MKR", 10, "1712.4", "alt", 2_000_000, 0.6, False),
+    ("INJ", 8, "24.18", "alt", 2_000_000, 0.6, False),
+    ("SUI", 9, "3.918", "alt", 2_000_000, 1, False),
+    ("SEI", 6, "0.4812", "haircut", 1_000_000, 0.5, False),
+    ("WLD", 8, "2.614", "haircut", 1_000_000, 0.5, False),
+)
+#: The token the CSV writes with 18 decimals against the registry's 9 (rounding).
+ROUNDED = ("ETH", 18)
+#: Syllables of the synthetic long-tail symbols.
+_ONSETS = ("B", "D", "F", "G", "K", "L", "M", "N", "P", "R", "S", "T", "V", "Z", "QU", "X")
+_VOWELS = ("A", "E", "I", "O", "U", "Y")
+#: Account id stems: a third or so non-ASCII, one needing CSV quoting.
+_NAMES = (
+    "jörg.müller",
+    "李雷",
+    "ålesund",
+    "Zoë",
+    "Δημήτρης",
+    "أحمد",
+    "trader",
+    "ñandú",
+    "fund",
+    "desk",
+    "bob, jr.",
+    "user",
+)
+
+
+def _synthetic_symbol(rng: random.Random, taken: set[str]) -> str:
+    """Return a new pronounceable symbol of 3 to 6 letters, not in ``taken``."""
+    while True:
+        text = "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) for _ in range(rng.randint(2, 3)))
+        symbol = text[: rng.randint(3, 6)]
+        if symbol not in taken:
+            taken.add(symbol)
+            return symbol
+
+
+def _synthetic_price(rng: random.Random) -> str:
+    """Return a price from 10^-6 to 80 USD (log-uniform), 4 significant digits, <= 8 decimals."""
+    value = 10 ** rng.uniform(-6, math.log10(80))
+    places = min(QUOTE_DECIMALS, max(0, 3 - math.floor(math.log10(value))))
+    units = max(1, round(value * 10**places))
+    text = str(units).rjust(places + 1, "0")
+    return f"{text[:-places]}.{text[-places:]}".rstrip("0").rstrip(".") if places else text
+
+
+def _trailing_zeros(value: int) -> int:
+    return len(str(value)) - len(str(value).rstrip("0")) if value else 0
+
+
+def _fit_decimals(preferred: int, price_units: int, cap: int) -> int:
+    """Return the decimals closest to ``preferred`` (at least 2) at which the unit price
+    fits (``d <= MAX_SCALE + trailing zeros of the price``) and a position worth ``cap``
+    USD stays below ``MAX_UNITS``."""
+    fit = MAX_SCALE + _trailing_zeros(price_units)
+    if price_units:
+        # cap / price tokens, in units of 10^-d, below 2^63
+        fit = min(fit, math.floor(math.log10(MAX_UNITS * price_units / (cap * 10**QUOTE_DECIMALS))))
+    return max(2, min(preferred, fit))
+
+
+def book_assets(seed: int, count: int = BOOK_ASSETS) -> tuple[BookAsset, ...]:
+    """Return the demo registry's assets: the listed ones, then synthetic tokens up to
+    ``count`` (at least 40), one of them delisted at price 0."""
+    if not len(_LISTED) < count <= 1024:
+        raise ValueError(f"the demo registry holds {len(_LISTED) + 1}..1024 assets")
+    rng = random.Random(f"zkpor demo book assets|{seed}")
+    assets = [
+        BookAsset(
+            symbol,
+            decimals,
+            price,
+            table,
+            cap,
+            weight,
+            borrowable,
+            ROUNDED[1] if symbol == ROUNDED[0] else 0,
+        )
+        for symbol, decimals, price, table, cap, weight, borrowable in _LISTED
+    ]
+    taken = {a.symbol for a in assets}
+    delisted = len(_LISTED) + rng.randrange(count - len(_LISTED))
+    for i in range(len(_LISTED), count):
+        symbol = _synthetic_symbol(rng, taken)
+        weight = 1.6 / (i - len(_LISTED) + 2) ** 0.7
+        if i == delisted:
+            assets.append(BookAsset(symbol, 8, "0", "illiquid", 50_000, weight))
+            continue
+        price = _synthetic_price(rng)
+        table = rng.choices(("alt", "haircut", "illiquid"), (4, 3, 3))[0]
+        cap = rng.choice((200_000, 500_000, 1_000_000))
+        preferred = rng.choice((4, 6, 8, 8, 9, 10, 12, 18))
+        probe = BookAsset(symbol, 0, price, table, cap, weight)
+        decimals = _fit_decimals(preferred, probe.price_units, cap)
+        assets.append(BookAsset(symbol, decimals, price, table, cap, weight))
+    return tuple(assets)
+
+
+def _table_names(assets: Sequence[BookAsset]) -> list[str]:
+    """Return the shared tables the assets use, in order of first use."""
+    return list(dict.fromkeys(a.table for a in assets))
+
+
+def registry_toml(assets: Sequence[BookAsset]) -> str:
+    """Return ``registry.toml`` for ``assets`` with the shared ``TIER_TABLES`` they use."""
+    out = [
+        "# zkpor demo registry: SYNTHETIC prices, made up for the demo (not market data)\n",
+        f'[quote]\nsymbol = "{QUOTE_SYMBOL}"\ndecimals = {QUOTE_DECIMALS}\n'
+        f'price_source = "{PRICE_SOURCE}"\n',
+    ]
+    for name in _table_names(assets):
+        tiers = ", ".join(f"[{bound}, {ratio}]" for bound, ratio in TIER_TABLES[name])
+        out.append(f'\n[[tier_tables]]\nname = "{name}"\ntiers = [{tiers}]\n')
+    for a in assets:
+        out.append(
+            f'\n[[assets]]\nsymbol = "{a.symbol}"\ndecimals = {a.decimals}\n'
+            f'price = "{a.price}"\ntable = "{a.table}"\n'
+        )
+    return "".join(out)
+
+
+def book_tables(assets: Sequence[BookAsset]) -> tuple[list[TierTable], int]:
+    """Return each asset's tier table in equity units and the value scale ``s``, as the
+    verifier derives them from the published registry (``verifier.book.tier_tables``)."""
+    scale_of = 10**QUOTE_DECIMALS
+    rows = [
+        (
+            a.price_units,
+            a.decimals,
+            [bound * scale_of for bound, _ in TIER_TABLES[a.table]],
+            [ratio for _, ratio in TIER_TABLES[a.table]],
+        )
+        for a in assets
+    ]
+    return tier_tables(rows), price_scale([(a.price_units, a.decimals) for a in assets])
+
+
+# -- the accounts -------------------------------------------------------------------------
+
+
+@dataclass
+class BookAccount:
+    """One synthetic account: ``positions[asset] = [equity, debt]`` in units, and the
+    assets it has an all-zero row for."""
+
+    account: str
+    positions: dict[int, list[int]] = field(default_factory=dict)
+    zero_rows: list[int] = field(default_factory=list)
+
+    @property
+    def entries(self) -> list[tuple[int, int, int]]:
+        """Return the sorted ``(asset, equity, debt)`` entries, all-zero ones dropped."""
+        return sorted((a, e, d) for a, (e, d) in self.positions.items() if e or d)
+
+    def values(self, tables: Sequence[TierTable]) -> tuple[int, int]:
+        """Return (collateral x 100, debt value x 100) in value units, as the circuit."""
+        return account_values(self.entries, tables)
+
+
+@dataclass(frozen=True)
+class Book:
+    """A generated book: the registry's assets, the accounts, the CSV and its rows' lines.
+
+    ``bad_line`` is the first line of the under-collateralised account of the failure
+    variant (None otherwise); ``margin`` the indexes of the margin accounts.
+    """
+
+    assets: tuple[BookAsset, ...]
+    accounts: tuple[BookAccount, ...]
+    margin: tuple[int, ...]
+    csv_text: str
+    first_lines: tuple[int, ...]
+    bad_line: int | None
+
+    @property
+    def registry_toml(self) -> str:
+        return registry_toml(self.assets)
+
+
+_HOLDINGS = tuple(range(1, 17))
+_HOLDING_WEIGHTS = (36, 24, 16, 12, 2.6, 2, 1.6, 1.3, 1, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)
+
+
+def _account_id(rng: random.Random, i: int) -> str:
+    return f"{rng.choice(_NAMES)}-{i:06d}"
+
+
+def _pick(rng: random.Random, weights: Sequence[float], count: int) -> list[int]:
+    """Return ``count`` distinct indexes drawn with ``weights`` (without replacement)."""
+    # Efraimidis-Spirakis: the largest keys u^(1/w) are a weighted sample without replacement.
+    keys = sorted(range(len(weights)), key=lambda i: rng.random() ** (1 / weights[i]))
+    return keys[-count:]
+
+
+def _units(value_usd: float, asset: BookAsset) -> int:
+    """Return ``value_usd`` of ``asset`` in units (at least 1, at most ``MAX_UNITS``)."""
+    price = asset.price_units / 10**QUOTE_DECIMALS or 0.001  # the delisted token: any count
+    value = min(value_usd, asset.cap)
+    return max(1, min(MAX_UNITS, int(value / price * 10**asset.decimals)))
+
+
+def _holdings(
+    rng: random.Random, book: BookAccount, assets: Sequence[BookAsset], count: int, scale: float
+) -> None:
+    """Give ``book`` positions in ``count`` assets, Pareto-distributed values around ``scale``."""
+    weights = [a.weight for a in assets]
+    for index in _pick(rng, weights, count):
+        stable = assets[index].table == "stable"
+        value = scale * (3 if stable else 1) * rng.paretovariate(1.16)
+        book.positions[index] = [_units(value, assets[index]), 0]
+
+
+def _borrow(
+    rng: random.Random,
+    book: BookAccount,
+    assets: Sequence[BookAsset],
+    tables: Sequence[TierTable],
+    ltv: float,
+) -> None:
+    """Give ``book`` debts in 1 to 3 borrowable assets worth ``ltv`` of its collateral."""
+    collateral, _ = book.values(tables)
+    borrowable = [i for i, a in enumerate(assets) if a.borrowable]
+    chosen = rng.sample(borrowable, rng.choices((1, 2, 3), (6, 3, 1))[0])
+    shares = [rng.uniform(0.2, 1.0) for _ in chosen]
+    budget = int(collateral * ltv)
+    for index, share in zip(chosen, shares, strict=True):
+        # debt value x 100 = 100 d p <= the share of the budget: round the units down
+        units = int(budget * share / sum(shares)) // (PERCENT * tables[index].price)
+        if units:
+            book.positions.setdefault(index, [0, 0])[1] = units
+
+
+def _accounts(
+    rng: random.Random,
+    users: int,
+    whales: int,
+    assets: Sequence[BookAsset],
+    tables: Sequence[TierTable],
+    value_unit: int,
+) -> tuple[list[BookAccount], list[int]]:
+    """Return the accounts and the indexes of the margin accounts."""
+    accounts = [BookAccount(_account_id(rng, i)) for i in range(users)]
+    whale_set = set(rng.sample(range(users), whales))
+    dormant = set(rng.sample(sorted(set(range(users)) - whale_set), round(users * DORMANT_SHARE)))
+    for i, book in enumerate(accounts):
+        if i in whale_set:
+            count = rng.randint(min(100, len(assets) - 1), min(128, len(assets) - 1))
+            _holdings(rng, book, assets, count, 20_000 * rng.uniform(0.5, 2))
+        elif i not in dormant:
+            count = rng.choices(_HOLDINGS, _HOLDING_WEIGHTS)[0]
+            _holdings(rng, book, assets, count, 120 * rng.paretovariate(1.5))
+        # dormant accounts and some others: an all-zero row (a closed position)
+        if i in dormant or (i not in whale_set and rng.random() < 0.05):
+            free = [a for a in range(len(assets)) if a not in book.positions]
+            book.zero_rows = rng.sample(free, 1 if i not in dormant else rng.randint(1, 2))
+    threshold = PERCENT * MARGIN_MIN_COLLATERAL * value_unit
+    # Up to 3 new entries must not move an account to a larger shape (16 slots to 128).
+    eligible = [
+        i
+        for i, b in enumerate(accounts)
+        if b.values(tables)[0] >= threshold and (len(b.entries) <= 13 or i in whale_set)
+    ]
+    margin = sorted(rng.sample(eligible, min(len(eligible), round(users * MARGIN_SHARE))))
+    for i in margin:
+        near_limit = rng.random() < 0.1
+        ltv = rng.uniform(0.98, 0.999) if near_limit else rng.uniform(0.2, 0.9)
+        _borrow(rng, accounts[i], assets, tables, ltv)
+    for i, book in enumerate(accounts):
+        collateral, debt = book.values(tables)
+        amounts = [x for _, e, d in book.entries for x in (e, d)]
+        if debt > collateral or not all(0 <= x < AMOUNT_LIMIT for x in amounts):
+            raise RuntimeError(f"the generator broke its own rule on account {i}")
+    return accounts, margin
+
+
+def _undercollateralise(book: BookAccount, tables: Sequence[TierTable]) -> None:
+    """Raise the first debt of ``book`` just past what its collateral covers."""
+    collateral, debt = book.values(tables)
+    index = next(a for a, _, d in book.entries if d)
+    step = PERCENT * tables[index].price
+    book.positions[index][1] += (collateral - debt) // step + 1
+
+
+# -- the CSV ------------------------------------------------------------------------------
+
+
+def _amount_text(rng: random.Random, units: int, asset: BookAsset, up: bool) -> str:
+    """Return ``units`` as a decimal string; with more input decimals than the asset's,
+    with extra digits that round (up for equity, down for debt) back to ``units``."""
+    if asset.input_decimals <= asset.decimals or not units:
+        return _plain(units, asset.decimals)
+    extra_places = asset.input_decimals - asset.decimals
+    extra = rng.randrange(1, 10**extra_places)
+    exact = (units - 1 if up else units) * 10**extra_places + extra
+    return _plain(exact, asset.input_decimals)
+
+
+def _plain(units: int, decimals: int) -> str:
+    digits = str(units).rjust(decimals + 1, "0")
+    whole, fraction = digits[: len(digits) - decimals], digits[len(digits) - decimals :].rstrip("0")
+    return f"{whole}.{fraction}" if fraction else whole
+
+
+def _rows(
+    rng: random.Random, accounts: Sequence[BookAccount], assets: Sequence[BookAsset]
+) -> tuple[list[tuple[str, str, str, str]], list[int]]:
+    """Return the CSV rows (grouped by account, a few moved to the end) and each
+    account's first line (the header is line 1)."""
+    body: list[tuple[int, tuple[str, str, str, str]]] = []
+    late: list[tuple[int, tuple[str, str, str, str]]] = []
+    for i, book in enumerate(accounts):
+        rows = [
+            (
+                book.account,
+                assets[a].symbol,
+                _amount_text(rng, e, assets[a], up=True),
+                _amount_text(rng, d, assets[a], up=False),
+            )
+            for a, (e, d) in book.positions.items()
+        ]
+        rows += [(book.account, assets[a].symbol, "0", "0") for a in book.zero_rows]
+        rng.shuffle(rows)
+        if len(rows) > 1 and rng.random() < 0.03:
+            late.append((i, rows.pop()))
+        body += [(i, row) for row in rows]
+    first = [0] * len(accounts)
+    for line, (i, _) in reversed(list(enumerate(body + late, start=2))):
+        first[i] = line
+    return [row for _, row in body + late], first
+
+
+def generate_book(
+    users: int = 1000,
+    seed: int = 1,
+    assets: int = BOOK_ASSETS,
+    whales: int | None = None,
+    under_collateralised: bool = False,
+) -> Book:
+    """Return the synthetic book of ``users`` accounts (deterministic in ``seed``).
+
+    ``whales`` accounts hold 100 or more assets (default 4 per 1,000 accounts, at least
+    1; 0 leaves out the 128-slot shape, for quick tests). ``under_collateralised``
+    makes one margin account's debt exceed its collateral (``Book.bad_line``).
+    """
+    if users < 1:
+        raise ValueError("the book needs at least one account")
+    registry = book_assets(seed, assets)
+    tables, scale = book_tables(registry)
+    value_unit = 10 ** (QUOTE_DECIMALS + scale)
+    rng = random.Random(f"zkpor demo book accounts|{seed}")
+    whales = max(1, round(users * 0.004)) if whales is None else whales
+    accounts, margin = _accounts(rng, users, min(whales, users), registry, tables, value_unit)
+    bad = None
+    if under_collateralised:
+        if not margin:
+            raise ValueError("the failure variant needs a margin account: give more users")
+        # Its own random stream: the file is the good one but for that account's debt row.
+        bad = random.Random(f"zkpor demo book failure|{seed}").choice(margin)
+        _undercollateralise(accounts[bad], tables)
+    rows, first = _rows(rng, accounts, registry)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(("account", "asset", "equity", "debt"))
+    writer.writerows(rows)
+    return Book(
+        registry,
+        tuple(accounts),
+        tuple(margin),
+        text.getvalue(),
+        tuple(first),
+        None if bad is None else first[bad],
+    )
+
+
+def config_toml(shapes: Sequence[tuple[int, int]] = BOOK_SHAPES) -> str:
+    """Return the demo's zkpor.toml for zkpor/2 (``load_config2``): issuer, attestation,
+    arity and the shapes."""
+    listed = "".join(f"\n[[shapes]]\nslots = {k}\nbatch_depth = {d}\n" for k, d in shapes)
+    return (
+        f'[issuer]\nname = "{BOOK_ISSUER}"\nurl = "https://example.com"\n\n'
+        f'[attestation]\nid = "{BOOK_ID}"\nas_of = "{BOOK_AS_OF}"\n\n'
+        f"[tree]\narity = {BOOK_ARITY}\n" + listed
+    )
+
+
+@dataclass(frozen=True)
+class BookInputs:
+    """The files ``write_book_inputs`` wrote, and the book they hold."""
+
+    registry: Path
+    liabilities: Path
+    config: Path
+    book: Book
+
+
+def write_book_inputs(
+    folder: Path,
+    users: int = 1000,
+    seed: int = 1,
+    assets: int = BOOK_ASSETS,
+    whales: int | None = None,
+    under_collateralised: bool = False,
+    shapes: Sequence[tuple[int, int]] = BOOK_SHAPES,
+) -> BookInputs:
+    """Write ``registry.toml``, ``liabilities.csv`` (long format) and ``zkpor.toml`` into
+    ``folder`` (the failure variant: ``liabilities-under-collateralised.csv``)."""
+    book = generate_book(users, seed, assets, whales, under_collateralised)
+    name = "liabilities-under-collateralised.csv" if under_collateralised else "liabilities.csv"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = (folder / "registry.toml", folder / name, folder / "zkpor.toml")
+    write_atomic(paths[0], book.registry_toml.encode())
+    write_atomic(paths[1], book.csv_text.encode())
+    write_atomic(paths[2], config_toml(shapes).encode())
+    return BookInputs(*paths, book)

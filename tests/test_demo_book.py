@@ -1,0 +1,219 @@
+"""``publisher.demo_book``: the synthetic zkpor/2 book of ``zkpor demo --book``.
+
+The generator's promises, checked on the files it writes through the readers
+``zkpor prove`` uses (``load_registry``, ``read_liabilities2``): the registry loads (every
+unit price fits 64 bits), about 120 assets with prices and shared tables of at most 4
+tiers; 1,000 accounts with heavy-tailed holdings (a few holding 100 or more assets), about
+10% margin accounts with debts in 1 to 3 assets, every account collateralised; and the
+failure variant, refused at the under-collateralised account's first line.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from publisher.attest.ingest2 import Account2, collateral_check, read_liabilities2
+from publisher.attest.registry import Registry, load_registry
+from publisher.demo_book import (
+    BOOK_SHAPES,
+    MAX_SCALE,
+    TIER_TABLES,
+    BookInputs,
+    book_assets,
+    config_toml,
+    generate_book,
+    write_book_inputs,
+)
+from publisher.errors import InputError
+from verifier.book import AMOUNT_LIMIT
+
+USERS = 1000
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> BookInputs:
+    return write_book_inputs(tmp_path_factory.mktemp("book"), USERS, seed=1)
+
+
+@pytest.fixture(scope="module")
+def registry(inputs: BookInputs) -> Registry:
+    return load_registry(inputs.registry)
+
+
+@pytest.fixture(scope="module")
+def accounts(inputs: BookInputs, registry: Registry) -> list[Account2]:
+    with read_liabilities2(inputs.liabilities, registry) as snapshot:
+        return list(snapshot.accounts())
+
+
+def _debts(account: Account2) -> int:
+    return sum(1 for _, _, debt in account.entries if debt)
+
+
+# --- the registry ------------------------------------------------------------------------
+
+
+def test_the_registry_loads_with_120_priced_assets(registry: Registry) -> None:
+    assert len(registry) == 120 >= 40
+    symbols = [a.symbol for a in registry.assets]
+    assert symbols[:5] == ["BTC", "ETH", "USDT", "USDC", "SOL"]
+    assert len(set(symbols)) == len(symbols)
+    assert registry.quote_symbol == "USD"
+    assert "not market data" in registry.price_source
+    # every unit price fits 64 bits (load_registry refuses otherwise); one delisted token
+    assert all(0 <= a.unit_price < AMOUNT_LIMIT for a in registry.assets)
+    assert sum(1 for a in registry.assets if a.price == 0) == 1
+    assert registry.value_decimals - registry.quote_decimals <= MAX_SCALE
+
+
+def test_decimals_span_2_to_18(registry: Registry) -> None:
+    decimals = {a.decimals for a in registry.assets}
+    assert min(decimals) == 2
+    assert max(decimals) == 18
+    assert len(decimals) >= 6
+
+
+def test_shared_tier_tables_of_at_most_4_tiers(registry: Registry) -> None:
+    assert len(registry.tables) == len(TIER_TABLES)
+    assert max(len(t.ratios) for t in registry.tables) == 4
+    ratios = {t.ratios for t in registry.tables}
+    assert (100, 95, 80, 50) in ratios  # majors
+    assert (0,) in ratios  # illiquid tokens count for nothing
+    assert (40,) in ratios  # a flat haircut
+    by_symbol = {a.symbol: registry.tables[a.table].ratios for a in registry.assets}
+    assert by_symbol["BTC"] == (100, 95, 80, 50)
+    assert by_symbol["USDT"] == (100, 98, 90)
+    # every asset has a tier table in equity units for the circuit
+    assert all(a.tiers.price == a.unit_price for a in registry.assets)
+
+
+def test_every_asset_count_gives_a_loadable_registry(tmp_path: Path) -> None:
+    for count, seed in ((40, 2), (64, 3), (300, 4)):
+        path = tmp_path / f"registry-{count}.toml"
+        book = generate_book(20, seed, assets=count, whales=0)
+        path.write_text(book.registry_toml)
+        assert len(load_registry(path)) == count
+    with pytest.raises(ValueError, match="1024 assets"):
+        book_assets(1, 30)
+
+
+# --- the accounts ------------------------------------------------------------------------
+
+
+def test_1000_accounts_with_unicode_ids(accounts: list[Account2]) -> None:
+    assert len(accounts) == USERS
+    assert len({a.account for a in accounts}) == USERS
+    assert sum(1 for a in accounts if not a.account.isascii()) > USERS // 4
+    assert any("," in a.account for a in accounts)  # quoted in the CSV
+
+
+def test_holdings_are_heavy_tailed(accounts: list[Account2]) -> None:
+    held = Counter(len(a.entries) for a in accounts)
+    small = sum(n for k, n in held.items() if 1 <= k <= 4)
+    middle = sum(n for k, n in held.items() if 5 <= k <= 16)
+    whales = sum(n for k, n in held.items() if k >= 100)
+    assert small >= 0.75 * USERS
+    assert 0.05 * USERS <= middle <= 0.2 * USERS
+    assert 3 <= whales <= 5
+    # nothing between the 16-slot and the whales' shape, nothing beyond 128 slots
+    assert not [k for k in held if 16 < k < 100 or k > BOOK_SHAPES[-1][0]]
+
+
+def test_some_accounts_hold_only_zero_rows(inputs: BookInputs, accounts: list[Account2]) -> None:
+    empty = [a for a in accounts if not a.entries]
+    assert 0.02 * USERS <= len(empty) <= 0.06 * USERS
+    rows = inputs.liabilities.read_text().splitlines()
+    assert all(rows[a.line - 1].endswith(",0,0") for a in empty)
+
+
+def test_about_10_percent_margin_accounts_owing_1_to_3_assets(
+    inputs: BookInputs, accounts: list[Account2]
+) -> None:
+    margin = [a for a in accounts if _debts(a)]
+    assert 0.08 * USERS <= len(margin) <= 0.12 * USERS
+    assert {_debts(a) for a in margin} == {1, 2, 3}
+    assert len(margin) == len(inputs.book.margin)
+
+
+def test_every_account_is_collateralised(inputs: BookInputs, registry: Registry) -> None:
+    with read_liabilities2(inputs.liabilities, registry) as snapshot:
+        assert list(snapshot.shortfalls()) == []
+        snapshot.check_collateral()
+        # equity rounded up and debt rounded down (ETH written with 18 decimals, kept at 9)
+        assert snapshot.rounded_equity["ETH"] > 0
+        assert snapshot.rounded_debt["ETH"] > 0
+        assert snapshot.ignored > 0
+
+
+def test_some_margin_accounts_sit_near_their_limit(
+    accounts: list[Account2], registry: Registry
+) -> None:
+    ratios = []
+    for account in accounts:
+        collateral, debt, ok = collateral_check(account.entries, registry)
+        assert ok
+        if debt:
+            ratios.append(debt / collateral)
+    assert max(ratios) > 0.97
+    assert min(ratios) < 0.5
+
+
+def test_the_generator_is_deterministic() -> None:
+    first, again = generate_book(200, seed=5), generate_book(200, seed=5)
+    assert first.csv_text == again.csv_text
+    assert first.registry_toml == again.registry_toml
+    assert generate_book(200, seed=6).csv_text != first.csv_text
+
+
+def test_config_declares_the_demo_shapes() -> None:
+    text = config_toml()
+    assert "arity = 4" in text
+    for slots, depth in BOOK_SHAPES:
+        assert f"slots = {slots}\nbatch_depth = {depth}\n" in text
+
+
+# --- the failure variant -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def failure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BookInputs]:
+    yield write_book_inputs(tmp_path_factory.mktemp("bad"), USERS, 1, under_collateralised=True)
+
+
+def test_the_failure_variant_has_one_under_collateralised_account(
+    failure: BookInputs, registry: Registry
+) -> None:
+    with read_liabilities2(failure.liabilities, registry) as snapshot:
+        (shortfall,) = list(snapshot.shortfalls())
+        assert shortfall.account.line == failure.book.bad_line
+        assert shortfall.debt_value_x100 > shortfall.collateral_x100
+        with pytest.raises(InputError) as refused:
+            snapshot.check_collateral()
+    error = refused.value
+    assert (error.file, error.line, error.field) == (
+        str(failure.liabilities),
+        failure.book.bad_line,
+        "account",
+    )
+    assert "under-collateralised" in str(error)
+
+
+def test_the_failure_variant_changes_one_account_only(inputs: BookInputs) -> None:
+    bad = generate_book(USERS, 1, under_collateralised=True)
+    good = inputs.book
+    changed = [
+        i for i, (a, b) in enumerate(zip(good.accounts, bad.accounts, strict=True)) if a != b
+    ]
+    assert len(changed) == 1
+    assert bad.first_lines == good.first_lines
+    assert bad.first_lines[changed[0]] == bad.bad_line
+    # the same file but for the one debt row that grew
+    lines = zip(good.csv_text.splitlines(), bad.csv_text.splitlines(), strict=True)
+    (differing,) = [n for n, (a, b) in enumerate(lines, start=1) if a != b]
+    (row,) = csv.reader([bad.csv_text.splitlines()[differing - 1]])
+    assert row[0] == good.accounts[changed[0]].account
