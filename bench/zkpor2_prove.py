@@ -1,15 +1,15 @@
-"""Proving and verifying cost per account of the zkpor/2 batch prototype (issue 13).
+"""Proving and verifying cost per account of the zkpor/2 batch circuit (issue 13).
 
 Run from the repository root::
 
-    python bench/zkpor2_prove.py [--cases 1:16:64,4:16:64,50:4:64,500:2:512] [--tiers 8]
+    python bench/zkpor2_prove.py [--cases 1:16:64,4:16:64,50:4:64,500:1:512] [--tiers 8]
                                  [--reps 3] [--max-seconds 60] [--out bench/out]
 
-Each case ``K:B:A`` is one circuit of ``publisher.snark.batch2`` (the prototype, **not
-wired into the pipeline**): ``B`` accounts of ``K`` held-asset slots, a registry of ``A``
-assets with ``T``-tier tables, arity 4 where ``B`` is a power of 4, else 2 (the prototype
-needs ``B >= arity``, so ``B = 2`` is its smallest batch). ``A`` must be at least ``K``
-(an account's asset indexes are distinct and in the registry): ``A = 512`` at K = 500.
+Each case ``K:B:A`` is one shape of ``publisher.snark.batch2``, the circuit every zkpor/2
+batch proof is made with: ``B`` accounts of ``K`` held-asset slots, a registry of ``A``
+assets with ``T``-tier tables, arity 4 where ``B`` is a power of 4 (``B = 1`` included:
+``d_b = 0``, the shape of the big accounts), else 2. ``A`` must be at least ``K`` (an
+account's asset indexes are distinct and in the registry): ``A = 512`` at K = 500.
 
 Every case runs in a fresh process, which:
 
@@ -72,8 +72,6 @@ sys.path.insert(0, str(REPO))
 from publisher.snark import backend  # noqa: E402
 from publisher.snark.account2 import AMOUNT_LIMIT, Entry, TierTable, account_values  # noqa: E402
 from publisher.snark.batch2 import (  # noqa: E402
-    PUBLIC_REGISTRY,
-    PUBLIC_TOTAL,
     SPONGE_RATE,
     Batch2Input,
     Batch2Shape,
@@ -91,10 +89,11 @@ from publisher.snark.prove import prove  # noqa: E402
 from publisher.snark.qap import domain_size  # noqa: E402
 from publisher.snark.r1cs import ConstraintSystem, r1cs_digest  # noqa: E402
 from verifier import bn254  # noqa: E402
+from verifier.book import PUBLIC_REGISTRY, PUBLIC_TOTAL  # noqa: E402
 from verifier.groth16 import PairingCheckFailed, VerifyingKey, verify  # noqa: E402
 
 Json = dict[str, Any]
-DEFAULT_CASES = "1:16:64,4:16:64,50:4:64,500:2:512"
+DEFAULT_CASES = "1:16:64,4:16:64,50:4:64,500:1:512"
 SEED = 13_2026
 #: Collateral tiers of every registry asset, by value (quote units): (from, ratio %).
 TIERS_BY_VALUE = [
@@ -114,10 +113,11 @@ REGISTRY_LABELS = ("lookup: multiplicities in range", "lookup: registry rows")
 
 
 def arity_for(batch: int) -> int:
+    """Return 4 when ``batch`` is a power of 4 (1 included), else 2."""
     size = 1
     while size < batch:
         size *= 4
-    return 4 if size == batch and batch >= 4 else 2
+    return 4 if size == batch else 2
 
 
 def random_registry(rng: random.Random, assets: int, tiers: int) -> list[TierTable]:
@@ -222,6 +222,7 @@ def median(values: Sequence[float]) -> float:
 def run_case(k: int, b: int, a: int, tiers: int, reps: int, max_seconds: float) -> Json:
     shape = Batch2Shape(b, k, a, tiers, arity_for(b))
     out: Json = {"K": k, "B": b, "A": a, "T": tiers, "arity": shape.arity}
+    out["circuit"] = shape.circuit_id
     out["load_before"] = [round(x, 2) for x in os.getloadavg()]
 
     build = getattr(build_batch2, "__wrapped__", build_batch2)
@@ -240,9 +241,7 @@ def run_case(k: int, b: int, a: int, tiers: int, reps: int, max_seconds: float) 
         flush=True,
     )
 
-    (pk, vk), out["setup_s"], out["setup_cpu_s"] = timed(
-        lambda: dev_setup(cs, f"zkpor2-bench-K{k}-B{b}-A{a}")
-    )
+    (pk, vk), out["setup_s"], out["setup_cpu_s"] = timed(lambda: dev_setup(cs, shape.circuit_id))
 
     def pack(key: Any = pk) -> PackedKey:
         packed_r1cs(cs)
@@ -395,7 +394,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    print(f"zkpor/2 batch prototype: {backend.describe()}, T = {args.tiers}", file=sys.stderr)
+    print(f"zkpor/2 batch circuit: {backend.describe()}, T = {args.tiers}", file=sys.stderr)
     print("keys: single-party development setup (insecure, benchmark only)", file=sys.stderr)
     started = datetime.datetime.now(datetime.UTC)
     cases = []
