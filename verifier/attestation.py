@@ -53,6 +53,7 @@ from verifier.manifest import (
     parse_proofs,
     parse_tree,
 )
+from verifier.manifest2 import is_zkpor2, remember_manifest
 from verifier.protocol import (
     MAX_ASSETS,
     accumulator,
@@ -205,7 +206,7 @@ class Difference:
 
 
 def _json_difference(
-    found: object, written: object, path: tuple[str | int, ...] = ()
+    found: object, written: object, path: tuple[str | int, ...] = (), writer: str = "zkpor/1"
 ) -> Difference | None:
     """Return the first place where the manifest as found differs from the manifest as
     zkpor/1 writes it from the parsed fields (None if nowhere).
@@ -219,14 +220,14 @@ def _json_difference(
             if key not in found:
                 return Difference((*path, key), f"{where}.{key} is missing")
             if key not in written:
-                message = f"{where} has a field zkpor/1 does not define: {show(key)}"
+                message = f"{where} has a field {writer} does not define: {show(key)}"
                 return Difference((*path, key), message)
-            if difference := _json_difference(found[key], written[key], (*path, key)):
+            if difference := _json_difference(found[key], written[key], (*path, key), writer):
                 return difference
         return None
     if isinstance(found, list) and isinstance(written, list) and len(found) == len(written):
         for i, (value, expected) in enumerate(zip(found, written, strict=True)):
-            if difference := _json_difference(value, expected, (*path, i)):
+            if difference := _json_difference(value, expected, (*path, i), writer):
                 return difference
         return None
     if type(found) is type(written) and found == written:
@@ -234,7 +235,7 @@ def _json_difference(
     return Difference(
         path,
         f"{where} is {show(json.dumps(found))}, expected {show(json.dumps(written))} "
-        "(as zkpor/1 writes it from the other fields)",
+        f"(as {writer} writes it from the other fields)",
     )
 
 
@@ -642,7 +643,8 @@ def attestation_steps(
     allow_unknown_phase1: bool = False,
     ops: CurveOps | None = None,
 ) -> list[Step]:
-    """Return the ten ``(name, check)`` steps over the files ``read`` returns.
+    """Return the ten ``(name, check)`` steps over the files ``read`` returns (the nine
+    of ``verifier.attestation2`` when the manifest's ``format`` is ``zkpor/2``).
 
     ``crypto`` checks Ed25519 reserve signatures and co-signatures (PyNaCl in CPython,
     libsodium.js in the browser); without it, an Ed25519 wallet fails the reserves step and
@@ -656,6 +658,18 @@ def attestation_steps(
     For a caller that shows each step as it runs (the browser): run them one by one with
     ``verifier.report.run_step``, in order, since later steps use what earlier ones parsed.
     """
+    read = remember_manifest(read)
+    if is_zkpor2(read):  # the zkpor/2 check: nine steps (verifier.attestation2)
+        from verifier.attestation2 import attestation2_steps
+
+        return attestation2_steps(
+            read,
+            crypto,
+            allow_dev_setup,
+            on_proofs,
+            allow_unknown_phase1=allow_unknown_phase1,
+            ops=ops,
+        )
     files = _Attestation(read, crypto, allow_dev_setup, on_proofs, allow_unknown_phase1, ops)
     checks = (
         _check_manifest,
@@ -680,7 +694,8 @@ def verify_attestation(
     allow_unknown_phase1: bool = False,
     ops: CurveOps | None = None,
 ) -> list[StepResult]:
-    """Return the report of all ten steps over the attestation files ``read`` returns."""
+    """Return the report of all ten steps over the attestation files ``read`` returns
+    (of the nine zkpor/2 steps for a zkpor/2 manifest)."""
     return run_steps(
         attestation_steps(
             read, crypto, allow_dev_setup, allow_unknown_phase1=allow_unknown_phase1, ops=ops

@@ -51,6 +51,7 @@ from verifier.strict_json import loads
 
 __all__ = [
     "Bundle",
+    "Bundle2",
     "BundleInfo",
     "CryptoBackend",
     "Derived",
@@ -59,6 +60,7 @@ __all__ = [
     "check_bucket",
     "derive",
     "open_bundle",
+    "open_bundle2",
     "parse_bundle_sums",
 ]
 
@@ -68,7 +70,11 @@ NONCE_BYTES = 24
 MAC_BYTES = 16
 MAX_BUCKET_BITS = 24
 BUNDLE_VERSION = 1
+#: The plaintext version of a zkpor/2 bundle (``Bundle2``).
+BUNDLE_VERSION2 = 2
 BALANCE_BOUND = 1 << 64
+#: Asset indexes of a zkpor/2 entry are below this (10 bits, ``verifier.book``).
+ASSET_INDEX_BOUND = 1 << 10
 
 #: A line of ``bundles/SHA256SUMS``: sha256sum's text format, bucket name without ``bundles/``.
 _SUMS_LINE = re.compile("([0-9a-f]{64})  ([0-9a-f]{1,6}\\.bin)")
@@ -213,6 +219,104 @@ class Bundle:
         return bundle
 
 
+@dataclass(frozen=True)
+class Bundle2:
+    """A zkpor/2 account holder's bundle (plaintext ``"v": 2``, docs/protocol.md §16).
+
+    ``entries`` are the account's ``(asset index, equity, debt)``, sorted by asset, in
+    units of each asset; ``slots`` is the K of the shape whose tree holds the leaf;
+    ``leaf`` is the index in that shape's tree; ``path`` has ``d_b + d_t`` levels of
+    ``k - 1`` siblings.
+    """
+
+    attestation_id: str
+    user_id: str
+    salt: int
+    entries: tuple[tuple[int, int, int], ...]
+    slots: int
+    leaf: int
+    batch: int
+    leaf_hash: int
+    path: tuple[tuple[int, ...], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON object of this bundle."""
+        return {
+            "v": BUNDLE_VERSION2,
+            "attestation": self.attestation_id,
+            "user_id": self.user_id,
+            "salt": str(self.salt),
+            "entries": [[a, str(e), str(d)] for a, e, d in self.entries],
+            "slots": self.slots,
+            "leaf": self.leaf,
+            "batch": self.batch,
+            "leaf_hash": str(self.leaf_hash),
+            "path": [[str(v) for v in level] for level in self.path],
+        }
+
+    def to_plaintext(self, size: int, *, pad: bool = True) -> bytes:
+        """Return the canonical JSON of this bundle padded with spaces to ``size`` bytes
+        (not padded, whatever ``size``, if ``pad`` is false), as ``Bundle`` does."""
+        data = json.dumps(
+            self.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8")
+        if not pad:
+            return data
+        if len(data) > size:
+            raise ValueError(f"the bundle is {len(data)} bytes, more than the {size} it must fit")
+        return data + b" " * (size - len(data))
+
+    @classmethod
+    def from_plaintext(cls, data: bytes) -> Bundle2:
+        """Return the bundle of a padded v2 plaintext; raise ``MalformedInput`` unless it
+        is exactly what ``to_plaintext`` writes. Amounts must be below 2^64 and asset
+        indexes below 2^10; order and the slot count are checked by the user's step 2."""
+        try:
+            doc = _Doc(loads(data.rstrip(b" ")), "bundle")
+        except ValueError as exc:
+            raise MalformedInput(f"the bundle is not valid JSON: {exc}") from exc
+        doc.choice("v", (BUNDLE_VERSION2,))
+        entries, path = doc._get("entries"), doc._get("path")
+        if not isinstance(entries, list) or not all(
+            isinstance(e, list) and len(e) == 3 for e in entries
+        ):
+            raise MalformedInput("bundle.entries must be a list of [asset, equity, debt]")
+        if not isinstance(path, list) or not all(isinstance(level, list) for level in path):
+            raise MalformedInput("bundle.path must be a list of lists")
+        parsed: list[tuple[int, int, int]] = []
+        for i, (asset, equity, debt) in enumerate(entries):
+            if type(asset) is not int or not 0 <= asset < ASSET_INDEX_BOUND:
+                raise MalformedInput(f"bundle.entries[{i}][0] must be an asset index")
+            parsed.append(
+                (
+                    asset,
+                    doc._decimal(f"entries[{i}][1]", equity, BALANCE_BOUND),
+                    doc._decimal(f"entries[{i}][2]", debt, BALANCE_BOUND),
+                )
+            )
+        bundle = cls(
+            attestation_id=doc.str("attestation"),
+            user_id=doc.str("user_id"),
+            salt=doc.field("salt"),
+            entries=tuple(parsed),
+            slots=doc.int("slots", ASSET_INDEX_BOUND),
+            leaf=doc.int("leaf"),
+            batch=doc.int("batch"),
+            leaf_hash=doc.field("leaf_hash"),
+            path=tuple(
+                tuple(doc._decimal(f"path[{i}][{j}]", v, R) for j, v in enumerate(level))
+                for i, level in enumerate(path)
+            ),
+        )
+        try:
+            canonical = bundle.to_plaintext(len(data))
+        except ValueError as exc:
+            raise MalformedInput(f"the bundle cannot be written back: {exc}") from exc
+        if canonical != data:
+            raise MalformedInput("the bundle is not in the canonical form zkpor/2 writes")
+        return bundle
+
+
 def parse_bundle_sums(data: bytes) -> dict[str, str]:
     """Return bucket file (``bundles/<hex>.bin``) -> sha256 from the bytes of
     ``bundles/SHA256SUMS``; raise ``MalformedInput``, naming the file and the line, unless
@@ -298,19 +402,14 @@ def _find_record(bucket: bytes, lookup: bytes, info: BundleInfo, name: str) -> b
     return found[0]
 
 
-def open_bundle(
+def _open_plaintext(
     read: Callable[[str], bytes],
     info: BundleInfo,
     attestation_id: str,
     code: bytes,
     backend: CryptoBackend,
-) -> Bundle:
-    """Return the bundle ``code`` unlocks among the bucket files ``read`` returns.
-
-    Raises ``NoBundle`` if there is none (no such record, or no such bucket file),
-    ``BundleUnreadable`` if the record found does not decrypt to a bundle of this
-    attestation, and ``UnreadableFile`` if the bucket cannot be read for another reason.
-    """
+) -> bytes:
+    """Return the padded plaintext of the record ``code`` unlocks (see ``open_bundle``)."""
     if info.record_size <= LOOKUP_BYTES + MAC_BYTES:
         raise MalformedInput(
             f"the manifest's bundles.record_size is {info.record_size}; a record needs more "
@@ -333,8 +432,44 @@ def open_bundle(
         raise BundleUnreadable(UNREADABLE) from None
     if len(plaintext) != info.record_size - LOOKUP_BYTES - MAC_BYTES:
         raise BundleUnreadable(UNREADABLE)
+    return plaintext
+
+
+def open_bundle(
+    read: Callable[[str], bytes],
+    info: BundleInfo,
+    attestation_id: str,
+    code: bytes,
+    backend: CryptoBackend,
+) -> Bundle:
+    """Return the bundle ``code`` unlocks among the bucket files ``read`` returns.
+
+    Raises ``NoBundle`` if there is none (no such record, or no such bucket file),
+    ``BundleUnreadable`` if the record found does not decrypt to a bundle of this
+    attestation, and ``UnreadableFile`` if the bucket cannot be read for another reason.
+    """
+    plaintext = _open_plaintext(read, info, attestation_id, code, backend)
     try:
         bundle = Bundle.from_plaintext(plaintext)
+    except MalformedInput as exc:
+        raise BundleUnreadable(UNREADABLE) from exc
+    if bundle.attestation_id != attestation_id:
+        raise BundleUnreadable(UNREADABLE)
+    return bundle
+
+
+def open_bundle2(
+    read: Callable[[str], bytes],
+    info: BundleInfo,
+    attestation_id: str,
+    code: bytes,
+    backend: CryptoBackend,
+) -> Bundle2:
+    """Return the zkpor/2 bundle ``code`` unlocks, failing as ``open_bundle`` does (a
+    record that is not a v2 bundle of this attestation is ``BundleUnreadable``)."""
+    plaintext = _open_plaintext(read, info, attestation_id, code, backend)
+    try:
+        bundle = Bundle2.from_plaintext(plaintext)
     except MalformedInput as exc:
         raise BundleUnreadable(UNREADABLE) from exc
     if bundle.attestation_id != attestation_id:
