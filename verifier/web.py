@@ -38,6 +38,7 @@ from collections.abc import Callable
 from typing import Any
 
 from verifier.attestation import Reader, attestation_steps
+from verifier.attestation2 import STEP_NAMES2
 from verifier.bundle import NO_BUNDLE
 from verifier.ceremony import TRANSCRIPT, parse_transcript
 from verifier.download import DownloadError, DownloadFailed, retrying, status_error
@@ -48,6 +49,19 @@ from verifier.user import SAMPLES, UserCheck, UserOptions, UserReport, user_step
 __all__ = ["SAMPLES", "JsBackend", "js_reader", "known_phase1_list", "verify_all", "verify_code"]
 
 _BLAKE2B_HEX = re.compile("[0-9a-f]{128}")
+
+#: The steps of a zkpor/2 attestation (``zkpor verify``) and of an account holder's check
+#: (``zkpor verify-user``), as the Verify page lists them before a run.
+BOOK_ATTESTATION_STEPS = STEP_NAMES2
+BOOK_USER_STEPS = (
+    "bundle",
+    "leaf",
+    "path to batch root",
+    "batch root in the published tree",
+    "batch proofs",
+    "totals",
+    "trusted setup",
+)
 
 Emit = Callable[[str], None]
 

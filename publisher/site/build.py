@@ -57,6 +57,15 @@ from rich.console import Console
 
 from publisher.crypto import NaclBackend
 from publisher.site.addressed import place
+from publisher.site.book import (
+    BOOK_NAV,
+    BookManifest,
+    BookSiteData,
+    ShapeBatches,
+    is_book,
+    read_book_manifest,
+    render_book_pages,
+)
 from publisher.site.csp import CspError, apply_csp_to_site
 from publisher.site.escape import html_text
 from publisher.site.history import fetch_history, history_name_problem, load_history
@@ -75,12 +84,14 @@ from verifier.cosign import (
 )
 from verifier.errors import VerificationError, ZkporError
 from verifier.fetch import directory_reader
-from verifier.manifest import BUNDLE_SUMS, MANIFEST, RESERVES, Manifest
+from verifier.manifest import BUNDLE_SUMS, MANIFEST, RESERVES, Manifest, parse_proofs
+from verifier.manifest2 import Manifest2
 from verifier.report import StepResult
 from verifier.reserves import Wallet, check_reserves, parse_reserves, shortfalls
 from verifier.segregation import wrapped_shortfalls
 from verifier.strict_json import loads
 from verifier.text_fields import https_url_problem
+from verifier.web import BOOK_ATTESTATION_STEPS, BOOK_USER_STEPS, SAMPLES
 
 #: The package of the site's templates: the repository's site/ folder (pyproject.toml).
 TEMPLATE_PACKAGE = "publisher.site.template"
@@ -93,6 +104,8 @@ VERIFY_JS_SOURCE = "assets/zkpor/verify.js"
 WORKER = "worker.js"
 VERIFY_JS = "verify.js"
 RESERVES_STEP = "reserves"
+#: What zkpor/2's reserves step adds to a failure's reason (``verifier.attestation2``).
+BOOK_RESERVES_NOTE = " (liabilities here are each asset's net, equity - debt, at least 0)"
 
 Log = Callable[[str], None]
 
@@ -188,8 +201,8 @@ def _read_attestation(folder: Path) -> AttestationFolder:
     read = directory_reader(folder)
     try:
         files = {MANIFEST: read(MANIFEST)}
-        manifest, _ = read_manifest(AttestationFiles(lambda name: files[name]))
-        for name in sorted(manifest.files):
+        listed = _listed_files(files[MANIFEST])
+        for name in sorted(listed):
             files[name] = read(name)
         buckets = []
         if BUNDLE_SUMS in files:
@@ -199,6 +212,14 @@ def _read_attestation(folder: Path) -> AttestationFolder:
     except (OSError, UnicodeDecodeError, VerificationError) as exc:
         raise SiteError(f"cannot read the attestation in {folder}: {exc}") from exc
     return AttestationFolder(files, buckets, read)
+
+
+def _listed_files(manifest_bytes: bytes) -> Mapping[str, str]:
+    """Return the files the manifest lists (zkpor/1 or zkpor/2)."""
+    if is_book(manifest_bytes):
+        return read_book_manifest(manifest_bytes).files
+    manifest, _ = read_manifest(AttestationFiles(lambda _: manifest_bytes))
+    return manifest.files
 
 
 def _signature_files(read: Callable[[str], bytes]) -> dict[str, bytes]:
@@ -239,17 +260,23 @@ def only_short(files: Mapping[str, bytes], detail: str) -> bool:
     Anything else is not shown, it is refused.
     """
     try:
-        manifest, _ = read_manifest(AttestationFiles(files.__getitem__))
+        if is_book(files[MANIFEST]):
+            # zkpor/2: each asset's liability is its net, max(equity - debt, 0).
+            manifest = read_book_manifest(files[MANIFEST]).reserves_view()
+        else:
+            manifest, _ = read_manifest(AttestationFiles(files.__getitem__))
         doc = loads(files[RESERVES]) if RESERVES in files else None
     except (VerificationError, ValueError):
         return False
     problems = shortfalls(manifest.assets) + wrapped_shortfalls(manifest)
-    if doc is None or not problems or detail != "; ".join(problems):
+    # zkpor/2's step words its shortfalls the same, then says what a liability is there.
+    said = "; ".join(problems) + (BOOK_RESERVES_NOTE if is_book(files[MANIFEST]) else "")
+    if doc is None or not problems or detail != said:
         return False
     try:
         check_reserves(manifest, doc, NaclBackend())
     except VerificationError as exc:
-        return str(exc) == detail
+        return str(exc) == "; ".join(problems)
     except (KeyError, ValueError):
         return False
     return False  # the reserves check passes here: the step's failure was something else
@@ -297,19 +324,22 @@ def _wallets(files: Mapping[str, bytes], manifest: Manifest) -> list[Wallet]:
     return parse_reserves(loads(files[RESERVES]), decimals)[1]
 
 
-def cosignature_statuses(files: Mapping[str, bytes], manifest: Manifest) -> list[CosignatureStatus]:
+def cosignature_statuses(
+    files: Mapping[str, bytes], manifest: Manifest | Manifest2
+) -> list[CosignatureStatus]:
     """Return each co-signature ``signatures/index.json`` lists, in its order, with whether
     its key is pinned by the manifest and whether it verifies (``verifier.cosign``; step
     10 has already refused the build if one does not: this is what the pages show)."""
     if SIGNATURES_INDEX not in files:
         return []
-    digest = manifest_digest(manifest)
+    # A zkpor/2 manifest is signed the same way: its digest is of its canonical JSON.
+    digest = manifest_digest(manifest)  # type: ignore[arg-type]
     out = []
     for name in parse_index(loads(files[SIGNATURES_INDEX])):
         sig = parse_cosignature(loads(files[name]), name)
         pinned = any((c.scheme, c.key) == (sig.scheme, sig.key) for c in manifest.cosigners)
         try:
-            check_cosignature(manifest, digest, sig, NaclBackend())
+            check_cosignature(manifest, digest, sig, NaclBackend())  # type: ignore[arg-type]
             problem = None
         except VerificationError as exc:
             problem = str(exc)
@@ -325,8 +355,12 @@ def _epoch(as_of: str) -> int:
     return int(datetime.fromisoformat(as_of.replace("Z", "+00:00")).timestamp())
 
 
-def _mkdocs_config(manifest: Manifest, site_url: str | None) -> str:
+def _mkdocs_config(
+    manifest: Manifest | BookManifest, site_url: str | None, nav: list[Any] | None = None
+) -> str:
     config = yaml.safe_load(template().joinpath("mkdocs.yml").read_text(encoding="utf-8"))
+    if nav is not None:
+        config["nav"] = nav
     # The Material templates write site_name and site_description into <title>, text and
     # attributes without escaping: they are HTML-escaped here (a no-op for any name
     # `zkpor verify` accepts, which cannot hold < > & " ' `).
@@ -420,19 +454,26 @@ def verify_js_path(verify_js: str) -> str:
     return place({VERIFY_JS: verify_js.encode()})[VERIFY_JS]
 
 
-def render_site(data: SiteData, verify_js: str, work: Path) -> Path:
+def render_site(data: SiteData | BookSiteData, verify_js: str, work: Path) -> Path:
     """Return the folder of the MkDocs pages of ``data``, built in ``work``, each page with
     its Content-Security-Policy, and ``verify_js`` at its content-addressed path: the part
-    of a site made from the custodian's values."""
+    of a site made from the custodian's values. ``BookSiteData`` (zkpor/2) gets its own
+    pages and navigation (``publisher.site.book``)."""
     project = work / "project"
     _copy_template(template().joinpath("docs"), project / "docs")
     _copy_template(template().joinpath("overrides"), project / "overrides")
     for source in (WORKER_SOURCE, VERIFY_JS_SOURCE):  # served content-addressed instead
         (project / "docs" / source).unlink()
-    (project / "mkdocs.yml").write_text(_mkdocs_config(data.manifest, data.site_url), "utf-8")
+    book = isinstance(data, BookSiteData)
+    config = _mkdocs_config(data.manifest, data.site_url, BOOK_NAV if book else None)
+    (project / "mkdocs.yml").write_text(config, "utf-8")
     verify_path = verify_js_path(verify_js)
     # verify/index.html loads it: "../" is the site root (use_directory_urls).
-    pages = render_pages(data, template().joinpath("pages"), sri(verify_js.encode()), verify_path)
+    pages_dir, verify_sri = template().joinpath("pages"), sri(verify_js.encode())
+    if isinstance(data, BookSiteData):
+        pages = render_book_pages(data, pages_dir, verify_sri, verify_path)
+    else:
+        pages = render_pages(data, pages_dir, verify_sri, verify_path)
     for name, text in pages.items():
         (project / "docs" / name).write_text(text, encoding="utf-8")
     site = work / "site"
@@ -449,6 +490,74 @@ def render_site(data: SiteData, verify_js: str, work: Path) -> Path:
         raise SiteError(f"the pages cannot be given their Content-Security-Policy: {exc}") from exc
     _write_tree(site, {verify_path: verify_js.encode()})
     return site
+
+
+def _site_data(
+    attestation: Mapping[str, bytes],
+    history: Sequence[tuple[str, bytes]],
+    options: BuildOptions,
+    results: list[StepResult],
+    extra: dict[str, bytes],
+    verify_js: str,
+) -> SiteData:
+    """Return what the pages of a zkpor/1 site are made from."""
+    manifest, _ = read_manifest(AttestationFiles(attestation.__getitem__))
+    entries = batch_entries(AttestationFiles(attestation.__getitem__), manifest.tree.batches)
+    return SiteData(
+        manifest=manifest,
+        entries=entries,
+        results=results,
+        wallets=_wallets(attestation, manifest),
+        cosignatures=cosignature_statuses(attestation, manifest),
+        transcript=_transcript(attestation),
+        history=[Earlier(m, name) for name, m in load_history(history)],  # type: ignore[arg-type]
+        version=zkpor_version(),
+        site_url=options.site_url,
+        vendored=VENDORED,
+        pins=_site_spec(extra)["pins"],
+        # What a first visit of the Verify page fetches: every file it may load, pinned.
+        download_bytes=sum(len(b) for b in extra.values()) + len(verify_js.encode()),
+    )
+
+
+def book_site_data(
+    attestation: Mapping[str, bytes],
+    history: Sequence[tuple[str, bytes]],
+    options: BuildOptions,
+    results: list[StepResult],
+    extra: dict[str, bytes],
+    verify_js: str,
+) -> BookSiteData:
+    """Return what the pages of a zkpor/2 site are made from (``publisher.site.book``)."""
+    parsed = read_book_manifest(attestation[MANIFEST])
+    manifest = BookManifest.of(parsed)
+    batches = []
+    transcripts = {}
+    for shape in parsed.shapes:
+        entries = parse_proofs(loads(attestation[shape.proofs]))
+        batches.append(ShapeBatches(shape.slots, [(e.batch, e.public) for e in entries]))
+        if shape.ceremony in attestation:
+            transcripts[shape.slots] = parse_transcript(attestation[shape.ceremony])
+    wallets = []
+    if RESERVES in attestation:
+        wallets = parse_reserves(loads(attestation[RESERVES]), parsed.decimals)[1]
+    return BookSiteData(
+        manifest=manifest,
+        batches=batches,
+        results=results,
+        wallets=wallets,
+        transcripts=transcripts,
+        history=[Earlier(m, name) for name, m in load_history(history)],  # type: ignore[arg-type]
+        version=zkpor_version(),
+        site_url=options.site_url,
+        vendored=VENDORED,
+        pins=_site_spec(extra)["pins"],
+        user_steps=BOOK_USER_STEPS,
+        attestation_steps=BOOK_ATTESTATION_STEPS,
+        samples=SAMPLES,
+        download_bytes=sum(len(b) for b in extra.values()) + len(verify_js.encode()),
+        cosignatures=cosignature_statuses(attestation, parsed),
+    )
 
 
 def build_into(
@@ -468,25 +577,13 @@ def build_into(
     results = check_attestation(
         attestation, options.allow_insecure_dev_setup, options.allow_unknown_phase1
     )
-    manifest, _ = read_manifest(AttestationFiles(attestation.__getitem__))
-    entries = batch_entries(AttestationFiles(attestation.__getitem__), manifest.tree.batches)
     say("collecting the files the browser loads")
     extra, verify_js = browser_files(version, console)
-    data = SiteData(
-        manifest=manifest,
-        entries=entries,
-        results=results,
-        wallets=_wallets(attestation, manifest),
-        cosignatures=cosignature_statuses(attestation, manifest),
-        transcript=_transcript(attestation),
-        history=[Earlier(m, name) for name, m in load_history(history)],
-        version=version,
-        site_url=options.site_url,
-        vendored=VENDORED,
-        pins=_site_spec(extra)["pins"],
-        # What a first visit of the Verify page fetches: every file it may load, pinned.
-        download_bytes=sum(len(b) for b in extra.values()) + len(verify_js.encode()),
-    )
+    data: SiteData | BookSiteData
+    if is_book(attestation[MANIFEST]):
+        data = book_site_data(attestation, history, options, results, extra, verify_js)
+    else:
+        data = _site_data(attestation, history, options, results, extra, verify_js)
     say("building the pages (mkdocs)")
     site = render_site(data, verify_js, work)
     try:

@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from publisher.site.book import BookManifest, is_book, read_book_manifest
 from verifier.attestation import AttestationFiles, read_manifest
 from verifier.errors import VerificationError, ZkporError
 from verifier.manifest import MANIFEST, Manifest
@@ -73,10 +74,16 @@ def _get(location: str) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-def parse_manifest(data: bytes, where: str) -> Manifest:
-    """Return the manifest in ``data``, or raise ``HistoryError`` naming ``where``."""
+def parse_manifest(data: bytes, where: str) -> Manifest | BookManifest:
+    """Return the manifest in ``data`` (zkpor/1, or the view of a zkpor/2 one), or raise
+    ``HistoryError`` naming ``where``."""
     if len(data) > MAX_MANIFEST_BYTES:
         raise HistoryError(f"{where} is larger than {MAX_MANIFEST_BYTES} bytes")
+    if is_book(data):
+        try:
+            return BookManifest.of(read_book_manifest(data))
+        except VerificationError as exc:
+            raise HistoryError(f"{where} is not a zkpor/2 manifest: {exc}") from exc
     try:
         manifest, problem = read_manifest(AttestationFiles(lambda _: data))
     except VerificationError as exc:
@@ -101,7 +108,9 @@ def fetch_history(sources: Sequence[str]) -> list[tuple[str, bytes]]:
     return sorted(out.items())
 
 
-def load_history(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, Manifest]]:
+def load_history(
+    files: Sequence[tuple[str, bytes]],
+) -> list[tuple[str, Manifest | BookManifest]]:
     """Return (site path, manifest) of the history files a site carries, once each name
     is ``history/<sha256>.json`` of its own content."""
     out = []

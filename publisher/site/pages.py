@@ -311,9 +311,15 @@ def cosign_summary(data: SiteData) -> str:
     """Return who co-signed the attestation: each signer with its key, whether the
     manifest pins the key and whether the signature matched; every pinned co-signer who
     did not sign; or that no one co-signed."""
-    pins = data.manifest.cosigners
+    return cosign_summary_lines(data.manifest, data.cosignatures)
+
+
+def cosign_summary_lines(manifest: Manifest, cosignatures: Sequence[CosignatureStatus]) -> str:
+    """Return ``cosign_summary`` of ``manifest`` (any format: its ``cosigners``) and the
+    co-signatures the site publishes."""
+    pins = manifest.cosigners
     lines = []
-    for status in data.cosignatures:
+    for status in cosignatures:
         sig = status.signature
         pinned = (
             "key pinned by the manifest"
@@ -330,7 +336,7 @@ def cosign_summary(data: SiteData) -> str:
             f"- Co-signed by **{md_text(sig.name)}** ({md_text(sig.scheme)} key "
             f"{md_code(sig.key)}); {pinned}; {verdict}."
         )
-    signed = {(s.signature.scheme, s.signature.key) for s in data.cosignatures}
+    signed = {(s.signature.scheme, s.signature.key) for s in cosignatures}
     for pin in pins:
         if (pin.scheme, pin.key) not in signed:
             lines.append(
@@ -388,12 +394,17 @@ STEP_WORDS = {
 }
 
 
-def _steps_html(names: Sequence[str], indent: str = "    ") -> str:
+def _steps_html(
+    names: Sequence[str], indent: str = "    ", words: Mapping[str, str] | None = None
+) -> str:
+    """Return the Verify page's pending step list items; ``words`` (zkpor/2's) replace
+    ``STEP_WORDS`` where they name a step."""
+    said = {**STEP_WORDS, **(words or {})}
     return "\n".join(
         f'{indent}<li data-step="{n}" data-status="PENDING"><span class="zkpor-badge">·</span> '
         # Raw HTML inside a markdown="0" block: HTML escaping, not Markdown's.
         f'<strong>{html.escape(name)}</strong> <span class="zkpor-why">'
-        f"({html.escape(STEP_WORDS[name])})</span>: <span></span></li>"
+        f"({html.escape(said[name])})</span>: <span></span></li>"
         for n, name in enumerate(names, 1)
     )
 
@@ -412,15 +423,27 @@ def download_note(download_bytes: int) -> str:
 
 def setup_statement(data: SiteData) -> str:
     """Return who took part in the trusted setup and exactly what must be trusted."""
-    if data.dev_setup:
+    return setup_statement_for(data.dev_setup, data.transcript, data.manifest.setup_statement)
+
+
+def setup_statement_for(
+    dev_setup: bool,
+    transcript: Transcript | None,
+    statement: str,
+    transcript_file: str = "ceremony/transcript.json",
+    step: int = 9,
+    vk_file: str = "vk.json",
+) -> str:
+    """Return ``setup_statement`` of one circuit's setup: ``transcript`` published as
+    ``transcript_file``, checked by step ``step`` of ``zkpor verify``, for ``vk_file``."""
+    if dev_setup:
         return (
             "**INSECURE: single-party development setup.** One machine made the keys and knew "
             "their secret; whoever ran it can forge proofs of any totals. Nothing this site "
             "shows about liabilities is proven."
         )
-    transcript = data.transcript
     if transcript is None:
-        return f"Setup: {md_text(data.manifest.setup_statement)}"
+        return f"Setup: {md_text(statement)}"
     ptau = transcript.header.ptau
     phase1 = ", ".join(md_text(name) for name in ptau.contributors) or "(none named)"
     rows = [
@@ -433,11 +456,11 @@ def setup_statement(data: SiteData) -> str:
         [
             "The Groth16 keys come from a two-phase ceremony; phase 2 is in snarkjs's "
             "`.zkey` format. Its full transcript is "
-            "[`ceremony/transcript.json`](../attestation/ceremony/transcript.json); "
-            "`zkpor verify` (step 9) and the Verify page check that the first contribution "
-            "binds the ceremony's header (which fixes the whole key but delta, IC "
-            "included), that every contribution chains from the one before with a valid "
-            "proof of knowledge, that `vk.json` is the header's key with the final delta, "
+            f"[`{transcript_file}`](../attestation/{transcript_file}); "
+            f"`zkpor verify` (step {step}) and the Verify page check that the first "
+            "contribution binds the ceremony's header (which fixes the whole key but delta, "
+            "IC included), that every contribution chains from the one before with a valid "
+            f"proof of knowledge, that `{vk_file}` is the header's key with the final delta, "
             "and that phase 1 is a known public file.",
             f"**Phase 1** (Powers of Tau, power {ptau.power}): file sha256 "
             f"{md_code(ptau.sha256)}, blake2b {md_code(ptau.blake2b[:32] + '…')}; "

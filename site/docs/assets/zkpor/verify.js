@@ -23,6 +23,8 @@ const $ = (id) => document.getElementById(id);
 // the verifier loads, nothing can turn green, so no watchdog is needed then.)
 const STALL_MS = 600000;
 const CODE_SYMBOLS = 28;
+// A zkpor/2 attestation (a book of equity and debt): its Verify page says so.
+const BOOK = $("zkpor-verify").dataset.format === "zkpor/2";
 
 function setStatus(text, state = "") {
   const status = $("zkpor-status");
@@ -94,6 +96,70 @@ function balancesTable(balances) {
   return wrap;
 }
 
+// zkpor/2: per asset held, its equity and debt (tokens, then units), the account's
+// collateral and debt values in the registry's quote, and its margin ratio.
+function bookTable(entries) {
+  const wrap = element("div", "", "zkpor-scroll");
+  const table = element("table", "", "zkpor-balances zkpor-book");
+  const head = table.createTHead().insertRow();
+  for (const label of ["Asset", "Equity", "Debt"]) {
+    const th = element("th", label);
+    th.scope = "col";
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const entry of entries) {
+    const row = body.insertRow();
+    const th = element("th", entry.asset);
+    th.scope = "row";
+    row.append(th);
+    for (const [amount, units] of [[entry.equity_amount, entry.equity],
+      [entry.debt_amount, entry.debt]]) {
+      const cell = row.insertCell();
+      cell.className = "zkpor-amount";
+      cell.append(groupThousands(amount), " ",
+        element("span", `(${groupThousands(units)} units)`, "zkpor-why"));
+    }
+  }
+  wrap.append(table);
+  return wrap;
+}
+
+function bookValues(user) {
+  const list = element("ul", "", "zkpor-book-values");
+  list.id = "zkpor-book-values";
+  const margin = user.margin === null ? "no debt" : `${user.margin} (collateral value / ` +
+    "debt value)";
+  for (const [label, value] of [
+    ["Collateral value", `${groupThousands(user.collateral_value)} ${user.quote}`],
+    ["Debt value", `${groupThousands(user.debt_value)} ${user.quote}`],
+    ["Margin ratio", margin],
+  ]) {
+    const item = element("li");
+    item.append(element("strong", `${label}: `), value);
+    item.dataset.value = label.toLowerCase().replace(/ /g, "-");
+    list.append(item);
+  }
+  const note = element("p", `Prices as the custodian published them (source: ` +
+    `${user.price_source}); collateral counts each equity tier by tier at its ratio.`,
+    "zkpor-why");
+  const frame = element("div");
+  frame.append(list, note);
+  return frame;
+}
+
+const BOOK_STATEMENT = "Your net balance is non-negative and counted in every asset's totals.";
+
+// The one sentence of a zkpor/2 check that the proofs back: shown once every step passed.
+function showBookStatement() {
+  const box = $("zkpor-account");
+  box.querySelector("#zkpor-book-statement")?.remove();
+  if (!run || !run.user || run.user.format !== "zkpor/2" || !run.allOK) return;
+  const line = element("p", BOOK_STATEMENT, "zkpor-ok");
+  line.id = "zkpor-book-statement";
+  box.append(line);
+}
+
 function showUser(user) {
   const box = $("zkpor-account");
   box.replaceChildren();
@@ -104,9 +170,15 @@ function showUser(user) {
   id.append(strong);
   const title = element("p");
   title.id = "zkpor-balances-title";
-  title.textContent = `The balances ${user.issuer_name} counted for this account as of ` +
-    `${user.as_of}:`;
-  box.append(id, title, balancesTable(user.balances));
+  if (user.format === "zkpor/2") {
+    title.textContent = `The equity and debt ${user.issuer_name} counted for this account ` +
+      `as of ${user.as_of}:`;
+    box.append(id, title, bookTable(user.entries), bookValues(user));
+  } else {
+    title.textContent = `The balances ${user.issuer_name} counted for this account as of ` +
+      `${user.as_of}:`;
+    box.append(id, title, balancesTable(user.balances));
+  }
   box.hidden = false;
   run.user = user;
 }
@@ -186,7 +258,12 @@ function receipt() {
     attestation: context,
     account: user ? {
       user_id: user.user_id, leaf: user.leaf, batch: user.batch, leaf_hash: user.leaf_hash,
-      balances: user.balances, confirmed_as_mine: run.confirmed,
+      ...(user.format === "zkpor/2" ? {
+        slots: user.slots, entries: user.entries, quote: user.quote,
+        collateral_value: user.collateral_value, debt_value: user.debt_value,
+        margin: user.margin,
+      } : { balances: user.balances }),
+      confirmed_as_mine: run.confirmed,
     } : null,
     code_found: !run.notFound,
     download_failed: run.downloadFailed ? run.downloadFailed.file : null,
@@ -296,10 +373,11 @@ function normalizeCode(text) {
 function userScope() {
   const samples = $("zkpor-samples").querySelectorAll(":scope > li[data-status='OK']").length;
   const others = samples === 1 ? "1 other batch" : `${samples} other batches`;
+  const totals = BOOK ? "equity and debt totals" : "liabilities";
   return run.done.totals_proven
-    ? "your account, and every batch proof: the published liabilities are proven."
+    ? `your account, and every batch proof: the published ${totals} are proven.`
     : `your account, its batch's proof and ${others} chosen at random. The custodian's ` +
-      "total liabilities are not proven by this check alone (Verify all below checks every " +
+      `total ${totals} are not proven by this check alone (Verify all below checks every ` +
       "batch).";
 }
 
@@ -310,6 +388,7 @@ function showVerdict() {
   const green = run.allOK && (run.group !== "user" || run.confirmed === true);
   document.body.dataset.zkporDone = run.allOK ? "passed" : "failed";
   showAdvice();
+  showBookStatement();
   if (!run.allOK && run.downloadFailed) {
     const { file, url, reason } = run.downloadFailed;
     const what = run.group === "user" ? "your account was" : "the attestation was";
@@ -321,9 +400,10 @@ function showVerdict() {
       firstProblem(stepList(run.group)), "fail");
   } else if (run.group !== "user") {
     const batches = $("zkpor-all-progress").max;
+    const proven = BOOK ? "equity and debt of every asset are" : "liabilities are";
     setStatus(`The whole attestation: all ${batches} batch proofs and the ` +
       `${stepList(run.group).children.length} checks of zkpor verify passed; the published ` +
-      "liabilities are proven. (Your own account is checked with your code, above.)", "ok");
+      `${proven} proven. (Your own account is checked with your code, above.)`, "ok");
   } else if (run.confirmed === true) {
     setStatus(`Every check passed, and you confirmed the account id is yours. Checked: ` +
       userScope(), "ok");
