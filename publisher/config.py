@@ -58,6 +58,27 @@ in ``reserves.csv``), and co-signers whose signatures the attestation must carry
     key = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
                                  # Ed25519: 64 hex digits; eip191: the 0x address
 
+zkpor/2 (``zkpor prove --registry``) reads the same file with ``load_config2``: the same
+``[issuer]``, ``[attestation]`` and ``[[cosigners]]``; no ``[[assets]]`` or ``[[wrapped]]``
+(the assets are the registry's); ``[tree]`` holds only ``arity``; and the optional
+``[[shapes]]`` array lists the circuit shapes accounts are sorted into (an account goes
+to the smallest shape with at least as many slots as it holds assets)::
+
+    [tree]
+    arity = 4
+
+    [[shapes]]
+    slots = 4          # 1..1024 held assets per account; strictly increasing
+    batch_depth = 2    # >= 0: a batch proof covers arity**batch_depth accounts (1 allowed)
+
+    [[shapes]]
+    slots = 1024
+    batch_depth = 0
+
+Without ``[[shapes]]`` the default is ``DEFAULT_SHAPES``: 4, 16, 128 and 1024 slots in
+batches of 16, 4, 1 and 1 accounts (at arity 2 the same sizes, at arity 8 the largest
+power of 8 that is not larger: 8, 1, 1, 1).
+
 Every error is an ``InputError`` naming the file, the line when it can be found, and the
 field (``tree.arity``, ``assets[2].decimals``: entries count from 0). Lines are found by
 a simple scan of the text for the table header and the ``key =`` line; a key written in
@@ -541,5 +562,128 @@ def load_config(path: Path) -> Config:
         pad_to=pad_to,
         site_url=site_url,
         wrapped=_wrapped(source, data, assets),
+        cosigners=_cosigners(source, data),
+    )
+
+
+# -- zkpor/2 ------------------------------------------------------------------------------
+
+#: Slots of an account, at most (a registry holds at most 1,024 assets).
+MAX_SLOTS = 1024
+#: ``[[shapes]]`` entries, at most.
+MAX_SHAPES = 16
+#: Default zkpor/2 shapes: (slots, accounts per batch).
+DEFAULT_SHAPES = ((4, 16), (16, 4), (128, 1), (1024, 1))
+_TREE2_KEYS = frozenset({"arity"})
+_SHAPE_KEYS = frozenset({"slots", "batch_depth"})
+_SECTIONS2 = ("issuer", "attestation", "tree", "shapes", "cosigners")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One zkpor/2 circuit shape: ``slots`` held assets per account, batches of
+    ``arity**batch_depth`` accounts."""
+
+    slots: int
+    batch_depth: int
+
+
+@dataclass(frozen=True)
+class Config2:
+    """The validated contents of ``zkpor.toml`` for a zkpor/2 attestation."""
+
+    issuer_name: str
+    issuer_url: str
+    attestation_id: str
+    as_of: str
+    arity: int
+    #: Strictly increasing slots.
+    shapes: tuple[Shape, ...]
+    site_url: str = ""
+    cosigners: tuple[Cosigner, ...] = ()
+
+
+def default_shapes(arity: int) -> tuple[Shape, ...]:
+    """Return ``DEFAULT_SHAPES`` at ``arity``: each batch size rounded down to a power."""
+    shapes = []
+    for slots, size in DEFAULT_SHAPES:
+        depth = 0
+        while arity ** (depth + 1) <= size:
+            depth += 1
+        shapes.append(Shape(slots, depth))
+    return tuple(shapes)
+
+
+def _shapes(source: _Source, data: dict[str, Any], arity: int) -> tuple[Shape, ...]:
+    if "shapes" not in data:
+        return default_shapes(arity)
+    tables = _array(source, data, "shapes", MAX_SHAPES)
+    if not tables:
+        raise source.error("", None, "shapes", "at least one shape is required")
+    shapes: list[Shape] = []
+    for table in tables:
+        table.check_keys(_SHAPE_KEYS)
+        slots = table.integer("slots")
+        if not 1 <= slots <= MAX_SLOTS:
+            raise table.fail("slots", f"must be in 1..{MAX_SLOTS}, found {slots}")
+        if shapes and slots <= shapes[-1].slots:
+            raise table.fail(
+                "slots", f"must be larger than the previous shape's {shapes[-1].slots}"
+            )
+        depth = table.integer("batch_depth")
+        if depth < 0:
+            raise table.fail("batch_depth", f"must be at least 0, found {depth}")
+        if depth > MAX_BATCH_DEPTH or arity**depth > MAX_BATCH_SIZE:
+            raise table.fail(
+                "batch_depth",
+                f"a batch of {arity}**{depth} accounts is too large to prove (at most 2**18)",
+            )
+        shapes.append(Shape(slots, depth))
+    return tuple(shapes)
+
+
+def load_config2(path: Path) -> Config2:
+    """Read ``zkpor.toml`` for zkpor/2 at ``path``; raise ``InputError`` on the first problem."""
+    source, data = _parse(path)
+    for key, value in data.items():
+        if key not in _SECTIONS2:
+            table, name = (key, None) if isinstance(value, dict) else ("", key)
+            index = 0 if isinstance(value, list) else None
+            if isinstance(value, list):
+                table, name = key, None
+            if key in ("assets", "wrapped"):
+                reason = f"not used by zkpor/2 (its assets are the registry's): remove [[{key}]]"
+            else:
+                reason = f"unknown section (expected: {', '.join(_SECTIONS2)})"
+            raise source.error(table, index, name, reason)
+    issuer_name, issuer_url = _issuer(_table(source, data, "issuer"))
+    attestation = _table(source, data, "attestation")
+    attestation_id, as_of = _attestation_id(attestation), _as_of(attestation)
+    site_url = _site_url(attestation)
+    if "tree" not in data:
+        raise source.error("tree", None, None, "missing section [tree]")
+    if not isinstance(data["tree"], dict):
+        found = _toml_type(data["tree"])
+        raise source.error("", None, "tree", f"must be a table [tree], found {found}")
+    tree = _Table(source, "tree", None, data["tree"])
+    for key in tree.data:
+        if key not in _TREE2_KEYS:
+            reason = (
+                "is per shape in zkpor/2 ([[shapes]])"
+                if key == "batch_depth"
+                else "unknown key (expected: arity)"
+            )
+            raise tree.fail(key, reason)
+    arity = tree.integer("arity")
+    if arity not in ARITIES:
+        raise tree.fail("arity", f"must be 2, 4 or 8, found {arity}")
+    return Config2(
+        issuer_name=issuer_name,
+        issuer_url=issuer_url,
+        attestation_id=attestation_id,
+        as_of=as_of,
+        arity=arity,
+        shapes=_shapes(source, data, arity),
+        site_url=site_url,
         cosigners=_cosigners(source, data),
     )

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from verifier import protocol
 from verifier.bundle import (
@@ -59,12 +59,22 @@ PLAINTEXT_ALIGN = 256
 Seal = Callable[[bytes, bytes, bytes], bytes]
 
 
+class Sealable(Protocol):
+    """A bundle as the writer seals it: zkpor/1's ``Bundle`` or a zkpor/2 one
+    (``publisher.attest.bundles2``); only the plaintext differs."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    def to_plaintext(self, size: int, *, pad: bool = True) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class UserEntry:
     """What the writer needs of one account holder."""
 
     code: bytes
-    bundle: Bundle
+    bundle: Bundle | Sealable
 
 
 def subtree_levels(leaves: Sequence[int], arity: int) -> list[list[int]]:

@@ -25,13 +25,17 @@ from rich.progress import (
 from publisher.attest.cosign import CosignError, cosign
 from publisher.attest.executors import open_executor
 from publisher.attest.ingest import Snapshot, read_liabilities
+from publisher.attest.ingest2 import Snapshot2, read_liabilities2
 from publisher.attest.pipeline import CODES, inputs_digest, prove_attestation
+from publisher.attest.pipeline2 import BookShape, ProvenBook, dev_book_keys, prove_book
+from publisher.attest.registry import Registry, load_registry
+from publisher.ceremony.book import book_keys_for_prove
 from publisher.ceremony.demo_ptau import DEMO_PTAU_WARNING, cached_path, demo_ptau
 from publisher.ceremony.directory import keys_for_prove
 from publisher.cli import site as cli_site
 from publisher.cli.progress import counting_bar
 from publisher.cli.verify import print_report
-from publisher.config import Config, load_config
+from publisher.config import Asset, Config, Config2, load_config, load_config2
 from publisher.crypto import NaclBackend
 from publisher.demo import (
     CEREMONY_DIR,
@@ -180,6 +184,113 @@ def _prove(
         raise typer.Exit(2) from exc
 
 
+def _dev_book_keys(shape: BookShape) -> Keys:
+    """Return the development keys of a zkpor/2 shape (made once per circuit, then cached)."""
+    err_console.print(f"[bold yellow]WARNING[/]: {DEV_SETUP_WARNING}")
+    with console.status(f"loading or making the proving key of {shape.circuit_id}"):
+        return dev_book_keys(shape, default_cache_dir())
+
+
+def _book_ceremony_keys(keys: Path) -> Callable[[BookShape], Keys]:
+    """Return the zkpor/2 keys of each shape from ``keys/<circuit id>/``."""
+    load = book_keys_for_prove(keys)
+
+    def keys_for(shape: BookShape) -> Keys:
+        with console.status(f"loading and checking the keys of {shape.circuit_id}"):
+            return load(shape.circuit_id)
+
+    return keys_for
+
+
+def reserves_config(config: Config2, registry: Registry) -> Config:
+    """Return the zkpor/1 view of a zkpor/2 config that ``read_reserves`` takes: the
+    registry's assets, no wrapped token."""
+    return Config(
+        issuer_name=config.issuer_name,
+        issuer_url=config.issuer_url,
+        attestation_id=config.attestation_id,
+        as_of=config.as_of,
+        assets=tuple(Asset(a.symbol, a.decimals) for a in registry.assets),
+        arity=config.arity,
+        batch_depth=1,
+        pad_to=0,
+        site_url=config.site_url,
+    )
+
+
+def run_prove_book(
+    liabilities: Path,
+    registry_path: Path,
+    config_path: Path,
+    out: Path,
+    private: Path,
+    workers: int,
+    code_secret: Path | None = None,
+    reserves_path: Path | None = None,
+    keys_for: Callable[[BookShape], Keys] = _dev_book_keys,
+) -> ProvenBook:
+    """Prove a zkpor/2 book into ``out`` with progress bars; exit 2 on bad input (an
+    under-collateralised account included), nothing written."""
+    created = not private.exists()
+    snapshot: Snapshot2 | None = None
+    try:
+        secret = _read_code_secret(code_secret)
+        config = load_config2(config_path)
+        registry = load_registry(registry_path)
+        with console.status(f"reading {liabilities}"):
+            private.mkdir(parents=True, exist_ok=True, mode=0o700)
+            snapshot = read_liabilities2(liabilities, registry, workdir=private)
+        with console.status("checking that every account's collateral covers its debt"):
+            snapshot.check_collateral()
+        reserves = None
+        if reserves_path is not None:
+            with console.status(f"reading {reserves_path} and checking its signatures"):
+                reserves, rounded_down = read_reserves(
+                    reserves_path, reserves_config(config, registry)
+                )
+            console.print(f"{len(reserves)} reserve wallets, every signature valid")
+            for symbol, count in rounded_down.items():
+                if count:
+                    console.print(f"  {symbol}: {count} reserve balances rounded down")
+    except InputError as exc:
+        if snapshot is not None:
+            snapshot.close()
+        if created and private.exists() and not any(private.iterdir()):
+            private.rmdir()  # bad input leaves nothing behind
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from exc
+    with snapshot:
+        console.print(
+            f"{len(snapshot)} accounts, {snapshot.rows} rows, {len(registry)} registry assets"
+        )
+        for kind, counts in (("up", snapshot.rounded_equity), ("down", snapshot.rounded_debt)):
+            for symbol, count in counts.items():
+                if count:
+                    what = "equity" if kind == "up" else "debt"
+                    console.print(f"  {symbol}: {count} {what} amounts rounded {kind}")
+        try:
+            with (
+                open_executor(workers) as (executor, parallel),
+                _BatchProgress(1) as progress,
+            ):
+                return prove_book(
+                    snapshot,
+                    registry,
+                    config,
+                    out,
+                    private,
+                    keys_for,
+                    executor,
+                    in_flight=2 * parallel,
+                    code_secret=secret,
+                    reserves=reserves,
+                    stage=progress.stage,
+                )
+        except (ZkporError, BackendError) as exc:
+            err_console.print(f"error: {exc}", markup=False)
+            raise typer.Exit(2) from exc
+
+
 def _read_code_secret(path: Path | None) -> bytes | None:
     """Return the custodian's code secret: at least 32 bytes, never printed."""
     if path is None:
@@ -247,7 +358,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("prove")
     def prove(
-        liabilities: Annotated[Path, typer.Option("--liabilities", help="liabilities.csv")],
+        liabilities: Annotated[
+            Path,
+            typer.Option(
+                "--liabilities",
+                help="liabilities.csv (with --registry: the long format account,asset,equity,debt)",
+            ),
+        ],
         config: Annotated[Path, typer.Option("--config", help="zkpor.toml")],
         out: Annotated[Path, typer.Option("--out", help="Attestation directory to create.")],
         private: Annotated[
@@ -278,8 +395,44 @@ def register(app: typer.Typer) -> None:
                 help="Use a single-party development setup instead (it proves nothing).",
             ),
         ] = False,
+        registry: Annotated[
+            Path | None,
+            typer.Option(
+                "--registry",
+                help="registry.toml: prove a zkpor/2 book (equity and debt per account and "
+                "asset, collateral checked at the registry's prices and tiers).",
+            ),
+        ] = None,
+        keys: Annotated[
+            Path | None,
+            typer.Option(
+                "--keys",
+                help="zkpor/2: folder of finalized ceremonies, one per circuit "
+                "(KEYS/<circuit id>/ as `zkpor ceremony finalize` writes).",
+            ),
+        ] = None,
     ) -> None:
-        """Prove a liabilities snapshot into a public attestation directory."""
+        """Prove a liabilities snapshot into a public attestation directory (zkpor/1), or
+        with --registry a book of equity and debt (zkpor/2)."""
+        if registry is not None:
+            _prove_book_command(
+                liabilities,
+                registry,
+                config,
+                out,
+                private,
+                workers,
+                dask,
+                code_secret,
+                reserves,
+                ceremony,
+                keys,
+                insecure_dev_setup,
+            )
+            return
+        if keys is not None:
+            err_console.print("error: --keys is for a zkpor/2 book (--registry); use --ceremony")
+            raise typer.Exit(2)
         if (ceremony is None) == (not insecure_dev_setup):
             err_console.print(
                 "error: give the keys of a ceremony (--ceremony DIR) or, for tests and demos "
@@ -396,6 +549,48 @@ def register(app: typer.Typer) -> None:
             "http://127.0.0.1:8000/verify/ and paste a code above"
         )
         _print_demo_next_steps(out, ceremony)
+
+
+def _prove_book_command(
+    liabilities: Path,
+    registry: Path,
+    config: Path,
+    out: Path,
+    private: Path,
+    workers: int,
+    dask: str | None,
+    code_secret: Path | None,
+    reserves: Path | None,
+    ceremony: Path | None,
+    keys: Path | None,
+    insecure_dev_setup: bool,
+) -> None:
+    """``zkpor prove --registry``: the zkpor/2 book; exit 2 on a bad combination."""
+    problem = None
+    if ceremony is not None:
+        problem = "with --registry, give --keys DIR (one finalized ceremony per circuit)"
+    elif dask is not None:
+        problem = "--dask is not supported for a zkpor/2 book yet"
+    elif (keys is None) == (not insecure_dev_setup):
+        problem = (
+            "give the keys of the ceremonies (--keys DIR, DIR/<circuit id>/ per shape) or, "
+            "for tests and demos only, --insecure-dev-setup"
+        )
+    if problem:
+        err_console.print(f"error: {problem}")
+        raise typer.Exit(2)
+    keys_for = _dev_book_keys if keys is None else _book_ceremony_keys(keys)
+    proven = run_prove_book(
+        liabilities, registry, config, out, private, workers, code_secret, reserves, keys_for
+    )
+    for problem in proven.shortfalls:
+        err_console.print(f"[bold yellow]WARNING[/]: {problem}", markup=True)
+    shapes = ", ".join(
+        f"{s.slots} slots: {s.batches} batches of {s.batch_size}" for s in proven.manifest.shapes
+    )
+    console.print(f"wrote {out} (zkpor/2; {shapes})")
+    console.print(f"codes for your users: {private / CODES} (keep private)")
+    console.print(f"check it: zkpor verify {out}")
 
 
 def _refuse_two_roles(
