@@ -521,6 +521,8 @@ def check_setup2(
 ) -> str:
     """Return a detail once every shape's key comes from its checked ceremony
     (``verifier.ceremony.check_setup`` on ``ceremony-s{K}.json`` for the shape's id)."""
+    if manifest.setup_kind != SETUP_CEREMONY:  # fails before reading any transcript
+        return check_setup(read, manifest.setup_kind, vks[manifest.shapes[0].slots], "", ops=ops)
     details = []
     for shape in manifest.shapes:
         try:

@@ -33,7 +33,7 @@ import secrets
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from verifier.attestation import (
     PROGRESS_CHUNK,
@@ -78,6 +78,9 @@ from verifier.protocol import (
 from verifier.report import Step, StepResult, passed, run_steps, to_json
 from verifier.strict_json import show
 
+if TYPE_CHECKING:
+    from verifier.user2 import UserReport2
+
 T = TypeVar("T")
 
 USER_STEP_NAMES = (
@@ -100,6 +103,7 @@ def _in_published_figures(difference: Difference) -> bool:
     """Whether ``difference`` lies inside one asset's published figures."""
     path = difference.path
     return len(path) >= 2 and path[0] == _PUBLISHED_FIGURES and isinstance(path[1], int)
+
 
 #: The exact words of a claim the check makes only when every batch proof was verified
 #: in the run: tests look for them.
@@ -643,7 +647,10 @@ class UserReport:
 
 def verify_user(
     read: Reader, code_text: str, backend: CryptoBackend, options: UserOptions | None = None
-) -> UserReport:
+) -> UserReport | UserReport2:
     """Return the report of all seven steps of the code ``code_text``; raises
-    ``InvalidCode`` before anything is read if the code is malformed or has a typo."""
-    return user_steps(read, code_text, backend, options).run()
+    ``InvalidCode`` before anything is read if the code is malformed or has a typo.
+    A zkpor/2 manifest is checked by ``verifier.user2`` (its ``UserReport2``)."""
+    from verifier.user2 import any_user_steps
+
+    return any_user_steps(read, code_text, backend, options).run()
