@@ -72,10 +72,11 @@ from verifier.manifest import (
     BatchEntry,
     Manifest,
     coverage_ratio,
+    format_units,
     parse_proofs,
     parse_tree,
 )
-from verifier.manifest2 import Manifest2, Shape2
+from verifier.manifest2 import Manifest2, Shape2, signed_units
 from verifier.protocol import top_levels
 from verifier.report import Step
 from verifier.reserves import SignatureBackend, check_reserves
@@ -595,3 +596,45 @@ def attestation2_steps(
         _check_cosignatures,
     )
     return [(name, partial(check, files)) for name, check in zip(STEP_NAMES2, checks, strict=True)]
+
+
+# --- the published figures, for the CLI and the site --------------------------------------
+
+
+def figures_json(manifest: Manifest2) -> dict[str, object]:
+    """Return what a zkpor/2 attestation publishes per asset, for display: the quote and
+    price source, and per asset its price, equity, debt, net, reserves and both coverage
+    ratios (net: reserves / max(net, 0), required; gross: reserves / equity, shown)."""
+    registry = manifest.registry
+    q = registry.quote_decimals
+    return {
+        "format": "zkpor/2",
+        "quote": registry.quote_symbol,
+        "price_source": registry.price_source,
+        "assets": [
+            {
+                "symbol": a.symbol,
+                "decimals": a.decimals,
+                "price": format_units(entry.price, q),
+                "equity_amount": format_units(a.equity, a.decimals),
+                "debt_amount": format_units(a.debt, a.decimals),
+                "net_amount": signed_units(a.net, a.decimals),
+                "reserves_amount": None
+                if a.reserves is None
+                else format_units(a.reserves, a.decimals),
+                "ratio_net": a.ratio_net,
+                "ratio_gross": a.ratio_gross,
+            }
+            for a, entry in zip(manifest.assets, registry.assets, strict=True)
+        ],
+    }
+
+
+def read_figures(read: Reader) -> dict[str, object] | None:
+    """Return ``figures_json`` of the zkpor/2 manifest ``read`` returns, None if it is not
+    one that parses (the steps say why)."""
+    try:
+        manifest, difference = read_manifest2(AttestationFiles(read))
+    except VerificationError:
+        return None
+    return None if difference is not None else figures_json(manifest)

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,9 +21,11 @@ from publisher.ceremony.directory import PTAU_STEP_NAME, check_key_with_ptau
 from publisher.crypto import NaclBackend
 from publisher.snark.pairing import FAST_OPS
 from verifier.attestation import attestation_steps
+from verifier.attestation2 import read_figures
 from verifier.download import DownloadError, DownloadFailed, retrying
 from verifier.fetch import directory_reader, http_reader
 from verifier.manifest import MANIFEST
+from verifier.manifest2 import is_zkpor2, remember_manifest
 from verifier.report import StepResult, passed, run_steps, to_json
 
 console = Console(highlight=False, soft_wrap=True)
@@ -109,6 +111,48 @@ def print_report(results: Sequence[StepResult], out: Console = console) -> None:
         out.print(Text(summary, style="bold red"))
 
 
+def print_figures(figures: dict[str, Any], out: Console = console) -> None:
+    """Print a zkpor/2 attestation's published figures per asset (what the steps checked):
+    price, equity, debt, net, reserves and both coverage ratios, and the price source."""
+    out.print(
+        Text(
+            printable(
+                f"published figures (prices in {figures['quote']}, "
+                f"source: {figures['price_source']}):"
+            )
+        )
+    )
+    header = ("asset", "price", "equity", "debt", "net", "reserves", "net cover", "gross cover")
+    rows = [
+        (
+            a["symbol"],
+            a["price"],
+            a["equity_amount"],
+            a["debt_amount"],
+            a["net_amount"],
+            a["reserves_amount"] or "-",
+            a["ratio_net"] or "-",
+            a["ratio_gross"] or "-",
+        )
+        for a in figures["assets"]
+    ]
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        out.print(
+            Text(
+                printable(
+                    "  " + "  ".join(str(v).rjust(w) for v, w in zip(row, widths, strict=True))
+                )
+            )
+        )
+    out.print(
+        Text(
+            "  net cover = reserves / net (equity - debt), required when net > 0; "
+            "gross cover = reserves / equity, shown only"
+        )
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add ``verify`` to ``app``."""
 
@@ -152,6 +196,7 @@ def register(app: typer.Typer) -> None:
         except NoAttestation as exc:
             err_console.print(Text(printable(f"error: {exc}")))
             raise typer.Exit(2) from exc
+        read = remember_manifest(read)  # the format probe and the steps read one manifest
         steps = attestation_steps(
             read,
             NaclBackend(),
@@ -162,10 +207,15 @@ def register(app: typer.Typer) -> None:
         if ptau is not None:
             steps.append((PTAU_STEP_NAME, partial(check_key_with_ptau, read, ptau)))
         results = run_steps(steps)
+        figures = read_figures(read) if is_zkpor2(read) else None
         if as_json:
-            report = {"passed": passed(results), "steps": to_json(results)}
+            report: dict[str, Any] = {"passed": passed(results), "steps": to_json(results)}
+            if figures is not None:
+                report["figures"] = figures
             typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
         else:
             print_report(results)
+            if figures is not None:
+                print_figures(figures)
         if not passed(results):
             raise typer.Exit(1)

@@ -29,6 +29,7 @@ from publisher.crypto import NaclBackend
 from verifier.codes import parse_code
 from verifier.errors import InvalidCode
 from verifier.user import SAMPLES, UserCheck, UserOptions, UserReport
+from verifier.user2 import STATEMENT, UserCheck2, UserReport2, any_user_steps
 
 
 def print_user(report: UserReport) -> None:
@@ -60,10 +61,58 @@ def print_user(report: UserReport) -> None:
         console.print(Text(printable(f"  {balance['asset']:<{width}}  {balance['amount']}")))
 
 
-def print_verdict(report: UserReport) -> None:
+def print_user2(report: UserReport2) -> None:
+    """Print which attestation was checked, then the account: id (to confirm), per asset
+    held equity and debt, the collateral value of the equity and the value of the debt in
+    the quote, the margin ratio; and, once every step passed, what that establishes."""
+    manifest, user = report.manifest, report.user_json()
+    if manifest is not None:
+        console.print(
+            Text(
+                printable(
+                    f"attestation {manifest.attestation_id} by {manifest.issuer_name}, "
+                    f"as of {manifest.as_of}"
+                )
+            )
+        )
+    if user is None:
+        return
+    console.print(Text(printable(f"account id: {user['user_id']}"), style="bold"))
+    console.print(
+        Text(
+            "  Is this YOUR account id? If not, this code does not show your account: "
+            "tell the custodian and the auditor.",
+            style="bold yellow",
+        )
+    )
+    quote = user["quote"]
+    header = ("asset", "equity", "debt", f"collateral ({quote})", f"debt value ({quote})")
+    rows = [
+        (a["symbol"], a["equity_amount"], a["debt_amount"], a["collateral_value"], a["debt_value"])
+        for a in user["assets"]
+    ]
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        cells = "  ".join(str(v).rjust(w) for v, w in zip(row, widths, strict=True))
+        console.print(Text(printable(f"  {cells}")))
+    console.print(
+        Text(
+            printable(
+                f"  collateral value {user['collateral_value']} {quote}, debt value "
+                f"{user['debt_value']} {quote}, margin ratio {user['margin_ratio']} "
+                f"(prices: {user['price_source']})"
+            )
+        )
+    )
+    if report.passed:
+        console.print(Text(f"{STATEMENT}.", style="bold green"))
+
+
+def print_verdict(report: UserReport | UserReport2) -> None:
     """Print what the run established about the totals, in one line."""
+    totals = "totals" if isinstance(report, UserReport2) else "liabilities"
     if report.totals_proven:
-        console.print(Text("every batch proof was verified: the published liabilities are proven"))
+        console.print(Text(f"every batch proof was verified: the published {totals} are proven"))
     elif report.passed:
         console.print(
             Text(
@@ -118,7 +167,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Check that your account, with your balances, is inside the proven liabilities."""
         try:
-            raw = parse_code(code)  # a typo is reported before anything is fetched
+            parse_code(code)  # a typo is reported before anything is fetched
             read = open_attestation(target)
         except (InvalidCode, NoAttestation) as exc:
             err_console.print(Text(printable(f"error: {exc}")))
@@ -133,9 +182,14 @@ def register(app: typer.Typer) -> None:
             allow_unknown_phase1=allow_unknown_phase1,
             on_proofs=on_proofs if check_all and not as_json else None,
         )
-        report = UserCheck(read, raw, NaclBackend(), options).run()
+        check: UserCheck | UserCheck2 = any_user_steps(read, code, NaclBackend(), options)
+        report = check.run()
         if as_json:
             typer.echo(json.dumps(report.to_json(), indent=1, ensure_ascii=False))
+        elif isinstance(report, UserReport2):
+            print_user2(report)
+            print_report(report.results)
+            print_verdict(report)
         else:
             print_user(report)
             print_report(report.results)
