@@ -39,12 +39,16 @@ from typing import Any
 
 from verifier.attestation import Reader, attestation_steps
 from verifier.attestation2 import STEP_NAMES2
+from verifier.book import FORMAT2
 from verifier.bundle import NO_BUNDLE
 from verifier.ceremony import TRANSCRIPT, parse_transcript
 from verifier.download import DownloadError, DownloadFailed, retrying, status_error
 from verifier.errors import InvalidCode, VerificationError
+from verifier.manifest import MANIFEST
+from verifier.manifest2 import ceremony_name, is_zkpor2
 from verifier.report import StepResult, passed, run_step
-from verifier.user import SAMPLES, UserCheck, UserOptions, UserReport, user_steps
+from verifier.user import SAMPLES, UserCheck, UserOptions, UserReport
+from verifier.user2 import STATEMENT, USER_STEP_NAMES2, UserCheck2, any_user_steps, holdings
 
 __all__ = ["SAMPLES", "JsBackend", "js_reader", "known_phase1_list", "verify_all", "verify_code"]
 
@@ -53,15 +57,9 @@ _BLAKE2B_HEX = re.compile("[0-9a-f]{128}")
 #: The steps of a zkpor/2 attestation (``zkpor verify``) and of an account holder's check
 #: (``zkpor verify-user``), as the Verify page lists them before a run.
 BOOK_ATTESTATION_STEPS = STEP_NAMES2
-BOOK_USER_STEPS = (
-    "bundle",
-    "leaf",
-    "path to batch root",
-    "batch root in the published tree",
-    "batch proofs",
-    "totals",
-    "trusted setup",
-)
+BOOK_USER_STEPS = USER_STEP_NAMES2
+#: What ``verifier.user2.holdings`` says of an account without debt.
+NO_DEBT = "no debt"
 
 Emit = Callable[[str], None]
 
@@ -167,7 +165,8 @@ def verify_code(
     a failed download is retried once after ``sleep`` (``verifier.download``)."""
     options = UserOptions(extra_known_phase1=known_phase1_list(extra_known_phase1), rng=rng)
     try:
-        check = user_steps(_downloads(read, emit, sleep), code_text, backend, options)
+        # zkpor/1 or zkpor/2, by the manifest's format (read once, for both).
+        check = any_user_steps(_downloads(read, emit, sleep), code_text, backend, options)
     except InvalidCode as exc:
         _emit(emit, "invalid-code", detail=str(exc))
         _emit(emit, "done", passed=False, totals_proven=False)
@@ -186,7 +185,10 @@ def verify_code(
                 _emit(emit, "not-found")
         _emit_step(emit, "user", result)
         if name == "batch proofs" and check.bundle is not None:
-            _emit_samples(emit, check, check.bundle.batch)
+            if isinstance(check, UserCheck2):
+                _emit_samples2(emit, check)
+            else:
+                _emit_samples(emit, check, check.bundle.batch)
     report = check.report(results)
     _emit(emit, "done", passed=report.passed, totals_proven=report.totals_proven)
     return report.passed
@@ -204,9 +206,64 @@ def _emit_samples(emit: Emit, check: UserCheck, own: int) -> None:
             _emit(emit, "sample", batch=batch, status=status, detail=detail)
 
 
-def _user_json(check: UserCheck) -> dict[str, Any]:
+def _emit_samples2(emit: Emit, check: UserCheck2) -> None:
+    """Emit one ``sample`` event per other batch (of any shape) step 5 judged."""
+    assert check.bundle is not None
+    own = (check.bundle.slots, check.bundle.batch)
+    for (slots, batch), status in sorted(check.proof_status.items()):
+        if (slots, batch) != own:
+            name = f"{batch} of shape K = {slots}"
+            detail = (
+                f"the Groth16 proof of batch {name} is valid"
+                if status == "OK"
+                else f"batch {name} is not proven (see step 5)"
+            )
+            _emit(emit, "sample", batch=name, status=status, detail=detail)
+
+
+def _book_user_json(check: UserCheck2) -> dict[str, Any]:
+    """Return the opened zkpor/2 account: its id, where its leaf is, per asset held its
+    equity and debt (units and tokens), its collateral and debt values in the quote and
+    its margin ratio (None: no debt), as ``zkpor verify-user`` reports them
+    (``verifier.user2.holdings``). The page shows the statement the proofs back only
+    once every step passed."""
+    manifest, bundle = check.manifest, check.bundle
+    assert manifest is not None and bundle is not None
+    figures = holdings(manifest, bundle)
+    margin = figures["margin_ratio"]
+    return {
+        "format": FORMAT2,
+        "user_id": bundle.user_id,
+        "slots": bundle.slots,
+        "leaf": bundle.leaf,
+        "batch": bundle.batch,
+        "leaf_hash": f"{bundle.leaf_hash:#066x}",
+        "as_of": manifest.as_of,
+        "issuer_name": manifest.issuer_name,
+        "entries": [
+            {
+                "asset": a["symbol"],
+                "equity": a["equity"],
+                "equity_amount": a["equity_amount"],
+                "debt": a["debt"],
+                "debt_amount": a["debt_amount"],
+            }
+            for a in figures["assets"]
+        ],
+        "quote": figures["quote"],
+        "price_source": figures["price_source"],
+        "collateral_value": figures["collateral_value"],
+        "debt_value": figures["debt_value"],
+        "margin": None if margin == NO_DEBT else margin,
+        "statement": STATEMENT,
+    }
+
+
+def _user_json(check: UserCheck | UserCheck2) -> dict[str, Any]:
     """Return the opened account: its id and balances (as ``zkpor verify-user --json``),
     where its leaf is, and who counted it when (for the page's advice and receipt)."""
+    if isinstance(check, UserCheck2):
+        return _book_user_json(check)
     user = UserReport(check.manifest, check.bundle, ()).user_json() or {}
     if check.bundle is not None and check.manifest is not None:
         user.update(
@@ -219,8 +276,21 @@ def _user_json(check: UserCheck) -> dict[str, Any]:
     return user
 
 
-def _context_json(check: UserCheck) -> dict[str, Any]:
-    """Return what identifies the attestation the check read (for the page and receipt)."""
+def _context_json(check: UserCheck | UserCheck2) -> dict[str, Any]:
+    """Return what identifies the attestation the check read (for the page and receipt):
+    for zkpor/2, the root of every shape instead of the one root."""
+    if isinstance(check, UserCheck2):
+        book = check.manifest
+        assert book is not None
+        return {
+            "format": FORMAT2,
+            "attestation_id": book.attestation_id,
+            "manifest_sha256": check.manifest_sha256,
+            "roots": {str(s.slots): f"{s.root:#066x}" for s in book.shapes},
+            "as_of": book.as_of,
+            "issuer_name": book.issuer_name,
+            "issuer_url": book.issuer_url,
+        }
     manifest = check.manifest
     assert manifest is not None
     return {
@@ -247,14 +317,18 @@ def _read_once(read: Reader) -> Reader:
 
 
 def _phase1_listed(read: Reader, extra: frozenset[str]) -> bool:
-    """Return whether the published transcript's phase 1 is in ``extra`` (never when
-    ``extra`` is empty, as on every shipped page)."""
+    """Return whether the published transcript's phase 1 (zkpor/2: every shape's) is in
+    ``extra`` (never when ``extra`` is empty, as on every shipped page)."""
     if not extra:
         return False
     try:
-        return parse_transcript(read(TRANSCRIPT)).header.ptau.blake2b in extra
-    except (OSError, VerificationError):
-        return False  # step 9 reports what is wrong with the transcript
+        names = [TRANSCRIPT]
+        if is_zkpor2(read):  # one transcript per shape: each must be listed
+            shapes = json.loads(read(MANIFEST))["shapes"]
+            names = [ceremony_name(int(shape["slots"])) for shape in shapes]
+        return all(parse_transcript(read(name)).header.ptau.blake2b in extra for name in names)
+    except (OSError, VerificationError, ValueError, KeyError, TypeError):
+        return False  # the trusted-setup step reports what is wrong with the transcript
 
 
 def verify_all(
