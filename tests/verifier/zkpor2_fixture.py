@@ -352,3 +352,32 @@ def reseal(folder: Path, *, rederive: bool = False) -> None:
         manifest["totals"]["beta"], manifest["totals"]["gamma"] = str(beta), str(gamma)
     manifest["files"] = {name: sha256_of(folder / name) for name in sorted(manifest["files"])}
     write_json(folder, "attestation.json", manifest)
+
+
+def copy_of(built: Built, folder: Path) -> Path:
+    """Return a fresh copy of the attestation ``built`` wrote, at ``folder``."""
+    import shutil
+
+    shutil.copytree(built.folder, folder)
+    return folder
+
+
+def check(folder: Path, *, allow_dev: bool = True) -> list[Any]:
+    """Return the reviewer's results on ``folder`` (dev setup accepted by default)."""
+    from verifier.attestation import verify_attestation
+    from verifier.fetch import directory_reader
+
+    return verify_attestation(directory_reader(folder), NaclBackend(), allow_dev_setup=allow_dev)
+
+
+def outcome(results: Sequence[Any]) -> dict[str, tuple[str, str]]:
+    """Return step name -> (status, detail)."""
+    return {r.name: (r.status, r.detail) for r in results}
+
+
+def check_user(folder: Path, code: str, **options: Any) -> Any:
+    """Return the account holder's report for ``code`` on ``folder``."""
+    from verifier.fetch import directory_reader
+    from verifier.user import UserOptions, verify_user
+
+    return verify_user(directory_reader(folder), code, NaclBackend(), UserOptions(**options))
