@@ -4,13 +4,19 @@ Run from the repository root::
 
     python bench/zkpor2_constraints.py [--sizes 1,4,50,500] [--tiers 8]
     python bench/zkpor2_constraints.py --batch [--tiers 8]
+    python bench/zkpor2_constraints.py --shapes 4:2,16:1,128:0,1024:0 [--assets 1024]
+                                       [--arity 4] [--tiers 8]
 
 Counts constraints, not time: nothing is proven.
 
-``--batch`` counts the prototype batch circuit instead (``publisher.snark.batch2``, see
-its docstring; see also "zkpor/2 batch prototype" in bench/README.md): per registry
+``--batch`` counts the batch circuit instead (``publisher.snark.batch2``, see its
+docstring; see also "zkpor/2 batch circuit: constraints" in bench/README.md): per registry
 asset per batch at A = 8, 64, 1024, and per account at K = 1, 4, 50, 500 held assets,
 each as the difference between two whole circuits, so that every part is counted.
+
+``--shapes K:d_b,...`` counts whole batch circuits of the given shapes (slots ``K``,
+batch depth ``d_b``) at ``--assets`` registry assets: the constraints an attestation's
+circuits have, the registry's part and the per-account figure.
 
 Without ``--batch``: For each account size K (held-asset slots) it builds the gadget alone in an
 empty constraint system and reports:
@@ -23,13 +29,12 @@ empty constraint system and reports:
   comparison (the selections are then free);
 * ``leaf hash (estimate)``: a Poseidon leaf over ``[tag, idc, entry_0..entry_{K-1}]``,
   one packed entry (``idx + 2^10 e + 2^74 d``) per field element; up to 14 entries in
-  one hash of 16 inputs, beyond that a chain ``h = H(h, 15 more entries)``. The layout is
-  not specified yet (issue 13): this is what such a leaf costs with the circuit's
-  Poseidon gadget, measured, not the leaf of the protocol;
+  one hash of 16 inputs, beyond that a chain ``h = H(h, 15 more entries)``: the layout of
+  ``verifier.book.leaf2_hash`` (its tag is a constant input, whatever its value);
 * the marginal cost per additional held asset, between the two largest sizes.
 
-Not counted (not built yet): binding each slot's parameters to the registry (sorted list,
-permutation argument, header rows), the batch totals, the tree above the leaves.
+Not counted here: binding each slot's parameters to the registry (batch2's lookup), the
+batch totals, the tree above the leaves; ``--batch`` counts them.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ from publisher.snark.batch2 import Batch2Shape, _sponge, build_batch2  # noqa: E
 from publisher.snark.gadgets import poseidon_gadget, private_value  # noqa: E402
 from publisher.snark.r1cs import LC, ConstraintSystem, lc_const  # noqa: E402
 
-LEAF_TAG = 2  # placeholder domain tag: a constant input, whatever its value
+LEAF_TAG = 5  # verifier.book.TAG_LEAF2 (a constant input: its value costs nothing)
 MAX_INPUTS = 16
 
 
@@ -120,7 +125,7 @@ def sponge_per_element(elements: int = 15 * 40) -> float:
 
 
 def batch_main(tiers: int) -> None:
-    print(f"zkpor/2 batch prototype (publisher/snark/batch2.py), T = {tiers} tiers\n")
+    print(f"zkpor/2 batch circuit (publisher/snark/batch2.py), T = {tiers} tiers\n")
     print("Per registry asset per batch (B = 4 accounts of K = 4 slots, arity 4):\n")
     print(
         "| registry assets A | constraints (multiplicities in 3 bits) | per registry asset "
@@ -163,12 +168,41 @@ def batch_main(tiers: int) -> None:
     print(f"\nsponge: {sponge_per_element():.1f} constraints per absorbed element")
 
 
+def shapes_main(shapes: str, assets: int, tiers: int, arity: int) -> None:
+    print(f"zkpor/2 batch circuits at A = {assets:,}, T = {tiers}, arity {arity}\n")
+    print(
+        "| shape (circuit id) | B | constraints | registry part | per account, with the registry |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for item in shapes.split(","):
+        k, depth = (int(x) for x in item.split(":"))
+        shape = Batch2Shape.of(k, depth, arity, assets, tiers)
+        cs = build_batch2.__wrapped__(shape).cs
+        labels = by_label(cs)
+        registry = sum(
+            labels.get(text, 0)
+            for text in ("lookup: multiplicities in range", "lookup: registry rows")
+        )
+        n = len(cs.constraints)
+        print(
+            f"| {shape.circuit_id} | {shape.batch_size} | {n:,} | {registry:,} "
+            f"| {n / shape.batch_size:,.0f} |"
+        )
+        del cs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1,4,50,500")
     parser.add_argument("--tiers", type=int, default=8)
-    parser.add_argument("--batch", action="store_true", help="count the batch2 prototype")
+    parser.add_argument("--batch", action="store_true", help="count the batch2 circuit")
+    parser.add_argument("--shapes", help="K:d_b,... whole batch circuits to count")
+    parser.add_argument("--assets", type=int, default=1024)
+    parser.add_argument("--arity", type=int, default=4)
     args = parser.parse_args()
+    if args.shapes:
+        shapes_main(args.shapes, args.assets, args.tiers, args.arity)
+        return
     if args.batch:
         batch_main(args.tiers)
         return
