@@ -491,3 +491,38 @@ def test_batch_of_one_account_has_its_leaf_as_root() -> None:
     assert first_failure(circuit(shape).witness(over.as_inputs()), shape) == (
         "account 0: collateral covers debt"
     )
+
+
+def test_default_small_shape_at_arity_4() -> None:
+    """The default K = 4 shape (d_b = 2 at arity 4: 16 accounts), over a registry derived
+    as the verifier derives it (``verifier.book.tier_tables``), with random collateralised
+    accounts and empty padding accounts."""
+    from verifier.book import tier_tables
+
+    tables = tier_tables(
+        [
+            (4_000_000_00, 8, [0, 1_000_000_00, 5_000_000_00], [95, 80, 50]),
+            (2_000_00, 18, [0, 500_000_00], [90, 70]),
+            (1_00, 6, [0], [100]),
+            (15, 0, [0], [0]),
+        ]
+    )
+    shape = Batch2Shape.of(slots=4, batch_depth=2, arity=4, registry_size=4, tiers=3)
+    assert shape.circuit_id == "zkpor2-a4-t3-s4-k4-d2"
+    rng = random.Random(4)
+    accounts: list[list[Entry]] = []
+    for b in range(16):
+        indexes = sorted(rng.sample(range(4), rng.randint(0, 4))) if b < 12 else []
+        entries = [(i, rng.randrange(1 << rng.randint(1, 63)), 0) for i in indexes]
+        collateral, _ = account_values(entries, [tables[i] for i, _, _ in entries])
+        if entries and tables[entries[-1][0]].price:
+            i, e, _ = entries[-1]
+            most = min(collateral // (100 * tables[i].price), AMOUNT_LIMIT - 1)
+            entries[-1] = (i, e, rng.randint(0, most))
+        accounts.append(entries)
+    plain = Batch2Input(
+        [rng.randrange(R) for _ in range(16)], accounts, tables, BETA, GAMMA, rng.randrange(R)
+    )
+    values = batch2_witness(shape, plain)
+    circuit(shape).check(values)
+    assert values[1 : 1 + shape.n_public] == public_inputs(shape, plain)
