@@ -58,6 +58,14 @@ in ``reserves.csv``), and co-signers whose signatures the attestation must carry
     key = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
                                  # Ed25519: 64 hex digits; eip191: the 0x address
 
+Every error is an ``InputError`` naming the file, the line when it can be found, and the
+field (``tree.arity``, ``assets[2].decimals``: entries count from 0). Lines are found by
+a simple scan of the text for the table header and the ``key =`` line; a key written in
+an inline table or a dotted key is not found, and the error then has no line.
+
+The text fields are held to the character sets ``verifier.text_fields`` documents, the same
+rules ``zkpor verify`` applies to the published manifest: they reach every page of the site.
+
 zkpor/2 (``zkpor prove --registry``) reads the same file with ``load_config2``: the same
 ``[issuer]``, ``[attestation]`` and ``[[cosigners]]``; no ``[[assets]]`` or ``[[wrapped]]``
 (the assets are the registry's); ``[tree]`` holds only ``arity``; and the optional
@@ -78,14 +86,6 @@ to the smallest shape with at least as many slots as it holds assets)::
 Without ``[[shapes]]`` the default is ``DEFAULT_SHAPES``: 4, 16, 128 and 1024 slots in
 batches of 16, 4, 1 and 1 accounts (at arity 2 the same sizes, at arity 8 the largest
 power of 8 that is not larger: 8, 1, 1, 1).
-
-Every error is an ``InputError`` naming the file, the line when it can be found, and the
-field (``tree.arity``, ``assets[2].decimals``: entries count from 0). Lines are found by
-a simple scan of the text for the table header and the ``key =`` line; a key written in
-an inline table or a dotted key is not found, and the error then has no line.
-
-The text fields are held to the character sets ``verifier.text_fields`` documents, the same
-rules ``zkpor verify`` applies to the published manifest: they reach every page of the site.
 """
 
 from __future__ import annotations

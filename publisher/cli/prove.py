@@ -184,9 +184,15 @@ def _prove(
         raise typer.Exit(2) from exc
 
 
+_warned_dev_setup: list[bool] = []
+
+
 def _dev_book_keys(shape: BookShape) -> Keys:
-    """Return the development keys of a zkpor/2 shape (made once per circuit, then cached)."""
-    err_console.print(f"[bold yellow]WARNING[/]: {DEV_SETUP_WARNING}")
+    """Return the development keys of a zkpor/2 shape (made once per circuit, then cached);
+    warn once per run."""
+    if not _warned_dev_setup:
+        err_console.print(f"[bold yellow]WARNING[/]: {DEV_SETUP_WARNING}")
+        _warned_dev_setup.append(True)
     with console.status(f"loading or making the proving key of {shape.circuit_id}"):
         return dev_book_keys(shape, default_cache_dir())
 

@@ -127,3 +127,15 @@ def test_a_bad_arity_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_config2(path)
     assert (info.value.line, info.value.field) == (10, "tree.arity")
+
+
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    import textwrap
+
+    import publisher.config as config_module
+
+    doc = config_module.__doc__ or ""
+    example = doc.split("holds assets)::", 1)[1].split("Without", 1)[0]
+    head = HEAD.split("[tree]", 1)[0]
+    config = load_config2(_write(tmp_path, head + textwrap.dedent(example)))
+    assert config.shapes == (Shape(4, 2), Shape(1024, 0))
