@@ -458,3 +458,196 @@ def test_totals_identity_fails(case: dict[str, Any]) -> None:
     beta, gamma = int(case["beta"]), int(BOOK["gamma"])
     assert not spec_identity(*args, beta, gamma)
     assert not book.totals_identity_holds(*args, beta, gamma)
+
+
+# -- a tiny complete attestation (INSECURE development setup) ------------------------------
+
+ATTESTATION = VECTORS / "attestation"
+EXPECTED: dict[str, Any] = json.loads(
+    (VECTORS / "attestation_expected.json").read_text(encoding="utf-8")
+)
+
+
+def published(name: str) -> Any:
+    return json.loads((ATTESTATION / name).read_text(encoding="utf-8"))
+
+
+def test_attestation_passes_every_step_with_the_dev_setup_accepted() -> None:
+    from publisher.crypto import NaclBackend
+    from verifier.attestation import verify_attestation
+    from verifier.fetch import directory_reader
+
+    results = verify_attestation(directory_reader(ATTESTATION), NaclBackend(), allow_dev_setup=True)
+    assert [(r.name, r.status) for r in results] == [
+        (name, "OK")
+        for name in (
+            "manifest and file hashes",
+            "verification keys",
+            "batch proofs",
+            "totals",
+            "trees",
+            "bundle files",
+            "reserves",
+            "trusted setup",
+            "co-signatures",
+        )
+    ]
+    strict = verify_attestation(directory_reader(ATTESTATION), NaclBackend())
+    assert [r.name for r in strict if r.status != "OK"] == ["trusted setup"]
+
+
+def test_attestation_recomputed_from_the_spec() -> None:
+    manifest = published("attestation.json")
+    assert manifest["format"] == "zkpor/2" and manifest["setup"]["kind"] == "insecure-dev"
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256((ATTESTATION / name).read_bytes()).hexdigest() == digest
+    section = manifest["registry"]
+    canonical = json.dumps(section, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    digest = hashlib.sha256(canonical.encode("ascii")).digest()
+    assert digest.hex() == EXPECTED["registry_digest"]
+    q = section["quote"]["decimals"]
+    rows = [
+        (
+            parse_quote(a["price"], q),
+            a["decimals"],
+            [parse_quote(b, q) for b in section["tables"][a["table"]]["bounds"]],
+            section["tables"][a["table"]]["ratios"],
+        )
+        for a in section["assets"]
+    ]
+    tables = book.tier_tables(rows)
+    tiers = max(len(t["ratios"]) for t in section["tables"])
+    registry_inputs = book.registry_public_inputs(tables, tiers)
+    assert ints(EXPECTED["registry_public_inputs"]) == registry_inputs
+    n_assets = len(section["assets"])
+
+    equity, debt, masks = [0] * n_assets, [0] * n_assets, 0
+    challenge_shapes, sums = [], []
+    arity = manifest["tree"]["arity"]
+    for shape, want in zip(manifest["shapes"], EXPECTED["shapes"], strict=True):
+        slots, size = shape["slots"], shape["batch_size"]
+        assert (
+            shape["circuit"]["id"]
+            == want["circuit_id"]
+            == book.circuit_id2(n_assets, tiers, slots, arity, shape["batch_depth"])
+        )
+        vk = published(f"vk-s{slots}.json")
+        assert vk["nPublic"] == 5 + n_assets * (3 * tiers - 1) == len(vk["IC"]) - 1
+        leaves = []
+        for leaf in want["leaves"]:
+            entries = entries_of(leaf["entries"])
+            uid = 0 if leaf["user_id"] is None else uid_of(leaf["user_id"])
+            idc = poseidon([1, uid, int(leaf["salt"])])
+            assert int(leaf["idc"]) == idc
+            assert int(leaf["leaf"]) == spec_leaf_chain(idc, entries, slots)[-1]
+            for a, e, d in entries:
+                equity[a] += e
+                debt[a] += d
+            leaves.append(int(leaf["leaf"]))
+        proofs = published(f"proofs-s{slots}.json")
+        pairs = []
+        for j, (entry, batch) in enumerate(zip(proofs, want["batches"], strict=True)):
+            root = spec_subtree(leaves[j * size : (j + 1) * size], arity)
+            c = poseidon([6, root, int(batch["mask"])])
+            assert ints(entry["public"][:2]) == [root, c] == [int(batch["root"]), int(batch["c"])]
+            pairs.append((root, c))
+            sums.append(int(entry["public"][2]))
+            masks = (masks + int(batch["mask"])) % R
+        challenge_shapes.append((slots, pairs))
+        tree = published(f"tree-s{slots}.json")
+        assert [ints(level) for level in tree["levels"]] == [
+            ints(level) for level in want["top_levels"]
+        ]
+        assert int(shape["root"]) == int(tree["levels"][-1][0])
+    assert [int(a["equity"]) for a in manifest["assets"]] == equity == ints(EXPECTED["equity"])
+    assert [int(a["debt"]) for a in manifest["assets"]] == debt == ints(EXPECTED["debt"])
+    assert int(manifest["totals"]["mask_sum"]) == masks
+    beta, gamma = book.challenges(manifest["id"], digest, challenge_shapes, equity, debt, masks)
+    assert (int(manifest["totals"]["beta"]), int(manifest["totals"]["gamma"])) == (beta, gamma)
+    assert spec_identity(sums, masks, equity, debt, beta, gamma)
+    # Each s_j is the masked total of its batch's own entries.
+    for shape, want in zip(manifest["shapes"], EXPECTED["shapes"], strict=True):
+        size = shape["batch_size"]
+        for j, batch in enumerate(want["batches"]):
+            entries = [
+                e
+                for leaf in want["leaves"][j * size : (j + 1) * size]
+                for e in entries_of(leaf["entries"])
+            ]
+            total = (
+                int(batch["mask"])
+                + sum((e + gamma * d) * pow(beta - a, -1, R) for a, e, d in entries)
+            ) % R
+            assert int(batch["s"]) == total
+
+
+@pytest.mark.parametrize("user", EXPECTED["users"], ids=lambda u: u["user_id"])
+def test_attestation_bundles_and_user_check(user: dict[str, Any]) -> None:
+    from nacl.secret import SecretBox
+
+    from publisher.crypto import NaclBackend
+    from verifier.fetch import directory_reader
+    from verifier.user import UserOptions, verify_user
+
+    manifest = published("attestation.json")
+    info = manifest["bundles"]
+    code = bytes.fromhex(EXPECTED["code_secret"])  # derived codes (§11.2)
+    key = hashlib.blake2b(
+        user["user_id"].encode(), digest_size=16, key=code, person=b"zkpor-code"
+    ).digest()
+    run_salt = bytes.fromhex(info["run_salt"])
+    aid = hashlib.blake2b(manifest["id"].encode(), digest_size=32, key=run_salt).digest()
+    lookup = hashlib.blake2b(key, digest_size=16, key=aid, person=b"zkpor-lookup").digest()
+    box_key = hashlib.blake2b(key, digest_size=32, key=aid, person=b"zkpor-bundlekey").digest()
+    nonce = hashlib.blake2b(box_key, digest_size=24, key=aid, person=b"zkpor-nonce").digest()
+    assert lookup.hex() == user["lookup"]
+    bucket = (ATTESTATION / user["bucket"]).read_bytes()
+    size = info["record_size"]
+    records = [bucket[i : i + size] for i in range(0, len(bucket), size)]
+    (record,) = [r for r in records if r[:16] == lookup]
+    plaintext = SecretBox(box_key).decrypt(record[16:], nonce)
+    assert hashlib.sha256(plaintext).hexdigest() == user["plaintext_sha256"]
+    bundle = json.loads(plaintext.rstrip(b" "))
+    assert bundle["v"] == 2 and bundle["user_id"] == user["user_id"]
+    assert (bundle["slots"], bundle["leaf"], bundle["batch"]) == (
+        user["slots"],
+        user["leaf"],
+        user["batch"],
+    )
+    canonical = json.dumps(bundle, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert plaintext == canonical.encode() + b" " * (len(plaintext) - len(canonical.encode()))
+
+    report = verify_user(
+        directory_reader(ATTESTATION), user["code"], NaclBackend(), UserOptions(check_all=True)
+    )
+    statuses = [(r.name, r.status) for r in report.results]
+    # A development setup always fails the account holder's setup step (§12.2 step 7).
+    assert statuses[:6] == [
+        (name, "OK")
+        for name in (
+            "bundle",
+            "leaf",
+            "path to batch root",
+            "batch root in the published tree",
+            "batch proofs",
+            "totals",
+        )
+    ]
+    assert statuses[6] == ("trusted setup", "FAIL")
+    tables = book.tier_tables(
+        [
+            (
+                parse_quote(a["price"], manifest["registry"]["quote"]["decimals"]),
+                a["decimals"],
+                [
+                    parse_quote(b, manifest["registry"]["quote"]["decimals"])
+                    for b in manifest["registry"]["tables"][a["table"]]["bounds"]
+                ],
+                manifest["registry"]["tables"][a["table"]]["ratios"],
+            )
+            for a in manifest["registry"]["assets"]
+        ]
+    )
+    col, dv = book.account_values(entries_of(bundle["entries"]), tables)
+    assert (int(user["collateral_x100"]), int(user["debt_x100"])) == (col, dv)
+    assert col >= dv

@@ -15,17 +15,31 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from nacl.secret import SecretBox
+
+from publisher.attest.bundles import UserEntry, build_buckets, sibling_path, subtree_levels
 from publisher.attest.registry import load_registry
+from publisher.reserves.sign import DemoWallet, sign_test_wallets
+from publisher.snark.batch2 import Batch2Input, Batch2Shape, batch2_witness, build_batch2
+from publisher.snark.dev_setup import ToxicWaste, dev_setup
+from publisher.snark.prove import prove
 from verifier import book, protocol
+from verifier.bundle import Bundle2, bucket_index, bucket_name, derive
+from verifier.codes import derived_code, format_code
 from verifier.field import R
+from verifier.manifest import coverage_ratio, format_units
+from verifier.manifest2 import Manifest2
 from verifier.poseidon import poseidon
+from verifier.reserves import reserves_to_json
 
 HERE = Path(__file__).resolve().parent
+ATTESTATION_DIR = HERE / "attestation"
 
 #: The registry of the vectors: rounding at a boundary (BTC, ETH), a tier too narrow to
 #: hold a whole unit (BAR), a tier beyond 2^64 units (PEPE), price 0 (DEAD).
@@ -559,6 +573,333 @@ def identity_failures(
     return out
 
 
+# --- a tiny complete zkpor/2 attestation (INSECURE development setup) ---------------------
+
+ATT_ID = "vectors2-book-2026-12"
+ATT_REGISTRY_TOML = """\
+[quote]
+symbol = "USD"
+decimals = 2
+price_source = "Vectors: fixed prices of 2026-12-01"
+
+[[assets]]
+symbol = "BTC"
+decimals = 8
+price = "50000"
+tiers = [[0, 100], [1000000, 90]]
+
+[[assets]]
+symbol = "ETH"
+decimals = 8
+price = "2000"
+tiers = [[0, 90], [500000, 80]]
+
+[[assets]]
+symbol = "USDT"
+decimals = 2
+price = "1"
+tiers = [[0, 100]]
+"""
+ATT_ARITY = 2
+#: (slots K, batch depth d_b) -> accounts (user id, entries). USDT's net is negative.
+ATT_ACCOUNTS: dict[tuple[int, int], list[tuple[str, list[book.Entry]]]] = {
+    (2, 1): [
+        ("alice", [(0, 100_000_000, 0)]),
+        ("bob", [(0, 50_000_000, 0), (2, 0, 2_000_000)]),
+        ("carol-ü", [(1, 200_000_000, 0), (2, 50_000, 0)]),
+    ],
+    (3, 0): [
+        ("dave", [(0, 10_000_000, 0), (1, 0, 10_000_000), (2, 10_000, 0)]),
+        ("erin", [(0, 1, 0), (1, 1, 0), (2, 1, 0)]),
+    ],
+}
+#: Customer reserves without roles: 1.7 BTC, 2 ETH, no USDT wallet (net < 0).
+ATT_WALLETS = (
+    DemoWallet("bitcoin", "BTC", "vectors2-btc", 170_000_000, "930000", role=None),
+    DemoWallet("ethereum", "ETH", "vectors2-eth", 200_000_000, "21900000", role=None),
+)
+CODE_SECRET = hashlib.sha256(b"zkpor protocol2 vectors: code secret").digest()
+BUNDLE_SEED = hashlib.sha256(b"zkpor protocol2 vectors: bundle seed").digest()
+DEV_STATEMENT = (
+    "INSECURE single-party development setup of the zkpor/2 test vectors: its secrets are "
+    "published in attestation_expected.json, so anyone can forge these proofs"
+)
+
+
+def public_json(doc: Any) -> bytes:
+    """Return ``doc`` as the publisher writes public JSON files (indent 1, UTF-8)."""
+    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def attestation() -> dict[str, Any]:
+    """Write ``attestation/`` and return what ``attestation_expected.json`` records."""
+    rng = random.Random("zkpor protocol2 vectors: attestation")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "registry.toml"
+        path.write_text(ATT_REGISTRY_TOML, encoding="utf-8")
+        registry = load_registry(path)
+    section = registry.to_json()
+    digest = book.registry_digest(registry.canonical_json())
+    tables = [a.tiers for a in registry.assets]
+    n_assets, tiers = len(tables), max(len(t["ratios"]) for t in section["tables"])
+    files: dict[str, bytes] = {}
+
+    # Phase 1: placement, salts, leaves, roots, masks, commitments, totals.
+    runs: list[dict[str, Any]] = []
+    equity, debt = [0] * n_assets, [0] * n_assets
+    mask_sum = 0
+    for (slots, depth), accounts in ATT_ACCOUNTS.items():
+        size = ATT_ARITY**depth
+        batches = -(-len(accounts) // size)
+        placed: list[tuple[str | None, list[book.Entry]]] = [*accounts]
+        placed += [(None, [])] * (batches * size - len(accounts))
+        rng.shuffle(placed)
+        salts = [rng.getrandbits(248) for _ in placed]
+        uids = [protocol.user_id_to_field(u) if u is not None else 0 for u, _ in placed]
+        idcs = [protocol.id_commitment(u, salt) for u, salt in zip(uids, salts, strict=True)]
+        leaves = [book.leaf2_hash(i, e, slots) for i, (_, e) in zip(idcs, placed, strict=True)]
+        roots = [
+            protocol.subtree_root(leaves[j * size : (j + 1) * size], ATT_ARITY)
+            for j in range(batches)
+        ]
+        masks = [rng.randrange(R) for _ in range(batches)]
+        commitments = [book.mask_commitment(r, m) for r, m in zip(roots, masks, strict=True)]
+        for _, entries in accounts:
+            for a, e, d in entries:
+                equity[a] += e
+                debt[a] += d
+        mask_sum = (mask_sum + sum(masks)) % R
+        runs.append(
+            {
+                "slots": slots,
+                "depth": depth,
+                "size": size,
+                "batches": batches,
+                "placed": placed,
+                "salts": salts,
+                "idcs": idcs,
+                "leaves": leaves,
+                "roots": roots,
+                "masks": masks,
+                "commitments": commitments,
+            }
+        )
+    shapes_arg = [
+        (run["slots"], list(zip(run["roots"], run["commitments"], strict=True))) for run in runs
+    ]
+    beta, gamma = book.challenges(ATT_ID, digest, shapes_arg, equity, debt, mask_sum)
+
+    # Phase 2: keys (development setup from seeded secrets), proofs, trees, bundles.
+    shapes_json, shapes_expected, user_entries, users = [], [], [], []
+    for run in runs:
+        slots, depth, size = run["slots"], run["depth"], run["size"]
+        shape = Batch2Shape.of(slots, depth, ATT_ARITY, n_assets, tiers)
+        cs = build_batch2(shape).cs
+        toxic = ToxicWaste(*(rng.randrange(1, R) for _ in range(5)))
+        pk, vk = dev_setup(cs, shape.circuit_id, toxic)
+        proofs, sums, prover = [], [], []
+        for j in range(run["batches"]):
+            part = slice(j * size, (j + 1) * size)
+            data = Batch2Input(
+                run["idcs"][part],
+                [e for _, e in run["placed"][part]],
+                tables,
+                beta,
+                gamma,
+                run["masks"][j],
+            )
+            witness = batch2_witness(shape, data)
+            public = witness[1 : 1 + shape.n_public]
+            s = book.batch_total(data.entries, beta, gamma, run["masks"][j])
+            expected = [run["roots"][j], run["commitments"][j], s, beta, gamma]
+            expected += book.registry_public_inputs(tables, tiers)
+            if public != expected:
+                raise AssertionError("the circuit's public inputs differ from verifier.book's")
+            r_s = (rng.randrange(1, R), rng.randrange(1, R))
+            proof = prove(pk, cs, witness, r=r_s[0], s=r_s[1])
+            proofs.append({"batch": j, "public": dec(public[:3]), "proof": proof.to_json()})
+            sums.append(s)
+            prover.append({"prover_r": str(r_s[0]), "prover_s": str(r_s[1])})
+        run["sums"] = sums
+        top_depth = protocol.top_depth_for(run["batches"], ATT_ARITY)
+        levels = protocol.top_levels(run["roots"], ATT_ARITY, top_depth)
+        files[f"vk-s{slots}.json"] = public_json(vk.to_json())
+        files[f"proofs-s{slots}.json"] = public_json(proofs)
+        files[f"tree-s{slots}.json"] = public_json(
+            {"arity": ATT_ARITY, "levels": [dec(level) for level in levels]}
+        )
+        for i, (user_id, entries) in enumerate(run["placed"]):
+            if user_id is None:
+                continue
+            j = i // size
+            inside = subtree_levels(run["leaves"][j * size : (j + 1) * size], ATT_ARITY)
+            path = sibling_path(inside, i % size, ATT_ARITY) + sibling_path(levels, j, ATT_ARITY)
+            bundle = Bundle2(
+                ATT_ID,
+                user_id,
+                run["salts"][i],
+                tuple(entries),
+                slots,
+                i,
+                j,
+                run["leaves"][i],
+                tuple(path),
+            )
+            code = derived_code(CODE_SECRET, user_id)
+            user_entries.append(UserEntry(code, bundle))
+            col, dv = book.account_values(entries, tables)
+            users.append(
+                {
+                    "user_id": user_id,
+                    "code": format_code(code),
+                    "slots": slots,
+                    "leaf": i,
+                    "batch": j,
+                    "collateral_x100": str(col),
+                    "debt_x100": str(dv),
+                }
+            )
+        shapes_json.append(
+            {
+                "slots": slots,
+                "batch_depth": depth,
+                "batch_size": size,
+                "batches": run["batches"],
+                "leaves": run["batches"] * size,
+                "top_depth": top_depth,
+                "root": str(levels[-1][0]),
+                "circuit": {"id": shape.circuit_id, "constraints": len(cs.constraints)},
+            }
+        )
+        shapes_expected.append(
+            {
+                "slots": slots,
+                "circuit_id": shape.circuit_id,
+                "n_public": shape.n_public,
+                "toxic_waste": {
+                    "tau": str(toxic.tau),
+                    "alpha": str(toxic.alpha),
+                    "beta": str(toxic.beta),
+                    "gamma": str(toxic.gamma),
+                    "delta": str(toxic.delta),
+                },
+                "leaves": [
+                    {
+                        "user_id": user_id,
+                        "salt": str(salt),
+                        "idc": str(idc),
+                        "entries": entries_json(entries),
+                        "leaf": str(leaf),
+                    }
+                    for (user_id, entries), salt, idc, leaf in zip(
+                        run["placed"], run["salts"], run["idcs"], run["leaves"], strict=True
+                    )
+                ],
+                "batches": [
+                    {"root": str(r), "mask": str(m), "c": str(c), "s": str(s), **rs}
+                    for r, m, c, s, rs in zip(
+                        run["roots"], run["masks"], run["commitments"], sums, prover, strict=True
+                    )
+                ],
+                "top_levels": [dec(level) for level in levels],
+            }
+        )
+
+    def seal(plaintext: bytes, nonce: bytes, key: bytes) -> bytes:
+        return bytes(SecretBox(key).encrypt(plaintext, nonce).ciphertext)
+
+    info, buckets = build_buckets(ATT_ID, user_entries, seal, BUNDLE_SEED)
+    sums_lines = []
+    for name, data in sorted(buckets.items()):
+        files[name] = data
+        sums_lines.append(f"{hashlib.sha256(data).hexdigest()}  {name.removeprefix('bundles/')}\n")
+    files["bundles/SHA256SUMS"] = "".join(sums_lines).encode()
+    for user, entry in zip(users, user_entries, strict=True):
+        derived = derive(entry.code, ATT_ID, info.run_salt)
+        user["lookup"] = derived.lookup.hex()
+        user["bucket"] = bucket_name(
+            bucket_index(derived.lookup, info.bucket_bits), info.bucket_bits
+        )
+        user["plaintext_sha256"] = hashlib.sha256(
+            entry.bundle.to_plaintext(info.record_size - 32)
+        ).hexdigest()
+
+    signed = sign_test_wallets(ATT_ID, list(ATT_WALLETS))
+    decimals = {a.symbol: a.decimals for a in registry.assets}
+    files["reserves.json"] = public_json(reserves_to_json(ATT_ID, signed, decimals))
+    held = {a.symbol: 0 for a in registry.assets}
+    for wallet in signed:
+        held[wallet.asset] += wallet.balance
+
+    assets = []
+    for a, asset in enumerate(registry.assets):
+        d, net, reserves = asset.decimals, equity[a] - debt[a], held[asset.symbol]
+        assets.append(
+            {
+                "symbol": asset.symbol,
+                "decimals": d,
+                "equity": str(equity[a]),
+                "equity_amount": format_units(equity[a], d),
+                "debt": str(debt[a]),
+                "debt_amount": format_units(debt[a], d),
+                "net": str(net),
+                "net_amount": ("-" if net < 0 else "") + format_units(abs(net), d),
+                "reserves": str(reserves),
+                "reserves_amount": format_units(reserves, d),
+                "ratio_net": coverage_ratio(reserves, net) if net > 0 else None,
+                "ratio_gross": coverage_ratio(reserves, equity[a]),
+            }
+        )
+    manifest = {
+        "format": "zkpor/2",
+        "id": ATT_ID,
+        "issuer": {"name": "Vector Book Exchange", "url": "https://book.example"},
+        "as_of": "2026-12-01T00:00:00Z",
+        "registry": section,
+        "assets": assets,
+        "tree": {"arity": ATT_ARITY},
+        "shapes": shapes_json,
+        "totals": {"mask_sum": str(mask_sum), "beta": str(beta), "gamma": str(gamma)},
+        "setup": {"kind": "insecure-dev", "statement": DEV_STATEMENT},
+        "software": {"name": "zkpor", "version": "0.0.0-vectors"},
+        "files": {
+            name: hashlib.sha256(data).hexdigest()
+            for name, data in sorted(files.items())
+            if not name.endswith(".bin")
+        },
+        "bundles": info.to_json(),
+    }
+    if Manifest2.from_json(manifest).to_json() != manifest:
+        raise AssertionError("the manifest is not what verifier.manifest2 writes back")
+    files["attestation.json"] = public_json(manifest)
+    if ATTESTATION_DIR.exists():
+        shutil.rmtree(ATTESTATION_DIR)
+    for name, data in files.items():
+        target = ATTESTATION_DIR / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return {
+        "setup": "INSECURE development setup: the toxic waste of every shape is below",
+        "attestation_id": ATT_ID,
+        "manifest_sha256": hashlib.sha256(files["attestation.json"]).hexdigest(),
+        "registry_digest": digest.hex(),
+        "T": tiers,
+        "registry_public_inputs": dec(book.registry_public_inputs(tables, tiers)),
+        "equity": dec(equity),
+        "debt": dec(debt),
+        "mask_sum": str(mask_sum),
+        "challenge_preimage_hex": challenge_preimage(
+            ATT_ID, digest, shapes_arg, equity, debt, mask_sum
+        ).hex(),
+        "beta": str(beta),
+        "gamma": str(gamma),
+        "code_secret": CODE_SECRET.hex(),
+        "bundle_seed": BUNDLE_SEED.hex(),
+        "shapes": shapes_expected,
+        "users": users,
+    }
+
+
 def main() -> None:
     registry, tables, tiers, digest = registry_vectors()
     doc = {
@@ -572,6 +913,7 @@ def main() -> None:
     (HERE / "primitives2.json").write_text(
         json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
+    (HERE / "attestation_expected.json").write_bytes(public_json(attestation()))
 
 
 if __name__ == "__main__":
