@@ -3,7 +3,7 @@ reserves below the net. End to end on a real attestation (tests.verifier.zkpor2_
 
 from __future__ import annotations
 
-import json
+import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -65,8 +65,6 @@ def reseal_bundles(folder: Path, built: Built, change: dict[str, Bundle2]) -> No
     for name in (folder / "bundles").glob("*.bin"):
         name.unlink()
     sums = []
-    import hashlib
-
     for name, data in sorted(buckets.items()):
         (folder / name).write_bytes(data)
         sums.append(f"{hashlib.sha256(data).hexdigest()}  {name.removeprefix('bundles/')}\n")
@@ -163,11 +161,9 @@ def test_published_figure_that_lies(
     write_json(folder, "attestation.json", manifest)
     results = outcome(check(folder))
     assert results["manifest and file hashes"][0] == "FAIL"
-    assert (
-        f"attestation.json.assets[{index}].{key} is {json.dumps(json.dumps(value))}"
-        in results["manifest and file hashes"][1]
-        or f"assets[{index}].{key}" in results["manifest and file hashes"][1]
-    )
+    detail = results["manifest and file hashes"][1]
+    assert f"attestation.json.assets[{index}].{key} is" in detail
+    assert "as zkpor/2 writes it from the other fields" in detail
     assert all(
         status == "SKIP"
         for name, (status, _) in results.items()
