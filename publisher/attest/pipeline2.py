@@ -503,11 +503,12 @@ def check_proofs(
     stage(STAGE_CHECK, 0, total)
     for run in runs:
         registry_part = book.registry_public_inputs(tables, run.shape.tiers)
+        roots = run.roots
         items = []
         for j, (outputs, proof) in enumerate(run.proofs):
             entries = [e for leaf in run.batch_leaves(j) for e in leaf.entries]
             expected = (
-                run.roots[j],
+                roots[j],
                 run.commitments[j],
                 book.batch_total(entries, beta, gamma, run.masks[j]),
             )

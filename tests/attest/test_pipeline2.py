@@ -11,7 +11,8 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from publisher.snark.keys import Keys
 from verifier import book, protocol
 from verifier.attestation import verify_attestation
 from verifier.bundle import open_bundle2, parse_bundle_sums
-from verifier.codes import parse_code
+from verifier.codes import derived_code, format_code, parse_code
 from verifier.fetch import directory_reader
 from verifier.groth16 import Proof, VerifyingKey, verify
 from verifier.manifest import MANIFEST, SETUP_INSECURE_DEV
@@ -159,15 +160,27 @@ def prove_inputs(
     private: Path,
     keys_for: Callable[[BookShape], Keys],
     workers: int = 2,
+    threads: bool = False,
+    code_secret: bytes | None = None,
 ) -> ProvenBook:
+    """Prove the inputs as ``zkpor prove --registry`` does (threads: so that a test can
+    patch what the workers run)."""
     registry = load_registry(paths["registry"])
     config = load_config2(paths["config"])
     private.mkdir(parents=True, exist_ok=True)
-    with (
-        read_liabilities2(paths["book"], registry, workdir=private) as snapshot,
-        ProcessPoolExecutor(workers) as pool,
-    ):
-        return prove_book(snapshot, registry, config, out, private, keys_for, pool, 2 * workers)
+    pool = ThreadPoolExecutor(workers) if threads else ProcessPoolExecutor(workers)
+    with read_liabilities2(paths["book"], registry, workdir=private) as snapshot, pool:
+        return prove_book(
+            snapshot,
+            registry,
+            config,
+            out,
+            private,
+            keys_for,
+            pool,
+            2 * workers,
+            code_secret=code_secret,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -477,3 +490,62 @@ def test_zkpor_verify_passes_every_step(proven: tuple[Path, Path, ProvenBook]) -
     attestation, _, _ = proven
     results = verify_attestation(directory_reader(attestation), NaclBackend(), allow_dev_setup=True)
     assert passed(results), [(r.name, r.status, r.detail) for r in results]
+
+
+# -- the pipeline's own checks: each one fails when its condition is broken ---------------
+
+
+def test_a_proof_whose_outputs_are_not_phase_1s_is_refused(
+    tmp_path: Path, key_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = write_inputs(tmp_path / "input")
+    real = pipeline2.batch_input
+
+    def other_mask(*args: Any) -> Any:
+        data = real(*args)
+        return replace(data, mask=data.mask + 1)
+
+    monkeypatch.setattr(pipeline2, "batch_input", other_mask)
+    out = tmp_path / "out"
+    with pytest.raises(PipelineError, match="the proof's outputs are not phase 1's"):
+        prove_inputs(paths, out, tmp_path / "private", dev_keys(key_cache), 1, threads=True)
+    assert not out.exists() and not (tmp_path / "private" / CODES).exists()
+
+
+def test_a_proof_that_does_not_verify_is_refused(
+    tmp_path: Path, key_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = write_inputs(tmp_path / "input")
+    real = pipeline2.run_prove_job
+
+    def bad_proof(job: Any) -> Any:
+        index, batch, outputs, proof = real(job)
+        return index, batch, outputs, {**proof, "pi_c": proof["pi_a"]}
+
+    monkeypatch.setattr(pipeline2, "run_prove_job", bad_proof)
+    out = tmp_path / "out"
+    with pytest.raises(PipelineError, match="does not verify under its key"):
+        prove_inputs(paths, out, tmp_path / "private", dev_keys(key_cache), 1, threads=True)
+    assert not out.exists()
+
+
+def test_shapes_with_keys_of_different_setups_are_refused(tmp_path: Path, key_cache: Path) -> None:
+    paths = write_inputs(tmp_path / "input")
+
+    def mixed(shape: BookShape) -> Keys:
+        keys = dev_book_keys(shape, key_cache)
+        return replace(keys, setup_kind="ceremony") if shape.slots == 8 else keys
+
+    with pytest.raises(PipelineError, match="different setups"):
+        prove_inputs(paths, tmp_path / "out", tmp_path / "private", mixed, 1)
+
+
+def test_codes_come_from_the_code_secret(tmp_path: Path, key_cache: Path) -> None:
+    paths = write_inputs(tmp_path / "input", ROWS[:5])
+    secret = bytes(range(32))
+    private = tmp_path / "private"
+    prove_inputs(paths, tmp_path / "out", private, dev_keys(key_cache), 1, code_secret=secret)
+    codes = _codes(private)
+    assert sorted(codes) == ["alice", "bob", "carol"]
+    for account, code in codes.items():
+        assert code == format_code(derived_code(secret, account))
