@@ -2,7 +2,8 @@
 leaves (K = 1, 4, 16, 20: one hash, and chained), mask commitments and batch2's chained
 sponge from an independent JavaScript implementation of the layout
 (tests/js/zkpor2_hashes.mjs); snarkjs ``groth16 verify`` accepts a real zkpor/2 batch
-proof with its full public input vector, and rejects it with the batch total changed.
+proof with its full public input vector (batches of two accounts and of one), and rejects
+it with the batch total changed; ``snarkjs wtns check`` accepts batch2's R1CS and witness.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from publisher.snark.batch2 import (
     sponge_native,
 )
 from publisher.snark.dev_setup import ToxicWaste, dev_setup
+from publisher.snark.iden3 import write_r1cs, write_wtns
 from publisher.snark.prove import prove
 from tests import peers
 from verifier.book import (
@@ -126,26 +128,35 @@ ACCOUNTS: list[list[Entry]] = [
 ]
 
 
-@cache
-def tiny_proof() -> tuple[VerifyingKey, list[int], Proof]:
-    """One proof of the tiny shape, with β, γ drawn as an attestation draws them."""
+#: The same registry, one account per batch (d_b = 0: the batch root is the leaf).
+SINGLE = Batch2Shape.of(slots=2, batch_depth=0, arity=4, registry_size=3, tiers=2)
+
+
+def tiny_data(shape: Batch2Shape) -> Batch2Input:
+    """The first ``B`` accounts, with β, γ drawn as an attestation draws them."""
     rng = random.Random(2)
+    accounts = ACCOUNTS[: shape.batch_size]
     tables = tier_tables(REGISTRY_ROWS)
-    idcs = [id_commitment(1 + b, rng.randrange(R)) for b in range(2)]
+    idcs = [id_commitment(1 + b, rng.randrange(R)) for b in range(len(accounts))]
     mask = rng.randrange(R)
-    unmasked = Batch2Input(idcs, ACCOUNTS, tables, 3, 0, mask)
-    root = batch_root(unmasked, TINY)
-    equity, debt = asset_totals(ACCOUNTS, 3)
-    beta, gamma = challenges(
-        "interop", bytes(32), [(2, [(root, mask_commitment(root, mask))])], equity, debt, mask
-    )
-    data = Batch2Input(idcs, ACCOUNTS, tables, beta, gamma, mask)
-    cs = build_batch2(TINY).cs
+    root = batch_root(Batch2Input(idcs, accounts, tables, 3, 0, mask), shape)
+    equity, debt = asset_totals(accounts, 3)
+    slots = shape.max_assets
+    batches = [(slots, [(root, mask_commitment(root, mask))])]
+    beta, gamma = challenges("interop", bytes(32), batches, equity, debt, mask)
+    return Batch2Input(idcs, accounts, tables, beta, gamma, mask)
+
+
+@cache
+def tiny_proof(shape: Batch2Shape = TINY) -> tuple[VerifyingKey, list[int], Proof]:
+    """One proof of ``shape`` over ``tiny_data``, verified by zkpor first."""
+    data = tiny_data(shape)
+    cs = build_batch2(shape).cs
     pk, vk = dev_setup(
-        cs, TINY.circuit_id, ToxicWaste(tau=21, alpha=22, beta=23, gamma=24, delta=25)
+        cs, shape.circuit_id, ToxicWaste(tau=21, alpha=22, beta=23, gamma=24, delta=25)
     )
-    proof = prove(pk, cs, batch2_witness(TINY, data))
-    statement = public_inputs(TINY, data)
+    proof = prove(pk, cs, batch2_witness(shape, data))
+    statement = public_inputs(shape, data)
     verify(vk, statement, proof)
     return vk, statement, proof
 
@@ -162,9 +173,10 @@ def snarkjs_verify(folder: Path, vk: VerifyingKey, statement: list[int], proof: 
 
 
 @pytest.mark.interop
-def test_snarkjs_accepts_a_zkpor2_batch_proof(tmp_path: Path) -> None:
-    vk, statement, proof = tiny_proof()
-    assert len(statement) == 5 + TINY.registry_size * (3 * TINY.tiers - 1) == len(vk.ic) - 1
+@pytest.mark.parametrize("shape", [TINY, SINGLE], ids=["d_b=1", "d_b=0"])
+def test_snarkjs_accepts_a_zkpor2_batch_proof(shape: Batch2Shape, tmp_path: Path) -> None:
+    vk, statement, proof = tiny_proof(shape)
+    assert len(statement) == 5 + shape.registry_size * (3 * shape.tiers - 1) == len(vk.ic) - 1
     run = snarkjs_verify(tmp_path, vk, statement, proof)
     assert run.code == 0 and "OK" in run.output, run.output
 
@@ -176,3 +188,12 @@ def test_snarkjs_rejects_a_zkpor2_proof_with_the_batch_total_changed(tmp_path: P
     wrong[PUBLIC_TOTAL] = (wrong[PUBLIC_TOTAL] + 1) % R
     run = snarkjs_verify(tmp_path, vk, wrong, proof)
     assert run.code != 0 and "Invalid proof" in run.output, run.output
+
+
+@pytest.mark.interop
+def test_snarkjs_wtns_check_accepts_a_zkpor2_witness(tmp_path: Path) -> None:
+    """snarkjs checks batch2's R1CS against its witness on its own (iden3 files)."""
+    write_r1cs(build_batch2(TINY).cs, tmp_path / "batch2.r1cs")
+    write_wtns(batch2_witness(TINY, tiny_data(TINY)), tmp_path / "batch2.wtns")
+    run = peers.snarkjs("wtns", "check", "batch2.r1cs", "batch2.wtns", cwd=tmp_path)
+    assert run.code == 0 and "WITNESS IS CORRECT" in run.output, run.output
