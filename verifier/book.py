@@ -270,7 +270,7 @@ def price_scale(prices: Sequence[tuple[int, int]]) -> int:
 
 def unit_price(price: int, decimals: int, scale: int) -> int:
     """Return value units (``10^-(q+s)`` quote) per unit (``10^-decimals``) of an asset."""
-    value, rest = divmod(price * 10**scale, int(10**decimals))
+    value, rest = divmod(price * int(10**scale), int(10**decimals))
     if rest:
         raise ValueError("the scale does not make this unit price an integer")
     return value
