@@ -212,17 +212,21 @@ def make_book_ceremony(folder: Path) -> BookCeremony:
     return done
 
 
-def make_book_attestation(root: Path, keys_for: Callable[[BookShape], Keys]) -> BookAttestation:
-    """Prove ``ROWS`` with signed reserves, as ``zkpor prove --registry`` does."""
+def make_book_attestation(
+    root: Path, keys_for: Callable[[BookShape], Keys], reserves: dict[str, int] | None = None
+) -> BookAttestation:
+    """Prove ``ROWS`` with signed reserves (``RESERVES`` unless given), as ``zkpor prove
+    --registry`` does."""
+    held = RESERVES if reserves is None else reserves
     paths = write_inputs(root / "input")
     registry = load_registry(paths["registry"])
     config = load_config2(paths["config"])
     wallets = sign_test_wallets(
         config.attestation_id,
         [
-            DemoWallet("bitcoin", "BTC", "book-btc", RESERVES["BTC"], "924000"),
-            DemoWallet("ethereum", "ETH", "book-eth", RESERVES["ETH"], "21000000"),
-            DemoWallet("solana", "USDT", "book-usdt", RESERVES["USDT"], config.as_of),
+            DemoWallet("bitcoin", "BTC", "book-btc", held["BTC"], "924000"),
+            DemoWallet("ethereum", "ETH", "book-eth", held["ETH"], "21000000"),
+            DemoWallet("solana", "USDT", "book-usdt", held["USDT"], config.as_of),
         ],
     )
     folder, private = root / "attestation", root / "private"

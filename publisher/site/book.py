@@ -82,6 +82,12 @@ class BookAsset:
         return max(self.net, 0)
 
     @property
+    def liabilities(self) -> int:
+        """The liability zkpor/1's pages show (its History page, for an earlier zkpor/2
+        round on a zkpor/1 site): the net liability."""
+        return self.liability
+
+    @property
     def covered(self) -> bool:
         return self.reserves is None or self.reserves >= self.liability
 

@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -24,12 +25,15 @@ from tests.book_fixtures import (  # noqa: F401  (pytest fixtures)
     BOOK_ID,
     MARGIN_ACCOUNT,
     PRICE_SOURCE,
+    RESERVES,
     BookAttestation,
     BookCeremony,
     book_attestation,
     book_ceremony,
+    make_book_attestation,
 )
-from verifier.manifest import MANIFEST, RESERVES
+from verifier.manifest import MANIFEST
+from verifier.manifest import RESERVES as RESERVES_FILE
 
 OPTIONS = BuildOptions(allow_unknown_phase1=True)
 #: A zkpor/1 manifest (the protocol's test vector), for the History page.
@@ -216,4 +220,45 @@ def test_a_book_that_does_not_verify_is_refused(
     # Without the flag, the demo phase 1 is refused at the trusted-setup step (8).
     with pytest.raises(SiteError, match=r"8\. trusted setup"):
         build_site(book_attestation.folder, tmp_path / "site2", BuildOptions())
-    assert (book_attestation.folder / RESERVES).exists()
+    assert (book_attestation.folder / RESERVES_FILE).exists()
+
+
+def test_an_asset_under_its_net_liability_is_shown_plainly(
+    book_ceremony: BookCeremony,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """USDT's reserves (6,000) below its net liability (6,018) but above nothing else:
+    the site is built, with a banner and a FAIL against the net; gross is only shown."""
+    short = make_book_attestation(
+        tmp_path / "short", book_ceremony.keys_for(), {**RESERVES, "USDT": 6_000_000_000}
+    )
+    built = build_site(short.folder, tmp_path / "site", OPTIONS)
+    text = words(built, "")
+    assert "Under-covered: USDT" in text
+    assert (
+        "USDT | 21018 | 15000 | 6018 | 6000 | FAIL: 99.70%, UNDER-COVERED, short by 18 USDT |"
+        in text
+    )
+    assert "BTC | 0.761 | 0 | 0.761 | 0.8 | PASS: 105.12% |" in text
+    assert "7 | reserves | FAIL |" in text
+
+
+def test_a_zkpor1_site_lists_an_earlier_book(
+    book_attestation: BookAttestation,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Rounds may change format both ways: a zkpor/1 page of History reads a zkpor/2 one
+    (coverage of its net liability)."""
+    from publisher.site.history import load_history
+    from publisher.site.pages import Earlier, history_body
+    from verifier.attestation import AttestationFiles, read_manifest
+
+    data = (book_attestation.folder / MANIFEST).read_bytes()
+    name = f"history/{hashlib.sha256(data).hexdigest()}.json"
+    [(_, earlier)] = load_history([(name, data)])
+    manifest, _ = read_manifest(AttestationFiles(lambda _: ZKPOR1_MANIFEST.read_bytes()))
+
+    # What history_body reads of a zkpor/1 site's data.
+    data = SimpleNamespace(manifest=manifest, history=[Earlier(earlier, name)])  # type: ignore[arg-type]
+    body = history_body(data)  # type: ignore[arg-type]
+    assert BOOK_ID in body and "116.31%" in body
