@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -45,12 +46,14 @@ from publisher.ceremony.zkey_mpc import contribute as zkey_contribute
 from publisher.ceremony.zkey_new import new_zkey
 from publisher.ceremony.zkey_verify import verify_zkey
 from publisher.files import write_atomic
+from publisher.snark.batch2 import Batch2Shape, build_batch2
 from publisher.snark.circuit import CircuitShape, build_batch_circuit
 from publisher.snark.iden3 import write_r1cs
 from publisher.snark.keys import Keys, ProvingKey
 from publisher.snark.pairing import FAST_OPS
 from publisher.snark.qap import domain_size
 from publisher.snark.r1cs import ConstraintSystem, r1cs_digest
+from verifier.book import circuit_id2
 from verifier.ceremony import (
     SETUP_CEREMONY,
     TRANSCRIPT,
@@ -73,6 +76,7 @@ from verifier.ceremony import (
 from verifier.ceremony_format import G2_GENERATOR
 from verifier.errors import ZkporError
 from verifier.groth16 import VerifyingKey
+from verifier.manifest import MAX_BATCH_SIZE
 from verifier.strict_json import loads
 
 HEADER_FILE, R1CS_FILE = "ceremony.json", "circuit.r1cs"
@@ -149,6 +153,47 @@ def circuit_for(header: Header) -> tuple[ConstraintSystem, CircuitShape]:
         raise CeremonyInputError("the ceremony names no batch circuit shape")
     shape = CircuitShape(*header.circuit.shape)
     return build_batch_circuit(shape), shape
+
+
+#: A zkpor/2 batch circuit id (``verifier.book.circuit_id2``): it names the whole circuit.
+_BOOK_ID = re.compile(
+    r"zkpor2-a([1-9][0-9]{0,3})-t([1-8])-s([1-9][0-9]{0,3})-k([248])-d([0-9]{1,2})"
+)
+
+
+def book_circuit(circuit_id: str) -> ConstraintSystem | None:
+    """Return the zkpor/2 batch circuit named ``circuit_id`` (its header has no shape:
+    the id says everything), None if it is not a zkpor/2 id."""
+    match = _BOOK_ID.fullmatch(circuit_id)
+    if match is None:
+        return None
+    assets, tiers, slots, arity, depth = (int(g) for g in match.groups())
+    if circuit_id2(assets, tiers, slots, arity, depth) != circuit_id:
+        return None  # leading zeros: one spelling per circuit
+    if arity**depth > MAX_BATCH_SIZE:
+        raise CeremonyInputError(f"{circuit_id}: a batch of {arity}^{depth} is too large")
+    try:
+        shape = Batch2Shape(
+            batch_size=arity**depth,
+            max_assets=slots,
+            registry_size=assets,
+            tiers=tiers,
+            arity=arity,
+        )
+    except ValueError as exc:
+        raise CeremonyInputError(f"{circuit_id} is not a zkpor/2 circuit: {exc}") from exc
+    return build_batch2(shape).cs
+
+
+def header_circuit(header: Header) -> ConstraintSystem:
+    """Return the circuit a ceremony header names: a zkpor/1 batch by its shape, a zkpor/2
+    batch by its circuit id (``book_circuit``)."""
+    if header.circuit.shape is None:
+        cs = book_circuit(header.circuit.circuit_id)
+        if cs is None:
+            raise CeremonyInputError("the ceremony names no batch circuit shape")
+        return cs
+    return circuit_for(header)[0]
 
 
 def _circuit_info(cs: ConstraintSystem, circuit_id: str, shape: CircuitShape | None) -> CircuitInfo:
@@ -302,7 +347,7 @@ def _checked_for_contributing(
         log(f"checking the header and {len(transcript.contributions)} contributions so far")
     verify_transcript(transcript, ops=FAST_OPS, require_secret=False)
     if cs is None:
-        cs, _ = circuit_for(header)
+        cs = header_circuit(header)
     phase1 = load_phase1(ptau, header.circuit.domain_size, log, expected_sha256=header.ptau.sha256)
     check_header(header, cs, phase1)
     _check_zkey_key(zkey, header)
@@ -318,8 +363,7 @@ def _checked_for_contributing(
 def _check_name(name: str) -> None:
     if not name or len(name) > 64 or not name.isprintable() or name != name.strip():
         raise CeremonyInputError(
-            "a contributor name must be 1 to 64 printable characters, "
-            "without surrounding spaces"
+            "a contributor name must be 1 to 64 printable characters, without surrounding spaces"
         )
 
 
@@ -397,9 +441,10 @@ def add_zkey(root: Path, path: Path, log: Log | None = None) -> Contribution:
     new = parse_zkey(path.read_bytes(), str(path))
     if new.cs_hash != header.cs_hash:
         raise KeyMismatch(f"{path} is for another circuit (its circuit hash differs)")
-    if new.contributions[:-1] != latest.contributions or len(new.contributions) != len(
-        latest.contributions
-    ) + 1:
+    if (
+        new.contributions[:-1] != latest.contributions
+        or len(new.contributions) != len(latest.contributions) + 1
+    ):
         raise KeyMismatch(
             f"{path} is not the latest zkey ({len(latest.contributions)} contributions) plus "
             "one contribution"
@@ -434,7 +479,7 @@ def _verify(root: Path, ptau: Path, cs: ConstraintSystem | None, log: Log | None
         log(f"checking {len(transcript.contributions)} contributions and the anchor")
     verify_transcript(transcript, ops=FAST_OPS)
     if cs is None:
-        cs, _ = circuit_for(header)
+        cs = header_circuit(header)
     phase1 = load_phase1(ptau, header.circuit.domain_size, log, expected_sha256=header.ptau.sha256)
     check_header(header, cs, phase1)
     _check_zkey_key(zkey, header)
@@ -502,7 +547,7 @@ def check_published(
     transcript = verify_published(transcript_bytes, vk, ops=FAST_OPS)
     header = transcript.header
     if cs is None:
-        cs, _ = circuit_for(header)
+        cs = header_circuit(header)
     phase1 = load_phase1(ptau, header.circuit.domain_size, log, expected_sha256=header.ptau.sha256)
     check_header(header, cs, phase1)
     check_ic(vk, cs, phase1)
@@ -598,4 +643,3 @@ def check_key_with_ptau(read: Callable[[str], bytes], ptau: Path, log: Log | Non
         f"{transcript.header.ptau.sha256[:16]}…) gives for circuit "
         f"{transcript.header.circuit.circuit_id}"
     )
-

@@ -24,6 +24,7 @@ from publisher.ceremony.directory import (
     CeremonyInputError,
     add_zkey,
     beacon,
+    book_circuit,
     check_before_contributing,
     check_published,
     contribute,
@@ -96,16 +97,43 @@ def register(app: typer.Typer) -> None:
     def init(
         directory: Directory,
         ptau: Ptau,
-        assets: Annotated[int, typer.Option("--assets", help="Number of assets A.")],
-        arity: Annotated[int, typer.Option("--arity", help="Tree arity k.")],
-        batch_depth: Annotated[int, typer.Option("--batch-depth", help="Batch depth d_b.")],
+        assets: Annotated[int | None, typer.Option("--assets", help="Number of assets A.")] = None,
+        arity: Annotated[int | None, typer.Option("--arity", help="Tree arity k.")] = None,
+        batch_depth: Annotated[
+            int | None, typer.Option("--batch-depth", help="Batch depth d_b.")
+        ] = None,
+        circuit: Annotated[
+            str | None,
+            typer.Option(
+                "--circuit",
+                help="zkpor/2: the batch circuit id instead (zkpor2-a<A>-t<T>-s<K>-k<k>-d<d>, "
+                "as the manifest's shapes name them).",
+            ),
+        ] = None,
     ) -> None:
-        """Start a ceremony for one circuit shape from a checked phase-1 file."""
+        """Start a ceremony for one circuit shape from a checked phase-1 file (zkpor/1:
+        --assets, --arity, --batch-depth; zkpor/2: --circuit)."""
         with _step("init", check=False) as log:
-            shape = CircuitShape(assets, arity, batch_depth)
-            header = init_ceremony(
-                directory, ptau, build_batch_circuit(shape), shape.circuit_id, shape, log
-            )
+            if circuit is not None and (assets, arity, batch_depth) == (None, None, None):
+                cs = book_circuit(circuit)
+                if cs is None:
+                    raise CeremonyInputError(f"{circuit} is not a zkpor/2 circuit id")
+                header = init_ceremony(directory, ptau, cs, circuit, None, log)
+            elif (
+                circuit is None
+                and assets is not None
+                and arity is not None
+                and batch_depth is not None
+            ):
+                shape = CircuitShape(assets, arity, batch_depth)
+                header = init_ceremony(
+                    directory, ptau, build_batch_circuit(shape), shape.circuit_id, shape, log
+                )
+            else:
+                raise CeremonyInputError(
+                    "give --assets, --arity and --batch-depth (zkpor/1), or --circuit "
+                    "(a zkpor/2 circuit id)"
+                )
         console.print(f"ceremony for {header.circuit.circuit_id} in {directory}", markup=False)
         console.print(f"phase 1: {ptau.name} sha256 {header.ptau.sha256}", markup=False)
         console.print(f"circuit hash (snarkjs) {header.cs_hash.hex()}", markup=False)
@@ -184,9 +212,7 @@ def register(app: typer.Typer) -> None:
             transcript = verify_ceremony(directory, ptau, log=log)
         console.print(f"OK: {describe(transcript)}", markup=False)
         for k, record in enumerate(transcript.contributions, 1):
-            console.print(
-                f"  #{k} {record.label}: {contribution_hash(record).hex()}", markup=False
-            )
+            console.print(f"  #{k} {record.label}: {contribution_hash(record).hex()}", markup=False)
 
     @ceremony_app.command("finalize")
     def finalize_cmd(

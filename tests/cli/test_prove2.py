@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from publisher.attest.pipeline import CODES
+from publisher.ceremony.demo_ptau import demo_ptau
 from publisher.cli.main import app
 from publisher.crypto import NaclBackend
 from publisher.reserves.sign import DemoWallet, reserves_csv, sign_test_wallets
@@ -149,3 +150,62 @@ def test_missing_ceremony_keys_are_an_error_not_a_traceback(tmp_path: Path) -> N
     assert result.exit_code == 2, result.output
     assert "no finalized keys for circuit zkpor2-a6-t2-s2-k4-d1" in result.output
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_a_ceremony_per_circuit_from_the_command_line(tmp_path: Path, key_cache: Path) -> None:
+    """``zkpor ceremony init --circuit ID`` (header shape null), contribute, beacon and
+    finalize rebuild the zkpor/2 circuit from its id; prove --keys reads KEYS/<id>/."""
+    paths = write_inputs(tmp_path / "input", [r for r in ROWS if r[0] in ("alice", "carol")])
+    text = paths["config"].read_text().split("[[shapes]]")[0]
+    paths["config"].write_text(text + "[[shapes]]\nslots = 2\nbatch_depth = 0\n")
+    circuit = "zkpor2-a6-t2-s2-k4-d0"
+    ceremony, keys = tmp_path / "ceremony", tmp_path / "keys"
+    ptau = demo_ptau(12, key_cache)
+    steps = [
+        ["ceremony", "init", str(ceremony), "--ptau", str(ptau), "--circuit", circuit],
+        ["ceremony", "contribute", str(ceremony), "--name", "alice", "--ptau", str(ptau)],
+        [
+            "ceremony",
+            "beacon",
+            str(ceremony),
+            "--name",
+            "beacon",
+            "--value",
+            "ab" * 32,
+            "--iterations-exp",
+            "10",
+        ],
+        ["ceremony", "finalize", str(ceremony), "--ptau", str(ptau), "--out", str(keys / circuit)],
+    ]
+    for args in steps:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output)
+    assert json.loads((ceremony / "ceremony.json").read_text())["circuit"]["shape"] is None
+    out = tmp_path / "attestation"
+    result = runner.invoke(app, _args(paths, out, tmp_path / "private", "--keys", str(keys)))
+    assert result.exit_code == 0, result.output
+    assert (out / "ceremony-s2.json").read_bytes() == (
+        keys / circuit / "transcript.json"
+    ).read_bytes()
+    results = verify_attestation(directory_reader(out), NaclBackend(), allow_unknown_phase1=True)
+    assert all(r.status == "OK" for r in results), [(r.name, r.detail) for r in results]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--circuit", "zkpor2-a6-t2-s2-k4-d0", "--assets", "2"], "or --circuit"),
+        (["--assets", "2", "--arity", "2"], "or --circuit"),
+        (["--circuit", "zkpor2-a06-t2-s2-k4-d0"], "is not a zkpor/2 circuit id"),
+        (["--circuit", "zkpor1-a6"], "is not a zkpor/2 circuit id"),
+        (["--circuit", "zkpor2-a6-t2-s2-k4-d12"], "is too large"),
+    ],
+)
+def test_ceremony_init_refuses_a_bad_circuit(tmp_path: Path, args: list[str], message: str) -> None:
+    ptau = tmp_path / "p.ptau"
+    ptau.write_bytes(b"")
+    init = ["ceremony", "init", str(tmp_path / "c"), "--ptau", str(ptau)]
+    result = runner.invoke(app, [*init, *args])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "c" / "ceremony.json").exists()
