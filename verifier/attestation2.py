@@ -35,16 +35,15 @@ from dataclasses import replace
 from functools import partial
 from typing import cast
 
-from verifier.attestation import (
+from verifier.attestation_files import (
     PROGRESS_CHUNK,
     AttestationFiles,
     Difference,
     ProofProgress,
     Reader,
-    _Attestation,
-    _check_bundles,
     _first_difference,
     _json_difference,
+    check_bundle_files,
     check_cosignatures,
     file_problem,
     proof_of,
@@ -433,9 +432,7 @@ def _check_trees(files: _Attestation2) -> str:
 
 def _check_bundles2(files: _Attestation2) -> str:
     """Step 6: as zkpor/1's bundle files step (the bucket layout does not change)."""
-    files.need_manifest()
-    # zkpor/1's step reads only .bundles and .files of the manifest, which Manifest2 has.
-    return _check_bundles(cast(_Attestation, files))
+    return check_bundle_files(files, files.need_manifest())
 
 
 # --- 7. reserves -----------------------------------------------------------------------

@@ -28,18 +28,16 @@ is read, so a typo costs no fetch. Nothing secret (code, salt) ever goes into a 
 from __future__ import annotations
 
 import hashlib
-import random
 import secrets
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from verifier.attestation import (
     PROGRESS_CHUNK,
     AttestationFiles,
     Difference,
-    ProofProgress,
     Reader,
     batch_entries,
     check_asset_count,
@@ -67,19 +65,23 @@ from verifier.manifest import (
     format_units,
     parse_tree,
 )
+from verifier.manifest2 import is_zkpor2, remember_manifest
 from verifier.protocol import (
     BALANCE_BITS,
     id_commitment,
     leaf_hash,
-    node_hash,
     top_depth_for,
     user_id_to_field,
 )
 from verifier.report import Step, StepResult, passed, run_steps, to_json
 from verifier.strict_json import show
-
-if TYPE_CHECKING:
-    from verifier.user2 import UserReport2
+from verifier.user2 import UserCheck2, UserReport2
+from verifier.user_common import SAMPLES as SAMPLES
+from verifier.user_common import UserOptions as UserOptions
+from verifier.user_common import _batches as _batches
+from verifier.user_common import _in_published_figures as _in_published_figures
+from verifier.user_common import _short as _short
+from verifier.user_common import hash_up as hash_up
 
 T = TypeVar("T")
 
@@ -92,66 +94,9 @@ USER_STEP_NAMES = (
     "accumulator chain",
     "trusted setup",
 )
-#: Other batches whose proofs each check verifies besides the user's own, chosen at
-#: random by the verifier (never by the publisher): together, visitors cover them all.
-SAMPLES = 3
-#: The manifest's list of per-asset figures (liabilities, reserves, amounts, ratios).
-_PUBLISHED_FIGURES = "assets"
-
-
-def _in_published_figures(difference: Difference) -> bool:
-    """Whether ``difference`` lies inside one asset's published figures."""
-    path = difference.path
-    return len(path) >= 2 and path[0] == _PUBLISHED_FIGURES and isinstance(path[1], int)
-
-
 #: The exact words of a claim the check makes only when every batch proof was verified
 #: in the run: tests look for them.
 TOTALS_PROVEN = "the published liabilities are proven"
-
-
-def hash_up(node: int, index: int, path: Sequence[Sequence[int]], arity: int) -> list[int]:
-    """Return the nodes above ``node`` (the ``index``-th of its level), one per level of
-    ``path``, each hashed from the node below and its k-1 siblings."""
-    nodes = []
-    for siblings in path:
-        position = index % arity
-        node = node_hash([*siblings[:position], node, *siblings[position:]])
-        index //= arity
-        nodes.append(node)
-    return nodes
-
-
-def _short(value: int) -> str:
-    """Return a field element shortened for a message: ``0x1234abcd…``."""
-    return f"0x{value:064x}"[:10] + "…"
-
-
-def _batches(numbers: Sequence[int], limit: int = 8) -> str:
-    """Return ``batch 3`` / ``batches 0, 1, 5`` / ``batches 0, 1, … (40 in all)``."""
-    if len(numbers) == 1:
-        return f"batch {numbers[0]}"
-    shown = ", ".join(str(n) for n in numbers[:limit])
-    return f"batches {shown}" + (f", … ({len(numbers)} in all)" if len(numbers) > limit else "")
-
-
-@dataclass(frozen=True)
-class UserOptions:
-    """How much the check verifies beyond the user's own batch, and what it accepts.
-
-    ``samples`` random other batches' proofs are verified (``check_all``: every batch's);
-    ``allow_unknown_phase1`` accepts a ceremony on a phase-1 file that is not a pinned
-    public one (the CLI's ``--allow-unknown-phase1``); ``extra_known_phase1`` lists the
-    blake2b-512 (hex) of phase-1 files to accept as if pinned: empty on every shipped
-    page, filled only by test-built sites. ``rng`` chooses the samples (tests fix it).
-    """
-
-    samples: int = SAMPLES
-    check_all: bool = False
-    allow_unknown_phase1: bool = False
-    extra_known_phase1: Collection[str] = ()
-    rng: random.Random | None = None
-    on_proofs: ProofProgress | None = None
 
 
 class UserCheck:
@@ -651,6 +596,18 @@ def verify_user(
     """Return the report of all seven steps of the code ``code_text``; raises
     ``InvalidCode`` before anything is read if the code is malformed or has a typo.
     A zkpor/2 manifest is checked by ``verifier.user2`` (its ``UserReport2``)."""
-    from verifier.user2 import any_user_steps
-
     return any_user_steps(read, code_text, backend, options).run()
+
+
+def any_user_steps(
+    read: Reader, code_text: str, backend: CryptoBackend, options: UserOptions | None = None
+) -> UserCheck | UserCheck2:
+    """Return the check of ``code_text`` for the attestation's format: ``UserCheck2``
+    (``verifier.user2``) for a zkpor/2 manifest, ``UserCheck`` otherwise. The code is
+    parsed first (``InvalidCode`` before anything is read); the manifest is then read
+    once, for the format and for the check."""
+    code = parse_code(code_text)
+    read = remember_manifest(read)
+    if is_zkpor2(read):
+        return UserCheck2(read, code, backend, options)
+    return UserCheck(read, code, backend, options)

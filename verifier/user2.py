@@ -31,14 +31,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar, cast
 
-from verifier.attestation import (
-    PROGRESS_CHUNK,
-    AttestationFiles,
-    Difference,
-    Reader,
-    file_problem,
-    proof_of,
-)
 from verifier.attestation2 import (
     batch_entries2,
     batch_inputs,
@@ -48,6 +40,14 @@ from verifier.attestation2 import (
     folded_key,
     read_manifest2,
     read_vk2,
+)
+from verifier.attestation_files import (
+    PROGRESS_CHUNK,
+    AttestationFiles,
+    Difference,
+    Reader,
+    file_problem,
+    proof_of,
 )
 from verifier.book import account_values, check_entries, leaf2_hash
 from verifier.bundle import Bundle2, CryptoBackend, open_bundle2, parse_bundle_sums
@@ -64,17 +64,10 @@ from verifier.manifest import (
     format_units,
     parse_tree,
 )
-from verifier.manifest2 import Manifest2, Shape2, is_zkpor2, remember_manifest
+from verifier.manifest2 import Manifest2, Shape2
 from verifier.protocol import id_commitment, user_id_to_field
 from verifier.report import Step, StepResult, passed, run_steps, to_json
-from verifier.user import (
-    USER_STEP_NAMES,
-    UserCheck,
-    UserOptions,
-    _in_published_figures,
-    _short,
-    hash_up,
-)
+from verifier.user_common import UserOptions, _in_published_figures, _short, hash_up
 
 T = TypeVar("T")
 
@@ -93,8 +86,6 @@ STATEMENT = "your net balance is non-negative and counted in every asset's total
 TOTALS_PROVEN = "the published totals are proven"
 #: A batch of one shape: (slots K, batch j).
 BatchKey = tuple[int, int]
-
-assert USER_STEP_NAMES2[:5] == USER_STEP_NAMES[:5]
 
 
 def _key_name(key: BatchKey) -> str:
@@ -592,17 +583,3 @@ def user2_steps(
 ) -> UserCheck2:
     """Return the zkpor/2 check of ``code_text`` (``InvalidCode`` before any read)."""
     return UserCheck2(read, parse_code(code_text), backend, options)
-
-
-def any_user_steps(
-    read: Reader, code_text: str, backend: CryptoBackend, options: UserOptions | None = None
-) -> UserCheck | UserCheck2:
-    """Return the check of ``code_text`` for the attestation's format: ``UserCheck2`` for
-    a zkpor/2 manifest, zkpor/1's ``UserCheck`` otherwise. The code is parsed first
-    (``InvalidCode`` before anything is read); the manifest is then read once, for the
-    format and for the check."""
-    code = parse_code(code_text)
-    read = remember_manifest(read)
-    if is_zkpor2(read):
-        return UserCheck2(read, code, backend, options)
-    return UserCheck(read, code, backend, options)

@@ -47,8 +47,8 @@ from verifier.errors import InvalidCode, VerificationError
 from verifier.manifest import MANIFEST
 from verifier.manifest2 import ceremony_name, is_zkpor2
 from verifier.report import StepResult, passed, run_step
-from verifier.user import SAMPLES, UserCheck, UserOptions, UserReport
-from verifier.user2 import STATEMENT, USER_STEP_NAMES2, UserCheck2, any_user_steps, holdings
+from verifier.user import SAMPLES, UserCheck, UserOptions, UserReport, any_user_steps
+from verifier.user2 import STATEMENT, USER_STEP_NAMES2, UserCheck2, holdings
 
 __all__ = ["SAMPLES", "JsBackend", "js_reader", "known_phase1_list", "verify_all", "verify_code"]
 

@@ -28,8 +28,8 @@ from publisher.cli.verify import (
 from publisher.crypto import NaclBackend
 from verifier.codes import parse_code
 from verifier.errors import InvalidCode
-from verifier.user import SAMPLES, UserCheck, UserOptions, UserReport
-from verifier.user2 import STATEMENT, UserCheck2, UserReport2, any_user_steps
+from verifier.user import SAMPLES, UserCheck, UserOptions, UserReport, any_user_steps
+from verifier.user2 import STATEMENT, UserCheck2, UserReport2
 
 
 def print_user(report: UserReport) -> None:
