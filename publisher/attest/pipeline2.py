@@ -23,9 +23,18 @@ tiered collateral, every account collateralised. The run:
    (``pipeline._staging``: ``out`` is complete or absent); the codes to
    ``PRIVATE/codes.csv`` first.
 
-Secrets (salts, masks, placement, codes) never reach ``out``. Unlike zkpor/1 the run is
-not resumable yet (no plan or checkpoints in ``--private``): an interrupted run starts
-again with fresh randomness.
+Secrets (salts, masks, placement, codes) never reach ``out``: they stay in ``--private``.
+
+Resuming, as zkpor/1 (with ``digest``, as ``zkpor prove`` passes it): the plan
+(``book-leaves.csv``: each shape's leaves, user and salt; ``book-plan.json``: the masks
+and seeds, written last) is saved before the first proof and reused by a rerun on the
+same inputs, so phase 1 and the challenges come out the same; each proven batch is
+checkpointed in ``book-batches/`` and reused only if its outputs are phase 1's and its
+proof verifies under this run's key. A rerun after the final rename finds the
+published manifest (its mask sum is the plan's) and returns it.
+
+Memory: the accounts' entries, every leaf and every batch subtree are held in memory (about
+a kilobyte per account in Python objects): fine for books of up to a few million accounts.
 """
 
 from __future__ import annotations
@@ -45,6 +54,8 @@ from publisher.attest.jobs import _proving_key
 from publisher.attest.pipeline import (
     CODES,
     SALT_BITS,
+    STAGE_ALREADY,
+    STAGE_CHECKPOINTS,
     STAGE_PUBLISH,
     STAGE_SEALING,
     STAGE_SIZING,
@@ -449,6 +460,10 @@ def public_vector(
     return [*outputs, beta % R, gamma % R, *registry_part]
 
 
+#: (shape index, batch) -> (public outputs [root, c, s], proof JSON).
+Found = dict[tuple[int, int], tuple[tuple[int, int, int], dict[str, Any]]]
+
+
 def phase2(
     runs: Sequence[ShapeRun],
     tables: Sequence[TierTable],
@@ -457,15 +472,20 @@ def phase2(
     executor: Executor,
     in_flight: int,
     stage: StageProgress,
+    found: Found | None = None,
+    on_proven: Callable[[ShapeRun, int, tuple[int, int, int], dict[str, Any]], None] | None = None,
 ) -> None:
-    """Prove every batch of every run; fill ``run.proofs``."""
-    found: dict[tuple[int, int], tuple[tuple[int, int, int], dict[str, Any]]] = {}
-    done = [0] * len(runs)
+    """Prove every batch of every run not in ``found`` (proven by an earlier run), calling
+    ``on_proven`` on each new proof; fill ``run.proofs``."""
+    found = {} if found is None else found
+    done = [sum(1 for i, _ in found if i == index) for index in range(len(runs))]
 
     def jobs() -> Iterator[ProveJob]:
         for index, run in enumerate(runs):
-            stage(stage_proving(run.shape), 0, run.batches)
+            stage(stage_proving(run.shape), done[index], run.batches)
             for j in range(run.batches):
+                if (index, j) in found:
+                    continue
                 yield ProveJob(
                     index,
                     j,
@@ -481,6 +501,8 @@ def phase2(
     def finished(result: tuple[int, int, tuple[int, int, int], dict[str, Any]]) -> None:
         index, j, outputs, proof = result
         found[index, j] = outputs, proof
+        if on_proven is not None:
+            on_proven(runs[index], j, outputs, proof)
         done[index] += 1
         stage(stage_proving(runs[index].shape), done[index], runs[index].batches)
 
@@ -554,16 +576,27 @@ def prove_book(
     code_secret: bytes | None = None,
     reserves: list[Wallet] | None = None,
     stage: StageProgress = _no_stage,
+    digest: str | None = None,
 ) -> ProvenBook:
     """Prove ``snapshot`` against ``registry`` and write the zkpor/2 directory ``out``.
 
     Refuses (``InputError``) an under-collateralised account and one holding more assets
     than the largest shape, before any proving. Codes go to ``private/codes.csv``, derived
-    from ``code_secret`` when given, else from a fresh per-run seed. ``reserves`` (checked
-    by ``publisher.reserves.ingest``) adds ``reserves.json`` and the coverage ratios.
+    from ``code_secret`` when given, else from the plan's per-run seed. ``reserves``
+    (checked by ``publisher.reserves.ingest``) adds ``reserves.json`` and the coverage.
+
+    With ``digest`` (the sha256 of the inputs, ``pipeline.inputs_digest``) the run can be
+    resumed: its plan (placement, salts, masks, seeds) is saved in ``private`` before
+    any proof, each proven batch is checkpointed there, and a rerun on the same inputs
+    reuses both (a checkpoint only if it still verifies); a rerun after the final rename
+    returns the published manifest. Without it every run starts afresh.
     """
     if out.exists():
-        raise PipelineError(f"{out} already exists; choose a new --out directory")
+        published = None if digest is None else published_book(out, private, digest)
+        if published is None:
+            raise PipelineError(f"{out} already exists; choose a new --out directory")
+        stage(STAGE_ALREADY, 1, 1)
+        return published
     snapshot.check_collateral()
     tables = registry_tables(registry)
     used = assign_shapes(snapshot, registry, config, stage)
@@ -572,18 +605,19 @@ def prove_book(
         raise PipelineError("the accounts' entries do not add up to the snapshot's totals")
     _remove_partial(out)
     private.mkdir(parents=True, exist_ok=True)
-    runs = []
-    for placed in used:
-        keys = keys_for(placed.shape)
-        if len(keys.verifying_key.ic) != placed.shape.n_public + 1:
-            raise PipelineError(
-                f"the verifying key of {placed.shape.circuit_id} has "
-                f"{len(keys.verifying_key.ic) - 1} public inputs, not {placed.shape.n_public}"
-            )
-        runs.append(place(placed, keys))
-    kinds = {run.keys.setup_kind for run in runs}
-    if len(kinds) != 1:
-        raise PipelineError(f"the shapes' keys come from different setups: {sorted(kinds)}")
+    _remove_book_temporaries(private)
+    keys = [checked_keys(keys_for, placed.shape) for placed in used]
+    if len({k.setup_kind for k in keys}) != 1:
+        kinds = sorted({k.setup_kind for k in keys})
+        raise PipelineError(f"the shapes' keys come from different setups: {kinds}")
+    loaded = None if digest is None else load_book_plan(private, digest, used, keys)
+    if loaded is None:
+        plan = BookPlan(digest or "", secrets.token_bytes(32), secrets.token_bytes(32))
+        runs = [place(placed, k) for placed, k in zip(used, keys, strict=True)]
+        if digest is not None:
+            save_book_plan(private, plan, runs)
+    else:
+        plan, runs = loaded
     phase1(runs, executor, in_flight, stage)
     mask_sum = sum(m for run in runs for m in run.masks) % R
     beta, gamma = book.challenges(
@@ -594,12 +628,21 @@ def prove_book(
         debt,
         mask_sum,
     )
-    phase2(runs, tables, beta, gamma, executor, in_flight, stage)
+    found: Found = {}
+    on_proven = None
+    if digest is not None:
+        found = load_book_checkpoints(private, runs, tables, beta, gamma, stage)
+
+        def on_proven(
+            run: ShapeRun, j: int, outputs: tuple[int, int, int], proof: dict[str, Any]
+        ) -> None:
+            save_book_checkpoint(private, run, j, outputs, proof)
+
+    phase2(runs, tables, beta, gamma, executor, in_flight, stage, found, on_proven)
     check_proofs(runs, tables, beta, gamma, stage)
     sums = [outputs[2] for run in runs for outputs, _ in run.proofs]
     if not book.totals_identity_holds(sums, mask_sum, equity, debt, beta, gamma):
         raise PipelineError("the batch totals do not add up to the published totals")
-    code_key = code_secret if code_secret is not None else secrets.token_bytes(32)
     return write_book(
         out,
         private,
@@ -607,10 +650,203 @@ def prove_book(
         registry,
         runs,
         (equity, debt, mask_sum, beta, gamma),
-        code_key,
+        code_secret if code_secret is not None else plan.code_seed,
         reserves,
         stage,
+        plan.bundle_seed,
     )
+
+
+def checked_keys(keys_for: Callable[[BookShape], Keys], shape: BookShape) -> Keys:
+    """Return ``keys_for(shape)`` once its verifying key has the shape's public inputs."""
+    keys = keys_for(shape)
+    if len(keys.verifying_key.ic) != shape.n_public + 1:
+        raise PipelineError(
+            f"the verifying key of {shape.circuit_id} has "
+            f"{len(keys.verifying_key.ic) - 1} public inputs, not {shape.n_public}"
+        )
+    return keys
+
+
+# -- resuming: the plan and the checkpoints ---------------------------------------------------
+
+PLAN2 = "book-plan.json"
+LEAVES2 = "book-leaves.csv"
+CHECKPOINTS2 = "book-batches"
+
+
+@dataclass(frozen=True)
+class BookPlan:
+    """The secrets of a run besides the placement, salts and masks (in its ``ShapeRun``s)."""
+
+    inputs_sha256: str
+    #: Key of the per-run code PRF (``derived_code``) when no code secret is given.
+    code_seed: bytes
+    #: Seed of the bundles' run salt and dummy records.
+    bundle_seed: bytes
+
+
+def save_book_plan(private: Path, plan: BookPlan, runs: Sequence[ShapeRun]) -> None:
+    """Write the plan to ``private``: the leaves first, ``book-plan.json`` (which marks the
+    plan complete) last."""
+    with atomic_writer(private / LEAVES2) as out:
+        out.write(b"slots,leaf,user_id,salt\n")
+        for run in runs:
+            for i, leaf in enumerate(run.leaves):
+                user = "" if leaf.user_id is None else json.dumps(leaf.user_id, ensure_ascii=False)
+                out.write(f"{run.shape.slots},{i},{user},{leaf.salt:x}\n".encode())
+    meta = {
+        "inputs_sha256": plan.inputs_sha256,
+        "code_seed": plan.code_seed.hex(),
+        "bundle_seed": plan.bundle_seed.hex(),
+        "shapes": [
+            {"circuit_id": run.shape.circuit_id, "masks": [str(m) for m in run.masks]}
+            for run in runs
+        ],
+    }
+    write_atomic(private / PLAN2, json.dumps(meta).encode())
+
+
+def load_book_plan(
+    private: Path, digest: str, used: Sequence[Placed], keys: Sequence[Keys]
+) -> tuple[BookPlan, list[ShapeRun]] | None:
+    """Return the plan saved in ``private`` for these inputs and its runs, None if there
+    is none; ``PipelineError`` if it is for other inputs or does not place every account
+    of each shape exactly once."""
+    if not (private / PLAN2).exists():
+        return None
+    meta = json.loads((private / PLAN2).read_text())
+    if meta["inputs_sha256"] != digest:
+        raise PipelineError(
+            f"{private} holds a run for other inputs; use a fresh --private directory"
+        )
+    if [s["circuit_id"] for s in meta["shapes"]] != [p.shape.circuit_id for p in used]:
+        raise PipelineError(f"{private / PLAN2} is for other shapes")
+    plan = BookPlan(digest, bytes.fromhex(meta["code_seed"]), bytes.fromhex(meta["bundle_seed"]))
+    by_slots = {p.shape.slots: i for i, p in enumerate(used)}
+    leaves: list[list[Leaf]] = [[] for _ in used]
+    path = private / LEAVES2
+    with path.open(encoding="utf-8") as rows:
+        next(rows)
+        for row in rows:
+            slots, leaf, rest = row.split(",", 2)
+            user, salt = rest.rsplit(",", 1)
+            index = by_slots.get(int(slots))
+            if index is None or int(leaf) != len(leaves[index]):
+                raise PipelineError(f"{path}: leaf {leaf} of shape {slots} is out of place")
+            user_id = json.loads(user) if user else None
+            leaves[index].append(Leaf(user_id, (), int(salt, 16)))
+    runs = []
+    for placed, k, shape_leaves, shape_meta in zip(used, keys, leaves, meta["shapes"], strict=True):
+        accounts = {a.account: a.entries for a in placed.accounts}
+        masks = [int(m) for m in shape_meta["masks"]]
+        placed_ids = [leaf.user_id for leaf in shape_leaves if leaf.user_id is not None]
+        if (
+            len(shape_leaves) != len(masks) * placed.shape.batch_size
+            or sorted(placed_ids) != sorted(accounts)
+            or len(masks) != -(-len(accounts) // placed.shape.batch_size)
+        ):
+            raise PipelineError(f"{path} does not place every account of the snapshot once")
+        filled = [
+            leaf if leaf.user_id is None else Leaf(leaf.user_id, accounts[leaf.user_id], leaf.salt)
+            for leaf in shape_leaves
+        ]
+        runs.append(ShapeRun(placed.shape, k, filled, masks))
+    return plan, runs
+
+
+def _checkpoint(private: Path, run: ShapeRun, j: int) -> Path:
+    return private / CHECKPOINTS2 / f"{run.shape.circuit_id}-{j:06d}.json"
+
+
+def save_book_checkpoint(
+    private: Path, run: ShapeRun, j: int, outputs: tuple[int, int, int], proof: dict[str, Any]
+) -> None:
+    """Record a proven batch, so that an interrupted run resumes after it."""
+    doc = {"public": [str(v) for v in outputs], "proof": proof}
+    write_atomic(_checkpoint(private, run, j), json.dumps(doc).encode())
+
+
+def load_book_checkpoints(
+    private: Path,
+    runs: Sequence[ShapeRun],
+    tables: Sequence[TierTable],
+    beta: int,
+    gamma: int,
+    stage: StageProgress = _no_stage,
+) -> Found:
+    """Return the checkpoints of earlier runs of this plan that still hold: outputs equal
+    to phase 1's (root, commitment, masked total) and a proof that verifies under this
+    run's key; delete any other."""
+    found: Found = {}
+    total = sum(run.batches for run in runs)
+    done = 0
+    for index, run in enumerate(runs):
+        registry_part = book.registry_public_inputs(tables, run.shape.tiers)
+        roots = run.roots
+        for j in range(run.batches):
+            stage(STAGE_CHECKPOINTS, done, total)
+            done += 1
+            path = _checkpoint(private, run, j)
+            if not path.exists():
+                continue
+            try:
+                doc = json.loads(path.read_text())
+                outputs = tuple(int(v) for v in doc["public"])
+                proof = doc["proof"]
+                entries = [e for leaf in run.batch_leaves(j) for e in leaf.entries]
+                expected = (
+                    roots[j],
+                    run.commitments[j],
+                    book.batch_total(entries, beta, gamma, run.masks[j]),
+                )
+                if outputs != expected:
+                    raise ValueError("other outputs")
+                public = public_vector(outputs, beta, gamma, registry_part)
+                verify_many(run.keys.verifying_key, [(public, Proof.from_json(proof))])
+            except (ValueError, KeyError, TypeError, ZkporError):
+                path.unlink()
+                continue
+            found[index, j] = (expected, proof)
+    stage(STAGE_CHECKPOINTS, total, total)
+    return found
+
+
+def published_book(out: Path, private: Path, digest: str) -> ProvenBook | None:
+    """Return what a run of this plan published in ``out`` (killed after its final
+    rename), None if ``out`` is anything else.
+
+    ``out`` appears whole or not at all; a readable manifest whose mask sum is the
+    plan's (a secret until that rename: a sum of uniform field elements) was written by a
+    run of this plan, codes first.
+    """
+    try:
+        meta = json.loads((private / PLAN2).read_text())
+        manifest = Manifest2.from_json(json.loads((out / MANIFEST).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, ZkporError):
+        return None
+    masks = sum(int(m) for s in meta["shapes"] for m in s["masks"]) % R
+    if (
+        meta.get("inputs_sha256") != digest
+        or manifest.mask_sum != masks
+        or not (private / CODES).exists()
+    ):
+        return None
+    registry = manifest.registry
+    shapes = tuple(
+        BookShape(len(registry.assets), registry.tiers, s.slots, s.arity, s.batch_depth)
+        for s in manifest.shapes
+    )
+    reserves = any(a.reserves is not None for a in manifest.assets)
+    under = shortfalls(manifest.reserves_view().assets) if reserves else []
+    return ProvenBook(manifest, shapes, tuple(under))
+
+
+def _remove_book_temporaries(private: Path) -> None:
+    """Delete the temporary files of atomic writes a kill interrupted in ``private``."""
+    for folder in (private, private / CHECKPOINTS2):
+        for leftover in folder.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
 
 
 def _totals(used: Sequence[Placed], assets: int) -> tuple[list[int], list[int]]:
@@ -662,9 +898,11 @@ def write_book(
     code_key: bytes,
     reserves: list[Wallet] | None,
     stage: StageProgress = _no_stage,
+    bundle_seed: bytes | None = None,
 ) -> ProvenBook:
     """Write the public files into a temporary sibling of ``out``, then rename it into
-    place; the codes go to ``private/codes.csv`` before (as zkpor/1's writer)."""
+    place; the codes go to ``private/codes.csv`` before (as zkpor/1's writer). The
+    bundles are a function of ``bundle_seed`` (fresh if None) and the private inputs."""
     equity, debt, mask_sum, beta, gamma = totals
     pass_number = 0
     with _staging(out) as staging, atomic_writer(private / CODES) as codes_file:
@@ -690,7 +928,7 @@ def write_book(
             config.attestation_id,
             entries,
             NaclBackend().secretbox_seal,
-            secrets.token_bytes(32),
+            secrets.token_bytes(32) if bundle_seed is None else bundle_seed,
             write_bucket,
             scratch=private,
         )

@@ -291,6 +291,7 @@ def run_prove_book(
                     code_secret=secret,
                     reserves=reserves,
                     stage=progress.stage,
+                    digest=inputs_digest(liabilities, registry_path, config_path),
                 )
         except (ZkporError, BackendError) as exc:
             err_console.print(f"error: {exc}", markup=False)

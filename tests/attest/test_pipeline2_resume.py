@@ -1,0 +1,134 @@
+"""Resuming ``zkpor prove --registry``: the plan (placement, salts, masks, seeds) is saved
+before any proof, every proven batch is checkpointed, a rerun reuses both (a checkpoint
+only if it still verifies), refuses a private directory of other inputs, and after the
+final rename returns what was published."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from publisher.attest import pipeline2
+from publisher.attest.ingest2 import read_liabilities2
+from publisher.attest.pipeline import CODES, inputs_digest
+from publisher.attest.pipeline2 import (
+    CHECKPOINTS2,
+    LEAVES2,
+    PLAN2,
+    ProvenBook,
+    dev_book_keys,
+    prove_book,
+)
+from publisher.attest.registry import load_registry
+from publisher.config import load_config2
+from publisher.errors import PipelineError
+from tests.attest.test_pipeline2 import ROWS, write_inputs
+from verifier.field import R
+from verifier.manifest import MANIFEST
+
+
+class Killed(Exception):
+    """Stands for a run killed while proving."""
+
+
+def _prove(paths: dict[str, Path], out: Path, private: Path, cache: Path) -> ProvenBook:
+    registry = load_registry(paths["registry"])
+    config = load_config2(paths["config"])
+    private.mkdir(parents=True, exist_ok=True)
+    digest = inputs_digest(paths["book"], paths["registry"], paths["config"])
+    with (
+        read_liabilities2(paths["book"], registry, workdir=private) as snapshot,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        return prove_book(
+            snapshot,
+            registry,
+            config,
+            out,
+            private,
+            lambda shape: dev_book_keys(shape, cache),
+            pool,
+            1,
+            digest=digest,
+        )
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, fail_at: int | None = None) -> list[Any]:
+    """Count the batches proven (and stop the run at the ``fail_at``-th)."""
+    calls: list[Any] = []
+    real = pipeline2.run_prove_job
+
+    def counted(job: Any) -> Any:
+        calls.append((job.shape.slots, job.batch))
+        if fail_at is not None and len(calls) == fail_at:
+            raise Killed
+        return real(job)
+
+    monkeypatch.setattr(pipeline2, "run_prove_job", counted)
+    return calls
+
+
+def test_a_killed_run_resumes_from_its_checkpoints(
+    tmp_path: Path, key_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = write_inputs(tmp_path / "input")
+    out, private = tmp_path / "out", tmp_path / "private"
+    _counting(monkeypatch, fail_at=3)
+    with pytest.raises(Killed):
+        _prove(paths, out, private, key_cache)
+    assert not out.exists() and not (private / CODES).exists()
+    assert (private / PLAN2).exists() and (private / LEAVES2).exists()
+    saved = sorted((private / CHECKPOINTS2).iterdir())
+    assert len(saved) == 2
+    plan = json.loads((private / PLAN2).read_text())
+    leaves = (private / LEAVES2).read_text()
+    # a checkpoint that no longer verifies is not reused: it is proven again
+    doc = json.loads(saved[1].read_text())
+    doc["proof"]["pi_c"] = doc["proof"]["pi_a"]
+    saved[1].write_text(json.dumps(doc))
+    kept = json.loads(saved[0].read_text())
+
+    calls = _counting(monkeypatch)
+    result = _prove(paths, out, private, key_cache)
+    assert len(calls) == 5 - 1  # 3 + 2 batches, one checkpoint reused
+    assert json.loads((private / PLAN2).read_text()) == plan
+    assert (private / LEAVES2).read_text() == leaves
+    masks = [int(m) for shape in plan["shapes"] for m in shape["masks"]]
+    assert result.manifest.mask_sum == sum(masks) % R
+    shape, batch = saved[0].name.rsplit("-", 1)
+    slots = int(shape.rsplit("-s", 1)[1].split("-")[0])
+    proofs = json.loads((out / f"proofs-s{slots}.json").read_text())
+    assert proofs[int(batch.split(".")[0])]["proof"] == kept["proof"]
+
+
+def test_a_published_run_is_returned_not_redone(
+    tmp_path: Path, key_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = write_inputs(tmp_path / "input")
+    out, private = tmp_path / "out", tmp_path / "private"
+    first = _prove(paths, out, private, key_cache)
+    before = (out / MANIFEST).read_bytes()
+    calls = _counting(monkeypatch)
+    again = _prove(paths, out, private, key_cache)
+    assert calls == [] and again.manifest == first.manifest
+    assert (out / MANIFEST).read_bytes() == before
+    # another attestation in the way is no such run
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / MANIFEST).write_text("{}")
+    with pytest.raises(PipelineError, match="already exists"):
+        _prove(paths, other, private, key_cache)
+
+
+def test_a_private_directory_of_other_inputs_is_refused(tmp_path: Path, key_cache: Path) -> None:
+    paths = write_inputs(tmp_path / "input")
+    private = tmp_path / "private"
+    _prove(paths, tmp_path / "out", private, key_cache)
+    other = write_inputs(tmp_path / "other", [*ROWS, ("oscar", "BTC", "1", "0")])
+    with pytest.raises(PipelineError, match="holds a run for other inputs"):
+        _prove(other, tmp_path / "out2", private, key_cache)
+    assert not (tmp_path / "out2").exists()
