@@ -132,3 +132,19 @@ def test_a_private_directory_of_other_inputs_is_refused(tmp_path: Path, key_cach
     with pytest.raises(PipelineError, match="holds a run for other inputs"):
         _prove(other, tmp_path / "out2", private, key_cache)
     assert not (tmp_path / "out2").exists()
+
+
+def test_the_plan_stays_private(tmp_path: Path, key_cache: Path) -> None:
+    paths = write_inputs(tmp_path / "input")
+    out, private = tmp_path / "out", tmp_path / "private"
+    _prove(paths, out, private, key_cache)
+    public = b"".join(p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file())
+    plan = json.loads((private / PLAN2).read_text())
+    masks = [m for shape in plan["shapes"] for m in shape["masks"]]
+    salts = [
+        row.rsplit(",", 1)[1].strip() for row in (private / LEAVES2).read_text().splitlines()[1:]
+    ]
+    assert len(masks) == 5 and len(salts) == 14
+    for secret in masks + [str(int(s, 16)) for s in salts] + salts:
+        assert secret.encode() not in public
+    assert plan["code_seed"].encode() not in public and plan["bundle_seed"].encode() not in public
