@@ -107,6 +107,7 @@ from verifier.manifest2 import (
 )
 from verifier.reserves import Wallet, reserves_to_json, shortfalls
 from verifier.segregation import CUSTOMER, RoleTotals, segregation_of
+from verifier.text_fields import MAX_STATEMENT
 
 __all__ = [
     "BookShape",
@@ -1045,8 +1046,15 @@ def setup_statement(runs: Sequence[ShapeRun]) -> str:
     statements = [run.keys.setup_statement for run in runs]
     if len(set(statements)) == 1:
         return statements[0]
-    return "; ".join(
+    joined = "; ".join(
         f"{run.shape.circuit_id}: {s}" for run, s in zip(runs, statements, strict=True)
+    )
+    if len(joined) <= MAX_STATEMENT:
+        return joined
+    circuits = ", ".join(run.shape.circuit_id for run in runs)
+    return (
+        f"one {runs[0].keys.setup_kind} setup per circuit ({circuits}): each shape's "
+        "ceremony-s<K>.json says who contributed"
     )
 
 

@@ -549,3 +549,22 @@ def test_codes_come_from_the_code_secret(tmp_path: Path, key_cache: Path) -> Non
     assert sorted(codes) == ["alice", "bob", "carol"]
     for account, code in codes.items():
         assert code == format_code(derived_code(secret, account))
+
+
+def test_the_setup_statement_names_each_circuit_when_they_differ(key_cache: Path) -> None:
+    shapes = [BookShape(6, 2, 2, 4, 1), BookShape(6, 2, 8, 4, 0)]
+    keys = [dev_book_keys(shape, key_cache) for shape in shapes]
+    same = [pipeline2.ShapeRun(s, k, [], []) for s, k in zip(shapes, keys, strict=True)]
+    assert pipeline2.setup_statement(same) == keys[0].setup_statement
+    texts = ["ceremony A", "ceremony B"]
+    runs = [
+        pipeline2.ShapeRun(s, replace(k, setup_statement=t), [], [])
+        for s, k, t in zip(shapes, keys, texts, strict=True)
+    ]
+    assert pipeline2.setup_statement(runs) == (
+        "zkpor2-a6-t2-s2-k4-d1: ceremony A; zkpor2-a6-t2-s8-k4-d0: ceremony B"
+    )
+    long = [pipeline2.ShapeRun(r.shape, replace(r.keys, setup_statement=t * 3000), [], [])
+            for r, t in zip(runs, texts, strict=True)]  # fmt: skip
+    statement = pipeline2.setup_statement(long)
+    assert len(statement) < 10_000 and "zkpor2-a6-t2-s8-k4-d0" in statement
