@@ -32,7 +32,6 @@ from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExec
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
-from publisher.attest.jobs import BatchJob
 from publisher.attest.workers import (
     CLUSTER_DOCS,
     ClusterError,
@@ -130,9 +129,11 @@ class _DaskExecutor(Executor):
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         for arg in args:
-            if isinstance(arg, BatchJob) and arg.key_path not in self._checked:
-                check_workers(self._client, arg.key_path)
-                self._checked.add(arg.key_path)
+            # zkpor/1's BatchJob, zkpor/2's pipeline2.ProveJob: any job naming a key
+            key_path = getattr(arg, "key_path", None)
+            if isinstance(key_path, str) and key_path not in self._checked:
+                check_workers(self._client, key_path)
+                self._checked.add(key_path)
         return self._inner.submit(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:

@@ -234,6 +234,7 @@ def run_prove_book(
     code_secret: Path | None = None,
     reserves_path: Path | None = None,
     keys_for: Callable[[BookShape], Keys] = _dev_book_keys,
+    dask: str | None = None,
 ) -> ProvenBook:
     """Prove a zkpor/2 book into ``out`` with progress bars; exit 2 on bad input (an
     under-collateralised account included), nothing written."""
@@ -276,7 +277,7 @@ def run_prove_book(
                     console.print(f"  {symbol}: {count} {what} amounts rounded {kind}")
         try:
             with (
-                open_executor(workers) as (executor, parallel),
+                open_executor(workers, dask) as (executor, parallel),
                 _BatchProgress(1) as progress,
             ):
                 return prove_book(
@@ -576,8 +577,6 @@ def _prove_book_command(
     problem = None
     if ceremony is not None:
         problem = "with --registry, give --keys DIR (one finalized ceremony per circuit)"
-    elif dask is not None:
-        problem = "--dask is not supported for a zkpor/2 book yet"
     elif (keys is None) == (not insecure_dev_setup):
         problem = (
             "give the keys of the ceremonies (--keys DIR, DIR/<circuit id>/ per shape) or, "
@@ -588,7 +587,7 @@ def _prove_book_command(
         raise typer.Exit(2)
     keys_for = _dev_book_keys if keys is None else _book_ceremony_keys(keys)
     proven = run_prove_book(
-        liabilities, registry, config, out, private, workers, code_secret, reserves, keys_for
+        liabilities, registry, config, out, private, workers, code_secret, reserves, keys_for, dask
     )
     for problem in proven.shortfalls:
         err_console.print(f"[bold yellow]WARNING[/]: {problem}", markup=True)

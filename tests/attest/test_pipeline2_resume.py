@@ -7,28 +7,37 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from publisher.attest import pipeline2
+from publisher.attest.executors import open_executor
 from publisher.attest.ingest2 import read_liabilities2
 from publisher.attest.pipeline import CODES, inputs_digest
 from publisher.attest.pipeline2 import (
     CHECKPOINTS2,
     LEAVES2,
     PLAN2,
+    BookShape,
     ProvenBook,
     dev_book_keys,
     prove_book,
 )
 from publisher.attest.registry import load_registry
+from publisher.attest.workers import ClusterError
 from publisher.config import load_config2
+from publisher.crypto import NaclBackend
 from publisher.errors import PipelineError
+from publisher.snark.keys import Keys
 from tests.attest.test_pipeline2 import ROWS, write_inputs
+from verifier.attestation import verify_attestation
+from verifier.fetch import directory_reader
 from verifier.field import R
 from verifier.manifest import MANIFEST
+from verifier.report import passed
 
 
 class Killed(Exception):
@@ -148,3 +157,45 @@ def test_the_plan_stays_private(tmp_path: Path, key_cache: Path) -> None:
     for secret in masks + [str(int(s, 16)) for s in salts] + salts:
         assert secret.encode() not in public
     assert plan["code_seed"].encode() not in public and plan["bundle_seed"].encode() not in public
+
+
+@pytest.mark.slow
+def test_a_book_proves_on_dask_and_the_key_is_checked_first(
+    tmp_path: Path, key_cache: Path
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    paths = write_inputs(tmp_path / "input")
+    registry = load_registry(paths["registry"])
+    config = load_config2(paths["config"])
+    private = tmp_path / "private"
+    private.mkdir()
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        open_executor(1, cluster.scheduler_address) as (executor, parallel),
+        read_liabilities2(paths["book"], registry, workdir=private) as snapshot,
+    ):
+        missing = tmp_path / "nowhere.pk"
+
+        def unreadable(shape: BookShape) -> Keys:
+            return replace(dev_book_keys(shape, key_cache), proving_key_path=missing)
+
+        with pytest.raises(ClusterError, match=f"cannot read the proving key {missing}"):
+            prove_book(snapshot, registry, config, tmp_path / "bad", private, unreadable,
+                       executor, 2 * parallel)  # fmt: skip
+        result = prove_book(
+            snapshot,
+            registry,
+            config,
+            tmp_path / "out",
+            private,
+            lambda shape: dev_book_keys(shape, key_cache),
+            executor,
+            2 * parallel,
+        )
+    assert [s.batches for s in result.manifest.shapes] == [3, 2]
+    results = verify_attestation(
+        directory_reader(tmp_path / "out"), NaclBackend(), allow_dev_setup=True
+    )
+    assert passed(results), [(r.name, r.detail) for r in results]

@@ -123,7 +123,6 @@ def test_refuses_a_bad_config_with_its_line(tmp_path: Path) -> None:
         ([], "give the keys of the ceremonies (--keys DIR"),
         (["--insecure-dev-setup", "--keys", "k"], "give the keys of the ceremonies"),
         (["--ceremony", "c"], "with --registry, give --keys DIR"),
-        (["--insecure-dev-setup", "--dask", "tcp://x:1"], "--dask is not supported"),
     ],
 )
 def test_refuses_bad_option_combinations(tmp_path: Path, extra: list[str], message: str) -> None:
