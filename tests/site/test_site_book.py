@@ -262,3 +262,49 @@ def test_a_zkpor1_site_lists_an_earlier_book(
     data = SimpleNamespace(manifest=manifest, history=[Earlier(earlier, name)])  # type: ignore[arg-type]
     body = history_body(data)  # type: ignore[arg-type]
     assert BOOK_ID in body and "116.31%" in body
+
+
+def test_a_negative_net_and_undeclared_reserves_render_plainly(
+    book_attestation: BookAttestation,  # noqa: F811
+) -> None:
+    """The pages as a pure function of a manifest: an asset whose accounts owe more than
+    they hold (net < 0: nothing to cover), and a book without reserves."""
+    from dataclasses import replace
+
+    from publisher.site.book import BookManifest, BookSiteData, render_book_pages
+    from publisher.site.build import template
+    from verifier.web import BOOK_ATTESTATION_STEPS, BOOK_USER_STEPS
+
+    parsed = book_attestation.manifest
+    assets = list(parsed.assets)
+    assets[2] = replace(assets[2], equity=10, debt=25)
+    covered = replace(parsed, assets=tuple(assets))
+    bare = replace(parsed, assets=tuple(replace(a, reserves=None) for a in parsed.assets))
+
+    def summary(manifest: object) -> str:
+        data = BookSiteData(
+            manifest=BookManifest.of(manifest),  # type: ignore[arg-type]
+            batches=[],
+            results=[],
+            wallets=[],
+            transcripts={},
+            history=[],
+            version="0.1.0",
+            site_url=None,
+            vendored=[],
+            pins={},
+            user_steps=BOOK_USER_STEPS,
+            attestation_steps=BOOK_ATTESTATION_STEPS,
+            samples=3,
+        )
+        return render_book_pages(data, template().joinpath("pages"), "sha384-x", "v/0/verify.js")[
+            "index.md"
+        ]
+
+    text = summary(covered)
+    assert "| USDT | 0.00001 | 0.000025 | -0.000015 | 7000 |" in text
+    assert "PASS: nothing to cover (net ≤ 0)" in text
+    assert "Under\\-covered" not in text and "Under-covered" not in text
+    text = summary(bare)
+    assert "| BTC | 0.761 | 0 | 0.761 | not declared | not declared | – |" in text
+    assert "No reserves are declared: this attestation proves the book only." in text
