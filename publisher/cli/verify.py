@@ -7,6 +7,7 @@ Text that comes from the attestation is never read as rich markup.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -20,13 +21,15 @@ from rich.text import Text
 from publisher.ceremony.directory import PTAU_STEP_NAME, check_key_with_ptau
 from publisher.crypto import NaclBackend
 from publisher.snark.pairing import FAST_OPS
-from verifier.attestation import attestation_steps
-from verifier.attestation2 import read_figures
+from verifier.attestation import AttestationFiles, attestation_steps
+from verifier.attestation2 import read_figures, read_manifest2
+from verifier.ceremony import TRANSCRIPT, parse_transcript
 from verifier.download import DownloadError, DownloadFailed, retrying
+from verifier.errors import StepSkipped, VerificationError
 from verifier.fetch import directory_reader, http_reader
-from verifier.manifest import MANIFEST
+from verifier.manifest import MANIFEST, VK
 from verifier.manifest2 import is_zkpor2, remember_manifest
-from verifier.report import StepResult, passed, run_steps, to_json
+from verifier.report import Step, StepResult, passed, run_steps, to_json
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -153,6 +156,52 @@ def print_figures(figures: dict[str, Any], out: Console = console) -> None:
     )
 
 
+def ptau_steps2(read: Callable[[str], bytes], ptau: Path) -> list[Step]:
+    """Return one ``--ptau`` step per shape of a zkpor/2 attestation: the shape's key
+    (``vk-s{K}.json``) is the one ``ptau`` gives for the circuit its transcript
+    (``ceremony-s{K}.json``) names. The manifest is read as the steps read it."""
+    try:
+        manifest, _ = read_manifest2(AttestationFiles(read))
+    except VerificationError as exc:
+        reason = f"the manifest could not be read: {exc}"
+
+        def fail() -> str:
+            raise VerificationError(reason)
+
+        return [(PTAU_STEP_NAME, fail)]
+    steps: list[Step] = []
+    for shape in manifest.shapes:
+        names = {TRANSCRIPT: shape.ceremony, VK: shape.vk}
+
+        def check(shape_read: Callable[[str], bytes], names: dict[str, str] = names) -> str:
+            started = parse_transcript(shape_read(TRANSCRIPT)).header.ptau.sha256
+            if started != _sha256_of(ptau):
+                raise StepSkipped(
+                    f"{names[TRANSCRIPT]} started from another phase-1 file (sha256 "
+                    f"{started[:16]}…) than {ptau.name}: run again with --ptau set to that file"
+                )
+            detail = check_key_with_ptau(shape_read, ptau)
+            for old, new in names.items():
+                detail = detail.replace(old, new)
+            return detail
+
+        shape_read = partial(_renamed_read, read, names)
+        steps.append((f"{PTAU_STEP_NAME} (K = {shape.slots})", partial(check, shape_read)))
+    return steps
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _renamed_read(read: Callable[[str], bytes], names: dict[str, str], name: str) -> bytes:
+    return read(names.get(name, name))
+
+
 def register(app: typer.Typer) -> None:
     """Add ``verify`` to ``app``."""
 
@@ -204,7 +253,9 @@ def register(app: typer.Typer) -> None:
             allow_unknown_phase1=allow_unknown_phase1,
             ops=FAST_OPS,
         )
-        if ptau is not None:
+        if ptau is not None and is_zkpor2(read):
+            steps += ptau_steps2(read, ptau)
+        elif ptau is not None:
             steps.append((PTAU_STEP_NAME, partial(check_key_with_ptau, read, ptau)))
         results = run_steps(steps)
         figures = read_figures(read) if is_zkpor2(read) else None

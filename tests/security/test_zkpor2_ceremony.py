@@ -175,3 +175,33 @@ def test_transcript_unlisted(proven: tuple[Path, dict[str, str]], tmp_path: Path
     assert [n for n, (s, _) in results.items() if s != "OK"] == ["trusted setup"]
     assert "does not list the sha256 of ceremony-s2.json" in results["trusted setup"][1]
     assert json.loads((folder / "attestation.json").read_text())["setup"]["kind"] == "ceremony"
+
+
+@pytest.mark.slow
+def test_cli_ptau_checks_each_shape_key(
+    proven: tuple[Path, dict[str, str]], key_cache: Path
+) -> None:
+    """``zkpor verify --ptau``: one step per shape recomputes the shape's key from the
+    phase-1 file its ceremony started from; a shape whose ceremony started from another
+    file is skipped, naming it."""
+    from typer.testing import CliRunner
+
+    from publisher.cli.main import app
+    from verifier.ceremony import parse_transcript
+
+    folder = proven[0]
+    headers = {
+        k: parse_transcript((folder / f"ceremony-s{k}.json").read_bytes()).header.ptau
+        for k in (1, 2)
+    }
+    ptau = demo_ptau(headers[2].power, key_cache)
+    args = ["verify", "--allow-unknown-phase1", "--ptau", str(ptau)]
+    result = CliRunner().invoke(app, [*args, str(folder)])
+    assert "11. OK: key from phase 1 (--ptau) (K = 2)" in result.output, result.output
+    assert "vk-s2.json" in result.output
+    if headers[1].sha256 == headers[2].sha256:
+        assert result.exit_code == 0
+    else:
+        assert "10. SKIP: key from phase 1 (--ptau) (K = 1)" in result.output
+        assert "ceremony-s1.json started from another phase-1 file" in result.output
+        assert result.exit_code == 1
