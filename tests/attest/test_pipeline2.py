@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from publisher.attest import pipeline2
+from publisher.attest import book_jobs, book_publish, pipeline2
 from publisher.attest.ingest2 import read_liabilities2
 from publisher.attest.pipeline import CODES
 from publisher.attest.pipeline2 import BookShape, ProvenBook, dev_book_keys, prove_book
@@ -437,13 +437,13 @@ def test_a_failure_while_writing_leaves_nothing_behind(
     tmp_path: Path, key_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     paths = write_inputs(tmp_path / "input")
-    real = pipeline2.shape_files
+    real = book_publish.shape_files
 
     def failing(runs: Any) -> dict[str, bytes]:
         real(runs)
         raise OSError("disk full")
 
-    monkeypatch.setattr(pipeline2, "shape_files", failing)
+    monkeypatch.setattr(book_publish, "shape_files", failing)
     out = tmp_path / "out"
     with pytest.raises(OSError, match="disk full"):
         prove_inputs(paths, out, tmp_path / "private", dev_keys(key_cache), 1)
@@ -499,13 +499,13 @@ def test_a_proof_whose_outputs_are_not_phase_1s_is_refused(
     tmp_path: Path, key_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     paths = write_inputs(tmp_path / "input")
-    real = pipeline2.batch_input
+    real = book_jobs.batch_input
 
     def other_mask(*args: Any) -> Any:
         data = real(*args)
         return replace(data, mask=data.mask + 1)
 
-    monkeypatch.setattr(pipeline2, "batch_input", other_mask)
+    monkeypatch.setattr(book_jobs, "batch_input", other_mask)
     out = tmp_path / "out"
     with pytest.raises(PipelineError, match="the proof's outputs are not phase 1's"):
         prove_inputs(paths, out, tmp_path / "private", dev_keys(key_cache), 1, threads=True)
