@@ -18,9 +18,7 @@ from typing import Any
 from publisher.attest.book_shapes import BookShape, Placed
 from publisher.attest.bundles import subtree_levels
 from publisher.attest.jobs import _proving_key
-from publisher.attest.pipeline import (
-    SALT_BITS,
-)
+from publisher.attest.pipeline import SALT_BITS
 from publisher.snark.batch2 import Batch2Input, batch2_witness, build_batch2
 from publisher.snark.keys import Keys
 from publisher.snark.prove import prove

@@ -44,12 +44,7 @@ from verifier import __version__
 from verifier.bundle import Bundle2
 from verifier.ceremony import SETUP_CEREMONY, TRANSCRIPT
 from verifier.codes import derived_code
-from verifier.manifest import (
-    BUNDLE_SUMS,
-    MANIFEST,
-    RESERVES,
-    tree_to_json,
-)
+from verifier.manifest import BUNDLE_SUMS, MANIFEST, RESERVES, tree_to_json
 from verifier.manifest2 import (
     Asset2,
     Manifest2,

@@ -20,12 +20,7 @@ from typing import Any
 from publisher.attest.book_jobs import Found, Leaf, ShapeRun, public_vector
 from publisher.attest.book_publish import ProvenBook
 from publisher.attest.book_shapes import BookShape, Placed
-from publisher.attest.pipeline import (
-    CODES,
-    STAGE_CHECKPOINTS,
-    StageProgress,
-    _no_stage,
-)
+from publisher.attest.pipeline import CODES, STAGE_CHECKPOINTS, StageProgress, _no_stage
 from publisher.errors import PipelineError
 from publisher.files import atomic_writer, write_atomic
 from publisher.snark.keys import Keys
@@ -34,12 +29,8 @@ from verifier.book import TierTable
 from verifier.errors import ZkporError
 from verifier.field import R
 from verifier.groth16 import Proof, verify_many
-from verifier.manifest import (
-    MANIFEST,
-)
-from verifier.manifest2 import (
-    Manifest2,
-)
+from verifier.manifest import MANIFEST
+from verifier.manifest2 import Manifest2
 from verifier.reserves import shortfalls
 
 # -- resuming: the plan and the checkpoints ---------------------------------------------------

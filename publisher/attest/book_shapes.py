@@ -18,10 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher.attest.ingest2 import Account2, Snapshot2
-from publisher.attest.pipeline import (
-    StageProgress,
-    _no_stage,
-)
+from publisher.attest.pipeline import StageProgress, _no_stage
 from publisher.attest.registry import Registry
 from publisher.config import Config2
 from publisher.errors import InputError, PipelineError
@@ -33,14 +30,8 @@ from publisher.snark.r1cs import r1cs_digest
 from verifier import book
 from verifier.book import TierTable
 from verifier.groth16 import VerifyingKey
-from verifier.manifest import (
-    SETUP_INSECURE_DEV,
-)
-from verifier.manifest2 import (
-    Registry2,
-    RegistryEntry,
-    RegistryTable,
-)
+from verifier.manifest import SETUP_INSECURE_DEV
+from verifier.manifest2 import Registry2, RegistryEntry, RegistryTable
 
 STAGE_SHAPES = "sorting accounts into shapes"
 

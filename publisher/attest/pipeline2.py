@@ -86,12 +86,7 @@ from publisher.attest.book_shapes import (
     shapes_for,
 )
 from publisher.attest.ingest2 import Snapshot2
-from publisher.attest.pipeline import (
-    STAGE_ALREADY,
-    StageProgress,
-    _no_stage,
-    _remove_partial,
-)
+from publisher.attest.pipeline import STAGE_ALREADY, StageProgress, _no_stage, _remove_partial
 from publisher.attest.registry import Registry
 from publisher.config import Config2
 from publisher.errors import PipelineError

@@ -3,10 +3,12 @@ defaults, and every bad value named by file, line and field."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
 
+import publisher.config as config_module
 from publisher.config import DEFAULT_SHAPES, Shape, default_shapes, load_config2
 from publisher.errors import InputError
 
@@ -130,10 +132,6 @@ def test_a_bad_arity_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_documented_example_loads(tmp_path: Path) -> None:
-    import textwrap
-
-    import publisher.config as config_module
-
     doc = config_module.__doc__ or ""
     example = doc.split("holds assets)::", 1)[1].split("Without", 1)[0]
     head = HEAD.split("[tree]", 1)[0]
