@@ -50,13 +50,42 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import random
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
-from publisher.demo import DEMO_AS_OF
+from publisher.attest.executors import open_executor
+from publisher.attest.ingest2 import read_liabilities2
+from publisher.attest.pipeline import StageProgress, _no_stage
+from publisher.attest.pipeline2 import BookShape, assign_shapes, dev_book_keys, prove_book
+from publisher.attest.registry import load_registry
+from publisher.ceremony.book import load_book_keys, setup_book_keys
+from publisher.ceremony.demo_ptau import demo_ptau
+from publisher.config import load_config2
+from publisher.crypto import NaclBackend
+from publisher.demo import (
+    CEREMONY_DIR,
+    DEMO_AS_OF,
+    DEMO_BEACON_EXP,
+    DEMO_BEACON_NAME,
+    DEMO_CONTRIBUTORS,
+    KEYS_DIR,
+    Log,
+    StageRunner,
+    demo_beacon_value,
+)
+from publisher.errors import InputError, PipelineError
 from publisher.files import write_atomic
+from publisher.snark.batch import default_cache_dir
+from publisher.snark.batch2 import build_batch2
+from publisher.snark.keys import Keys
+from publisher.snark.qap import domain_size
+from verifier.attestation import verify_attestation
 from verifier.book import (
     AMOUNT_LIMIT,
     PERCENT,
@@ -65,6 +94,10 @@ from verifier.book import (
     price_scale,
     tier_tables,
 )
+from verifier.fetch import directory_reader
+from verifier.report import StepResult
+
+T = TypeVar("T")
 
 #: The quote every price is stated in, and its decimals.
 QUOTE_SYMBOL, QUOTE_DECIMALS = "USD", 8
@@ -504,6 +537,8 @@ def generate_book(
     """
     if users < 1:
         raise ValueError("the book needs at least one account")
+    if whales is not None and whales < 0:
+        raise ValueError("whales must be 0 or more")
     registry = book_assets(seed, assets)
     tables, scale = book_tables(registry)
     value_unit = 10 ** (QUOTE_DECIMALS + scale)
@@ -572,3 +607,229 @@ def write_book_inputs(
     write_atomic(paths[1], book.csv_text.encode())
     write_atomic(paths[2], config_toml(shapes).encode())
     return BookInputs(*paths, book)
+
+
+# -- the run ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShapeFigures:
+    """What one shape of the demo cost: its circuit, accounts, batches and setup time."""
+
+    circuit_id: str
+    slots: int
+    batch_size: int
+    accounts: int
+    batches: int
+    constraints: int
+    domain: int
+    setup_seconds: float
+
+
+@dataclass(frozen=True)
+class BookDemo:
+    """What ``run_book_demo`` made: the inputs, the attestation, the keys, the reviewer's
+    report, the failure variant's refusal, and the figures (``seconds`` per stage:
+    inputs, setup, prove, verify)."""
+
+    inputs: BookInputs
+    attestation: Path
+    private: Path
+    keys: Path | None
+    shapes: tuple[ShapeFigures, ...]
+    seconds: dict[str, float]
+    results: tuple[StepResult, ...]
+    refusal: InputError | None = None
+
+    @property
+    def passed(self) -> bool:
+        """Return whether every step of ``zkpor verify`` passed."""
+        return all(r.status == "OK" for r in self.results)
+
+
+def _quiet_stage(title: str, work: Callable[[Log], T]) -> T:
+    return work(lambda message: None)
+
+
+def _ignore(message: str) -> None:
+    """The default log: say nothing."""
+
+
+def _cached_phase1(power: int) -> Path:
+    return demo_ptau(power)
+
+
+def _refuse_under_collateralised(
+    folder: Path, users: int, seed: int, assets: int, whales: int | None, out: Path
+) -> InputError:
+    """Write the failure variant and return the error ``prove_book`` refuses it with (no
+    keys are asked for, nothing is written); ``PipelineError`` if it is accepted."""
+    bad = write_book_inputs(folder, users, seed, assets, whales, under_collateralised=True)
+    registry = load_registry(bad.registry)
+
+    def no_keys(shape: BookShape) -> Keys:
+        raise PipelineError(f"the failure variant asked for the keys of {shape.circuit_id}")
+
+    private = out.parent / (out.name + "-refused-private")
+    try:
+        with (
+            read_liabilities2(bad.liabilities, registry) as snapshot,
+            ThreadPoolExecutor(1) as executor,
+        ):
+            prove_book(
+                snapshot, registry, load_config2(bad.config), out, private, no_keys, executor, 1
+            )
+    except InputError as refused:
+        if out.exists() or private.exists():
+            raise PipelineError("the refused failure variant left files behind") from refused
+        if (refused.file, refused.line) != (str(bad.liabilities), bad.book.bad_line):
+            raise PipelineError(
+                f"the failure variant was refused for another reason: {refused}"
+            ) from refused
+        return refused
+    raise PipelineError("prove accepted an under-collateralised account")
+
+
+def run_book_demo(
+    out: Path,
+    users: int = 1000,
+    seed: int = 1,
+    insecure_dev_setup: bool = False,
+    *,
+    under_collateralised: bool = False,
+    assets: int = BOOK_ASSETS,
+    whales: int | None = None,
+    workers: int | None = None,
+    phase1: Callable[[int], Path] = _cached_phase1,
+    run: StageRunner = _quiet_stage,
+    stage: StageProgress = _no_stage,
+    log: Log = _ignore,
+    cache: Path | None = None,
+) -> BookDemo:
+    """Run the whole zkpor/2 job on a synthetic book in ``out``: inputs (``input/``), a
+    local ceremony per circuit shape (``ceremony/<id>/``, keys to ``keys/<id>/``; with
+    ``insecure_dev_setup`` the cached single-party development keys instead), proofs
+    (``attestation/``, secrets to ``private/``) and the reviewer's check.
+
+    ``under_collateralised`` first writes the failure variant and shows ``prove``
+    refusing it (``BookDemo.refusal``: file and line). ``phase1(power)`` returns a phase-1
+    file (default: the demo's cached single-party one), ``run(title, work)`` runs each
+    ceremony stage, ``stage`` gets the prover's progress, ``log`` one line per step.
+    Raises ``PipelineError`` if an output folder already exists.
+    """
+    attestation, private = out / "attestation", out / "private"
+    ceremonies, keys_dir = out / CEREMONY_DIR, out / KEYS_DIR
+    for taken in (attestation, ceremonies, keys_dir):
+        if taken.exists():
+            raise PipelineError(f"{taken} already exists; choose another folder")
+    cache = cache or default_cache_dir()
+    seconds: dict[str, float] = {}
+    clock = time.monotonic()
+    inputs = write_book_inputs(out / "input", users, seed, assets, whales)
+    seconds["inputs"] = time.monotonic() - clock
+    log(f"wrote a synthetic book of {users} accounts and {assets} assets to {out / 'input'}")
+    refusal = None
+    if under_collateralised:
+        refusal = _refuse_under_collateralised(
+            out / "input", users, seed, assets, whales, attestation
+        )
+        log(f"the failure variant is refused, as it must be: {refusal}")
+    config, registry = load_config2(inputs.config), load_registry(inputs.registry)
+    private.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with read_liabilities2(inputs.liabilities, registry, workdir=private) as snapshot:
+        placed = assign_shapes(snapshot, registry, config)
+        circuits = {p.shape: build_batch2(p.shape.batch2()).cs for p in placed}
+        clock = time.monotonic()
+        setup: dict[BookShape, float] = {}
+        for shape, cs in circuits.items():
+            start = time.monotonic()
+            if insecure_dev_setup:
+                dev_book_keys(shape, cache)
+            else:
+                log(f"setup ceremony for {shape.circuit_id} in {ceremonies / shape.circuit_id}")
+                setup_book_keys(
+                    [(shape.circuit_id, cs)],
+                    ceremonies,
+                    keys_dir,
+                    phase1,
+                    DEMO_CONTRIBUTORS,
+                    run,
+                    demo_beacon_value(config.as_of, seed),
+                    DEMO_BEACON_EXP,
+                    DEMO_BEACON_NAME,
+                    cache / "ceremony",
+                )
+            setup[shape] = time.monotonic() - start
+        seconds["setup"] = time.monotonic() - clock
+
+        def keys_for(shape: BookShape) -> Keys:
+            if insecure_dev_setup:
+                return dev_book_keys(shape, cache)
+            return load_book_keys(keys_dir, shape.circuit_id)
+
+        clock = time.monotonic()
+        with open_executor(workers or os.cpu_count() or 1) as (executor, parallel):
+            proven = prove_book(
+                snapshot,
+                registry,
+                config,
+                attestation,
+                private,
+                keys_for,
+                executor,
+                2 * parallel,
+                stage=stage,
+            )
+        seconds["prove"] = time.monotonic() - clock
+    log(f"wrote {attestation}; verifying it as a reviewer would")
+    clock = time.monotonic()
+    results = verify_attestation(
+        directory_reader(attestation),
+        NaclBackend(),
+        allow_dev_setup=insecure_dev_setup,
+        # the demo's phase 1 is its own single-party file: accepted, and the setup step
+        # says so; a real attestation needs a pinned public one
+        allow_unknown_phase1=True,
+    )
+    seconds["verify"] = time.monotonic() - clock
+    by_slots = {s.slots: s for s in proven.manifest.shapes}
+    figures = tuple(
+        ShapeFigures(
+            shape.circuit_id,
+            shape.slots,
+            shape.batch_size,
+            len(p.accounts),
+            by_slots[shape.slots].batches,
+            len(circuits[shape].constraints),
+            domain_size(circuits[shape]),
+            setup[shape],
+        )
+        for p in placed
+        for shape in [p.shape]
+    )
+    return BookDemo(
+        inputs,
+        attestation,
+        private,
+        None if insecure_dev_setup else keys_dir,
+        figures,
+        seconds,
+        tuple(results),
+        refusal,
+    )
+
+
+def summary_lines(demo: BookDemo) -> list[str]:
+    """Return what the demo measured, one line per shape, then the stages' times."""
+    lines = []
+    for f in demo.shapes:
+        setup = "development keys" if demo.keys is None else "ceremony"
+        power = f.domain.bit_length() - 1
+        lines.append(
+            f"  {f.circuit_id}: {f.accounts} accounts in {f.batches} batches of "
+            f"{f.batch_size}; {f.constraints:,} constraints (domain 2^{power}); "
+            f"{setup} {f.setup_seconds:.1f} s"
+        )
+    times = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in demo.seconds.items())
+    lines.append(f"  times: {times}")
+    return lines

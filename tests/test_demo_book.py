@@ -11,14 +11,17 @@ failure variant, refused at the under-collateralised account's first line.
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from publisher.attest.ingest2 import Account2, collateral_check, read_liabilities2
 from publisher.attest.registry import Registry, load_registry
+from publisher.cli.main import app
 from publisher.demo_book import (
     BOOK_SHAPES,
     MAX_SCALE,
@@ -27,9 +30,10 @@ from publisher.demo_book import (
     book_assets,
     config_toml,
     generate_book,
+    run_book_demo,
     write_book_inputs,
 )
-from publisher.errors import InputError
+from publisher.errors import InputError, PipelineError
 from verifier.book import AMOUNT_LIMIT
 
 USERS = 1000
@@ -217,3 +221,77 @@ def test_the_failure_variant_changes_one_account_only(inputs: BookInputs) -> Non
     (differing,) = [n for n, (a, b) in enumerate(lines, start=1) if a != b]
     (row,) = csv.reader([bad.csv_text.splitlines()[differing - 1]])
     assert row[0] == good.accounts[changed[0]].account
+
+
+def test_zkpor_prove_refuses_the_failure_variant_naming_file_and_line(
+    failure: BookInputs, tmp_path: Path
+) -> None:
+    out, private = tmp_path / "attestation", tmp_path / "private"
+    result = CliRunner().invoke(
+        app,
+        [
+            "prove",
+            "--registry",
+            str(failure.registry),
+            "--liabilities",
+            str(failure.liabilities),
+            "--config",
+            str(failure.config),
+            "--out",
+            str(out),
+            "--private",
+            str(private),
+            "--insecure-dev-setup",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert f"{failure.liabilities}:{failure.book.bad_line}: account: under-collateralised" in (
+        result.output
+    )
+    assert not out.exists()
+    assert not private.exists()
+
+
+# --- the whole demo ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_small_book_demo_proves_and_verifies(tmp_path: Path) -> None:
+    """40 accounts, 40 assets, no whale (two shapes), development keys: every step of
+    ``zkpor verify`` passes, and the failure variant is refused first."""
+    stages: list[str] = []
+    demo = run_book_demo(
+        tmp_path / "demo",
+        users=40,
+        seed=3,
+        insecure_dev_setup=True,
+        under_collateralised=True,
+        assets=40,
+        whales=0,
+        log=stages.append,
+    )
+    assert demo.passed, [(r.name, r.detail) for r in demo.results if r.status != "OK"]
+    assert [r.name for r in demo.results][:5] == [
+        "manifest and file hashes",
+        "verification keys",
+        "batch proofs",
+        "totals",
+        "trees",
+    ]
+    assert demo.refusal is not None
+    assert demo.refusal.line == generate_book(40, 3, 40, 0, True).bad_line
+    assert demo.keys is None
+    assert [f.slots for f in demo.shapes] == [4, 16]
+    assert sum(f.accounts for f in demo.shapes) == 40
+    for figures in demo.shapes:
+        assert figures.domain >= figures.constraints
+        assert figures.batches == -(-figures.accounts // figures.batch_size)
+    manifest = json.loads((demo.attestation / "attestation.json").read_text())
+    assert manifest["format"] == "zkpor/2"
+    assert manifest["setup"]["kind"] == "insecure-dev"
+    assert len(manifest["registry"]["assets"]) == 40
+    # secrets stay in private/
+    assert (demo.private / "codes.csv").exists()
+    assert not (demo.attestation / "codes.csv").exists()
+    with pytest.raises(PipelineError, match="already exists"):
+        run_book_demo(tmp_path / "demo", users=40, insecure_dev_setup=True)
