@@ -27,7 +27,13 @@ from publisher.attest.executors import open_executor
 from publisher.attest.ingest import Snapshot, read_liabilities
 from publisher.attest.ingest2 import Snapshot2, read_liabilities2
 from publisher.attest.pipeline import CODES, inputs_digest, prove_attestation
-from publisher.attest.pipeline2 import BookShape, ProvenBook, dev_book_keys, prove_book
+from publisher.attest.pipeline2 import (
+    BookShape,
+    ProvenBook,
+    dev_book_keys,
+    prove_book,
+    shapes_for,
+)
 from publisher.attest.registry import Registry, load_registry
 from publisher.ceremony.book import book_keys_for_prove
 from publisher.ceremony.demo_ptau import DEMO_PTAU_WARNING, cached_path, demo_ptau
@@ -249,6 +255,7 @@ def run_prove_book(
             snapshot = read_liabilities2(liabilities, registry, workdir=private)
         with console.status("checking that every account's collateral covers its debt"):
             snapshot.check_collateral()
+            shapes_for(snapshot, registry, config)  # every account fits a shape
         reserves = None
         if reserves_path is not None:
             with console.status(f"reading {reserves_path} and checking its signatures"):

@@ -106,6 +106,17 @@ def test_refuses_an_under_collateralised_account(tmp_path: Path) -> None:
     assert not out.exists() and not private.exists()
 
 
+def test_refuses_an_account_larger_than_every_shape(tmp_path: Path) -> None:
+    paths = write_inputs(tmp_path / "input")
+    text = paths["config"].read_text().replace("slots = 8", "slots = 4")
+    paths["config"].write_text(text)
+    out, private = tmp_path / "out", tmp_path / "private"
+    result = runner.invoke(app, _args(paths, out, private, "--insecure-dev-setup"))
+    assert result.exit_code == 2
+    assert f"{paths['book']}:7: account: holds 6 assets, more than the 4 slots" in result.output
+    assert not out.exists() and not private.exists()
+
+
 def test_refuses_a_bad_config_with_its_line(tmp_path: Path) -> None:
     paths = write_inputs(tmp_path / "input")
     text = paths["config"].read_text().replace("slots = 8", "slots = 1")
