@@ -466,8 +466,10 @@ def _check_reserves(files: _Attestation2) -> str:
     try:
         detail = check_reserves(view, files.json(RESERVES), files.crypto)
     except VerificationError as exc:
+        # A shortfall is against the net (equity - debt): say so where zkpor/1 says
+        # "liabilities"; other reasons (signatures, segregation) are zkpor/1's words.
         raise VerificationError(
-            f"{exc} (liabilities here are each asset's net, equity - debt, at least 0)"
+            str(exc).replace("< liabilities ", "< net (equity - debt) ")
         ) from exc
     old = ", ".join(
         f"{a.symbol} {coverage_ratio(a.reserves or 0, a.liabilities)}" for a in view.assets

@@ -186,7 +186,7 @@ def test_reserves_below_net(tmp_path: Path) -> None:
     assert failing(results) == ["reserves"]
     detail = results["reserves"][1]
     assert "BTC" in detail and "short by 0.10000001 BTC" in detail
-    assert "each asset's net" in detail
+    assert "< net (equity - debt) 1.60000001" in detail
 
 
 def test_negative_net_needs_no_reserves(built: Built) -> None:
