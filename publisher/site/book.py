@@ -23,19 +23,25 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from importlib.resources.abc import Traversable
 from string import Template
+from types import SimpleNamespace
 
 from publisher.site.chart import Coverage, coverage_bars, coverage_over_time, percent
 from publisher.site.escape import md_code, md_link, md_text
 from publisher.site.pages import (
     CosignatureStatus,
     Earlier,
+    _role_heading,
+    _role_order,
     _steps_html,
     _table,
+    _under_backed,
     cosign_summary_lines,
     download_note,
+    segregation_summary,
     setup_statement_for,
     status_table,
     wallet_table,
+    wrapped_body,
 )
 from publisher.site.vendor import Component
 from verifier.ceremony_format import Transcript
@@ -45,6 +51,7 @@ from verifier.manifest import format_units as units
 from verifier.manifest2 import Manifest2
 from verifier.report import StepResult
 from verifier.reserves import Wallet
+from verifier.segregation import CUSTOMER
 from verifier.strict_json import loads
 
 FORMAT2 = "zkpor/2"
@@ -163,6 +170,18 @@ class BookManifest:
     @property
     def decimals(self) -> dict[str, int]:
         return {a.symbol: a.decimals for a in self.assets}
+
+    @property
+    def reserves_view(self) -> Manifest | None:
+        """Return the zkpor/1 view of the manifest whose liabilities are each asset's net
+        (``Manifest2.reserves_view``): what zkpor/1's role and wrapped-token tables read."""
+        return None if self.source is None else self.source.reserves_view()
+
+    @property
+    def wrapped(self) -> bool:
+        """Return whether the manifest declares a wrapped token (its own page)."""
+        view = self.reserves_view
+        return view is not None and view.segregation is not None and bool(view.segregation.wrapped)
 
     @classmethod
     def of(cls, m: Manifest2) -> BookManifest:
@@ -439,6 +458,15 @@ def book_banners(data: BookSiteData) -> str:
             "    zkpor pins (a demo makes its own, offline). Whoever made it can forge proofs\n"
             "    of any totals: the figures below are NOT proven.\n"
         )
+    view = data.manifest.reserves_view
+    under_backed = [md_text(symbol) for symbol in (_under_backed(view) if view else [])]
+    if under_backed:
+        out.append(
+            '!!! failure "Under-backed: ' + ", ".join(under_backed) + '"\n'
+            "    The collateral of " + ", ".join(under_backed) + " is below its issued "
+            "supply: it is not backed 1:1.\n"
+            "    See the [Wrapped tokens](wrapped.md) page.\n"
+        )
     short = [md_text(a.symbol) for a in data.manifest.assets if not a.covered]
     if short:
         out.append(
@@ -495,6 +523,11 @@ def batch_table(shape: BookShape, batches: ShapeBatches) -> str:
     return _table(["Batch", "root", "mask commitment c", "masked total s"], rows) + tail
 
 
+def _count(n: int, noun: str) -> str:
+    """Return ``1 batch``, ``4 batches``, ``16 accounts``."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}{'es' if noun.endswith('h') else 's'}"
+
+
 def proofs_body(data: BookSiteData) -> str:
     """Return the Proofs page's per-shape sections: circuit, keys, proofs, batches."""
     m = data.manifest
@@ -509,8 +542,8 @@ def proofs_body(data: BookSiteData) -> str:
                 ["constraints per batch proof", f"{shape.constraints:,}"],
                 [
                     "tree",
-                    f"arity {m.arity}, {shape.batch_size} accounts per batch, "
-                    f"{shape.batches} batches, top depth {shape.top_depth}",
+                    f"arity {m.arity}, {_count(shape.batch_size, 'account')} per batch, "
+                    f"{_count(shape.batches, 'batch')}, top depth {shape.top_depth}",
                 ],
                 ["root", f"`{shape.root:#066x}`"],
                 [
@@ -595,11 +628,34 @@ def book_reserves_body(data: BookSiteData) -> str:
             coverage_bars(coverages(data.manifest)),
             "## Wallets\n\nEach wallet signed the message zkpor fixes for this attestation "
             "(it names the attestation id, the wallet's role, the chain, the asset, the "
-            "address and the as-of time). The Verify page re-checks every signature in "
+            "address and the as-of time), so a signature cannot be moved to another role, "
+            "and a wallet has one role only. The Verify page re-checks every signature in "
             "your browser (*verify all*, step 7 **reserves**).",
-            wallet_table(data.manifest, data.wallets),  # type: ignore[arg-type]
+            *wallet_groups(data),
         ]
     )
+
+
+def wallet_groups(data: BookSiteData) -> list[str]:
+    """Return the wallets by role, as zkpor/1's Reserves page groups them."""
+    view = data.manifest.reserves_view
+    if view is None:
+        return [wallet_table(data.manifest, data.wallets)]  # type: ignore[arg-type]
+    groups = []
+    for role in _role_order(view, data.wallets):
+        heading, said = _role_heading(role)
+        wallets = [w for w in data.wallets if (w.role or CUSTOMER) == role]
+        groups.append(f"### {heading}\n\n{said}\n\n{wallet_table(view, wallets)}")
+    return groups
+
+
+def book_segregation(manifest: BookManifest) -> str:
+    """Return the Summary's funds not counted as coverage and the wrapped tokens' backing
+    (zkpor/1's section), when the manifest declares wallet roles."""
+    view = manifest.reserves_view
+    if view is None or view.segregation is None:
+        return ""
+    return segregation_summary(view)
 
 
 # --- history ----------------------------------------------------------------------------
@@ -777,6 +833,7 @@ def render_book_pages(
                 else "*No reserves are declared: this attestation proves the book only.*",
                 "price_table": price_table(m),
                 "shape_table": shape_table(m),
+                "segregation": book_segregation(m),
                 "status_table": status_table(data.results),
                 "cosignatures": cosign,
             },
@@ -838,11 +895,23 @@ def render_book_pages(
         ),
         "history.md": ("history.md", {"history_body": book_history_body(data)}),
     }
+    view = m.reserves_view
+    if m.wrapped and view is not None:
+        wrapped = SimpleNamespace(manifest=view, wallets=data.wallets)
+        pages["wrapped.md"] = ("wrapped.md", {"wrapped_body": wrapped_body(wrapped)})  # type: ignore[arg-type]
     out = {}
     for name, (source, values) in pages.items():
         template = Template(templates.joinpath(source).read_text(encoding="utf-8"))
         out[name] = template.substitute({**common, **values})
     return out
+
+
+def book_nav(manifest: BookManifest) -> list[dict[str, str]]:
+    """Return the navigation of a zkpor/2 site: Wrapped tokens only when it declares one."""
+    nav = list(BOOK_NAV)
+    if manifest.wrapped:
+        nav.insert(4, {"Wrapped tokens": "wrapped.md"})
+    return nav
 
 
 #: The pages of a zkpor/2 site, in the order of the navigation.

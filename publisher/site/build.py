@@ -58,10 +58,10 @@ from rich.console import Console
 from publisher.crypto import NaclBackend
 from publisher.site.addressed import place
 from publisher.site.book import (
-    BOOK_NAV,
     BookManifest,
     BookSiteData,
     ShapeBatches,
+    book_nav,
     is_book,
     read_book_manifest,
     render_book_pages,
@@ -104,8 +104,8 @@ VERIFY_JS_SOURCE = "assets/zkpor/verify.js"
 WORKER = "worker.js"
 VERIFY_JS = "verify.js"
 RESERVES_STEP = "reserves"
-#: What zkpor/2's reserves step adds to a failure's reason (``verifier.attestation2``).
-BOOK_RESERVES_NOTE = " (liabilities here are each asset's net, equity - debt, at least 0)"
+#: How zkpor/2's reserves step names a shortfall's base (``verifier.attestation2``).
+BOOK_NET_WORDS = "< net (equity - debt) "
 
 Log = Callable[[str], None]
 
@@ -269,9 +269,10 @@ def only_short(files: Mapping[str, bytes], detail: str) -> bool:
     except (VerificationError, ValueError):
         return False
     problems = shortfalls(manifest.assets) + wrapped_shortfalls(manifest)
-    # zkpor/2's step words its shortfalls the same, then says what a liability is there.
-    said = "; ".join(problems) + (BOOK_RESERVES_NOTE if is_book(files[MANIFEST]) else "")
-    if doc is None or not problems or detail != said:
+    if is_book(files[MANIFEST]):
+        # zkpor/2's step says "net (equity - debt)" where zkpor/1's says "liabilities".
+        detail = detail.replace(BOOK_NET_WORDS, "< liabilities ")
+    if doc is None or not problems or detail != "; ".join(problems):
         return False
     try:
         check_reserves(manifest, doc, NaclBackend())
@@ -464,8 +465,8 @@ def render_site(data: SiteData | BookSiteData, verify_js: str, work: Path) -> Pa
     _copy_template(template().joinpath("overrides"), project / "overrides")
     for source in (WORKER_SOURCE, VERIFY_JS_SOURCE):  # served content-addressed instead
         (project / "docs" / source).unlink()
-    book = isinstance(data, BookSiteData)
-    config = _mkdocs_config(data.manifest, data.site_url, BOOK_NAV if book else None)
+    nav = book_nav(data.manifest) if isinstance(data, BookSiteData) else None
+    config = _mkdocs_config(data.manifest, data.site_url, nav)
     (project / "mkdocs.yml").write_text(config, "utf-8")
     verify_path = verify_js_path(verify_js)
     # verify/index.html loads it: "../" is the site root (use_directory_urls).

@@ -83,6 +83,9 @@ def test_the_summary_shows_equity_debt_net_reserves_and_both_coverages(site: Pat
         assert f"{number} | {name} | OK |" in text
     assert "9 | co-signatures | OK |" in text
     assert "Phase 1 is not a public Powers of Tau ceremony" in text
+    # Wallet roles (zkpor/1's section): nothing but customer wallets here.
+    assert "No user protection fund and no corporate wallet is declared." in text
+    assert "This attestation declares no wrapped token." in text
 
 
 def test_the_price_source_is_shown_literally_never_as_markup(site: Path) -> None:
@@ -130,6 +133,8 @@ def test_reserves_methodology_and_verify_pages(site: Path) -> None:
     assert "net liability" in reserves and "USDT | 21018 | 15000 | 6018 | 7000 |" in reserves
     for chain in ("bitcoin", "ethereum", "solana"):
         assert f"{chain} |" in reserves
+    assert "Customer wallets Counted as coverage" in reserves
+    assert not (site / "wrapped").exists(), "no wrapped token: no Wrapped tokens page"
     methodology = words(site, "methodology")
     assert "zkpor/2" in methodology
     assert "its collateral covers its debt at the published prices and tiers" in methodology

@@ -102,18 +102,36 @@ async function importChecked(source) {
 // a 404 means none.
 const PREFETCH = ["attestation.json", "vk.json", "proofs.json", "tree.json",
   "bundles/SHA256SUMS", "ceremony/transcript.json", "reserves.json", "signatures/index.json"];
+// A zkpor/2 manifest (a book of equity and debt) names its files per shape (vk-s4.json,
+// proofs-s4.json, ...): once it has arrived, the files it lists are fetched too.
 const prefetched = new Map(); // name -> bytes, or how its fetch failed (as readAttestation)
 
+async function prefetchOne(name) {
+  try {
+    const response = await nativeFetch(`${BASE}attestation/${name}`);
+    prefetched.set(name, response.status === 200
+      ? new Uint8Array(await response.arrayBuffer()) : response.status);
+  } catch (error) {
+    prefetched.set(name, String(error)); // no answer, or a body cut short
+  }
+}
+
+function bookFiles() {
+  const manifest = prefetched.get("attestation.json");
+  if (!(manifest instanceof Uint8Array)) return [];
+  try {
+    const doc = JSON.parse(new TextDecoder().decode(manifest));
+    if (doc.format !== "zkpor/2" || typeof doc.files !== "object") return [];
+    return Object.keys(doc.files).filter((name) => /^[a-z]+-s[0-9]+\.json$/.test(name) &&
+      !prefetched.has(name));
+  } catch {
+    return []; // the verifier reports what is wrong with the manifest
+  }
+}
+
 async function prefetchAttestation() {
-  await Promise.all(PREFETCH.map(async (name) => {
-    try {
-      const response = await nativeFetch(`${BASE}attestation/${name}`);
-      prefetched.set(name, response.status === 200
-        ? new Uint8Array(await response.arrayBuffer()) : response.status);
-    } catch (error) {
-      prefetched.set(name, String(error)); // no answer, or a body cut short
-    }
-  }));
+  await Promise.all(PREFETCH.map(prefetchOne));
+  await Promise.all(bookFiles().map(prefetchOne));
 }
 
 // The attestation's files, read synchronously: the verifier is plain synchronous Python.
