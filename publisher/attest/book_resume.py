@@ -80,6 +80,19 @@ def load_book_plan(
     of each shape exactly once."""
     if not (private / PLAN2).exists():
         return None
+    try:
+        return _read_book_plan(private, digest, used, keys)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        # not the exception's text: it could quote a salt or an account id
+        raise PipelineError(
+            f"the plan in {private} is damaged ({type(exc).__name__}); "
+            "use a fresh --private directory"
+        ) from exc
+
+
+def _read_book_plan(
+    private: Path, digest: str, used: Sequence[Placed], keys: Sequence[Keys]
+) -> tuple[BookPlan, list[ShapeRun]]:
     meta = json.loads((private / PLAN2).read_text())
     if meta["inputs_sha256"] != digest:
         raise PipelineError(
@@ -100,6 +113,8 @@ def load_book_plan(
             if index is None or int(leaf) != len(leaves[index]):
                 raise PipelineError(f"{path}: leaf {leaf} of shape {slots} is out of place")
             user_id = json.loads(user) if user else None
+            if not (user_id is None or isinstance(user_id, str)):
+                raise PipelineError(f"{path}: leaf {leaf} of shape {slots} has no user id")
             leaves[index].append(Leaf(user_id, (), int(salt, 16)))
     runs = []
     for placed, k, shape_leaves, shape_meta in zip(used, keys, leaves, meta["shapes"], strict=True):

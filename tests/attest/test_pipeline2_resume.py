@@ -199,3 +199,27 @@ def test_a_book_proves_on_dask_and_the_key_is_checked_first(
         directory_reader(tmp_path / "out"), NaclBackend(), allow_dev_setup=True
     )
     assert passed(results), [(r.name, r.detail) for r in results]
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda text: text.replace("\n2,0,", "\nx,0,", 1), r"is damaged \(ValueError\)"),
+        (lambda text: text.rsplit("\n", 2)[0] + "\n", "does not place every account"),
+        (lambda text: text.replace('"alice"', '"mallory"'), "does not place every account"),
+        (lambda text: text.replace('"alice"', "1"), "has no user id"),
+    ],
+)
+def test_a_damaged_plan_is_refused_without_quoting_it(
+    tmp_path: Path, key_cache: Path, monkeypatch: pytest.MonkeyPatch, damage: Any, message: str
+) -> None:
+    paths = write_inputs(tmp_path / "input")
+    out, private = tmp_path / "out", tmp_path / "private"
+    _counting(monkeypatch, fail_at=1)
+    with pytest.raises(Killed):
+        _prove(paths, out, private, key_cache)
+    leaves = private / LEAVES2
+    leaves.write_text(damage(leaves.read_text()))
+    with pytest.raises(PipelineError, match=message) as caught:
+        _prove(paths, out, private, key_cache)
+    assert "alice" not in str(caught.value) and not out.exists()
