@@ -132,6 +132,23 @@ def test_a_margin_account_shows_its_equity_debt_values_and_margin(
         page.click("#zkpor-confirm-yes")
         assert status_line(page)[1] == "ok"
         assert page.evaluate("document.body.dataset.zkporVerdict") == "ok"
+        # The receipt records the entries, the values and the statement; never the code.
+        with page.expect_download() as download:
+            page.click("#zkpor-receipt")
+        text = Path(download.value.path()).read_text(encoding="utf-8")
+        assert code not in text and code.replace("-", "") not in text
+        receipt = json.loads(text)["account"]
+        assert receipt["user_id"] == MARGIN_ACCOUNT and receipt["confirmed_as_mine"] is True
+        assert [(e["asset"], e["equity"], e["debt"]) for e in receipt["entries"]] == [
+            ("BTC", "50000000", "0"),
+            ("USDT", "0", "15000000000"),
+        ]
+        assert (receipt["collateral_value"], receipt["debt_value"], receipt["margin"]) == (
+            "23500",
+            "15000",
+            "1.5666",
+        )
+        assert receipt["statement"] == statement.inner_text()
         assert not run.errors
 
 

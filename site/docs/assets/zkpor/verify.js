@@ -261,7 +261,7 @@ function receipt() {
       ...(user.format === "zkpor/2" ? {
         slots: user.slots, entries: user.entries, quote: user.quote,
         collateral_value: user.collateral_value, debt_value: user.debt_value,
-        margin: user.margin,
+        margin: user.margin, statement: run.allOK ? BOOK_STATEMENT : null,
       } : { balances: user.balances }),
       confirmed_as_mine: run.confirmed,
     } : null,
