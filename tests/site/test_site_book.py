@@ -273,7 +273,8 @@ def test_a_negative_net_and_undeclared_reserves_render_plainly(
     book_attestation: BookAttestation,  # noqa: F811
 ) -> None:
     """The pages as a pure function of a manifest: an asset whose accounts owe more than
-    they hold (net < 0: nothing to cover), and a book without reserves."""
+    they hold (net < 0: nothing to cover), a book without reserves, and a hostile price
+    source escaped."""
     from dataclasses import replace
 
     from publisher.site.book import BookManifest, BookSiteData, render_book_pages
@@ -286,7 +287,7 @@ def test_a_negative_net_and_undeclared_reserves_render_plainly(
     covered = replace(parsed, assets=tuple(assets))
     bare = replace(parsed, assets=tuple(replace(a, reserves=None) for a in parsed.assets))
 
-    def summary(manifest: object) -> str:
+    def summary(manifest: object, page: str = "index.md") -> str:
         data = BookSiteData(
             manifest=BookManifest.of(manifest),  # type: ignore[arg-type]
             batches=[],
@@ -302,9 +303,8 @@ def test_a_negative_net_and_undeclared_reserves_render_plainly(
             attestation_steps=BOOK_ATTESTATION_STEPS,
             samples=3,
         )
-        return render_book_pages(data, template().joinpath("pages"), "sha384-x", "v/0/verify.js")[
-            "index.md"
-        ]
+        pages = render_book_pages(data, template().joinpath("pages"), "sha384-x", "v/0/verify.js")
+        return pages[page]
 
     text = summary(covered)
     assert "| USDT | 0.00001 | 0.000025 | -0.000015 | 7000 |" in text
@@ -313,3 +313,13 @@ def test_a_negative_net_and_undeclared_reserves_render_plainly(
     text = summary(bare)
     assert "| BTC | 0.761 | 0 | 0.761 | not declared | not declared | – |" in text
     assert "No reserves are declared: this attestation proves the book only." in text
+
+    # A hostile registry text that slipped past zkpor verify's character rules is escaped
+    # for Markdown and HTML on every page that shows it (publisher.site.escape).
+    hostile = "<script>alert(1)</script> [a](javascript:x) {: onclick=y}"
+    sneaky = replace(parsed, registry=replace(parsed.registry, price_source=hostile))
+    for page in ("index.md", "prices.md"):
+        text = summary(sneaky, page)
+        assert "<script>" not in text and "](javascript:" not in text
+        assert " {: onclick" not in text and " \\{: onclick" in text  # no attribute list
+        assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\[a\\]\\(javascript:x\\)" in text
