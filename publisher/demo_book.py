@@ -11,7 +11,8 @@ one delisted token at price 0. Decimals run from 2 to 18. The registry turns eve
 into a *unit price* (value units per unit of the asset, value unit ``10^-(8+s)`` USD, ``s``
 the smallest scale that makes every unit price an integer) that must fit 64 bits: each
 asset's decimals are therefore capped at ``MAX_SCALE`` + the trailing zeros of its price in
-10^-8 USD, so that ``s <= MAX_SCALE`` and BTC's unit price stays near 10^17. Decimals are
+10^-8 USD, so that ``s <= MAX_SCALE`` and the largest unit price stays far below 2^64
+(about 2^53 for the demo's prices). Decimals are
 also capped so that the largest position the generator writes stays below 2^63 units.
 Shared tier tables, at most 4 tiers each (``TIER_TABLES``): majors, large alts, stables,
 alts, a flat haircut and 0% for illiquid tokens.
@@ -25,7 +26,8 @@ alts, a flat haircut and 0% for illiquid tokens.
   value is 20% to 99.9% of the account's *tiered* collateral (a few sit just below their
   limit). Every account is collateralised at the registry's prices and tiers: the
   generator checks each one with the circuit's own arithmetic (``verifier.book``) and
-  ``write_book_inputs`` checks the written files again with ``read_liabilities2``;
+  ``write_book_inputs`` checks the written files again as ``zkpor prove`` reads them
+  (``load_registry``, ``read_liabilities2``, ``Snapshot2.shortfalls``);
 * ETH is kept to 9 decimals in the registry but written with 18 in the CSV, so the
   rounding paths run: equity rounds up, debt rounds down, to the units the generator
   counted;
@@ -606,7 +608,23 @@ def write_book_inputs(
     write_atomic(paths[0], book.registry_toml.encode())
     write_atomic(paths[1], book.csv_text.encode())
     write_atomic(paths[2], config_toml(shapes).encode())
+    _check_written(paths[0], paths[1], book)
     return BookInputs(*paths, book)
+
+
+def _check_written(registry_path: Path, liabilities: Path, book: Book) -> None:
+    """Read the files back as ``zkpor prove`` does; raise ``PipelineError`` unless every
+    account is collateralised but the failure variant's one (at ``book.bad_line``)."""
+    registry = load_registry(registry_path)
+    with read_liabilities2(liabilities, registry) as snapshot:
+        short = [s.account.line for s in snapshot.shortfalls()]
+        count = len(snapshot)
+    expected = [] if book.bad_line is None else [book.bad_line]
+    if short != expected or count != len(book.accounts):
+        raise PipelineError(
+            f"the generated book does not read back as generated: {count} accounts, "
+            f"under-collateralised on lines {short} (expected {expected})"
+        )
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -624,13 +642,15 @@ class ShapeFigures:
     constraints: int
     domain: int
     setup_seconds: float
+    setup_cpu_seconds: float
 
 
 @dataclass(frozen=True)
 class BookDemo:
     """What ``run_book_demo`` made: the inputs, the attestation, the keys, the reviewer's
-    report, the failure variant's refusal, and the figures (``seconds`` per stage:
-    inputs, setup, prove, verify)."""
+    report, the failure variant's refusal, and the figures: per stage (inputs, setup,
+    prove, verify) its wall-clock ``seconds`` and its ``cpu_seconds`` (this process and
+    the prover processes, which a busy machine does not inflate)."""
 
     inputs: BookInputs
     attestation: Path
@@ -638,6 +658,7 @@ class BookDemo:
     keys: Path | None
     shapes: tuple[ShapeFigures, ...]
     seconds: dict[str, float]
+    cpu_seconds: dict[str, float]
     results: tuple[StepResult, ...]
     refusal: InputError | None = None
 
@@ -645,6 +666,29 @@ class BookDemo:
     def passed(self) -> bool:
         """Return whether every step of ``zkpor verify`` passed."""
         return all(r.status == "OK" for r in self.results)
+
+
+class _Clock:
+    """Wall-clock and CPU seconds of consecutive laps (CPU: this process and its
+    children once they have exited, as the prover's worker processes have when their
+    executor closes)."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self.last = self.now()
+
+    @staticmethod
+    def now() -> tuple[float, float]:
+        t = os.times()
+        return time.monotonic(), t.user + t.system + t.children_user + t.children_system
+
+    def lap(self, name: str) -> tuple[float, float]:
+        """Record and return the lap ``name``: (wall, CPU) seconds since the last lap."""
+        now = self.now()
+        wall, cpu = now[0] - self.last[0], now[1] - self.last[1]
+        self.wall[name], self.cpu[name], self.last = wall, cpu, now
+        return wall, cpu
 
 
 def _quiet_stage(title: str, work: Callable[[Log], T]) -> T:
@@ -723,10 +767,8 @@ def run_book_demo(
         if taken.exists():
             raise PipelineError(f"{taken} already exists; choose another folder")
     cache = cache or default_cache_dir()
-    seconds: dict[str, float] = {}
-    clock = time.monotonic()
+    clock = _Clock()
     inputs = write_book_inputs(out / "input", users, seed, assets, whales)
-    seconds["inputs"] = time.monotonic() - clock
     log(f"wrote a synthetic book of {users} accounts and {assets} assets to {out / 'input'}")
     refusal = None
     if under_collateralised:
@@ -734,15 +776,14 @@ def run_book_demo(
             out / "input", users, seed, assets, whales, attestation
         )
         log(f"the failure variant is refused, as it must be: {refusal}")
+    clock.lap("inputs")
     config, registry = load_config2(inputs.config), load_registry(inputs.registry)
     private.mkdir(parents=True, exist_ok=True, mode=0o700)
     with read_liabilities2(inputs.liabilities, registry, workdir=private) as snapshot:
         placed = assign_shapes(snapshot, registry, config)
         circuits = {p.shape: build_batch2(p.shape.batch2()).cs for p in placed}
-        clock = time.monotonic()
-        setup: dict[BookShape, float] = {}
+        setup = _Clock()
         for shape, cs in circuits.items():
-            start = time.monotonic()
             if insecure_dev_setup:
                 dev_book_keys(shape, cache)
             else:
@@ -759,15 +800,14 @@ def run_book_demo(
                     DEMO_BEACON_NAME,
                     cache / "ceremony",
                 )
-            setup[shape] = time.monotonic() - start
-        seconds["setup"] = time.monotonic() - clock
+            setup.lap(shape.circuit_id)
+        clock.lap("setup")
 
         def keys_for(shape: BookShape) -> Keys:
             if insecure_dev_setup:
                 return dev_book_keys(shape, cache)
             return load_book_keys(keys_dir, shape.circuit_id)
 
-        clock = time.monotonic()
         with open_executor(workers or os.cpu_count() or 1) as (executor, parallel):
             proven = prove_book(
                 snapshot,
@@ -780,9 +820,8 @@ def run_book_demo(
                 2 * parallel,
                 stage=stage,
             )
-        seconds["prove"] = time.monotonic() - clock
+        clock.lap("prove")
     log(f"wrote {attestation}; verifying it as a reviewer would")
-    clock = time.monotonic()
     results = verify_attestation(
         directory_reader(attestation),
         NaclBackend(),
@@ -791,7 +830,7 @@ def run_book_demo(
         # says so; a real attestation needs a pinned public one
         allow_unknown_phase1=True,
     )
-    seconds["verify"] = time.monotonic() - clock
+    clock.lap("verify")
     by_slots = {s.slots: s for s in proven.manifest.shapes}
     figures = tuple(
         ShapeFigures(
@@ -802,7 +841,8 @@ def run_book_demo(
             by_slots[shape.slots].batches,
             len(circuits[shape].constraints),
             domain_size(circuits[shape]),
-            setup[shape],
+            setup.wall[shape.circuit_id],
+            setup.cpu[shape.circuit_id],
         )
         for p in placed
         for shape in [p.shape]
@@ -813,7 +853,8 @@ def run_book_demo(
         private,
         None if insecure_dev_setup else keys_dir,
         figures,
-        seconds,
+        clock.wall,
+        clock.cpu,
         tuple(results),
         refusal,
     )
@@ -828,8 +869,11 @@ def summary_lines(demo: BookDemo) -> list[str]:
         lines.append(
             f"  {f.circuit_id}: {f.accounts} accounts in {f.batches} batches of "
             f"{f.batch_size}; {f.constraints:,} constraints (domain 2^{power}); "
-            f"{setup} {f.setup_seconds:.1f} s"
+            f"{setup} {f.setup_seconds:.1f} s ({f.setup_cpu_seconds:.1f} CPU-s)"
         )
-    times = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in demo.seconds.items())
+    times = ", ".join(
+        f"{stage} {seconds:.1f} s ({demo.cpu_seconds[stage]:.1f} CPU-s)"
+        for stage, seconds in demo.seconds.items()
+    )
     lines.append(f"  times: {times}")
     return lines

@@ -14,6 +14,7 @@ import csv
 import json
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,12 @@ from publisher.demo_book import (
     MAX_SCALE,
     TIER_TABLES,
     BookInputs,
+    _check_written,
     book_assets,
     config_toml,
     generate_book,
     run_book_demo,
+    summary_lines,
     write_book_inputs,
 )
 from publisher.errors import InputError, PipelineError
@@ -167,6 +170,15 @@ def test_some_margin_accounts_sit_near_their_limit(
     assert min(ratios) < 0.5
 
 
+def test_the_written_files_are_read_back_as_prove_reads_them(inputs: BookInputs) -> None:
+    _check_written(inputs.registry, inputs.liabilities, inputs.book)
+    # a book that claims an under-collateralised account the file does not have
+    claimed = replace(inputs.book, bad_line=5)
+    expected = r"under-collateralised on lines \[\] \(expected \[5\]\)"
+    with pytest.raises(PipelineError, match=expected):
+        _check_written(inputs.registry, inputs.liabilities, claimed)
+
+
 def test_the_generator_is_deterministic() -> None:
     first, again = generate_book(200, seed=5), generate_book(200, seed=5)
     assert first.csv_text == again.csv_text
@@ -283,6 +295,11 @@ def test_a_small_book_demo_proves_and_verifies(tmp_path: Path) -> None:
     assert demo.keys is None
     assert [f.slots for f in demo.shapes] == [4, 16]
     assert sum(f.accounts for f in demo.shapes) == 40
+    assert set(demo.seconds) == set(demo.cpu_seconds) == {"inputs", "setup", "prove", "verify"}
+    assert demo.cpu_seconds["prove"] > 0  # the prover processes' CPU is counted
+    lines = summary_lines(demo)
+    assert len(lines) == 3
+    assert lines[0].startswith("  zkpor2-a40-t4-s4-k4-d2: ")
     for figures in demo.shapes:
         assert figures.domain >= figures.constraints
         assert figures.batches == -(-figures.accounts // figures.batch_size)
