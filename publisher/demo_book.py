@@ -56,7 +56,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -704,11 +704,17 @@ def _cached_phase1(power: int) -> Path:
 
 
 def _refuse_under_collateralised(
-    folder: Path, users: int, seed: int, assets: int, whales: int | None, out: Path
+    folder: Path,
+    users: int,
+    seed: int,
+    assets: int,
+    whales: int | None,
+    shapes: Sequence[tuple[int, int]],
+    out: Path,
 ) -> InputError:
     """Write the failure variant and return the error ``prove_book`` refuses it with (no
     keys are asked for, nothing is written); ``PipelineError`` if it is accepted."""
-    bad = write_book_inputs(folder, users, seed, assets, whales, under_collateralised=True)
+    bad = write_book_inputs(folder, users, seed, assets, whales, True, shapes)
     registry = load_registry(bad.registry)
 
     def no_keys(shape: BookShape) -> Keys:
@@ -734,6 +740,82 @@ def _refuse_under_collateralised(
     raise PipelineError("prove accepted an under-collateralised account")
 
 
+@dataclass(frozen=True)
+class _CeremonyJob:
+    """One shape's local ceremony, to run in a worker process."""
+
+    shape: BookShape
+    ceremonies: Path
+    keys: Path
+    ptau: Path
+    beacon: bytes
+    params_cache: Path
+
+
+def _ceremony(job: _CeremonyJob, run: StageRunner) -> None:
+    """Run the ceremony of ``job`` (``setup_book_keys``: init, a contribution each by
+    ``DEMO_CONTRIBUTORS``, the demo beacon, verify and finalize)."""
+    cs = build_batch2(job.shape.batch2()).cs
+    setup_book_keys(
+        [(job.shape.circuit_id, cs)],
+        job.ceremonies,
+        job.keys,
+        lambda power: job.ptau,
+        DEMO_CONTRIBUTORS,
+        run,
+        job.beacon,
+        DEMO_BEACON_EXP,
+        DEMO_BEACON_NAME,
+        job.params_cache,
+    )
+
+
+def run_ceremony_job(job: _CeremonyJob) -> tuple[list[tuple[str, float]], float, float]:
+    """In a worker process: run ``job``; return each stage's (title, seconds) and the
+    ceremony's wall-clock and CPU seconds."""
+    clock = _Clock()
+    stages: list[tuple[str, float]] = []
+
+    def run(title: str, work: Callable[[Log], T]) -> T:
+        start = time.monotonic()
+        result = work(_ignore)
+        stages.append((title, time.monotonic() - start))
+        return result
+
+    _ceremony(job, run)
+    wall, cpu = clock.lap("setup")
+    return stages, wall, cpu
+
+
+def _ceremonies(
+    jobs: Sequence[_CeremonyJob], parallel: int, run: StageRunner, log: Log
+) -> dict[str, tuple[float, float]]:
+    """Run every ceremony, ``parallel`` at a time; return each one's (wall, CPU) seconds
+    by circuit id."""
+    times: dict[str, tuple[float, float]] = {}
+    if parallel <= 1 or len(jobs) == 1:
+        clock = _Clock()
+        for job in jobs:
+            circuit = job.shape.circuit_id
+            log(f"setup ceremony for {circuit} in {job.ceremonies / circuit}")
+            _ceremony(job, run)
+            times[job.shape.circuit_id] = clock.lap(job.shape.circuit_id)
+        return times
+    processes = min(parallel, len(jobs))
+    log(
+        f"setup ceremonies for {len(jobs)} circuits in {jobs[0].ceremonies}, {processes} at "
+        "a time (each in its own process; its stages are listed when it ends)"
+    )
+    with open_executor(processes) as (executor, _):
+        futures = {executor.submit(run_ceremony_job, job): job for job in jobs}
+        for future in as_completed(futures):
+            stages, wall, cpu = future.result()
+            for title, seconds in stages:
+                log(f"  done: {title} ({seconds:.1f} s)")
+            times[futures[future].shape.circuit_id] = (wall, cpu)
+    return times
+
+
 def run_book_demo(
     out: Path,
     users: int = 1000,
@@ -744,6 +826,8 @@ def run_book_demo(
     assets: int = BOOK_ASSETS,
     whales: int | None = None,
     workers: int | None = None,
+    parallel_setup: int | None = None,
+    shapes: Sequence[tuple[int, int]] = BOOK_SHAPES,
     phase1: Callable[[int], Path] = _cached_phase1,
     run: StageRunner = _quiet_stage,
     stage: StageProgress = _no_stage,
@@ -756,10 +840,16 @@ def run_book_demo(
     (``attestation/``, secrets to ``private/``) and the reviewer's check.
 
     ``under_collateralised`` first writes the failure variant and shows ``prove``
-    refusing it (``BookDemo.refusal``: file and line). ``phase1(power)`` returns a phase-1
-    file (default: the demo's cached single-party one), ``run(title, work)`` runs each
-    ceremony stage, ``stage`` gets the prover's progress, ``log`` one line per step.
-    Raises ``PipelineError`` if an output folder already exists.
+    refusing it (``BookDemo.refusal``: file and line). ``workers`` prover processes
+    (default: one per core); the ceremonies, single-threaded, run ``parallel_setup`` at a
+    time in their own processes (default ``workers``; with 1, in this process, each stage
+    through ``run(title, work)`` as it runs; else each stage's time is logged when its
+    ceremony ends). ``shapes`` are the (slots, batch depth) of the config (tests: smaller
+    circuits). ``phase1(power)`` returns a phase-1 file (default: the demo's cached
+    single-party one), ``stage`` gets the prover's progress, ``log`` one line per step.
+    ``cache`` keeps development keys and initial zkeys (default: zkpor's cache folder).
+    Raises ``PipelineError`` if an output folder already exists, ``ValueError`` for a
+    failure variant of a book without margin accounts (too few users).
     """
     attestation, private = out / "attestation", out / "private"
     ceremonies, keys_dir = out / CEREMONY_DIR, out / KEYS_DIR
@@ -768,12 +858,13 @@ def run_book_demo(
             raise PipelineError(f"{taken} already exists; choose another folder")
     cache = cache or default_cache_dir()
     clock = _Clock()
-    inputs = write_book_inputs(out / "input", users, seed, assets, whales)
+    cores = workers or os.cpu_count() or 1
+    inputs = write_book_inputs(out / "input", users, seed, assets, whales, shapes=shapes)
     log(f"wrote a synthetic book of {users} accounts and {assets} assets to {out / 'input'}")
     refusal = None
     if under_collateralised:
         refusal = _refuse_under_collateralised(
-            out / "input", users, seed, assets, whales, attestation
+            out / "input", users, seed, assets, whales, shapes, attestation
         )
         log(f"the failure variant is refused, as it must be: {refusal}")
     clock.lap("inputs")
@@ -782,25 +873,26 @@ def run_book_demo(
     with read_liabilities2(inputs.liabilities, registry, workdir=private) as snapshot:
         placed = assign_shapes(snapshot, registry, config)
         circuits = {p.shape: build_batch2(p.shape.batch2()).cs for p in placed}
-        setup = _Clock()
-        for shape, cs in circuits.items():
-            if insecure_dev_setup:
+        if insecure_dev_setup:
+            setup = _Clock()
+            for shape in circuits:
                 dev_book_keys(shape, cache)
-            else:
-                log(f"setup ceremony for {shape.circuit_id} in {ceremonies / shape.circuit_id}")
-                setup_book_keys(
-                    [(shape.circuit_id, cs)],
+                setup.lap(shape.circuit_id)
+            setup_times = {i: (setup.wall[i], setup.cpu[i]) for i in setup.wall}
+        else:
+            jobs = [
+                _CeremonyJob(
+                    shape,
                     ceremonies,
                     keys_dir,
-                    phase1,
-                    DEMO_CONTRIBUTORS,
-                    run,
+                    phase1(domain_size(cs).bit_length() - 1),
                     demo_beacon_value(config.as_of, seed),
-                    DEMO_BEACON_EXP,
-                    DEMO_BEACON_NAME,
                     cache / "ceremony",
                 )
-            setup.lap(shape.circuit_id)
+                # the largest first, so that the others fill in around it
+                for shape, cs in sorted(circuits.items(), key=lambda c: -len(c[1].constraints))
+            ]
+            setup_times = _ceremonies(jobs, parallel_setup or cores, run, log)
         clock.lap("setup")
 
         def keys_for(shape: BookShape) -> Keys:
@@ -808,7 +900,7 @@ def run_book_demo(
                 return dev_book_keys(shape, cache)
             return load_book_keys(keys_dir, shape.circuit_id)
 
-        with open_executor(workers or os.cpu_count() or 1) as (executor, parallel):
+        with open_executor(cores) as (executor, processes):
             proven = prove_book(
                 snapshot,
                 registry,
@@ -817,7 +909,7 @@ def run_book_demo(
                 private,
                 keys_for,
                 executor,
-                2 * parallel,
+                2 * processes,
                 stage=stage,
             )
         clock.lap("prove")
@@ -841,8 +933,7 @@ def run_book_demo(
             by_slots[shape.slots].batches,
             len(circuits[shape].constraints),
             domain_size(circuits[shape]),
-            setup.wall[shape.circuit_id],
-            setup.cpu[shape.circuit_id],
+            *setup_times[shape.circuit_id],
         )
         for p in placed
         for shape in [p.shape]

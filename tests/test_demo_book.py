@@ -267,11 +267,15 @@ def test_zkpor_prove_refuses_the_failure_variant_naming_file_and_line(
 # --- the whole demo ----------------------------------------------------------------------
 
 
+#: Small circuits for the end-to-end tests: 4 slots in batches of 4, 16 slots alone.
+SMALL_SHAPES = ((4, 1), (16, 0))
+
+
 @pytest.mark.slow
 def test_a_small_book_demo_proves_and_verifies(tmp_path: Path) -> None:
-    """40 accounts, 40 assets, no whale (two shapes), development keys: every step of
+    """40 accounts, 40 assets, no whale, small shapes, development keys: every step of
     ``zkpor verify`` passes, and the failure variant is refused first."""
-    stages: list[str] = []
+    logged: list[str] = []
     demo = run_book_demo(
         tmp_path / "demo",
         users=40,
@@ -280,7 +284,8 @@ def test_a_small_book_demo_proves_and_verifies(tmp_path: Path) -> None:
         under_collateralised=True,
         assets=40,
         whales=0,
-        log=stages.append,
+        shapes=SMALL_SHAPES,
+        log=logged.append,
     )
     assert demo.passed, [(r.name, r.detail) for r in demo.results if r.status != "OK"]
     assert [r.name for r in demo.results][:5] == [
@@ -292,14 +297,15 @@ def test_a_small_book_demo_proves_and_verifies(tmp_path: Path) -> None:
     ]
     assert demo.refusal is not None
     assert demo.refusal.line == generate_book(40, 3, 40, 0, True).bad_line
+    assert any("refused" in line for line in logged)
     assert demo.keys is None
-    assert [f.slots for f in demo.shapes] == [4, 16]
+    assert [(f.slots, f.batch_size) for f in demo.shapes] == [(4, 4), (16, 1)]
     assert sum(f.accounts for f in demo.shapes) == 40
     assert set(demo.seconds) == set(demo.cpu_seconds) == {"inputs", "setup", "prove", "verify"}
     assert demo.cpu_seconds["prove"] > 0  # the prover processes' CPU is counted
     lines = summary_lines(demo)
     assert len(lines) == 3
-    assert lines[0].startswith("  zkpor2-a40-t4-s4-k4-d2: ")
+    assert lines[0].startswith("  zkpor2-a40-t4-s4-k4-d1: ")
     for figures in demo.shapes:
         assert figures.domain >= figures.constraints
         assert figures.batches == -(-figures.accounts // figures.batch_size)
@@ -312,3 +318,38 @@ def test_a_small_book_demo_proves_and_verifies(tmp_path: Path) -> None:
     assert not (demo.attestation / "codes.csv").exists()
     with pytest.raises(PipelineError, match="already exists"):
         run_book_demo(tmp_path / "demo", users=40, insecure_dev_setup=True)
+
+
+@pytest.mark.slow
+def test_a_small_book_demo_with_a_ceremony_per_shape(tmp_path: Path) -> None:
+    """The same with a local ceremony per shape (3 contributions and the beacon each),
+    two at a time in worker processes: the setup step passes for every shape."""
+    logged: list[str] = []
+    demo = run_book_demo(
+        tmp_path / "demo",
+        users=24,
+        seed=4,
+        assets=40,
+        whales=0,
+        shapes=SMALL_SHAPES,
+        workers=2,
+        parallel_setup=2,
+        log=logged.append,
+        cache=tmp_path / "cache",
+    )
+    assert demo.passed, [(r.name, r.detail) for r in demo.results if r.status != "OK"]
+    assert demo.keys == tmp_path / "demo" / "keys"
+    ids = [f.circuit_id for f in demo.shapes]
+    assert ids == ["zkpor2-a40-t4-s4-k4-d1", "zkpor2-a40-t4-s16-k4-d0"]
+    for circuit in ids:
+        assert (demo.keys / circuit / "transcript.json").exists()
+        done = [line for line in logged if f"done: {circuit}: contribution" in line]
+        assert len(done) == 3  # alice, bob, carol
+    manifest = json.loads((demo.attestation / "attestation.json").read_text())
+    assert manifest["setup"]["kind"] == "ceremony"
+    assert sorted(n for n in manifest["files"] if n.startswith("ceremony-")) == [
+        "ceremony-s16.json",
+        "ceremony-s4.json",
+    ]
+    (setup,) = [r for r in demo.results if r.name == "trusted setup"]
+    assert "alice, bob, carol" in setup.detail
