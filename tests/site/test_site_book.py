@@ -323,3 +323,21 @@ def test_a_negative_net_and_undeclared_reserves_render_plainly(
         assert "<script>" not in text and "](javascript:" not in text
         assert " {: onclick" not in text and " \\{: onclick" in text  # no attribute list
         assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\[a\\]\\(javascript:x\\)" in text
+
+
+def test_wallet_roles_of_a_book_are_shown_as_for_zkpor1(tmp_path: Path) -> None:
+    """A zkpor/2 attestation with corporate funds (``tests.verifier.zkpor2_fixture``, dev
+    setup): the Summary shows them apart, never counted; Reserves groups wallets by role."""
+    from tests.security.test_zkpor2_segregated_reserves import segregate
+    from tests.verifier.zkpor2_fixture import build, copy_of
+
+    folder = copy_of(build(tmp_path / "built"), tmp_path / "attestation")
+    segregate(folder, "50000000", "0.5")
+    built = build_site(folder, tmp_path / "site", BuildOptions(allow_insecure_dev_setup=True))
+    summary = words(built, "")
+    assert "INSECURE development setup" in summary
+    assert "never counted as coverage" in summary
+    assert "Corporate funds | ETH | 0.5 |" in summary
+    reserves = words(built, "reserves")
+    assert "Customer wallets Counted as coverage" in reserves
+    assert "Corporate funds Not counted as coverage" in reserves
