@@ -186,10 +186,10 @@ def _finished(folder: Path, shapes: list[BookShape]) -> BookCeremony | None:
 def make_book_ceremony(folder: Path) -> BookCeremony:
     """Run one ceremony per shape of the book in ``folder`` (or reuse it), under a lock."""
     folder.mkdir(parents=True, exist_ok=True)
-    shapes = book_circuits(folder / "input")
     with (folder / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
+            shapes = book_circuits(folder / "input")
             if (done := _finished(folder, shapes)) is not None:
                 return done
             for stale in (folder / "ceremonies", folder / "keys"):  # an unfinished run
