@@ -35,7 +35,7 @@ Every case runs in a fresh process, which:
    each both on the whole statement (all ``5 + A (3T - 1)`` public inputs, as one proof
    stands alone) and with the registry's part of ``vk_x`` folded into ``IC_0`` once per
    attestation (``IC_0 + Σ x_i IC_i`` over the registry inputs, which every batch of an
-   attestation shares: docs/zkpor2-design.md §2): then a batch proof has 5 public inputs,
+   attestation shares: docs/protocol.md §16): then a batch proof has 5 public inputs,
    and the fold is timed apart (native MSM for fast, ``verifier.bn254.g1_msm`` for pure);
    a statement with the batch total changed must be rejected.
 

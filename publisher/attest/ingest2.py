@@ -1,9 +1,9 @@
 """Read the zkpor/2 liabilities snapshot in long format, strictly (issue 13).
 
-**Not wired in.** ``zkpor prove`` still reads the zkpor/1 wide CSV
-(``publisher.attest.ingest``), which stays accepted; this module is the input side of
-zkpor/2, next to the registry (``publisher.attest.registry``), to be used when the zkpor/2
-batch circuit exists (``docs/zkpor2-design.md``).
+``zkpor prove --registry`` reads the book with this module (``publisher.attest.pipeline2``),
+next to the registry (``publisher.attest.registry``); without ``--registry`` it reads the
+zkpor/1 wide CSV (``publisher.attest.ingest``), which stays accepted. The format is
+normative in docs/protocol.md §16.
 
 Format: one row per account and asset held::
 

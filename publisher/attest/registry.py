@@ -1,8 +1,9 @@
 """Read and validate ``registry.toml``, the zkpor/2 asset registry (issue 13).
 
-**Not wired in.** ``zkpor prove`` does not read this file yet: it is the input side of
-zkpor/2 (``docs/zkpor2-design.md``), with ``publisher.attest.ingest2`` for the long
-liabilities format. Nothing here changes zkpor/1 or ``zkpor.toml``. It sits in
+``zkpor prove --registry registry.toml`` reads it (``publisher.attest.pipeline2``), with
+``publisher.attest.ingest2`` for the long liabilities format; the manifest publishes
+``Registry.to_json()`` verbatim as its ``registry`` section (docs/protocol.md §16).
+Nothing here changes zkpor/1 or ``zkpor.toml``. It sits in
 ``publisher.attest``, the stage that reads the snapshot's inputs, which may import the
 config and the circuit's native side (``tests/test_layout.py``).
 
@@ -38,14 +39,15 @@ without touching ``zkpor.toml``. Full example::
 
 Rules:
 
-* **Tier tables** (docs/zkpor2-design.md §2): 1..8 tiers ``[boundary, ratio]``. A boundary
+* **Tier tables** (docs/protocol.md §16): 1..8 tiers ``[boundary, ratio]``. A boundary
   is the position's value where the tier starts, in the quote: a TOML integer (whole
   quote units) or a plain decimal string exact to the quote's decimals, below ``2^64``
   units of ``10^-decimals`` quote. The first boundary is 0 and they strictly increase.
   A ratio is a whole percent, 0..100, and ratios never increase from tier to tier (the
   larger a position, the less of it counts). Inline tables and shared ones are interned
   by content: ``Registry.tables`` holds each distinct table once, in order of first use
-  by an asset, and at most 64 of them (the circuit's public inputs carry 64 shared
+  by an asset, and at most 64 of them (a cap on what the manifest publishes: the circuit
+  itself takes each asset's table padded to T tiers, derived from its shared
   tables). A shared table that no asset uses is accepted and left out.
 * **Prices** are strings (a TOML float would lose digits), at least 0. A price of 0 makes
   an asset worth nothing as collateral, and its debt worth nothing too:
@@ -109,7 +111,7 @@ from publisher.snark.account2 import AMOUNT_LIMIT, MAX_REGISTRY, MAX_TIERS, PERC
 from verifier import text_fields
 from verifier.book import price_scale
 
-#: Shared tier tables in the circuit's public inputs (docs/zkpor2-design.md §2).
+#: Distinct tier tables a registry may publish (the circuit takes one padded per asset).
 MAX_TABLES = 64
 #: Assets in a registry: asset indexes are 10 bits in the circuit.
 MAX_REGISTRY_ASSETS = MAX_REGISTRY

@@ -1,11 +1,11 @@
-"""zkpor/2: the per-account gadget of the batch circuit (issue 13, foundation only).
+"""zkpor/2: the per-account gadget, a selector-based variant of the account check.
 
-**Not wired in.** Nothing in the pipeline, the manifest, the verifier or the zkpor/1 batch
-circuit (``publisher.snark.circuit``) uses this module yet. It is the account part of the
-zkpor/2 batch statement, measured (``bench/zkpor2_constraints.py``) and tested against
-cheating witnesses (``tests/snark/test_account2.py``); the leaf hash, the registry
-commitment, the sorted-by-asset list with its permutation argument and the batch totals
-are still to be built (issue 13).
+The zkpor/2 batch circuit (``publisher.snark.batch2``, docs/protocol.md §16) uses this
+module's ``slot_wires``, ``debt_reader``, ``pack_entry_gadget`` and ``margin_bits``, and
+proves each slot's tier by a lookup into the public registry instead of the one-hot
+selector ``account_gadget`` takes here. ``account_gadget`` stays as the standalone
+account statement, measured (``bench/zkpor2_constraints.py``) and tested against
+cheating witnesses (``tests/snark/test_account2.py``).
 
 The account model
 -----------------
@@ -50,22 +50,21 @@ proves, for one account:
 What the caller must guarantee
 ------------------------------
 The gadget takes each slot's asset parameters (price, tier table) as wires from the
-caller and does **not** bind them to the registry or to the slot's asset index: in the
-full zkpor/2 circuit that is the job of the sorted-by-asset list and its permutation
-argument (issue 13, not built). It relies on those parameters being the published
-registry's, and the registry being well formed (checked natively by ``TierTable``):
-``p < 2^64``, ``r_j <= 100``, ``0 < L_1 < ... < L_{t-1} < 2^64``, padding
-``L_j = 2^64``, ``C_j`` as above. The registry size ``N`` must be at most 1024. For an
-unused slot the parameters are ignored (the selector is zero), so the caller may pass
-anything there.
+caller and does **not** bind them to the registry or to the slot's asset index: the
+batch circuit (``publisher.snark.batch2``) does that with its lookup of each slot's tier
+row in the public registry, and does not use this gadget's selector. It relies on those
+parameters being the published registry's, and the registry being well formed (checked
+natively by ``TierTable``): ``p < 2^64``, ``r_j <= 100``, ``0 < L_1 < ... < L_{t-1} <
+2^64``, padding ``L_j = 2^64``, ``C_j`` as above. The registry size ``N`` must be at
+most 1024. For an unused slot the parameters are ignored (the selector is zero), so the
+caller may pass anything there.
 
 Labels (``"{name}: ..."``, ``name`` = "account" by default), in the order the constraints
 are added, so that a broken witness is named by its first failure: used slots are a
 prefix; then per slot: debt in range, unused slot is zero, tier selector one-hot, tier
 parameters selected, equity at or above tier lower bound, equity below tier upper bound,
 collateral and debt values, entry packing; then asset indexes increasing, asset index in
-the registry, collateral covers debt. The per-slot tier part is ``slot_collateral``, on
-its own so that the full circuit may run it on either side of its permutation argument.
+the registry, collateral covers debt. The per-slot tier part is ``slot_collateral``.
 
 Entries for the leaf: ``pack_entry`` packs ``idx + 2^10 e + 2^74 d`` (138 bits) into
 one field element, injective because the three limbs are proven in range.
@@ -334,8 +333,7 @@ def slot_collateral(
 
     ``equity`` gets its range here (see the module docstring); ``debt`` must already be
     range checked. ``used`` is the slot's boolean used flag: for an unused slot the
-    selector is all zero and ``equity`` is forced to 0. Separate from ``account_gadget``
-    so that the full circuit may run it on either side of its permutation argument.
+    selector is all zero and ``equity`` is forced to 0.
     """
     cs.label(f"{name}: tier selector one-hot")
     selector_w = cs.new_wires(len(asset.ratios))

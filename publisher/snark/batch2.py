@@ -44,9 +44,10 @@ The statement, for one batch:
   looked-up row *is* the tier, and its bounds prove it is the equity's own.
 * **Batch total**: ``s = m + Σ_slots (e + γ d) / (β - a)`` (``verifier.book.batch_total``).
   The verifier checks ``Σ_j s_j = M + Σ_a (E_a + γ D_a) / (β - a)``
-  (``verifier.book.totals_identity_holds``): a nonzero rational function with ``A``
-  simple poles has fewer than ``A`` zeros, so a wrong published total passes with
-  probability below ``A / r``. ``β`` is never in ``[0, A)``.
+  (``verifier.book.totals_identity_holds``): cleared of its denominators, a wrong total
+  or mask sum leaves a nonzero polynomial in ``β`` of degree at most ``A``, so it passes
+  with probability at most about ``A / (r - A)`` (docs/protocol.md §16). ``β`` is never
+  in ``[0, A)``.
 
 Why a lookup of tier rows, not a sorted-by-asset list with header rows: the headers'
 rows are data dependent, so binding a header to "the public value of asset ``a_i``" is
