@@ -5,7 +5,9 @@ The generator's promises, checked on the files it writes through the readers
 unit price fits 64 bits), about 120 assets with prices and shared tables of at most 4
 tiers; 1,000 accounts with heavy-tailed holdings (a few holding 100 or more assets), about
 10% margin accounts with debts in 1 to 3 assets, every account collateralised; and the
-failure variant, refused at the under-collateralised account's first line.
+failure variant, refused by ``zkpor prove --registry`` at the under-collateralised
+account's first line. Two slow tests run the whole demo on a small book: with
+development keys, and with a local ceremony per shape.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typer.testing import CliRunner
 from publisher.attest.ingest2 import Account2, collateral_check, read_liabilities2
 from publisher.attest.registry import Registry, load_registry
 from publisher.cli.main import app
+from publisher.config import load_config2
 from publisher.demo_book import (
     BOOK_SHAPES,
     MAX_SCALE,
@@ -186,11 +189,13 @@ def test_the_generator_is_deterministic() -> None:
     assert generate_book(200, seed=6).csv_text != first.csv_text
 
 
-def test_config_declares_the_demo_shapes() -> None:
-    text = config_toml()
-    assert "arity = 4" in text
-    for slots, depth in BOOK_SHAPES:
-        assert f"slots = {slots}\nbatch_depth = {depth}\n" in text
+def test_config_declares_the_demo_shapes(inputs: BookInputs) -> None:
+    config = load_config2(inputs.config)
+    assert config.arity == 4
+    assert [(s.slots, s.batch_depth) for s in config.shapes] == list(BOOK_SHAPES)
+    assert config.attestation_id == "demo-book-2026-11-21"
+    assert "synthetic" in config.issuer_name
+    assert "slots = 16\nbatch_depth = 0\n" in config_toml(((16, 0),))
 
 
 # --- the failure variant -----------------------------------------------------------------
