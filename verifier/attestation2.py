@@ -80,6 +80,9 @@ from verifier.protocol import top_levels
 from verifier.report import Step
 from verifier.reserves import SignatureBackend, check_reserves
 
+#: How the reserves step names a shortfall's base, where zkpor/1 says "< liabilities "
+#: (the site recognises an under-covered asset by these words: publisher.site.build).
+NET_SHORTFALL_WORDS = "< net (equity - debt) "
 STEP_NAMES2 = (
     "manifest and file hashes",
     "verification keys",
@@ -468,9 +471,7 @@ def _check_reserves(files: _Attestation2) -> str:
     except VerificationError as exc:
         # A shortfall is against the net (equity - debt): say so where zkpor/1 says
         # "liabilities"; other reasons (signatures, segregation) are zkpor/1's words.
-        raise VerificationError(
-            str(exc).replace("< liabilities ", "< net (equity - debt) ")
-        ) from exc
+        raise VerificationError(str(exc).replace("< liabilities ", NET_SHORTFALL_WORDS)) from exc
     old = ", ".join(
         f"{a.symbol} {coverage_ratio(a.reserves or 0, a.liabilities)}" for a in view.assets
     )

@@ -74,6 +74,7 @@ from publisher.site.vendor import VENDORED, sri, vendor_files
 from publisher.site.wheel import verifier_wheel
 from verifier import __version__
 from verifier.attestation import AttestationFiles, batch_entries, read_manifest, verify_attestation
+from verifier.attestation2 import NET_SHORTFALL_WORDS
 from verifier.ceremony_format import TRANSCRIPT, Transcript, parse_transcript
 from verifier.cosign import (
     SIGNATURES_INDEX,
@@ -104,8 +105,6 @@ VERIFY_JS_SOURCE = "assets/zkpor/verify.js"
 WORKER = "worker.js"
 VERIFY_JS = "verify.js"
 RESERVES_STEP = "reserves"
-#: How zkpor/2's reserves step names a shortfall's base (``verifier.attestation2``).
-BOOK_NET_WORDS = "< net (equity - debt) "
 
 Log = Callable[[str], None]
 
@@ -271,7 +270,7 @@ def only_short(files: Mapping[str, bytes], detail: str) -> bool:
     problems = shortfalls(manifest.assets) + wrapped_shortfalls(manifest)
     if is_book(files[MANIFEST]):
         # zkpor/2's step says "net (equity - debt)" where zkpor/1's says "liabilities".
-        detail = detail.replace(BOOK_NET_WORDS, "< liabilities ")
+        detail = detail.replace(NET_SHORTFALL_WORDS, "< liabilities ")
     if doc is None or not problems or detail != "; ".join(problems):
         return False
     try:
