@@ -1,4 +1,6 @@
-"""What ``zkpor demo --book`` makes: a synthetic zkpor/2 book (equity and debt) and its run.
+"""What ``zkpor demo`` makes: a synthetic zkpor/2 book (equity and debt) and its run.
+
+(``zkpor demo --format zkpor/1`` runs the spot-balance demo of ``publisher.demo``.)
 
 **Synthetic, never real data.** Every account, amount and price below comes from a seeded
 random generator (``generate_book``): the same seed gives byte-identical files. Prices are
@@ -36,6 +38,14 @@ alts, a flat haircut and 0% for illiquid tokens.
   end of the file instead of next to their others;
 * account ids mix ASCII and non-ASCII, and some need CSV quoting (a comma).
 
+**Reserves and co-signer**, as the zkpor/1 demo's customer wallets: ``reserves.csv`` holds
+one wallet per asset with a positive net liability (equity minus debt), 105% of it
+(``publisher.demo.COVERAGE``) rounded up, signed with TEST keys derived from labels
+(``publisher.reserves.sign``: never for real funds; Bitcoin and Solana for their coins,
+Ethereum for the rest); an asset that nets to zero or below gets none (nothing to cover).
+The demo's auditor (``publisher.demo.demo_auditor_key``, a TEST key) is pinned in
+zkpor.toml and co-signs the attestation, so ``zkpor verify`` checks all nine steps.
+
 **The failure variant** (``under_collateralised=True``) raises the first debt of one
 margin account just past its collateral: ``zkpor prove`` must refuse the file, naming the
 account's first line (``Book.bad_line``).
@@ -72,31 +82,39 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from publisher.attest.cosign import cosign
 from publisher.attest.executors import open_executor
 from publisher.attest.ingest2 import read_liabilities2
 from publisher.attest.pipeline import StageProgress, _no_stage
 from publisher.attest.pipeline2 import BookShape, assign_shapes, dev_book_keys, prove_book
-from publisher.attest.registry import load_registry
+from publisher.attest.registry import Registry, load_registry
 from publisher.ceremony.book import load_book_keys, setup_book_keys
 from publisher.ceremony.demo_ptau import demo_ptau
-from publisher.config import load_config2
+from publisher.config import Asset, Config, Config2, load_config2
 from publisher.crypto import NaclBackend
 from publisher.demo import (
     CEREMONY_DIR,
+    COVERAGE,
     DEMO_AS_OF,
+    DEMO_AUDITOR,
     DEMO_BEACON_EXP,
     DEMO_BEACON_NAME,
+    DEMO_BLOCKS,
     DEMO_CONTRIBUTORS,
     KEYS_DIR,
     Log,
     StageRunner,
+    demo_auditor_key,
     demo_beacon_value,
 )
 from publisher.errors import InputError, PipelineError
 from publisher.files import write_atomic
+from publisher.reserves.ingest import read_reserves
+from publisher.reserves.sign import DemoWallet, reserves_csv, sign_test_wallets
 from publisher.snark.batch import default_cache_dir
 from publisher.snark.batch2 import build_batch2
 from publisher.snark.keys import Keys
@@ -112,6 +130,7 @@ from verifier.book import (
 )
 from verifier.fetch import directory_reader
 from verifier.report import StepResult
+from verifier.reserves import Wallet
 
 T = TypeVar("T")
 
@@ -585,12 +604,16 @@ def generate_book(
 
 def config_toml(shapes: Sequence[tuple[int, int]] = BOOK_SHAPES) -> str:
     """Return the demo's zkpor.toml for zkpor/2 (``load_config2``): issuer, attestation,
-    arity and the shapes."""
+    arity, the shapes and the demo's auditor pinned as co-signer (a TEST key,
+    ``publisher.demo.demo_auditor_key``)."""
     listed = "".join(f"\n[[shapes]]\nslots = {k}\nbatch_depth = {d}\n" for k, d in shapes)
     return (
         f'[issuer]\nname = "{BOOK_ISSUER}"\nurl = "https://example.com"\n\n'
         f'[attestation]\nid = "{BOOK_ID}"\nas_of = "{BOOK_AS_OF}"\n\n'
-        f"[tree]\narity = {BOOK_ARITY}\n" + listed
+        f"[tree]\narity = {BOOK_ARITY}\n"
+        + listed
+        + f'\n[[cosigners]]\nname = "{DEMO_AUDITOR}"\nscheme = "ed25519"\n'
+        f'key = "{demo_auditor_key().public_key()}"\n'
     )
 
 
@@ -641,6 +664,71 @@ def _check_written(registry_path: Path, liabilities: Path, book: Book) -> None:
         )
 
 
+# -- the reserves -------------------------------------------------------------------------
+
+#: The chain of an asset's reserve wallet: Bitcoin and Solana for their own coins, Ethereum
+#: (as an ERC-20 token) for every other asset.
+RESERVE_CHAINS = {"BTC": "bitcoin", "SOL": "solana"}
+
+
+def book_wallets(
+    registry: Registry, equity: Sequence[int], debt: Sequence[int]
+) -> list[DemoWallet]:
+    """Return one customer wallet per asset whose net liability (equity minus debt) is
+    positive, holding ``COVERAGE`` % of it rounded up to a whole unit (the demo covers what
+    it claims); none for an asset that nets to zero or below: there is nothing to cover,
+    and zkpor/2 never nets one asset against another."""
+    wallets = []
+    for asset, owed, lent in zip(registry.assets, equity, debt, strict=True):
+        net = owed - lent
+        if net <= 0:
+            continue
+        chain = RESERVE_CHAINS.get(asset.symbol, "ethereum")
+        balance = -(-net * COVERAGE // 100)
+        label = f"book-{asset.symbol.lower()}"
+        wallets.append(DemoWallet(chain, asset.symbol, label, balance, DEMO_BLOCKS[chain]))
+    return wallets
+
+
+def reserves_config(config: Config2, registry: Registry) -> Config:
+    """Return the zkpor/1 view of a zkpor/2 config that ``read_reserves`` takes: the
+    registry's assets, no wrapped token (as ``zkpor prove --registry --reserves``)."""
+    return Config(
+        issuer_name=config.issuer_name,
+        issuer_url=config.issuer_url,
+        attestation_id=config.attestation_id,
+        as_of=config.as_of,
+        assets=tuple(Asset(a.symbol, a.decimals) for a in registry.assets),
+        arity=config.arity,
+        batch_depth=1,
+        pad_to=0,
+        site_url=config.site_url,
+    )
+
+
+def write_book_reserves(
+    folder: Path, config: Config2, registry: Registry, equity: Sequence[int], debt: Sequence[int]
+) -> tuple[Path, list[Wallet]]:
+    """Write ``reserves.csv`` (``book_wallets``, signed with TEST keys: never for real
+    funds) into ``folder``; return its path and its wallets as ``zkpor prove --reserves``
+    reads them (every signature checked). ``PipelineError`` if it does not read back as
+    written."""
+    signed = sign_test_wallets(config.attestation_id, book_wallets(registry, equity, debt))
+    path = folder / "reserves.csv"
+    write_atomic(path, reserves_csv(signed, {a.symbol: a.decimals for a in registry.assets}))
+    wallets, rounded = read_reserves(path, reserves_config(config, registry))
+    if wallets != signed or any(rounded.values()):
+        raise PipelineError(f"{path} does not read back as written")
+    return path, wallets
+
+
+def cosign_as_demo_auditor(attestation: Path) -> str:
+    """Co-sign ``attestation`` as the demo's auditor, whom the demo's zkpor.toml pins (a
+    TEST key anyone can derive, ``publisher.demo.demo_auditor_key``); return the file."""
+    written, _ = cosign(attestation, demo_auditor_key(), DEMO_AUDITOR)
+    return written
+
+
 # -- the run ------------------------------------------------------------------------------
 
 
@@ -675,6 +763,7 @@ class BookDemo:
     cpu_seconds: dict[str, float]
     results: tuple[StepResult, ...]
     refusal: InputError | None = None
+    reserves: Path | None = None
 
     @property
     def passed(self) -> bool:
@@ -711,6 +800,10 @@ def _quiet_stage(title: str, work: Callable[[Log], T]) -> T:
 
 def _ignore(message: str) -> None:
     """The default log: say nothing."""
+
+
+def _making_dev_keys(shape: BookShape, cache: Path) -> str:
+    return f"making the development keys of {shape.circuit_id} (once, cached in {cache})"
 
 
 def _cached_phase1(power: int) -> Path:
@@ -848,10 +941,15 @@ def run_book_demo(
     log: Log = _ignore,
     cache: Path | None = None,
 ) -> BookDemo:
-    """Run the whole zkpor/2 job on a synthetic book in ``out``: inputs (``input/``), a
+    """Run the whole zkpor/2 job on a synthetic book in ``out``: inputs (``input/``: the
+    registry, the book, zkpor.toml pinning the demo's auditor, and ``reserves.csv``
+    covering each asset's positive net liability at 105%, ``write_book_reserves``), a
     local ceremony per circuit shape (``ceremony/<id>/``, keys to ``keys/<id>/``; with
     ``insecure_dev_setup`` the cached single-party development keys instead), proofs
-    (``attestation/``, secrets to ``private/``) and the reviewer's check.
+    (``attestation/`` with ``reserves.json``, secrets to ``private/``), the auditor's
+    co-signature (``cosign_as_demo_auditor``) and the reviewer's check (all nine steps;
+    the setup step accepts the demo's own phase 1, and with ``insecure_dev_setup`` the
+    development setup).
 
     ``under_collateralised`` first writes the failure variant and shows ``prove``
     refusing it (``BookDemo.refusal``: file and line). ``workers`` prover processes
@@ -881,16 +979,24 @@ def run_book_demo(
             out / "input", users, seed, assets, whales, shapes, attestation
         )
         log(f"the failure variant is refused, as it must be: {refusal}")
-    clock.lap("inputs")
     config, registry = load_config2(inputs.config), load_registry(inputs.registry)
     private.mkdir(parents=True, exist_ok=True, mode=0o700)
     with read_liabilities2(inputs.liabilities, registry, workdir=private) as snapshot:
+        reserves, wallets = write_book_reserves(
+            out / "input", config, registry, snapshot.equity_totals, snapshot.debt_totals
+        )
+        log(
+            f"wrote {reserves}: {len(wallets)} customer wallets signed with TEST keys, each "
+            f"covering {COVERAGE}% of an asset's net liability (equity - debt; "
+            f"{len(registry) - len(wallets)} assets net to zero or below)"
+        )
+        clock.lap("inputs")
         placed = assign_shapes(snapshot, registry, config)
         circuits = {p.shape: build_batch2(p.shape.batch2()).cs for p in placed}
         if insecure_dev_setup:
             setup = _Clock()
             for shape in circuits:
-                dev_book_keys(shape, cache)
+                dev_book_keys(shape, cache, on_setup=partial(log, _making_dev_keys(shape, cache)))
                 setup.lap(shape.circuit_id)
             setup_times = {i: (setup.wall[i], setup.cpu[i]) for i in setup.wall}
         else:
@@ -924,10 +1030,17 @@ def run_book_demo(
                 keys_for,
                 executor,
                 2 * processes,
+                reserves=wallets,
                 stage=stage,
             )
         clock.lap("prove")
-    log(f"wrote {attestation}; verifying it as a reviewer would")
+    log(f"wrote {attestation}")
+    signature = cosign_as_demo_auditor(attestation)
+    log(
+        f"co-signed as {DEMO_AUDITOR}: {attestation / signature} (ed25519 key derived from a "
+        "label: a TEST key, never for real use)"
+    )
+    log("verifying it as a reviewer would")
     results = verify_attestation(
         directory_reader(attestation),
         NaclBackend(),
@@ -962,6 +1075,7 @@ def run_book_demo(
         clock.cpu,
         tuple(results),
         refusal,
+        reserves,
     )
 
 

@@ -30,12 +30,13 @@ ALLOWED: dict[str, set[str]] = {
         "publisher.attest",
         "publisher.reserves",
     },
-    # zkpor demo --book: the synthetic zkpor/2 book, its ceremonies and run
+    # zkpor demo: the synthetic zkpor/2 book, its reserves, ceremonies and run
     "publisher.demo_book": {
         "publisher.config",
         "publisher.snark",
         "publisher.ceremony",
         "publisher.attest",
+        "publisher.reserves",
         "publisher.demo",
     },
     "publisher.cli": {

@@ -22,6 +22,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from nacl.signing import SigningKey
 from py_ecc.secp256k1 import secp256k1
@@ -29,6 +30,7 @@ from py_ecc.secp256k1 import secp256k1
 from publisher.crypto import NaclBackend
 from publisher.files import write_atomic
 from verifier.attestation import AttestationFiles, read_manifest
+from verifier.attestation2 import read_manifest2
 from verifier.cosign import (
     SIGNATURES_INDEX,
     Cosignature,
@@ -43,6 +45,7 @@ from verifier.cosign import (
 from verifier.errors import VerificationError, ZkporError
 from verifier.fetch import directory_reader
 from verifier.manifest import COSIGN_SCHEMES, MANIFEST, Manifest
+from verifier.manifest2 import is_zkpor2
 from verifier.reserves import check_evm_address, eip191_hash, evm_address
 from verifier.strict_json import loads
 from verifier.text_fields import issuer_name_problem
@@ -219,11 +222,18 @@ def _check_name(name: str) -> None:
 
 
 def _read_manifest(attestation: Path) -> Manifest:
-    """Return the folder's manifest; refuse one zkpor would not write, whose canonical
-    digest might not be what its readers see."""
-    files = AttestationFiles(directory_reader(attestation))
+    """Return the folder's manifest (zkpor/1 or zkpor/2); refuse one zkpor would not
+    write, whose canonical digest might not be what its readers see."""
+    read = directory_reader(attestation)
+    files = AttestationFiles(read)
     try:
-        manifest, difference = read_manifest(files)
+        if is_zkpor2(read):
+            # what co-signing reads (.to_json(), .attestation_id, .cosigners) Manifest2 has,
+            # as verifier.attestation2's step 9 reads it
+            book, difference = read_manifest2(files)
+            manifest = cast(Manifest, book)
+        else:
+            manifest, difference = read_manifest(files)
     except VerificationError as exc:
         raise CosignError(f"{attestation / MANIFEST}: {exc}") from None
     if difference is not None:
