@@ -1,7 +1,8 @@
-"""``zkpor demo``: its inputs and shape, its segregated reserves (a wrapped token, a
-protection fund, a corporate wallet) and pinned auditor, its local ceremony (the
-initial-params cache included), and the whole command, with the ceremony by default and the
-development setup only on request, and its failure variant (--segregation-failures)."""
+"""``zkpor demo --format zkpor/1`` (the zkpor/2 book, the default, is tests/test_demo_book.py):
+its inputs and shape, its segregated reserves (a wrapped token, a protection fund, a
+corporate wallet) and pinned auditor, its local ceremony (the initial-params cache
+included), and the whole command, with the ceremony by default and the development setup
+only on request, and its failure variant (--segregation-failures)."""
 
 from __future__ import annotations
 
@@ -208,7 +209,9 @@ def _small_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_demo_refuses_an_out_folder_already_used(tmp_path: Path) -> None:
     (tmp_path / CEREMONY_DIR).mkdir()
-    result = runner.invoke(app, ["demo", "--out", str(tmp_path), "--users", "4"])
+    result = runner.invoke(
+        app, ["demo", "--format", "zkpor/1", "--out", str(tmp_path), "--users", "4"]
+    )
     assert result.exit_code == 2 and "ceremony already exists" in result.output
     assert not (tmp_path / "input").exists()
 
@@ -219,7 +222,9 @@ def test_the_demo_runs_a_ceremony_and_verify_passes_without_the_dev_flag(
 ) -> None:
     _small_inputs(monkeypatch)
     out = tmp_path / "demo"
-    result = runner.invoke(app, ["demo", "--out", str(out), "--users", "6", "--workers", "1"])
+    result = runner.invoke(
+        app, ["demo", "--format", "zkpor/1", "--out", str(out), "--users", "6", "--workers", "1"]
+    )
     assert result.exit_code == 0, result.output
     text = result.output
     assert "done: phase 1 of power 11 (single party, demo only)" in text
@@ -275,7 +280,18 @@ def test_the_development_setup_is_an_explicit_opt_in(
 ) -> None:
     _small_inputs(monkeypatch)
     out = tmp_path / "demo"
-    args = ["demo", "--out", str(out), "--users", "6", "--workers", "1", "--insecure-dev-setup"]
+    args = [
+        "demo",
+        "--format",
+        "zkpor/1",
+        "--out",
+        str(out),
+        "--users",
+        "6",
+        "--workers",
+        "1",
+        "--insecure-dev-setup",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "WARNING: single-party development setup" in result.output
@@ -292,7 +308,18 @@ def test_the_demo_shows_segregated_reserves_and_a_pinned_co_signature(
 ) -> None:
     _small_inputs(monkeypatch)
     out = tmp_path / "demo"
-    args = ["demo", "--out", str(out), "--users", "6", "--workers", "1", "--insecure-dev-setup"]
+    args = [
+        "demo",
+        "--format",
+        "zkpor/1",
+        "--out",
+        str(out),
+        "--users",
+        "6",
+        "--workers",
+        "1",
+        "--insecure-dev-setup",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     text = result.output
@@ -342,7 +369,18 @@ def test_the_failure_variant_shows_a_wallet_in_two_roles_and_an_under_backed_tok
 ) -> None:
     _small_inputs(monkeypatch)
     out = tmp_path / "demo"
-    args = ["demo", "--out", str(out), "--users", "6", "--workers", "1", "--insecure-dev-setup"]
+    args = [
+        "demo",
+        "--format",
+        "zkpor/1",
+        "--out",
+        str(out),
+        "--users",
+        "6",
+        "--workers",
+        "1",
+        "--insecure-dev-setup",
+    ]
     result = runner.invoke(app, [*args, "--segregation-failures"])
     assert result.exit_code == 0, result.output
     text = result.output
@@ -393,7 +431,18 @@ def test_the_failure_variant_stops_if_prove_accepted_a_wallet_in_two_roles(
 
     monkeypatch.setattr(cli_prove, "write_demo_reserves", without_the_row)
     out = tmp_path / "demo"
-    args = ["demo", "--out", str(out), "--users", "6", "--workers", "1", "--insecure-dev-setup"]
+    args = [
+        "demo",
+        "--format",
+        "zkpor/1",
+        "--out",
+        str(out),
+        "--users",
+        "6",
+        "--workers",
+        "1",
+        "--insecure-dev-setup",
+    ]
     result = runner.invoke(app, [*args, "--segregation-failures"])
     assert result.exit_code == 1
     assert "error: prove accepted a wallet declared in two roles" in result.output

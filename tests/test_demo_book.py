@@ -17,15 +17,19 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from publisher import demo_book
 from publisher.attest.ingest2 import Account2, collateral_check, read_liabilities2
 from publisher.attest.registry import Registry, load_registry
+from publisher.cli import prove as cli_prove
 from publisher.cli.main import app
 from publisher.config import load_config2
+from publisher.demo import DEMO_AUDITOR, demo_auditor_key
 from publisher.demo_book import (
     BOOK_SHAPES,
     MAX_SCALE,
@@ -33,14 +37,19 @@ from publisher.demo_book import (
     BookInputs,
     _check_written,
     book_assets,
+    book_wallets,
     config_toml,
     generate_book,
+    reserves_config,
     run_book_demo,
     summary_lines,
     write_book_inputs,
+    write_book_reserves,
 )
 from publisher.errors import InputError, PipelineError
+from publisher.reserves.ingest import read_reserves
 from verifier.book import AMOUNT_LIMIT
+from verifier.segregation import CUSTOMER
 
 USERS = 1000
 
@@ -358,3 +367,168 @@ def test_a_small_book_demo_with_a_ceremony_per_shape(tmp_path: Path) -> None:
     ]
     (setup,) = [r for r in demo.results if r.name == "trusted setup"]
     assert "alice, bob, carol" in setup.detail
+
+
+# --- reserves and the command ------------------------------------------------------------
+
+
+def test_the_reserves_cover_each_positive_net_liability_at_105_percent(
+    inputs: BookInputs, registry: Registry, tmp_path: Path
+) -> None:
+    config = load_config2(inputs.config)
+    with read_liabilities2(inputs.liabilities, registry) as snapshot:
+        equity, debt = snapshot.equity_totals, snapshot.debt_totals
+    path, wallets = write_book_reserves(tmp_path, config, registry, equity, debt)
+    assert path == tmp_path / "reserves.csv"
+    net = {a.symbol: e - d for a, e, d in zip(registry.assets, equity, debt, strict=True)}
+    covered = {w.asset: w for w in wallets}
+    assert len(covered) == len(wallets)  # one wallet per asset
+    assert set(covered) == {symbol for symbol, owed in net.items() if owed > 0}
+    # an asset that nets to zero or below has nothing to cover: no wallet
+    lent = list(debt)
+    lent[0], lent[1] = equity[0], equity[1] + 1
+    assert [w.asset for w in book_wallets(registry, equity, lent)][:2] == ["USDT", "USDC"]
+    for symbol, wallet in covered.items():
+        # 105%, rounded up to a whole unit
+        assert 0 <= wallet.balance * 100 - net[symbol] * 105 < 100
+        assert wallet.role == CUSTOMER
+    assert covered["BTC"].chain == "bitcoin" and covered["SOL"].chain == "solana"
+    assert covered["USDT"].chain == "ethereum"
+    # the wallets are as `zkpor prove --reserves` reads them: every signature checked
+    assert read_reserves(path, reserves_config(config, registry))[0] == wallets
+
+
+def test_the_book_pins_the_demo_auditor(inputs: BookInputs) -> None:
+    (pinned,) = load_config2(inputs.config).cosigners
+    assert (pinned.name, pinned.scheme) == (DEMO_AUDITOR, "ed25519")
+    assert pinned.key == demo_auditor_key().public_key()
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--under-covered"], "--under-covered is for the zkpor/1 demo: add --format zkpor/1"),
+        (
+            ["--under-covered", "--segregation-failures"],
+            "--under-covered and --segregation-failures are for the zkpor/1 demo",
+        ),
+        (
+            ["--format", "zkpor/2", "--segregation-failures"],
+            "--segregation-failures is for the zkpor/1 demo",
+        ),
+        (
+            ["--format", "zkpor/1", "--under-collateralised"],
+            "--under-collateralised is the zkpor/2 book's failure variant",
+        ),
+        (["--format", "zkpor/3"], "--format must be zkpor/2 (the default) or zkpor/1"),
+    ],
+)
+def test_the_demo_flags_must_fit_the_format(tmp_path: Path, flags: list[str], said: str) -> None:
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--users", "4", *flags])
+    assert result.exit_code == 2
+    assert f"error: {said}" in " ".join(result.output.split())
+    assert not out.exists()
+
+
+def test_the_book_demo_refuses_an_out_folder_already_used(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path), "--users", "4"])
+    assert result.exit_code == 2 and "site already exists" in result.output
+    assert not (tmp_path / "input").exists()
+
+
+def _small_book(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``zkpor demo`` prove a book of 40 assets without whales in ``SMALL_SHAPES``:
+    the same code path as the default (120 assets, 3 shapes of 2^16), at a fraction of
+    the time."""
+    small = partial(run_book_demo, assets=40, whales=0, shapes=SMALL_SHAPES)
+    monkeypatch.setattr(cli_prove, "run_book_demo", small)
+
+
+def _step(output: str, number: int) -> str:
+    """Return the report line of step ``number``."""
+    return next(line for line in output.splitlines() if line.startswith(f"{number}. "))
+
+
+def test_zkpor_demo_runs_the_book_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``zkpor demo --users 40 --insecure-dev-setup``: the zkpor/2 book, with reserves
+    covering every positive net liability, the pinned auditor's co-signature, all nine
+    steps of verify, sample codes and the site."""
+    _small_book(monkeypatch)
+    out = tmp_path / "demo"
+    args = ["demo", "--out", str(out), "--users", "40", "--insecure-dev-setup"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "WARNING: single-party development setup" in text
+    assert "PASSED: all 9 checks passed" in text
+    assert [_step(text, n)[len(f"{n}. ") :][:4] for n in range(1, 10)] == ["OK: "] * 9
+    assert "7. OK: reserves — " in _step(text, 7) and "every asset's net covered" in text
+    key = demo_auditor_key().public_key()
+    assert _step(text, 9) == (
+        f"9. OK: co-signatures — co-signed by {DEMO_AUDITOR} (ed25519 key {key}), pinned"
+    )
+    assert "what it took:" in text and "  zkpor2-a40-t4-s4-k4-d1: " in text
+    assert sorted(p.name for p in out.iterdir()) == ["attestation", "input", "private", "site"]
+    assert (out / "input" / "reserves.csv").exists()
+
+    attestation = out / "attestation"
+    manifest = json.loads((attestation / "attestation.json").read_text())
+    assert manifest["format"] == "zkpor/2" and manifest["setup"]["kind"] == "insecure-dev"
+    assert "reserves.json" in manifest["files"]
+    assert manifest["cosigners"] == [{"name": DEMO_AUDITOR, "scheme": "ed25519", "key": key}]
+    for asset in manifest["assets"]:
+        if int(asset["net"]) > 0:  # reserves pass against net: 105% each
+            assert asset["ratio_net"] == "1.0500", asset
+            assert int(asset["reserves"]) >= int(asset["net"])
+        else:
+            assert asset["ratio_net"] is None
+    # a few codes of synthetic accounts, and how to open the site
+    with (out / "private" / "codes.csv").open(encoding="utf-8", newline="") as f:
+        codes = [row["code"] for row in csv.DictReader(f)]
+    assert sum(code in text for code in codes) == 3
+    site = out / "site"
+    assert (site / "index.html").exists()
+    assert f"zkpor site serve {site}" in text
+    assert f"zkpor verify {attestation} --allow-insecure-dev-setup" in text
+    checked = CliRunner().invoke(app, ["verify", str(attestation), "--allow-insecure-dev-setup"])
+    assert checked.exit_code == 0, checked.output
+
+
+@pytest.mark.slow
+def test_zkpor_demo_under_collateralised_shows_prove_refusing_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--under-collateralised``: prove refuses the failure variant naming the file and
+    the account's line; the demo then proves the good book and exits 0."""
+    _small_book(monkeypatch)
+    out = tmp_path / "demo"
+    args = ["demo", "--out", str(out), "--users", "40", "--insecure-dev-setup"]
+    result = CliRunner().invoke(app, [*args, "--under-collateralised"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    bad = out / "input" / "liabilities-under-collateralised.csv"
+    line = generate_book(40, 1, 40, 0, True).bad_line
+    assert f"{bad}:{line}: account: under-collateralised" in text
+    assert "(--under-collateralised: zkpor prove refused the failure variant" in text
+    assert "PASSED: all 9 checks passed" in text
+    assert (out / "site" / "index.html").exists()
+
+
+def test_zkpor_demo_exits_1_unless_prove_refused_the_failure_variant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def accepted(*args: object, **kwargs: object) -> InputError:
+        raise PipelineError("prove accepted an under-collateralised account")
+
+    monkeypatch.setattr(demo_book, "_refuse_under_collateralised", accepted)
+    _small_book(monkeypatch)
+    out = tmp_path / "demo"
+    args = ["demo", "--out", str(out), "--users", "40", "--insecure-dev-setup"]
+    result = CliRunner().invoke(app, [*args, "--under-collateralised"])
+    assert result.exit_code == 1
+    assert "error: prove accepted an under-collateralised account" in result.output
+    assert not (out / "attestation").exists() and not (out / "site").exists()

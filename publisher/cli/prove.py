@@ -58,6 +58,7 @@ from publisher.demo import (
     write_demo_inputs,
     write_demo_reserves,
 )
+from publisher.demo_book import BOOK_AS_OF, run_book_demo, summary_lines
 from publisher.errors import InputError
 from publisher.reserves.ingest import read_reserves
 from publisher.snark.backend import BackendError
@@ -74,6 +75,8 @@ from verifier.reserves import Wallet, shortfalls
 from verifier.segregation import wrapped_shortfalls
 
 CORES = os.cpu_count() or 1
+#: The formats ``zkpor demo --format`` makes: the book (default) and spot balances.
+FORMAT_BOOK, FORMAT_SPOT = "zkpor/2", "zkpor/1"
 T = TypeVar("T")
 Log = Callable[[str], None]
 console = Console(highlight=False, soft_wrap=True)
@@ -480,15 +483,16 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option(
                 "--under-covered",
-                help="Declare too little of one asset (ETH), so the reserves check fails.",
+                help="zkpor/1: declare too little of one asset (ETH), so the reserves check fails.",
             ),
         ] = False,
         segregation_failures: Annotated[
             bool,
             typer.Option(
                 "--segregation-failures",
-                help="Back the wrapped token ZBTC at 97% and declare a wallet in two roles: "
-                "prove refuses the wallet, and the reserves check fails for the token.",
+                help="zkpor/1: back the wrapped token ZBTC at 97% and declare a wallet in "
+                "two roles: prove refuses the wallet, and the reserves check fails for the "
+                "token.",
             ),
         ] = False,
         insecure_dev_setup: Annotated[
@@ -499,10 +503,34 @@ def register(app: typer.Typer) -> None:
                 "the setup step then passes only because the demo allows it).",
             ),
         ] = False,
+        attestation_format: Annotated[
+            str,
+            typer.Option(
+                "--format",
+                help="zkpor/2 (default): an exchange's book of equity and debt in 120 "
+                "assets; zkpor/1: spot balances of 4 assets with segregated reserves.",
+            ),
+        ] = FORMAT_BOOK,
+        under_collateralised: Annotated[
+            bool,
+            typer.Option(
+                "--under-collateralised",
+                help="zkpor/2: first show prove refusing a book with one account whose "
+                "debt exceeds its collateral (naming its line), then prove the good book.",
+            ),
+        ] = False,
     ) -> None:
-        """Run the whole job on a synthetic snapshot: inputs (customer wallets, a wrapped token
-        with its own collateral wallet, a protection fund, a corporate wallet), a local setup
-        ceremony, proofs, attestation, an auditor's co-signature, check."""
+        """Run the whole job on a synthetic exchange: inputs (a book of equity and debt with
+        prices and tiered collateral; with --format zkpor/1 spot balances, a wrapped token
+        with its own collateral wallet, a protection fund, a corporate wallet), signed
+        reserves, a local setup ceremony, proofs, attestation, an auditor's co-signature,
+        check, site."""
+        _check_demo_flags(
+            attestation_format, under_covered, segregation_failures, under_collateralised
+        )
+        if attestation_format == FORMAT_BOOK:
+            _book_demo(out, users, seed, workers, insecure_dev_setup, under_collateralised)
+            return
         attestation = out / "attestation"
         for taken in (attestation, out / CEREMONY_DIR, out / KEYS_DIR, out / "site"):
             if taken.exists():
@@ -564,6 +592,165 @@ def register(app: typer.Typer) -> None:
             "http://127.0.0.1:8000/verify/ and paste a code above"
         )
         _print_demo_next_steps(out, ceremony)
+
+
+def _check_demo_flags(
+    attestation_format: str,
+    under_covered: bool,
+    segregation_failures: bool,
+    under_collateralised: bool,
+) -> None:
+    """Exit 2 unless the demo's flags fit its format."""
+    problem = None
+    spot_only = [
+        flag
+        for flag, given in (
+            ("--under-covered", under_covered),
+            ("--segregation-failures", segregation_failures),
+        )
+        if given
+    ]
+    if attestation_format not in (FORMAT_BOOK, FORMAT_SPOT):
+        problem = f"--format must be {FORMAT_BOOK} (the default) or {FORMAT_SPOT}"
+    elif attestation_format == FORMAT_BOOK and spot_only:
+        problem = (
+            f"{' and '.join(spot_only)} {'is' if len(spot_only) == 1 else 'are'} for the "
+            f"zkpor/1 demo: add --format {FORMAT_SPOT} (the zkpor/2 book's failure variant "
+            "is --under-collateralised)"
+        )
+    elif attestation_format == FORMAT_SPOT and under_collateralised:
+        problem = (
+            "--under-collateralised is the zkpor/2 book's failure variant (zkpor/1 has no "
+            "debts): drop --format zkpor/1"
+        )
+    if problem:
+        err_console.print(f"error: {problem}", markup=False)
+        raise typer.Exit(2)
+
+
+class _LazyProgress:
+    """The prover's progress bars, shown from the first stage on (not during the
+    ceremonies, whose stages have their own spinner), stopped by ``stop``."""
+
+    def __init__(self) -> None:
+        self.progress: _BatchProgress | None = None
+
+    def stage(self, name: str, done: int, total: int) -> None:
+        if self.progress is None:
+            self.progress = _BatchProgress(1)
+            self.progress.start()
+        self.progress.stage(name, done, total)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+def _say(message: str) -> None:
+    console.print(message, markup=False)
+
+
+def _book_demo(
+    out: Path,
+    users: int,
+    seed: int,
+    workers: int,
+    insecure_dev_setup: bool,
+    under_collateralised: bool,
+) -> None:
+    """``zkpor demo`` (zkpor/2): the synthetic book through ``run_book_demo``, its report,
+    sample codes and site; exit 1 unless every step of verify passed (and, with
+    ``under_collateralised``, prove refused the failure variant first)."""
+    for taken in (out / "attestation", out / CEREMONY_DIR, out / KEYS_DIR, out / "site"):
+        if taken.exists():
+            err_console.print(f"error: {taken} already exists; choose another --out")
+            raise typer.Exit(2)
+    if insecure_dev_setup:
+        err_console.print(f"[bold yellow]WARNING[/]: {DEV_SETUP_WARNING}")
+    else:
+        console.print(
+            f"setup: a local ceremony per circuit shape in {out / CEREMONY_DIR} (init, "
+            f"{len(DEMO_CONTRIBUTORS)} contributions ({', '.join(DEMO_CONTRIBUTORS)}), "
+            "beacon, verify, finalize), the shapes in parallel, one per core",
+            markup=False,
+        )
+        err_console.print(f"[bold yellow]NOTE[/]: phase 1 is the demo's own: {DEMO_PTAU_WARNING}")
+        value = demo_beacon_value(BOOK_AS_OF, seed)
+        console.print(
+            f'  the beacon value is sha256("zkpor demo beacon|{BOOK_AS_OF}|{seed}") = '
+            f"{value.hex()}: public, but predictable (a real ceremony takes a future block hash)",
+            markup=False,
+        )
+    progress = _LazyProgress()
+    try:
+        demo = run_book_demo(
+            out,
+            users,
+            seed,
+            insecure_dev_setup,
+            under_collateralised=under_collateralised,
+            workers=workers,
+            phase1=_demo_phase1,
+            run=_run_stage,
+            stage=progress.stage,
+            log=_say,
+        )
+    except ValueError as exc:  # a failure variant of a book without margin accounts
+        progress.stop()
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from exc
+    except (ZkporError, BackendError, OSError) as exc:
+        progress.stop()
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    progress.stop()
+    print_report(list(demo.results))
+    console.print("what it took:")
+    for line in summary_lines(demo):
+        console.print(line, markup=False)
+    if not demo.passed:
+        raise typer.Exit(1)
+    if demo.refusal is not None:
+        console.print(
+            f"(--under-collateralised: zkpor prove refused the failure variant, as it must: "
+            f"{demo.refusal})",
+            markup=False,
+        )
+    _print_sample_codes(demo.private)
+    site = cli_site.build(
+        demo.attestation,
+        out / "site",
+        [],
+        None,
+        allow_insecure_dev_setup=insecure_dev_setup,
+        force=False,
+        allow_unknown_phase1=not insecure_dev_setup,
+    )
+    console.print(
+        f"built the site in {site}: run `zkpor site serve {site}`, open "
+        "http://127.0.0.1:8000/verify/ and paste a code above",
+        markup=False,
+    )
+    flag = "--allow-insecure-dev-setup" if insecure_dev_setup else "--allow-unknown-phase1"
+    why = (
+        "a development setup proves nothing"
+        if insecure_dev_setup
+        else "the demo's phase 1 is its own, not a public one"
+    )
+    check_user = (
+        "   # one account's inclusion (step 7 fails: a development setup proves nothing)"
+        if insecure_dev_setup
+        else " --allow-unknown-phase1   # one account's inclusion, equity, debt and margin"
+    )
+    lines = [
+        "",
+        "next:",
+        f"  zkpor verify {demo.attestation} {flag}   # every proof again ({why})",
+        f"  zkpor verify-user {demo.attestation} --code <code>{check_user}",
+        f"  ls {demo.private}                 # secrets: never publish this folder",
+    ]
+    console.print("\n".join(lines), markup=False)
 
 
 def _prove_book_command(

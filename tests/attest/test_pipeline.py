@@ -246,7 +246,18 @@ def test_demo_runs_to_a_verified_attestation(tmp_path: Path) -> None:
     smaller shape in tests/test_demo.py."""
     result = CliRunner().invoke(
         app,
-        ["demo", "--out", str(tmp_path), "--users", "40", "--workers", "2", "--insecure-dev-setup"],
+        [
+            "demo",
+            "--format",
+            "zkpor/1",
+            "--out",
+            str(tmp_path),
+            "--users",
+            "40",
+            "--workers",
+            "2",
+            "--insecure-dev-setup",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "PASSED: all 10 checks passed" in result.output
