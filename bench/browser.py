@@ -10,8 +10,9 @@ Run from the repository root, after ``make install-test`` (Playwright, Debian ch
                             [--out bench/out/browser.json]
 
 Without ``--attestation`` it uses ``<demo-out>/attestation`` and ``<demo-out>/private``,
-running ``zkpor demo --out <demo-out> --users N`` first if they are missing (a real local
-ceremony unless ``--insecure-dev-setup``). It builds the attestation's site (``zkpor site
+running ``zkpor demo --format zkpor/1 --out <demo-out> --users N`` first if they are
+missing (a real local ceremony unless ``--insecure-dev-setup``; zkpor/1, whose one
+ceremony and tree this bench reads). It builds the attestation's site (``zkpor site
 build``; ``--allow-insecure-dev-setup`` only if the manifest says so; a demo ceremony's own
 phase 1 is allowed and, as the tests do, listed in the built worker's
 ``EXTRA_KNOWN_PHASE1`` so that its checks can pass), serves it on 127.0.0.1 and reads one
@@ -846,13 +847,18 @@ def ensure_demo(folder: Path, users: int, dev: bool) -> tuple[Path, Path]:
         if folder.exists():
             sys.exit(f"{folder} exists without an attestation: remove it or pass --attestation")
         flags = ["--insecure-dev-setup"] if dev else []
-        print(f"making the demo attestation: zkpor demo --out {folder} --users {users}", *flags)
+        print(
+            f"making the demo attestation: zkpor demo --format zkpor/1 --out {folder} "
+            f"--users {users}",
+            *flags,
+        )
         # this checkout's zkpor (see use_checkout), whatever `zkpor` on the PATH is
         program = (
             f"import sys; sys.path.insert(0, {str(REPO / 'bench')!r}); import browser; "
             "from publisher.cli.main import app; app(prog_name='zkpor')"
         )
-        command = [sys.executable, "-c", program, "demo", "--out", str(folder)]
+        command = [sys.executable, "-c", program, "demo", "--format", "zkpor/1"]
+        command += ["--out", str(folder)]
         subprocess.run([*command, "--users", str(users), *flags], check=True, cwd=REPO)
     return attestation, private
 

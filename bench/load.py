@@ -7,9 +7,10 @@ Run from the repository root::
                          [--workloads buckets,attestation,verifier] [--server zkpor|stdlib]
                          [--serve-py FILE] [--out bench/out/load.json]
 
-Without ``--site`` it uses ``<demo-out>/site``, running ``zkpor demo --out <demo-out>
---users N --insecure-dev-setup`` first if it is missing (a development setup is enough:
-only the files' number and sizes matter here, nothing is verified).
+Without ``--site`` it uses ``<demo-out>/site``, running ``zkpor demo --format zkpor/1 --out
+<demo-out> --users N --insecure-dev-setup`` first if it is missing (a development setup is
+enough: only the files' number and sizes matter here, nothing is verified; zkpor/1, whose
+file names the attestation workload lists).
 
 For every workload, gzip setting and number of clients C, it starts a FRESH server
 (``zkpor site serve SITE --port P``, this checkout's, as a separate process; or, with
@@ -104,8 +105,12 @@ def ensure_site(demo_out: Path, users: int) -> Path:
     if not (site / "index.html").is_file():
         if demo_out.exists():
             sys.exit(f"{demo_out} exists without a site: remove it or pass --site")
-        print(f"making the demo: zkpor demo --out {demo_out} --users {users} --insecure-dev-setup")
-        command = [sys.executable, "-c", ZKPOR, "demo", "--out", str(demo_out)]
+        print(
+            f"making the demo: zkpor demo --format zkpor/1 --out {demo_out} --users {users} "
+            "--insecure-dev-setup"
+        )
+        command = [sys.executable, "-c", ZKPOR, "demo", "--format", "zkpor/1"]
+        command += ["--out", str(demo_out)]
         subprocess.run(
             [*command, "--users", str(users), "--insecure-dev-setup"], check=True, cwd=REPO
         )

@@ -139,8 +139,10 @@ def test_the_wheel_in_a_fresh_venv_runs_the_demo_and_reproduces_its_site(
         f"zkpor {version}\nbackend: native (C kernels, {threads} threads)\n"
     )
 
+    # the default demo: the zkpor/2 book (120 assets, three circuit shapes), its reserves,
+    # co-signature and site, all from the installed package
     demo = _run([zkpor, "demo", "--out", "d", "--users", "16", "--insecure-dev-setup"], work, env)
-    assert "PASSED" in demo.stdout
+    assert "PASSED: all 9 checks passed" in demo.stdout
     assert NOT_BUILT not in demo.stderr
     site = work / "d" / "site"
     build = json.loads((site / "build.json").read_text(encoding="utf-8"))
@@ -180,7 +182,9 @@ def test_without_a_c_compiler_the_wheel_runs_on_the_python_fallback(tmp_path: Pa
     assert "apt-get install gcc python3-dev" in doctor, doctor
 
     # the smallest demo, with a worker process per CPU: one warning for the whole run
-    demo = _run([zkpor, "demo", "--out", "d", "--users", "4", "--insecure-dev-setup"], work, env)
+    # (zkpor/1: the book's circuits, 2^16 each, would take many minutes in pure Python)
+    args = ["demo", "--format", "zkpor/1", "--out", "d", "--users", "4", "--insecure-dev-setup"]
+    demo = _run([zkpor, *args], work, env)
     assert "PASSED" in demo.stdout
     assert demo.stderr.count(NOT_BUILT) == 1, demo.stderr
     assert "apt-get install gcc python3-dev" in demo.stderr
