@@ -221,6 +221,8 @@ def test_the_demo_runs_a_ceremony_and_verify_passes_without_the_dev_flag(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _small_inputs(monkeypatch)
+    # A cache of its own: other tests of this worker may have made the power-11 phase 1.
+    monkeypatch.setenv("ZKPOR_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "demo"
     result = runner.invoke(
         app, ["demo", "--format", "zkpor/1", "--out", str(out), "--users", "6", "--workers", "1"]
