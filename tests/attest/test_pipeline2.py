@@ -27,11 +27,13 @@ from publisher.config import load_config2
 from publisher.crypto import NaclBackend
 from publisher.errors import InputError, PipelineError
 from publisher.snark.keys import Keys
+from tests import peers
 from verifier import book, protocol
 from verifier.attestation import verify_attestation
 from verifier.bundle import open_bundle2, parse_bundle_sums
 from verifier.codes import derived_code, format_code, parse_code
 from verifier.fetch import directory_reader
+from verifier.field import R
 from verifier.groth16 import Proof, VerifyingKey, verify
 from verifier.manifest import MANIFEST, SETUP_INSECURE_DEV
 from verifier.manifest2 import Manifest2
@@ -568,3 +570,35 @@ def test_the_setup_statement_names_each_circuit_when_they_differ(key_cache: Path
             for r, t in zip(runs, texts, strict=True)]  # fmt: skip
     statement = pipeline2.setup_statement(long)
     assert len(statement) < 10_000 and "zkpor2-a6-t2-s8-k4-d0" in statement
+
+
+SNARKJS_VERIFY = ("groth16", "verify", "vk.json", "public.json", "proof.json")
+
+
+@pytest.mark.interop
+def test_snarkjs_verifies_every_proof_of_the_attestation(
+    proven: tuple[Path, Path, ProvenBook], tmp_path: Path
+) -> None:
+    """snarkjs, an independent Groth16 verifier, accepts every published proof of every
+    shape under the published vk-s{K}.json, with the full public-input vector a reader
+    rebuilds from the manifest (docs/reproducing.md), and rejects one with s_j + 1."""
+    attestation, _, _ = proven
+    manifest = Manifest2.from_json(_json(attestation / MANIFEST))
+    checked = 0
+    for shape in manifest.shapes:
+        folder = tmp_path / f"s{shape.slots}"
+        folder.mkdir()
+        (folder / "vk.json").write_bytes((attestation / f"vk-s{shape.slots}.json").read_bytes())
+        for entry in _json(attestation / f"proofs-s{shape.slots}.json"):
+            root, c, s = (int(v) for v in entry["public"])
+            public = [root, c, s, manifest.beta, manifest.gamma, *manifest.registry.public_inputs]
+            (folder / "proof.json").write_text(json.dumps(entry["proof"]))
+            (folder / "public.json").write_text(json.dumps([str(x) for x in public]))
+            run = peers.snarkjs(*SNARKJS_VERIFY, cwd=folder)
+            assert run.code == 0 and "OK" in run.output, run.output
+            checked += 1
+        public[2] = (public[2] + 1) % R
+        (folder / "public.json").write_text(json.dumps([str(x) for x in public]))
+        run = peers.snarkjs(*SNARKJS_VERIFY, cwd=folder)
+        assert run.code != 0 and "Invalid proof" in run.output, run.output
+    assert checked == sum(shape.batches for shape in manifest.shapes) > 0
