@@ -684,27 +684,27 @@ def _book_demo(
         )
     progress = _LazyProgress()
     try:
-        demo = run_book_demo(
-            out,
-            users,
-            seed,
-            insecure_dev_setup,
-            under_collateralised=under_collateralised,
-            workers=workers,
-            phase1=_demo_phase1,
-            run=_run_stage,
-            stage=progress.stage,
-            log=_say,
-        )
+        try:
+            demo = run_book_demo(
+                out,
+                users,
+                seed,
+                insecure_dev_setup,
+                under_collateralised=under_collateralised,
+                workers=workers,
+                phase1=_demo_phase1,
+                run=_run_stage,
+                stage=progress.stage,
+                log=_say,
+            )
+        finally:
+            progress.stop()
     except ValueError as exc:  # a failure variant of a book without margin accounts
-        progress.stop()
         err_console.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from exc
     except (ZkporError, BackendError, OSError) as exc:
-        progress.stop()
         err_console.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from exc
-    progress.stop()
     print_report(list(demo.results))
     console.print("what it took:")
     for line in summary_lines(demo):
