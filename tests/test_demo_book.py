@@ -1,4 +1,4 @@
-"""``publisher.demo_book``: the synthetic zkpor/2 book of ``zkpor demo --book``.
+"""``publisher.demo_book``: the synthetic zkpor/2 book of ``zkpor demo`` (its default).
 
 The generator's promises, checked on the files it writes through the readers
 ``zkpor prove`` uses (``load_registry``, ``read_liabilities2``): the registry loads (every
@@ -7,7 +7,9 @@ tiers; 1,000 accounts with heavy-tailed holdings (a few holding 100 or more asse
 10% margin accounts with debts in 1 to 3 assets, every account collateralised; and the
 failure variant, refused by ``zkpor prove --registry`` at the under-collateralised
 account's first line. Two slow tests run the whole demo on a small book: with
-development keys, and with a local ceremony per shape.
+development keys, and with a local ceremony per shape. Then the reserves (each positive net
+liability covered at 105%), the pinned auditor, and the command itself on a small book:
+all nine steps, codes and site; its flags per format; ``--under-collateralised``.
 """
 
 from __future__ import annotations
