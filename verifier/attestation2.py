@@ -33,7 +33,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
-from typing import cast
 
 from verifier.attestation_files import (
     PROGRESS_CHUNK,
@@ -69,7 +68,6 @@ from verifier.manifest import (
     TREE,
     VK,
     BatchEntry,
-    Manifest,
     coverage_ratio,
     format_units,
     parse_proofs,
@@ -566,7 +564,7 @@ def _check_cosignatures(files: _Attestation2) -> str:
     """Step 9: as zkpor/1's; the digest is over the zkpor/2 manifest's canonical JSON."""
     manifest = files.need_manifest()
     # check_cosignatures reads .to_json(), .attestation_id and .cosigners: Manifest2 has them.
-    return check_cosignatures(files, cast(Manifest, manifest), files.crypto)
+    return check_cosignatures(files, manifest, files.crypto)
 
 
 # --- the steps -------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Protocol
 from verifier.bundle import bucket_name, check_bucket, parse_bundle_sums
 from verifier.cosign import (
     SIGNATURES_INDEX,
+    SignedManifest,
     check_cosignature,
     manifest_digest,
     parse_cosignature,
@@ -28,7 +29,7 @@ from verifier.cosign import (
 from verifier.download import DownloadFailed
 from verifier.errors import MalformedInput, UnreadableFile, VerificationError
 from verifier.groth16 import Proof
-from verifier.manifest import BUNDLE_SUMS, MANIFEST, PROOFS, TREE, BatchEntry, BundleInfo, Manifest
+from verifier.manifest import BUNDLE_SUMS, MANIFEST, PROOFS, TREE, BatchEntry, BundleInfo
 from verifier.reserves import SignatureBackend
 from verifier.strict_json import loads, show
 
@@ -181,7 +182,7 @@ def _first_difference(found: list[list[int]], expected: list[list[int]], batches
 
 
 def check_cosignatures(
-    files: AttestationFiles, manifest: Manifest, crypto: SignatureBackend | None
+    files: AttestationFiles, manifest: SignedManifest, crypto: SignatureBackend | None
 ) -> str:
     """Return a detail once every co-signature ``signatures/index.json`` lists signs this
     manifest with a valid signature and, when the manifest pins co-signers, every pinned

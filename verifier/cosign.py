@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from verifier.ceremony_format import canonical_json
 from verifier.errors import MalformedInput, VerificationError
-from verifier.manifest import COSIGN_SCHEMES, MAX_COSIGNERS, Cosigner, Manifest, _Doc
+from verifier.manifest import COSIGN_SCHEMES, MAX_COSIGNERS, Cosigner, _Doc
 from verifier.manifest import cosigner_key_problem as key_problem
 from verifier.protocol import FORMAT
 from verifier.reserves import SignatureBackend, recover_evm_signer
@@ -60,7 +62,20 @@ INDEX_KEYS = ("format", "signatures")
 _HEX = re.compile("[0-9a-f]*")
 
 
-def manifest_digest(manifest: Manifest) -> str:
+class SignedManifest(Protocol):
+    """What co-signing reads of a manifest, zkpor/1's (``Manifest``) or zkpor/2's
+    (``verifier.manifest2.Manifest2``): its id, its pinned co-signers, its JSON."""
+
+    @property
+    def attestation_id(self) -> str: ...
+
+    @property
+    def cosigners(self) -> Sequence[Cosigner]: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+def manifest_digest(manifest: SignedManifest) -> str:
     """Return the sha256 (hex) of the manifest's canonical JSON: what a co-signer signs."""
     return hashlib.sha256(canonical_json(manifest.to_json())).hexdigest()
 
@@ -183,7 +198,7 @@ def signature_problem(sig: Cosignature, backend: SignatureBackend | None) -> str
 
 
 def check_cosignature(
-    manifest: Manifest, digest: str, sig: Cosignature, backend: SignatureBackend | None
+    manifest: SignedManifest, digest: str, sig: Cosignature, backend: SignatureBackend | None
 ) -> Cosigner | None:
     """Raise ``VerificationError`` unless ``sig`` is a valid co-signature of this manifest
     (and by a pinned key when the manifest pins any); return its pin, if any."""

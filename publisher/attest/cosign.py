@@ -22,7 +22,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 from nacl.signing import SigningKey
 from py_ecc.secp256k1 import secp256k1
@@ -34,6 +33,7 @@ from verifier.attestation2 import read_manifest2
 from verifier.cosign import (
     SIGNATURES_INDEX,
     Cosignature,
+    SignedManifest,
     check_cosignature,
     cosign_message,
     index_to_json,
@@ -44,7 +44,7 @@ from verifier.cosign import (
 )
 from verifier.errors import VerificationError, ZkporError
 from verifier.fetch import directory_reader
-from verifier.manifest import COSIGN_SCHEMES, MANIFEST, Manifest
+from verifier.manifest import COSIGN_SCHEMES, MANIFEST
 from verifier.manifest2 import is_zkpor2
 from verifier.reserves import check_evm_address, eip191_hash, evm_address
 from verifier.strict_json import loads
@@ -221,17 +221,15 @@ def _check_name(name: str) -> None:
         raise CosignError(f"the co-signer's name {problem}")
 
 
-def _read_manifest(attestation: Path) -> Manifest:
+def _read_manifest(attestation: Path) -> SignedManifest:
     """Return the folder's manifest (zkpor/1 or zkpor/2); refuse one zkpor would not
     write, whose canonical digest might not be what its readers see."""
     read = directory_reader(attestation)
     files = AttestationFiles(read)
+    manifest: SignedManifest
     try:
-        if is_zkpor2(read):
-            # what co-signing reads (.to_json(), .attestation_id, .cosigners) Manifest2 has,
-            # as verifier.attestation2's step 9 reads it
-            book, difference = read_manifest2(files)
-            manifest = cast(Manifest, book)
+        if is_zkpor2(read):  # signed the same way: the digest of its canonical JSON
+            manifest, difference = read_manifest2(files)
         else:
             manifest, difference = read_manifest(files)
     except VerificationError as exc:

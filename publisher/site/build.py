@@ -333,13 +333,13 @@ def cosignature_statuses(
     if SIGNATURES_INDEX not in files:
         return []
     # A zkpor/2 manifest is signed the same way: its digest is of its canonical JSON.
-    digest = manifest_digest(manifest)  # type: ignore[arg-type]
+    digest = manifest_digest(manifest)
     out = []
     for name in parse_index(loads(files[SIGNATURES_INDEX])):
         sig = parse_cosignature(loads(files[name]), name)
         pinned = any((c.scheme, c.key) == (sig.scheme, sig.key) for c in manifest.cosigners)
         try:
-            check_cosignature(manifest, digest, sig, NaclBackend())  # type: ignore[arg-type]
+            check_cosignature(manifest, digest, sig, NaclBackend())
             problem = None
         except VerificationError as exc:
             problem = str(exc)
