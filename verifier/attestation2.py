@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from fractions import Fraction
 from functools import partial
 
 from verifier.attestation_files import (
@@ -439,11 +440,25 @@ def _check_bundles2(files: _Attestation2) -> str:
 # --- 7. reserves -----------------------------------------------------------------------
 
 
+#: Beyond this many assets, the reserves step summarises the ratios instead of listing
+#: them (a registry has up to 1,024; the Summary page lists every one).
+LISTED_RATIOS = 8
+
+
 def _covered(manifest: Manifest2) -> str:
-    return ", ".join(
-        f"{a.symbol} net {a.ratio_net or 'n/a (net <= 0)'}, gross {a.ratio_gross or 'n/a'}"
-        for a in manifest.assets
-    )
+    if len(manifest.assets) <= LISTED_RATIOS:
+        return ", ".join(
+            f"{a.symbol} net {a.ratio_net or 'n/a (net <= 0)'}, gross {a.ratio_gross or 'n/a'}"
+            for a in manifest.assets
+        )
+    owed = [a for a in manifest.assets if a.ratio_net is not None]
+    parts = [f"{len(manifest.assets)} assets"]
+    if owed:
+        # ratios are decimal strings with the same number of places: compare as numbers
+        low = min(owed, key=lambda a: Fraction(a.ratio_net or "0"))
+        parts.append(f"lowest net cover {low.symbol} {low.ratio_net}")
+    parts.append(f"{len(manifest.assets) - len(owed)} with net <= 0")
+    return ", ".join(parts)
 
 
 def _check_reserves(files: _Attestation2) -> str:
