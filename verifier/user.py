@@ -27,31 +27,27 @@ is read, so a typo costs no fetch. Nothing secret (code, salt) ever goes into a 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from verifier.attestation import (
     PROGRESS_CHUNK,
-    AttestationFiles,
-    Difference,
     Reader,
     batch_entries,
     check_asset_count,
     check_chain,
     check_totals,
-    file_problem,
     proof_of,
     read_manifest,
     read_vk,
 )
-from verifier.bundle import Bundle, CryptoBackend, open_bundle, parse_bundle_sums
+from verifier.bundle import Bundle, CryptoBackend, open_bundle
 from verifier.ceremony import TRANSCRIPT, check_setup, check_setup_files, parse_transcript
 from verifier.codes import parse_code
-from verifier.errors import StepSkipped, VerificationError
+from verifier.errors import VerificationError
 from verifier.groth16 import Proof, VerifyingKey, verify_many
 from verifier.manifest import (
     BUNDLE_SUMS,
@@ -77,13 +73,12 @@ from verifier.report import Step, StepResult, passed, run_steps, to_json
 from verifier.strict_json import show
 from verifier.user2 import UserCheck2, UserReport2
 from verifier.user_common import SAMPLES as SAMPLES
+from verifier.user_common import UserCheckFiles
 from verifier.user_common import UserOptions as UserOptions
 from verifier.user_common import _batches as _batches
 from verifier.user_common import _in_published_figures as _in_published_figures
 from verifier.user_common import _short as _short
 from verifier.user_common import hash_up as hash_up
-
-T = TypeVar("T")
 
 USER_STEP_NAMES = (
     "bundle",
@@ -99,7 +94,7 @@ USER_STEP_NAMES = (
 TOTALS_PROVEN = "the published liabilities are proven"
 
 
-class UserCheck:
+class UserCheck(UserCheckFiles[Manifest, Bundle]):
     """The check of one code against one attestation: its steps and what they found.
 
     ``manifest`` is set once step 1 has read it, ``bundle`` once step 1 has opened it and
@@ -114,26 +109,8 @@ class UserCheck:
         backend: CryptoBackend,
         options: UserOptions | None = None,
     ) -> None:
-        self._read = read
-        self._bytes: dict[str, bytes] = {}
-        self._files = AttestationFiles(self._read_once)
-        self._code = code
-        self._backend = backend
-        self._options = options or UserOptions()
-        self.manifest: Manifest | None = None
-        self.bundle: Bundle | None = None
+        super().__init__(read, code, backend, options)
         self.proof_status: dict[int, str] = {}
-        self._leaf: int | None = None
-        self._step = 0
-        self._parsed: dict[str, object] = {}
-        self._failed: dict[str, int] = {}
-        self._figures_difference: Difference | None = None
-
-    @property
-    def manifest_sha256(self) -> str | None:
-        """Return the sha256 (hex) of the manifest bytes this check read, once read."""
-        data = self._bytes.get(MANIFEST)
-        return None if data is None else hashlib.sha256(data).hexdigest()
 
     @property
     def steps(self) -> list[Step]:
@@ -164,65 +141,16 @@ class UserCheck:
         )
 
     @property
-    def files(self) -> AttestationFiles:
-        """The files as this check read them (each read once): later checks of the same
-        visit reuse them, so a server cannot answer them differently a second time."""
-        return self._files
-
-    @property
     def every_proof_verified(self) -> bool:
         """Return whether this run verified the proof of every batch, and all held."""
         batches = self.manifest.tree.batches if self.manifest else 0
         ok = [batch for batch, status in self.proof_status.items() if status == "OK"]
         return batches > 0 and sorted(ok) == list(range(batches))
 
-    def _read_once(self, name: str) -> bytes:
-        """Return file ``name`` as first read: the bucket file the bundle is opened from
-        is then the one hashed against bundles/SHA256SUMS."""
-        if name not in self._bytes:
-            self._bytes[name] = self._read(name)
-        return self._bytes[name]
-
-    def _run(self, number: int, check: Callable[[], str]) -> str:
-        self._step = number
-        return check()
-
     # --- what earlier steps found ---------------------------------------------------------
 
-    def _need_manifest(self) -> Manifest:
-        if self.manifest is None:
-            raise StepSkipped(f"needs {MANIFEST}, which could not be read (step 1)")
-        return self.manifest
-
     def _need_bundle(self) -> tuple[Manifest, Bundle]:
-        manifest = self._need_manifest()
-        if self.bundle is None:
-            raise StepSkipped("needs your bundle, which could not be opened (step 1)")
-        return manifest, self.bundle
-
-    def _need_leaf(self) -> int:
-        if self._leaf is None:
-            raise StepSkipped("needs your leaf, which could not be recomputed (step 2)")
-        return self._leaf
-
-    def _load(self, name: str, parse: Callable[[], T]) -> T:
-        """Return file ``name`` parsed by ``parse``, once it hashes to the sha256 the
-        manifest lists. It is parsed once; after a failure, later steps skip."""
-        manifest = self._need_manifest()
-        if name in self._failed:
-            raise StepSkipped(f"needs {name}, which could not be read (step {self._failed[name]})")
-        if name not in self._parsed:
-            try:
-                listed = manifest.files.get(name)
-                if listed is None:
-                    raise VerificationError(f"{MANIFEST} does not list the sha256 of {name}")
-                if (problem := file_problem(self._files, name, listed)) is not None:
-                    raise VerificationError(problem)
-                self._parsed[name] = parse()
-            except VerificationError:
-                self._failed[name] = self._step
-                raise
-        return cast(T, self._parsed[name])
+        return self._need_opened()
 
     def _entries(self, manifest: Manifest) -> list[BatchEntry]:
         return self._load(PROOFS, lambda: batch_entries(self._files, manifest.tree.batches))
@@ -259,20 +187,6 @@ class UserCheck:
             f"bundle found in {buckets[0]} (as listed in {BUNDLE_SUMS}) for leaf {bundle.leaf} "
             f"of batch {bundle.batch}"
         )
-
-    def _check_bucket_listed(self, bucket: str) -> None:
-        """Raise unless ``bucket`` hashes to its line of bundles/SHA256SUMS: the bucket
-        every reviewer checks (``zkpor verify`` step 7), not one made for this visitor."""
-        sums = self._load(BUNDLE_SUMS, lambda: parse_bundle_sums(self._files.bytes(BUNDLE_SUMS)))
-        listed = sums.get(bucket)
-        if listed is None:
-            raise VerificationError(f"{BUNDLE_SUMS} does not list {bucket}")
-        actual = hashlib.sha256(self._bytes[bucket]).hexdigest()
-        if actual != listed:
-            raise VerificationError(
-                f"{bucket} has sha256 {actual}, but {BUNDLE_SUMS} lists {listed}: it is not "
-                "the bucket file the attestation published"
-            )
 
     # --- 2. leaf --------------------------------------------------------------------------
 

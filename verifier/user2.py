@@ -23,13 +23,12 @@ account's margin ratio. Nothing secret (code, salt) goes into a step detail.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from verifier.attestation2 import (
     batch_entries2,
@@ -43,17 +42,14 @@ from verifier.attestation2 import (
 )
 from verifier.attestation_files import (
     PROGRESS_CHUNK,
-    AttestationFiles,
-    Difference,
     Reader,
-    file_problem,
     proof_of,
 )
 from verifier.book import account_values, check_entries, leaf2_hash
-from verifier.bundle import Bundle2, CryptoBackend, open_bundle2, parse_bundle_sums
+from verifier.bundle import Bundle2, CryptoBackend, open_bundle2
 from verifier.ceremony_format import parse_transcript
 from verifier.codes import parse_code
-from verifier.errors import StepSkipped, VerificationError
+from verifier.errors import VerificationError
 from verifier.groth16 import Proof, VerifyingKey, verify_many
 from verifier.manifest import (
     BUNDLE_SUMS,
@@ -67,9 +63,13 @@ from verifier.manifest import (
 from verifier.manifest2 import Manifest2, Shape2
 from verifier.protocol import id_commitment, user_id_to_field
 from verifier.report import Step, StepResult, passed, run_steps, to_json
-from verifier.user_common import UserOptions, _in_published_figures, _short, hash_up
-
-T = TypeVar("T")
+from verifier.user_common import (
+    UserCheckFiles,
+    UserOptions,
+    _in_published_figures,
+    _short,
+    hash_up,
+)
 
 USER_STEP_NAMES2 = (
     "bundle",
@@ -92,7 +92,7 @@ def _key_name(key: BatchKey) -> str:
     return f"K = {key[0]} batch {key[1]}"
 
 
-class UserCheck2:
+class UserCheck2(UserCheckFiles[Manifest2, Bundle2]):
     """The check of one code against one zkpor/2 attestation (as ``verifier.user.UserCheck``).
 
     ``proof_status`` maps each ``(K, batch)`` whose proof step 5 judged to OK / FAIL.
@@ -105,29 +105,8 @@ class UserCheck2:
         backend: CryptoBackend,
         options: UserOptions | None = None,
     ) -> None:
-        self._read = read
-        self._bytes: dict[str, bytes] = {}
-        self._files = AttestationFiles(self._read_once)
-        self._code = code
-        self._backend = backend
-        self._options = options or UserOptions()
-        self.manifest: Manifest2 | None = None
-        self.bundle: Bundle2 | None = None
+        super().__init__(read, code, backend, options)
         self.proof_status: dict[BatchKey, str] = {}
-        self._leaf: int | None = None
-        self._step = 0
-        self._parsed: dict[str, object] = {}
-        self._failed: dict[str, int] = {}
-        self._figures_difference: Difference | None = None
-
-    @property
-    def manifest_sha256(self) -> str | None:
-        data = self._bytes.get(MANIFEST)
-        return None if data is None else hashlib.sha256(data).hexdigest()
-
-    @property
-    def files(self) -> AttestationFiles:
-        return self._files
 
     @property
     def steps(self) -> list[Step]:
@@ -158,52 +137,13 @@ class UserCheck2:
     def every_proof_verified(self) -> bool:
         return _all_verified(self.manifest, self.proof_status)
 
-    def _read_once(self, name: str) -> bytes:
-        if name not in self._bytes:
-            self._bytes[name] = self._read(name)
-        return self._bytes[name]
-
-    def _run(self, number: int, check: Callable[[], str]) -> str:
-        self._step = number
-        return check()
-
     # --- what earlier steps found ---------------------------------------------------------
 
-    def _need_manifest(self) -> Manifest2:
-        if self.manifest is None:
-            raise StepSkipped(f"needs {MANIFEST}, which could not be read (step 1)")
-        return self.manifest
-
     def _need_bundle(self) -> tuple[Manifest2, Bundle2, Shape2]:
-        manifest = self._need_manifest()
-        if self.bundle is None:
-            raise StepSkipped("needs your bundle, which could not be opened (step 1)")
-        shape = manifest.shape(self.bundle.slots)
+        manifest, bundle = self._need_opened()
+        shape = manifest.shape(bundle.slots)
         assert shape is not None  # step 1 checked it
-        return manifest, self.bundle, shape
-
-    def _need_leaf(self) -> int:
-        if self._leaf is None:
-            raise StepSkipped("needs your leaf, which could not be recomputed (step 2)")
-        return self._leaf
-
-    def _load(self, name: str, parse: Callable[[], T]) -> T:
-        """Return file ``name`` parsed by ``parse`` once it hashes to its listed sha256."""
-        manifest = self._need_manifest()
-        if name in self._failed:
-            raise StepSkipped(f"needs {name}, which could not be read (step {self._failed[name]})")
-        if name not in self._parsed:
-            try:
-                listed = manifest.files.get(name)
-                if listed is None:
-                    raise VerificationError(f"{MANIFEST} does not list the sha256 of {name}")
-                if (problem := file_problem(self._files, name, listed)) is not None:
-                    raise VerificationError(problem)
-                self._parsed[name] = parse()
-            except VerificationError:
-                self._failed[name] = self._step
-                raise
-        return cast(T, self._parsed[name])
+        return manifest, bundle, shape
 
     def _entries(self, shape: Shape2) -> list[BatchEntry]:
         return self._load(shape.proofs, lambda: batch_entries2(self._files, shape))
@@ -232,16 +172,7 @@ class UserCheck2:
         buckets = sorted(n for n in set(self._bytes) - before if n.startswith("bundles/"))
         if len(buckets) != 1:
             raise VerificationError(f"expected one bucket file to be read, got {len(buckets)}")
-        sums = self._load(BUNDLE_SUMS, lambda: parse_bundle_sums(self._files.bytes(BUNDLE_SUMS)))
-        listed = sums.get(buckets[0])
-        if listed is None:
-            raise VerificationError(f"{BUNDLE_SUMS} does not list {buckets[0]}")
-        actual = hashlib.sha256(self._bytes[buckets[0]]).hexdigest()
-        if actual != listed:
-            raise VerificationError(
-                f"{buckets[0]} has sha256 {actual}, but {BUNDLE_SUMS} lists {listed}: it is "
-                "not the bucket file the attestation published"
-            )
+        self._check_bucket_listed(buckets[0])
         check_fits2(bundle, manifest)
         self.bundle = bundle
         return (
