@@ -133,6 +133,57 @@ def bucket_name(index: int, bits: int) -> str:
     return f"bundles/{index:0{width}x}.bin"
 
 
+def _padded(obj: dict[str, Any], size: int, *, pad: bool) -> bytes:
+    """Return the canonical JSON of a bundle's object ``obj`` padded with spaces to ``size``
+    bytes (not padded, whatever ``size``, if ``pad`` is false): both versions' plaintext."""
+    data = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+    if not pad:
+        return data
+    if len(data) > size:
+        raise ValueError(f"the bundle is {len(data)} bytes, more than the {size} it must fit")
+    return data + b" " * (size - len(data))
+
+
+def _plaintext_doc(data: bytes, version: int) -> _Doc:
+    """Return the JSON object of a padded plaintext, once its ``"v"`` is ``version``."""
+    try:
+        doc = _Doc(loads(data.rstrip(b" ")), "bundle")
+    except ValueError as exc:
+        raise MalformedInput(f"the bundle is not valid JSON: {exc}") from exc
+    doc.choice("v", (version,))
+    return doc
+
+
+def _levels(path: object) -> list[list[object]]:
+    """Return ``path`` once it is a list of lists (its siblings are read by ``_path``)."""
+    if not isinstance(path, list) or not all(isinstance(level, list) for level in path):
+        raise MalformedInput("bundle.path must be a list of lists")
+    return path
+
+
+def _path(doc: _Doc, path: list[list[object]]) -> tuple[tuple[int, ...], ...]:
+    """Return the siblings of ``path`` (checked by ``_levels``), each below r."""
+    return tuple(
+        tuple(doc._decimal(f"path[{i}][{j}]", v, R) for j, v in enumerate(level))
+        for i, level in enumerate(path)
+    )
+
+
+def _check_written_back(to_plaintext: Callable[[int], bytes], data: bytes, fmt: str) -> None:
+    """Raise unless the parsed bundle, written back by ``to_plaintext``, is ``data`` again.
+
+    Writing it back catches all the rest: unknown keys, key order, spacing, escapes,
+    leading zeros, and padding that is not spaces."""
+    try:
+        canonical = to_plaintext(len(data))
+    except ValueError as exc:  # e.g. a user id with a lone surrogate
+        raise MalformedInput(f"the bundle cannot be written back: {exc}") from exc
+    if canonical != data:
+        raise MalformedInput(f"the bundle is not in the canonical form {fmt} writes")
+
+
 @dataclass(frozen=True)
 class Bundle:
     """What an account holder needs to find their leaf under the proven root."""
@@ -170,29 +221,17 @@ class Bundle:
     def to_plaintext(self, size: int, *, pad: bool = True) -> bytes:
         """Return the canonical JSON of this bundle padded with spaces to ``size`` bytes
         (not padded, whatever ``size``, if ``pad`` is false)."""
-        data = json.dumps(
-            self.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode("utf-8")
-        if not pad:
-            return data
-        if len(data) > size:
-            raise ValueError(f"the bundle is {len(data)} bytes, more than the {size} it must fit")
-        return data + b" " * (size - len(data))
+        return _padded(self.to_json(), size, pad=pad)
 
     @classmethod
     def from_plaintext(cls, data: bytes) -> Bundle:
         """Return the bundle of a padded plaintext; raise ``MalformedInput`` unless it is
         exactly what ``to_plaintext`` writes (canonical JSON, then only spaces)."""
-        try:
-            doc = _Doc(loads(data.rstrip(b" ")), "bundle")
-        except ValueError as exc:
-            raise MalformedInput(f"the bundle is not valid JSON: {exc}") from exc
-        doc.choice("v", (BUNDLE_VERSION,))
+        doc = _plaintext_doc(data, BUNDLE_VERSION)
         balances, path = doc._get("balances"), doc._get("path")
         if not isinstance(balances, list):
             raise MalformedInput("bundle.balances must be a list")
-        if not isinstance(path, list) or not all(isinstance(level, list) for level in path):
-            raise MalformedInput("bundle.path must be a list of lists")
+        levels = _levels(path)
         bundle = cls(
             attestation_id=doc.str("attestation"),
             user_id=doc.str("user_id"),
@@ -203,19 +242,9 @@ class Bundle:
             leaf=doc.int("leaf"),
             batch=doc.int("batch"),
             leaf_hash=doc.field("leaf_hash"),
-            path=tuple(
-                tuple(doc._decimal(f"path[{i}][{j}]", v, R) for j, v in enumerate(level))
-                for i, level in enumerate(path)
-            ),
+            path=_path(doc, levels),
         )
-        # Writing it back catches all the rest: unknown keys, key order, spacing, escapes,
-        # leading zeros, and padding that is not spaces.
-        try:
-            canonical = bundle.to_plaintext(len(data))
-        except ValueError as exc:  # e.g. a user id with a lone surrogate
-            raise MalformedInput(f"the bundle cannot be written back: {exc}") from exc
-        if canonical != data:
-            raise MalformedInput("the bundle is not in the canonical form zkpor/1 writes")
+        _check_written_back(bundle.to_plaintext, data, "zkpor/1")
         return bundle
 
 
@@ -257,32 +286,20 @@ class Bundle2:
     def to_plaintext(self, size: int, *, pad: bool = True) -> bytes:
         """Return the canonical JSON of this bundle padded with spaces to ``size`` bytes
         (not padded, whatever ``size``, if ``pad`` is false), as ``Bundle`` does."""
-        data = json.dumps(
-            self.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode("utf-8")
-        if not pad:
-            return data
-        if len(data) > size:
-            raise ValueError(f"the bundle is {len(data)} bytes, more than the {size} it must fit")
-        return data + b" " * (size - len(data))
+        return _padded(self.to_json(), size, pad=pad)
 
     @classmethod
     def from_plaintext(cls, data: bytes) -> Bundle2:
         """Return the bundle of a padded v2 plaintext; raise ``MalformedInput`` unless it
         is exactly what ``to_plaintext`` writes. Amounts must be below 2^64 and asset
         indexes below 2^10; order and the slot count are checked by the user's step 2."""
-        try:
-            doc = _Doc(loads(data.rstrip(b" ")), "bundle")
-        except ValueError as exc:
-            raise MalformedInput(f"the bundle is not valid JSON: {exc}") from exc
-        doc.choice("v", (BUNDLE_VERSION2,))
+        doc = _plaintext_doc(data, BUNDLE_VERSION2)
         entries, path = doc._get("entries"), doc._get("path")
         if not isinstance(entries, list) or not all(
             isinstance(e, list) and len(e) == 3 for e in entries
         ):
             raise MalformedInput("bundle.entries must be a list of [asset, equity, debt]")
-        if not isinstance(path, list) or not all(isinstance(level, list) for level in path):
-            raise MalformedInput("bundle.path must be a list of lists")
+        levels = _levels(path)
         parsed: list[tuple[int, int, int]] = []
         for i, (asset, equity, debt) in enumerate(entries):
             if type(asset) is not int or not 0 <= asset < ASSET_INDEX_BOUND:
@@ -303,17 +320,9 @@ class Bundle2:
             leaf=doc.int("leaf"),
             batch=doc.int("batch"),
             leaf_hash=doc.field("leaf_hash"),
-            path=tuple(
-                tuple(doc._decimal(f"path[{i}][{j}]", v, R) for j, v in enumerate(level))
-                for i, level in enumerate(path)
-            ),
+            path=_path(doc, levels),
         )
-        try:
-            canonical = bundle.to_plaintext(len(data))
-        except ValueError as exc:
-            raise MalformedInput(f"the bundle cannot be written back: {exc}") from exc
-        if canonical != data:
-            raise MalformedInput("the bundle is not in the canonical form zkpor/2 writes")
+        _check_written_back(bundle.to_plaintext, data, "zkpor/2")
         return bundle
 
 
