@@ -31,7 +31,7 @@ from verifier import book
 from verifier.book import TierTable
 from verifier.groth16 import VerifyingKey
 from verifier.manifest import SETUP_INSECURE_DEV
-from verifier.manifest2 import Registry2, RegistryEntry, RegistryTable
+from verifier.manifest2 import Registry2
 
 STAGE_SHAPES = "sorting accounts into shapes"
 
@@ -94,18 +94,9 @@ def registry_tables(registry: Registry) -> list[TierTable]:
 
 
 def published_registry(registry: Registry) -> Registry2:
-    """Return the manifest's ``registry`` section, as the verifier reads it; refuse a
-    registry it would not write back identically."""
-    published = Registry2(
-        registry.quote_symbol,
-        registry.quote_decimals,
-        registry.price_source,
-        tuple(RegistryTable(t.bounds, t.ratios) for t in registry.tables),
-        tuple(RegistryEntry(a.symbol, a.decimals, a.price, a.table) for a in registry.assets),
-    )
-    if published.to_json() != registry.to_json():
-        raise PipelineError("the registry does not publish as registry.toml states it")
-    return published
+    """Return the manifest's ``registry`` section, as the verifier reads it (the registry
+    digest covers this object's JSON: ``Registry.to_json`` is its ``to_json``)."""
+    return registry.published()
 
 
 def book_shapes(registry: Registry, config: Config2) -> list[BookShape]:

@@ -89,7 +89,6 @@ symbol, decimals, price and table index, amounts as canonical decimal strings.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +109,7 @@ from publisher.errors import InputError
 from publisher.snark.account2 import AMOUNT_LIMIT, MAX_REGISTRY, MAX_TIERS, PERCENT, TierTable
 from verifier import text_fields
 from verifier.book import price_scale
+from verifier.manifest2 import Registry2, RegistryEntry, RegistryTable
 
 #: Distinct tier tables a registry may publish (the circuit takes one padded per asset).
 MAX_TABLES = 64
@@ -119,8 +119,6 @@ MAX_REGISTRY_ASSETS = MAX_REGISTRY
 BOUNDARY_LIMIT = AMOUNT_LIMIT
 #: Digits of a decimal's whole part: keeps int() clear of huge strings (2^64 has 20).
 MAX_WHOLE_DIGITS = 40
-#: What ``canonical_json`` says it is.
-FORMAT = "zkpor/2 registry"
 
 TABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 _SECTIONS = ("quote", "assets", "tier_tables")
@@ -190,33 +188,24 @@ class Registry:
             for t in self.tables
         )
 
+    def published(self) -> Registry2:
+        """Return the manifest's ``registry`` section, the verifier's object of it."""
+        return Registry2(
+            self.quote_symbol,
+            self.quote_decimals,
+            self.price_source,
+            tuple(RegistryTable(t.bounds, t.ratios) for t in self.tables),
+            tuple(RegistryEntry(a.symbol, a.decimals, a.price, a.table) for a in self.assets),
+        )
+
     def to_json(self) -> dict[str, Any]:
-        """Return what the digest covers, amounts as canonical decimal strings."""
-        q = self.quote_decimals
-        return {
-            "format": FORMAT,
-            "quote": {"symbol": self.quote_symbol, "decimals": q},
-            "price_source": self.price_source,
-            "tables": [
-                {"bounds": [format_units(b, q) for b in t.bounds], "ratios": list(t.ratios)}
-                for t in self.tables
-            ],
-            "assets": [
-                {
-                    "symbol": a.symbol,
-                    "decimals": a.decimals,
-                    "price": format_units(a.price, q),
-                    "table": a.table,
-                }
-                for a in self.assets
-            ],
-        }
+        """Return what the digest covers, amounts as canonical decimal strings: the
+        section as the verifier writes it back (``Registry2.to_json``)."""
+        return self.published().to_json()
 
     def canonical_json(self) -> bytes:
         """Return ``to_json()`` as compact JSON with sorted keys, ASCII only."""
-        return json.dumps(
-            self.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=True
-        ).encode("ascii")
+        return self.published().canonical_json()
 
     def digest(self) -> str:
         """Return the SHA-256 of ``canonical_json()``, in hex."""
