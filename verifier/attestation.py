@@ -14,6 +14,13 @@ from __future__ import annotations
 
 from functools import partial
 
+from verifier.attestation_files import (
+    DEV_SETUP_ACCEPTED,
+    CheckedFiles,
+    check_listed_files,
+    no_reserves,
+    vk_json,
+)
 from verifier.attestation_files import PROGRESS_CHUNK as PROGRESS_CHUNK
 from verifier.attestation_files import AttestationFiles as AttestationFiles
 from verifier.attestation_files import Difference as Difference
@@ -30,7 +37,6 @@ from verifier.ceremony import check_setup, check_setup_files
 from verifier.ceremony_crypto import PURE_OPS, CurveOps
 from verifier.errors import (
     MalformedInput,
-    MalformedVerifyingKey,
     StepSkipped,
     VerificationError,
 )
@@ -77,7 +83,7 @@ STEP_NAMES = (
 PUBLIC_INPUTS = ("root", "acc_in", "acc_out")
 
 
-class _Attestation(AttestationFiles):
+class _Attestation(CheckedFiles[Manifest]):
     """The files of one attestation and what the reviewer's steps parsed from them.
 
     A field stays ``None`` while the step that parses it has not succeeded; steps that
@@ -93,28 +99,9 @@ class _Attestation(AttestationFiles):
         allow_unknown_phase1: bool = False,
         ops: CurveOps | None = None,
     ) -> None:
-        super().__init__(read)
-        self.crypto = crypto
-        self.ops = ops
-        self.allow_dev = allow_dev
-        self.allow_unknown_phase1 = allow_unknown_phase1
-        self.on_proofs = on_proofs
-        self.manifest: Manifest | None = None
-        #: Why step 1 rejected the manifest's strictness (None if it did not).
-        self.manifest_rejected: Difference | None = None
+        super().__init__(read, crypto, allow_dev, on_proofs, allow_unknown_phase1, ops)
         self.vk: VerifyingKey | None = None
         self.entries: list[BatchEntry] | None = None
-
-    def need_manifest(self) -> Manifest:
-        """Return the manifest, or skip the step if step 1 could not parse it or found it
-        is not the manifest zkpor/1 writes from its fields (as the user's check does)."""
-        if self.manifest is None:
-            raise StepSkipped(f"needs {MANIFEST}, which could not be read (step 1)")
-        if self.manifest_rejected is not None:
-            # Fields the parser does not read (unknown keys, derived fields that lie)
-            # could mean something else to another reader: nothing is built on it.
-            raise StepSkipped(f"needs {MANIFEST}, which was rejected (step 1)")
-        return self.manifest
 
     def need_vk(self) -> VerifyingKey:
         """Return the verification key, or skip the step if step 2 rejected it."""
@@ -144,20 +131,7 @@ def _check_manifest(files: _Attestation) -> str:
     """Step 1: parse the manifest and check the sha256 of every file it lists."""
     manifest, difference = read_manifest(files)
     files.manifest, files.manifest_rejected = manifest, difference
-    problems = [] if difference is None else [difference.message]
-    problems += [
-        f"{MANIFEST} does not list the sha256 of {name}"
-        for name in (VK, PROOFS, TREE)
-        if name not in manifest.files
-    ]
-    problems += [
-        problem
-        for name, listed in sorted(manifest.files.items())
-        if (problem := file_problem(files, name, listed)) is not None
-    ]
-    if problems:
-        raise VerificationError("; ".join(problems))
-    return f"{len(manifest.files)} files match their sha256"
+    return check_listed_files(files, manifest.files, difference, (VK, PROOFS, TREE))
 
 
 # --- 2. verification key ---------------------------------------------------------------
@@ -165,13 +139,7 @@ def _check_manifest(files: _Attestation) -> str:
 
 def read_vk(files: AttestationFiles) -> VerifyingKey:
     """Return the parsed verification key once it takes the three public inputs."""
-    doc = files.json(VK)
-    if not isinstance(doc, dict):
-        raise MalformedInput(f"{VK} must be a JSON object")
-    try:
-        vk = VerifyingKey.from_json(doc)
-    except MalformedVerifyingKey as exc:
-        raise MalformedVerifyingKey(f"{VK}: {exc}") from exc
+    vk = vk_json(files, VK)
     if vk.n_public != len(PUBLIC_INPUTS):
         raise MalformedInput(
             f"{VK} is for {vk.n_public} public inputs, but a zkpor/1 batch proof has "
@@ -363,20 +331,8 @@ def _check_reserves(files: _Attestation) -> str:
     """Step 8: every reserve wallet is proven by its signature and counted once, the
     signed balances add up to the published reserves, and every asset is covered."""
     manifest = files.need_manifest()
-    declared = [a.reserves is not None for a in manifest.assets]
-    if not any(declared) and RESERVES not in manifest.files:
-        if manifest.segregation is not None:
-            # Its collateral and fund figures would be shown with no wallet behind them.
-            raise MalformedInput(
-                f"{MANIFEST} has a segregation section but declares no reserves: its "
-                "figures are backed by no signed wallet"
-            )
-        return "this attestation declares no reserves (liabilities only)"
-    if not all(declared):
-        missing = [a.symbol for a in manifest.assets if a.reserves is None]
-        raise MalformedInput(f"{MANIFEST} declares no reserves for {', '.join(missing)}")
-    if RESERVES not in manifest.files:
-        raise MalformedInput(f"{MANIFEST} declares reserves but does not list {RESERVES}")
+    if (detail := no_reserves(manifest)) is not None:
+        return detail
     return check_reserves(manifest, files.json(RESERVES), files.crypto)
 
 
@@ -396,10 +352,7 @@ def _check_setup(files: _Attestation) -> str:
     check_setup_files(manifest.setup_kind, manifest.files)
     vk = files.need_vk()
     if manifest.setup_kind == SETUP_INSECURE_DEV and files.allow_dev:
-        return (
-            "INSECURE single-party development setup, accepted on request: whoever ran it "
-            "could forge proofs of any totals"
-        )
+        return DEV_SETUP_ACCEPTED
     return check_setup(
         files.bytes,
         manifest.setup_kind,

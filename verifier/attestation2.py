@@ -36,8 +36,10 @@ from fractions import Fraction
 from functools import partial
 
 from verifier.attestation_files import (
+    DEV_SETUP_ACCEPTED,
     PROGRESS_CHUNK,
     AttestationFiles,
+    CheckedFiles,
     Difference,
     ProofProgress,
     Reader,
@@ -45,8 +47,10 @@ from verifier.attestation_files import (
     _json_difference,
     check_bundle_files,
     check_cosignatures,
-    file_problem,
+    check_listed_files,
+    no_reserves,
     proof_of,
+    vk_json,
 )
 from verifier.bn254 import g1_msm
 from verifier.book import PUBLIC_REGISTRY, challenges, totals_identity_holds
@@ -55,7 +59,6 @@ from verifier.ceremony_crypto import PURE_OPS, CurveOps
 from verifier.ceremony_format import SETUP_CEREMONY, CeremonyError
 from verifier.errors import (
     MalformedInput,
-    MalformedVerifyingKey,
     StepSkipped,
     VerificationError,
 )
@@ -109,7 +112,7 @@ def _shape_names(shape: Shape2) -> dict[str, str]:
     return {VK: shape.vk, PROOFS: shape.proofs, TREE: shape.tree, TRANSCRIPT: shape.ceremony}
 
 
-class _Attestation2(AttestationFiles):
+class _Attestation2(CheckedFiles[Manifest2]):
     """The files of one zkpor/2 attestation and what the steps parsed from them."""
 
     def __init__(
@@ -121,25 +124,9 @@ class _Attestation2(AttestationFiles):
         allow_unknown_phase1: bool = False,
         ops: CurveOps | None = None,
     ) -> None:
-        super().__init__(read)
-        self.crypto = crypto
-        self.ops = ops
-        self.allow_dev = allow_dev
-        self.allow_unknown_phase1 = allow_unknown_phase1
-        self.on_proofs = on_proofs
-        self.manifest: Manifest2 | None = None
-        self.manifest_rejected: Difference | None = None
+        super().__init__(read, crypto, allow_dev, on_proofs, allow_unknown_phase1, ops)
         self.vks: dict[int, VerifyingKey] | None = None
         self.entries: dict[int, list[BatchEntry]] | None = None
-
-    def need_manifest(self) -> Manifest2:
-        """Return the manifest, or skip the step if step 1 could not parse it or found it
-        is not the manifest zkpor/2 writes from its fields."""
-        if self.manifest is None:
-            raise StepSkipped(f"needs {MANIFEST}, which could not be read (step 1)")
-        if self.manifest_rejected is not None:
-            raise StepSkipped(f"needs {MANIFEST}, which was rejected (step 1)")
-        return self.manifest
 
     def need_vks(self) -> dict[int, VerifyingKey]:
         if self.vks is None:
@@ -174,20 +161,7 @@ def _check_manifest(files: _Attestation2) -> str:
     """Step 1: parse the manifest and check the sha256 of every file it lists."""
     manifest, difference = read_manifest2(files)
     files.manifest, files.manifest_rejected = manifest, difference
-    problems = [] if difference is None else [difference.message]
-    problems += [
-        f"{MANIFEST} does not list the sha256 of {name}"
-        for name in required_files(manifest)
-        if name not in manifest.files
-    ]
-    problems += [
-        problem
-        for name, listed in sorted(manifest.files.items())
-        if (problem := file_problem(files, name, listed)) is not None
-    ]
-    if problems:
-        raise VerificationError("; ".join(problems))
-    return f"{len(manifest.files)} files match their sha256"
+    return check_listed_files(files, manifest.files, difference, required_files(manifest))
 
 
 # --- 2. verification keys --------------------------------------------------------------
@@ -196,13 +170,7 @@ def _check_manifest(files: _Attestation2) -> str:
 def read_vk2(files: AttestationFiles, shape: Shape2, n_public: int) -> VerifyingKey:
     """Return the key of ``shape`` once it parses and takes ``n_public`` inputs."""
     name = shape.vk
-    doc = files.json(name)
-    if not isinstance(doc, dict):
-        raise MalformedInput(f"{name} must be a JSON object")
-    try:
-        vk = VerifyingKey.from_json(doc)
-    except MalformedVerifyingKey as exc:
-        raise MalformedVerifyingKey(f"{name}: {exc}") from exc
+    vk = vk_json(files, name)
     if vk.n_public != n_public:
         raise MalformedInput(
             f"{name} is for {vk.n_public} public inputs, but a zkpor/2 batch proof of this "
@@ -465,19 +433,8 @@ def _check_reserves(files: _Attestation2) -> str:
     """Step 7: as zkpor/1's reserves step, each asset's liability being ``max(net, 0)``;
     the gross ratio (reserves / equity) is shown, not required."""
     manifest = files.need_manifest()
-    declared = [a.reserves is not None for a in manifest.assets]
-    if not any(declared) and RESERVES not in manifest.files:
-        if manifest.segregation is not None:
-            raise MalformedInput(
-                f"{MANIFEST} has a segregation section but declares no reserves: its "
-                "figures are backed by no signed wallet"
-            )
-        return "this attestation declares no reserves (liabilities only)"
-    if not all(declared):
-        missing = [a.symbol for a in manifest.assets if a.reserves is None]
-        raise MalformedInput(f"{MANIFEST} declares no reserves for {', '.join(missing)}")
-    if RESERVES not in manifest.files:
-        raise MalformedInput(f"{MANIFEST} declares reserves but does not list {RESERVES}")
+    if (detail := no_reserves(manifest)) is not None:
+        return detail
     view = manifest.reserves_view()
     try:
         detail = check_reserves(view, files.json(RESERVES), files.crypto)
@@ -563,10 +520,7 @@ def _check_setup(files: _Attestation2) -> str:
     check_setup_files2(manifest)
     vks = files.need_vks()
     if manifest.setup_kind == SETUP_INSECURE_DEV and files.allow_dev:
-        return (
-            "INSECURE single-party development setup, accepted on request: whoever ran it "
-            "could forge proofs of any totals"
-        )
+        return DEV_SETUP_ACCEPTED
     return check_setup2(
         files.bytes, manifest, vks, files.ops or PURE_OPS, files.allow_unknown_phase1
     )

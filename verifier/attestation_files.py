@@ -1,6 +1,8 @@
 """What every attestation check shares, whatever its format: files read once through
-``read``, the manifest compared with its re-serialization, listed hashes, the bundle files
-and the co-signatures.
+``read`` (``CheckedFiles``: with the reviewer's options and the manifest step 1 read),
+the manifest compared with its re-serialization, listed hashes, a verification key's
+JSON, the bundle files, the reserves declared, the development setup and the
+co-signatures.
 
 ``verifier.attestation`` (zkpor/1) and ``verifier.attestation2`` (zkpor/2) both build on
 it; ``verifier.attestation`` re-exports every name, which is where callers find them.
@@ -13,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
+from verifier.bn254 import CurveOps
 from verifier.bundle import bucket_name, check_bucket, parse_bundle_sums
 from verifier.cosign import (
     SIGNATURES_INDEX,
@@ -27,9 +30,23 @@ from verifier.cosign import (
     parse_index,
 )
 from verifier.download import DownloadFailed
-from verifier.errors import MalformedInput, UnreadableFile, VerificationError
-from verifier.groth16 import Proof
-from verifier.manifest import BUNDLE_SUMS, MANIFEST, PROOFS, TREE, BatchEntry, BundleInfo
+from verifier.errors import (
+    MalformedInput,
+    MalformedVerifyingKey,
+    StepSkipped,
+    UnreadableFile,
+    VerificationError,
+)
+from verifier.groth16 import Proof, VerifyingKey
+from verifier.manifest import (
+    BUNDLE_SUMS,
+    MANIFEST,
+    PROOFS,
+    RESERVES,
+    TREE,
+    BatchEntry,
+    BundleInfo,
+)
 from verifier.reserves import SignatureBackend
 from verifier.strict_json import loads, show
 
@@ -93,6 +110,48 @@ class AttestationFiles:
             raise
 
 
+M = TypeVar("M")
+
+
+class CheckedFiles(AttestationFiles, Generic[M]):
+    """The files of one attestation, the reviewer's options, and the manifest step 1
+    parsed (``manifest_rejected``: why step 1 rejected its strictness, None if it did
+    not). Each format's checks add the fields their later steps parse.
+
+    A field stays ``None`` while the step that parses it has not succeeded; steps that
+    need it then raise ``StepSkipped``.
+    """
+
+    def __init__(
+        self,
+        read: Reader,
+        crypto: SignatureBackend | None = None,
+        allow_dev: bool = False,
+        on_proofs: ProofProgress | None = None,
+        allow_unknown_phase1: bool = False,
+        ops: CurveOps | None = None,
+    ) -> None:
+        super().__init__(read)
+        self.crypto = crypto
+        self.ops = ops
+        self.allow_dev = allow_dev
+        self.allow_unknown_phase1 = allow_unknown_phase1
+        self.on_proofs = on_proofs
+        self.manifest: M | None = None
+        self.manifest_rejected: Difference | None = None
+
+    def need_manifest(self) -> M:
+        """Return the manifest, or skip the step if step 1 could not parse it or found it
+        is not the manifest its format writes from its fields (as the user's check does)."""
+        if self.manifest is None:
+            raise StepSkipped(f"needs {MANIFEST}, which could not be read (step 1)")
+        if self.manifest_rejected is not None:
+            # Fields the parser does not read (unknown keys, derived fields that lie)
+            # could mean something else to another reader: nothing is built on it.
+            raise StepSkipped(f"needs {MANIFEST}, which was rejected (step 1)")
+        return self.manifest
+
+
 @dataclass(frozen=True)
 class Difference:
     """Where a manifest as found first differs from the one zkpor/1 writes from its fields:
@@ -150,6 +209,41 @@ def file_problem(files: AttestationFiles, name: str, listed: str) -> str | None:
     if actual != listed:
         return f"{show(name)} has sha256 {actual}, but the manifest lists {listed}"
     return None
+
+
+def check_listed_files(
+    files: AttestationFiles,
+    listed: Mapping[str, str],
+    difference: Difference | None,
+    required: Sequence[str],
+) -> str:
+    """Step 1 of either format, once the manifest is parsed: raise ``VerificationError``
+    with every problem (its ``difference`` from the written manifest, a ``required`` file
+    it does not list, a listed file whose sha256 differs), else return the detail."""
+    problems = [] if difference is None else [difference.message]
+    problems += [
+        f"{MANIFEST} does not list the sha256 of {name}" for name in required if name not in listed
+    ]
+    problems += [
+        problem
+        for name, sha256 in sorted(listed.items())
+        if (problem := file_problem(files, name, sha256)) is not None
+    ]
+    if problems:
+        raise VerificationError("; ".join(problems))
+    return f"{len(listed)} files match their sha256"
+
+
+def vk_json(files: AttestationFiles, name: str) -> VerifyingKey:
+    """Return the verification key in file ``name``, its errors naming the file (the
+    count of its public inputs is each format's to check)."""
+    doc = files.json(name)
+    if not isinstance(doc, dict):
+        raise MalformedInput(f"{name} must be a JSON object")
+    try:
+        return VerifyingKey.from_json(doc)
+    except MalformedVerifyingKey as exc:
+        raise MalformedVerifyingKey(f"{name}: {exc}") from exc
 
 
 def proof_of(entry: BatchEntry) -> Proof:
@@ -258,3 +352,52 @@ def check_bundle_files(files: AttestationFiles, manifest: HasBundles) -> str:
         check_bucket(data, info, int(name.removeprefix("bundles/").removesuffix(".bin"), 16))
     buckets = "1 bucket" if len(expected) == 1 else f"{len(expected)} buckets"
     return f"{buckets} of {size} bytes match {BUNDLE_SUMS}"
+
+
+class _HoldsReserves(Protocol):
+    @property
+    def symbol(self) -> str: ...
+
+    @property
+    def reserves(self) -> int | None: ...
+
+
+class DeclaresReserves(Protocol):
+    """What the reserves step reads of a manifest before the reserves file."""
+
+    @property
+    def assets(self) -> Sequence[_HoldsReserves]: ...
+
+    @property
+    def files(self) -> Mapping[str, str]: ...
+
+    @property
+    def segregation(self) -> object | None: ...
+
+
+def no_reserves(manifest: DeclaresReserves) -> str | None:
+    """Return the reserves step's detail when the manifest declares no reserves, None
+    when it declares them for every asset and lists the reserves file; raise
+    ``MalformedInput`` for anything between (both formats' reserves steps)."""
+    declared = [a.reserves is not None for a in manifest.assets]
+    if not any(declared) and RESERVES not in manifest.files:
+        if manifest.segregation is not None:
+            # Its collateral and fund figures would be shown with no wallet behind them.
+            raise MalformedInput(
+                f"{MANIFEST} has a segregation section but declares no reserves: its "
+                "figures are backed by no signed wallet"
+            )
+        return "this attestation declares no reserves (liabilities only)"
+    if not all(declared):
+        missing = [a.symbol for a in manifest.assets if a.reserves is None]
+        raise MalformedInput(f"{MANIFEST} declares no reserves for {', '.join(missing)}")
+    if RESERVES not in manifest.files:
+        raise MalformedInput(f"{MANIFEST} declares reserves but does not list {RESERVES}")
+    return None
+
+
+#: The setup step's detail for a development setup the caller accepted (the demo).
+DEV_SETUP_ACCEPTED = (
+    "INSECURE single-party development setup, accepted on request: whoever ran it "
+    "could forge proofs of any totals"
+)
