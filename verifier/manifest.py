@@ -44,7 +44,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from verifier import text_fields
 from verifier.errors import MalformedInput
@@ -312,10 +312,7 @@ class Manifest:
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object of ``attestation.json``."""
         return {
-            "format": FORMAT,
-            "id": self.attestation_id,
-            "issuer": {"name": self.issuer_name, "url": self.issuer_url},
-            "as_of": self.as_of,
+            **_heading_json(FORMAT, self),
             "assets": [a.to_json() for a in self.assets],
             "tree": {
                 "arity": self.tree.arity,
@@ -333,16 +330,7 @@ class Manifest:
                 "final_blind": str(self.final_blind),
             },
             "circuit": {"id": self.circuit_id, "constraints": self.constraints},
-            "setup": {"kind": self.setup_kind, "statement": self.setup_statement},
-            "software": {"name": "zkpor", "version": self.software_version},
-            "files": dict(sorted(self.files.items())),
-            **({"bundles": self.bundles.to_json()} if self.bundles else {}),
-            **(
-                {"segregation": self.segregation.to_json(self.decimals)}
-                if self.segregation is not None
-                else {}
-            ),
-            **({"cosigners": [c.to_json() for c in self.cosigners]} if self.cosigners else {}),
+            **_closing_json(self),
         }
 
     @property
@@ -386,13 +374,89 @@ class Manifest:
             files=_files(doc),
             bundles=_bundle_info(doc.sub("bundles")) if "bundles" in doc.obj else None,
         )
-        if "segregation" in doc.obj:
-            segregation = _segregation(doc.sub("segregation"), manifest.decimals)
-            manifest = replace(manifest, segregation=segregation)
-        if "cosigners" in doc.obj:
-            manifest = replace(manifest, cosigners=_cosigners(doc))
+        if sections := _optional_sections(doc, manifest.decimals):
+            manifest = replace(manifest, **sections)
         _check_circuit_id(manifest)
         return manifest
+
+
+class _Published(Protocol):
+    """What the opening and closing sections of either format's manifest are made of."""
+
+    @property
+    def attestation_id(self) -> str: ...
+
+    @property
+    def issuer_name(self) -> str: ...
+
+    @property
+    def issuer_url(self) -> str: ...
+
+    @property
+    def as_of(self) -> str: ...
+
+    @property
+    def setup_kind(self) -> str: ...
+
+    @property
+    def setup_statement(self) -> str: ...
+
+    @property
+    def software_version(self) -> str: ...
+
+    @property
+    def bundles(self) -> BundleInfo | None: ...
+
+    @property
+    def segregation(self) -> Segregation | None: ...
+
+    @property
+    def cosigners(self) -> tuple[Cosigner, ...]: ...
+
+    @property
+    def files(self) -> Mapping[str, str]: ...
+
+    @property
+    def decimals(self) -> dict[str, int]: ...
+
+
+def _heading_json(format_: str, manifest: _Published) -> dict[str, Any]:
+    """Return the keys that open ``attestation.json`` of either format: format, id,
+    issuer, as_of."""
+    return {
+        "format": format_,
+        "id": manifest.attestation_id,
+        "issuer": {"name": manifest.issuer_name, "url": manifest.issuer_url},
+        "as_of": manifest.as_of,
+    }
+
+
+def _closing_json(manifest: _Published) -> dict[str, Any]:
+    """Return the keys that close ``attestation.json`` of either format: setup, software,
+    files, and bundles, segregation and cosigners where the manifest has them."""
+    return {
+        "setup": {"kind": manifest.setup_kind, "statement": manifest.setup_statement},
+        "software": {"name": "zkpor", "version": manifest.software_version},
+        "files": dict(sorted(manifest.files.items())),
+        **({"bundles": manifest.bundles.to_json()} if manifest.bundles else {}),
+        **(
+            {"segregation": manifest.segregation.to_json(manifest.decimals)}
+            if manifest.segregation is not None
+            else {}
+        ),
+        **({"cosigners": [c.to_json() for c in manifest.cosigners]} if manifest.cosigners else {}),
+    }
+
+
+def _optional_sections(doc: _Doc, decimals: Mapping[str, int]) -> dict[str, Any]:
+    """Return the segregation and cosigners sections ``doc`` has, as the fields of either
+    format's manifest (parsed last: the segregation against the assets' ``decimals``)."""
+    sections: dict[str, Any] = {}
+    if "segregation" in doc.obj:
+        sections["segregation"] = _segregation(doc.sub("segregation"), decimals)
+    if "cosigners" in doc.obj:
+        sections["cosigners"] = _cosigners(doc)
+    return sections
 
 
 def _batch_depth(tree: _Doc, arity: int) -> int:

@@ -70,10 +70,11 @@ from verifier.manifest import (
     Segregation,
     TreeInfo,
     _bundle_info,
-    _cosigners,
+    _closing_json,
     _Doc,
     _files,
-    _segregation,
+    _heading_json,
+    _optional_sections,
     coverage_ratio,
     format_units,
 )
@@ -547,10 +548,7 @@ class Manifest2:
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object of ``attestation.json`` (derived fields from the rest)."""
         return {
-            "format": FORMAT2,
-            "id": self.attestation_id,
-            "issuer": {"name": self.issuer_name, "url": self.issuer_url},
-            "as_of": self.as_of,
+            **_heading_json(FORMAT2, self),
             "registry": self.registry.to_json(),
             "assets": [a.to_json() for a in self.assets],
             "tree": {"arity": self.arity},
@@ -560,16 +558,7 @@ class Manifest2:
                 "beta": str(self.beta),
                 "gamma": str(self.gamma),
             },
-            "setup": {"kind": self.setup_kind, "statement": self.setup_statement},
-            "software": {"name": "zkpor", "version": self.software_version},
-            "files": dict(sorted(self.files.items())),
-            **({"bundles": self.bundles.to_json()} if self.bundles else {}),
-            **(
-                {"segregation": self.segregation.to_json(self.decimals)}
-                if self.segregation is not None
-                else {}
-            ),
-            **({"cosigners": [c.to_json() for c in self.cosigners]} if self.cosigners else {}),
+            **_closing_json(self),
         }
 
     def reserves_view(self) -> Manifest:
@@ -629,12 +618,8 @@ class Manifest2:
             files=_files(doc),
             bundles=_bundle_info(doc.sub("bundles")) if "bundles" in doc.obj else None,
         )
-        if "segregation" in doc.obj:
-            manifest = replace(
-                manifest, segregation=_segregation(doc.sub("segregation"), manifest.decimals)
-            )
-        if "cosigners" in doc.obj:
-            manifest = replace(manifest, cosigners=_cosigners(doc))
+        if sections := _optional_sections(doc, manifest.decimals):
+            manifest = replace(manifest, **sections)
         return manifest
 
 
