@@ -20,23 +20,22 @@ from pathlib import Path
 
 from publisher.attest.book_jobs import ShapeRun
 from publisher.attest.book_shapes import BookShape, published_registry
-from publisher.attest.bundles import UserEntry, sibling_path, write_buckets
+from publisher.attest.bundles import UserEntry, sibling_path
 from publisher.attest.pipeline import (
     CODES,
     STAGE_PUBLISH,
-    STAGE_SEALING,
-    STAGE_SIZING,
     StageProgress,
     _CodesWriter,
     _json_bytes,
     _no_stage,
+    _reserves_file,
     _staging,
     _sums_file,
-    _with_codes,
+    _write_bundles,
+    _write_files,
 )
 from publisher.attest.registry import Registry
 from publisher.config import Config2
-from publisher.crypto import NaclBackend
 from publisher.errors import PipelineError
 from publisher.files import atomic_writer
 from publisher.snark.batch2 import build_batch2
@@ -44,7 +43,7 @@ from verifier import __version__
 from verifier.bundle import Bundle2
 from verifier.ceremony import SETUP_CEREMONY, TRANSCRIPT
 from verifier.codes import derived_code
-from verifier.manifest import BUNDLE_SUMS, MANIFEST, RESERVES, tree_to_json
+from verifier.manifest import BUNDLE_SUMS, MANIFEST, tree_to_json
 from verifier.manifest2 import (
     Asset2,
     Manifest2,
@@ -54,8 +53,8 @@ from verifier.manifest2 import (
     tree_name,
     vk_name,
 )
-from verifier.reserves import Wallet, reserves_to_json, shortfalls
-from verifier.segregation import CUSTOMER, RoleTotals, segregation_of
+from verifier.reserves import Wallet, shortfalls
+from verifier.segregation import CUSTOMER, segregation_of
 from verifier.text_fields import MAX_STATEMENT
 
 # -- the directory ------------------------------------------------------------------------
@@ -116,47 +115,19 @@ def write_book(
     place; the codes go to ``private/codes.csv`` before (as zkpor/1's writer). The
     bundles are a function of ``bundle_seed`` (fresh if None) and the private inputs."""
     equity, debt, mask_sum, beta, gamma = totals
-    pass_number = 0
     with _staging(out) as staging, atomic_writer(private / CODES) as codes_file:
         codes = _CodesWriter(codes_file, config.site_url)
-
-        def entries() -> Iterator[UserEntry]:
-            nonlocal pass_number
-            pass_number += 1
-            name = STAGE_SIZING if pass_number == 1 else STAGE_SEALING
-            found = book_entries(config, runs, code_key, name, stage)
-            return _with_codes(found, codes) if pass_number == 1 else found
-
-        sums: list[tuple[str, str]] = []
-
-        def write_bucket(name: str, data: bytes) -> None:
-            path = staging / name
-            path.parent.mkdir(exist_ok=True)
-            with path.open("xb") as f:
-                f.write(data)
-            sums.append((name, hashlib.sha256(data).hexdigest()))
-
-        bundle_info = write_buckets(
+        bundle_info, sums = _write_bundles(
+            staging,
+            private,
+            codes,
             config.attestation_id,
-            entries,
-            NaclBackend().secretbox_seal,
+            lambda name: book_entries(config, runs, code_key, name, stage),
             secrets.token_bytes(32) if bundle_seed is None else bundle_seed,
-            write_bucket,
-            scratch=private,
         )
-        codes.close()
         stage(STAGE_PUBLISH, 0, 1)
         files = {BUNDLE_SUMS: _sums_file(sums), **shape_files(runs)}
-        held: RoleTotals | None = None
-        if reserves is not None:
-            decimals = {a.symbol: a.decimals for a in registry.assets}
-            files[RESERVES] = _json_bytes(
-                reserves_to_json(config.attestation_id, reserves, decimals)
-            )
-            held = {}
-            for wallet in reserves:
-                slot = (wallet.role or CUSTOMER, wallet.asset)
-                held[slot] = held.get(slot, 0) + wallet.balance
+        held = _reserves_file(files, config.attestation_id, reserves, registry.assets)
         manifest = Manifest2(
             attestation_id=config.attestation_id,
             issuer_name=config.issuer_name,
@@ -191,10 +162,7 @@ def write_book(
         files[MANIFEST] = _json_bytes(manifest.to_json())
         if Manifest2.from_json(json.loads(files[MANIFEST])).to_json() != manifest.to_json():
             raise PipelineError("the manifest does not read back as written")
-        for name, data in files.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+        _write_files(staging, files)
     stage(STAGE_PUBLISH, 1, 1)
     under = shortfalls(manifest.reserves_view().assets) if reserves is not None else []
     return ProvenBook(manifest, tuple(run.shape for run in runs), tuple(under))

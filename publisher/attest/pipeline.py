@@ -30,12 +30,12 @@ import secrets
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from publisher.attest import accounts
 from publisher.attest.bundles import UserEntry, sibling_path, subtree_levels, write_buckets
@@ -64,6 +64,7 @@ from verifier.manifest import (
     VK,
     AssetLiability,
     BatchEntry,
+    BundleInfo,
     Manifest,
     TreeInfo,
     tree_to_json,
@@ -471,37 +472,19 @@ def write_attestation(
     """
     top_depth = protocol.top_depth_for(plan.batches, config.arity)
     levels = protocol.top_levels([p.public[0] for p in proven], config.arity, top_depth)
-    pass_number = 0
 
     with _staging(out) as staging, atomic_writer(private / CODES) as codes_file:
         codes = _CodesWriter(codes_file, config.site_url)
-
-        def entries() -> Iterator[UserEntry]:
-            # The first pass over the bundles also writes each code to codes.csv.
-            nonlocal pass_number
-            pass_number += 1
-            name = STAGE_SIZING if pass_number == 1 else STAGE_SEALING
-            found = user_entries(config, snapshot, proven, private, levels, code_key, name, stage)
-            return _with_codes(found, codes) if pass_number == 1 else found
-
-        sums: list[tuple[str, str]] = []
-
-        def write_bucket(name: str, data: bytes) -> None:
-            path = staging / name
-            path.parent.mkdir(exist_ok=True)
-            with path.open("xb") as f:
-                f.write(data)
-            sums.append((name, hashlib.sha256(data).hexdigest()))
-
-        bundle_info = write_buckets(
+        bundle_info, sums = _write_bundles(
+            staging,
+            private,
+            codes,
             config.attestation_id,
-            entries,
-            NaclBackend().secretbox_seal,
+            lambda name: user_entries(
+                config, snapshot, proven, private, levels, code_key, name, stage
+            ),
             plan.bundle_seed,
-            write_bucket,
-            scratch=private,
         )
-        codes.close()
         stage(STAGE_PUBLISH, 0, 1)
         files = {
             VK: _json_bytes(keys.verifying_key.to_json()),
@@ -510,16 +493,7 @@ def write_attestation(
             BUNDLE_SUMS: _sums_file(sums),
             **keys.published,
         }
-        held: RoleTotals | None = None
-        if reserves is not None:
-            decimals = {a.symbol: a.decimals for a in config.assets}
-            files[RESERVES] = _json_bytes(
-                reserves_to_json(config.attestation_id, reserves, decimals)
-            )
-            held = {}
-            for wallet in reserves:
-                slot = (wallet.role or CUSTOMER, wallet.asset)
-                held[slot] = held.get(slot, 0) + wallet.balance
+        held = _reserves_file(files, config.attestation_id, reserves, config.assets)
         assets = tuple(
             AssetLiability(
                 a.symbol,
@@ -553,10 +527,7 @@ def write_attestation(
             cosigners=config.cosigners,
         )
         files[MANIFEST] = _json_bytes(manifest.to_json())
-        for name, data in files.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+        _write_files(staging, files)
     stage(STAGE_PUBLISH, 1, 1)
     return manifest
 
@@ -612,6 +583,83 @@ class _CodesWriter:
         """Flush the rows into the file, which stays open for its atomic writer."""
         self.text.flush()
         self.text.detach()
+
+
+def _write_bundles(
+    staging: Path,
+    private: Path,
+    codes: _CodesWriter,
+    attestation_id: str,
+    entries_of: Callable[[str], Iterator[UserEntry]],
+    bundle_seed: bytes,
+) -> tuple[BundleInfo, list[tuple[str, str]]]:
+    """Write the bundles' buckets into ``staging`` (either format's writer): ``entries_of(stage
+    name)`` gives the user entries of one pass, the first of which also writes each code
+    to ``codes`` (closed once done). Return the layout and each bucket's (name, sha256)."""
+    pass_number = 0
+
+    def entries() -> Iterator[UserEntry]:
+        # The first pass over the bundles also writes each code to codes.csv.
+        nonlocal pass_number
+        pass_number += 1
+        name = STAGE_SIZING if pass_number == 1 else STAGE_SEALING
+        found = entries_of(name)
+        return _with_codes(found, codes) if pass_number == 1 else found
+
+    sums: list[tuple[str, str]] = []
+
+    def write_bucket(name: str, data: bytes) -> None:
+        path = staging / name
+        path.parent.mkdir(exist_ok=True)
+        with path.open("xb") as f:
+            f.write(data)
+        sums.append((name, hashlib.sha256(data).hexdigest()))
+
+    bundle_info = write_buckets(
+        attestation_id,
+        entries,
+        NaclBackend().secretbox_seal,
+        bundle_seed,
+        write_bucket,
+        scratch=private,
+    )
+    codes.close()
+    return bundle_info, sums
+
+
+class _HasDecimals(Protocol):
+    @property
+    def symbol(self) -> str: ...
+
+    @property
+    def decimals(self) -> int: ...
+
+
+def _reserves_file(
+    files: dict[str, bytes],
+    attestation_id: str,
+    reserves: list[Wallet] | None,
+    assets: Sequence[_HasDecimals],
+) -> RoleTotals | None:
+    """Add ``reserves.json`` to ``files`` (either format's writer) and return the wallets'
+    balances by (role, asset); None, and no file, without reserves."""
+    if reserves is None:
+        return None
+    decimals = {a.symbol: a.decimals for a in assets}
+    files[RESERVES] = _json_bytes(reserves_to_json(attestation_id, reserves, decimals))
+    held: RoleTotals = {}
+    for wallet in reserves:
+        slot = (wallet.role or CUSTOMER, wallet.asset)
+        held[slot] = held.get(slot, 0) + wallet.balance
+    return held
+
+
+def _write_files(staging: Path, files: dict[str, bytes]) -> None:
+    """Write each public file into ``staging``, making its folder as needed."""
+    for name, data in files.items():
+        path = staging / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 def _with_codes(entries: Iterator[UserEntry], codes: _CodesWriter) -> Iterator[UserEntry]:
