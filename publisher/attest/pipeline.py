@@ -35,7 +35,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 from publisher.attest import accounts
 from publisher.attest.bundles import UserEntry, sibling_path, subtree_levels, write_buckets
@@ -75,6 +75,7 @@ from verifier.segregation import CUSTOMER, RoleTotals, segregation_of
 __all__ = ["PipelineError", "prove_attestation"]
 
 SALT_BITS = 248
+T = TypeVar("T")
 PLAN = "plan.json"
 CODES = "codes.csv"
 LEAVES = "leaves.csv"
@@ -257,9 +258,21 @@ def run_jobs(
     on_done: Callable[[BatchResult], None],
 ) -> None:
     """Run ``jobs`` with at most ``in_flight`` submitted at once, calling ``on_done`` each."""
-    pending: set[Future[BatchResult]] = set()
+    run_all(executor, run_batch_job, jobs, in_flight, on_done)
+
+
+def run_all(
+    executor: Executor,
+    fn: Callable[[Any], T],
+    jobs: Iterator[Any],
+    in_flight: int,
+    on_done: Callable[[T], None],
+) -> None:
+    """Run ``fn`` on each of ``jobs`` with at most ``in_flight`` submitted at once,
+    calling ``on_done`` with each result (zkpor/1's batch jobs, zkpor/2's of each phase)."""
+    pending: set[Future[T]] = set()
     for job in jobs:
-        pending.add(executor.submit(run_batch_job, job))
+        pending.add(executor.submit(fn, job))
         if len(pending) >= in_flight:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:

@@ -38,9 +38,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from publisher.attest.book_jobs import (
     Found,
@@ -86,7 +86,13 @@ from publisher.attest.book_shapes import (
     shapes_for,
 )
 from publisher.attest.ingest2 import Snapshot2
-from publisher.attest.pipeline import STAGE_ALREADY, StageProgress, _no_stage, _remove_partial
+from publisher.attest.pipeline import (
+    STAGE_ALREADY,
+    StageProgress,
+    _no_stage,
+    _remove_partial,
+    run_all,
+)
 from publisher.attest.registry import Registry
 from publisher.config import Config2
 from publisher.errors import PipelineError
@@ -141,7 +147,6 @@ __all__ = [
     "write_book",
 ]
 
-T = TypeVar("T")
 STAGE_LEAVES = "phase 1: leaves and batch roots"
 STAGE_CHECK = "checking every proof"
 #: Leaves hashed per phase-1 job, about (whole batches).
@@ -191,25 +196,6 @@ def phase1(
             book.mask_commitment(root, mask)
             for root, mask in zip(run.roots, run.masks, strict=True)
         ]
-
-
-def run_all(
-    executor: Executor,
-    fn: Callable[[Any], T],
-    jobs: Iterator[Any],
-    in_flight: int,
-    on_done: Callable[[T], None],
-) -> None:
-    """Run ``fn`` on each of ``jobs`` with at most ``in_flight`` submitted at once."""
-    pending: set[Future[T]] = set()
-    for job in jobs:
-        pending.add(executor.submit(fn, job))
-        if len(pending) >= in_flight:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                on_done(future.result())
-    for future in wait(pending).done:
-        on_done(future.result())
 
 
 def phase2(
