@@ -12,7 +12,7 @@ or has a typo, or there is no attestation to check. The code itself is never pri
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -32,8 +32,9 @@ from verifier.user import SAMPLES, UserCheck, UserOptions, UserReport, any_user_
 from verifier.user2 import STATEMENT, UserCheck2, UserReport2
 
 
-def print_user(report: UserReport) -> None:
-    """Print which attestation was checked, then the user's id (to confirm) and balances."""
+def _print_whose(report: UserReport | UserReport2) -> dict[str, Any] | None:
+    """Print which attestation was checked, then the user's id, asking them to confirm it;
+    return the user's JSON (None, and no id, when the bundle was not opened)."""
     manifest, user = report.manifest, report.user_json()
     if manifest is not None:
         console.print(
@@ -45,7 +46,7 @@ def print_user(report: UserReport) -> None:
             )
         )
     if user is None:
-        return
+        return None
     # A custodian could hand two people codes of one bundle (one account, counted once):
     # only its holder can tell the id is not theirs, so they are asked.
     console.print(Text(printable(f"account id: {user['user_id']}"), style="bold"))
@@ -56,6 +57,14 @@ def print_user(report: UserReport) -> None:
             style="bold yellow",
         )
     )
+    return user
+
+
+def print_user(report: UserReport) -> None:
+    """Print which attestation was checked, then the user's id (to confirm) and balances."""
+    user = _print_whose(report)
+    if user is None:
+        return
     width = max(len(balance["asset"]) for balance in user["balances"])
     for balance in user["balances"]:
         console.print(Text(printable(f"  {balance['asset']:<{width}}  {balance['amount']}")))
@@ -65,26 +74,9 @@ def print_user2(report: UserReport2) -> None:
     """Print which attestation was checked, then the account: id (to confirm), per asset
     held equity and debt, the collateral value of the equity and the value of the debt in
     the quote, the margin ratio; and, once every step passed, what that establishes."""
-    manifest, user = report.manifest, report.user_json()
-    if manifest is not None:
-        console.print(
-            Text(
-                printable(
-                    f"attestation {manifest.attestation_id} by {manifest.issuer_name}, "
-                    f"as of {manifest.as_of}"
-                )
-            )
-        )
+    user = _print_whose(report)
     if user is None:
         return
-    console.print(Text(printable(f"account id: {user['user_id']}"), style="bold"))
-    console.print(
-        Text(
-            "  Is this YOUR account id? If not, this code does not show your account: "
-            "tell the custodian and the auditor.",
-            style="bold yellow",
-        )
-    )
     quote = user["quote"]
     header = ("asset", "equity", "debt", f"collateral ({quote})", f"debt value ({quote})")
     rows = [
