@@ -36,10 +36,16 @@ from publisher.site.pages import (
     _table,
     _under_backed,
     cosign_summary_lines,
+    dev_setup_banner,
     download_note,
+    heading_values,
+    reproduce_values,
     segregation_summary,
     setup_statement_for,
+    site_base,
     status_table,
+    under_backed_banner,
+    unknown_phase1_banner,
     wallet_table,
     wrapped_body,
 )
@@ -445,28 +451,13 @@ def book_banners(data: BookSiteData) -> str:
     asset (reserves below its net liability)."""
     out = []
     if data.dev_setup:
-        out.append(
-            '!!! danger "INSECURE development setup"\n'
-            "    The proving keys of this attestation come from a single-party development\n"
-            "    setup (`--insecure-dev-setup`). Whoever ran it can forge proofs of any\n"
-            "    totals: the figures below are NOT proven. Use a ceremony.\n"
-        )
+        out.append(dev_setup_banner("figures"))
     if any(_unknown_phase1(t) for t in data.transcripts.values()):
-        out.append(
-            '!!! danger "Phase 1 is not a public Powers of Tau ceremony"\n'
-            "    The keys come from a phase-1 file that is not one of the public ceremonies\n"
-            "    zkpor pins (a demo makes its own, offline). Whoever made it can forge proofs\n"
-            "    of any totals: the figures below are NOT proven.\n"
-        )
+        out.append(unknown_phase1_banner("figures"))
     view = data.manifest.reserves_view
     under_backed = [md_text(symbol) for symbol in (_under_backed(view) if view else [])]
     if under_backed:
-        out.append(
-            '!!! failure "Under-backed: ' + ", ".join(under_backed) + '"\n'
-            "    The collateral of " + ", ".join(under_backed) + " is below its issued "
-            "supply: it is not backed 1:1.\n"
-            "    See the [Wrapped tokens](wrapped.md) page.\n"
-        )
+        out.append(under_backed_banner(under_backed))
     short = [md_text(a.symbol) for a in data.manifest.assets if not a.covered]
     if short:
         out.append(
@@ -806,14 +797,10 @@ def render_book_pages(
 ) -> dict[str, str]:
     """Return the Markdown of every page of a zkpor/2 site, by file name."""
     m = data.manifest
-    base = data.site_url.rstrip("/") + "/" if data.site_url else "https://<this site>/"
+    base = site_base(data.site_url)
     common = {
         "banners": book_banners(data),
-        "issuer": md_text(m.issuer_name),
-        "issuer_link": md_link(m.issuer_name, m.issuer_url),
-        "as_of": md_text(m.as_of),
-        "attestation_id": md_code(m.attestation_id),
-        "version": data.version,
+        **heading_values(m, data.version),
         "batches": str(m.batches),
         "arity": str(m.arity),
         "quote": md_text(m.quote_symbol),
@@ -877,22 +864,7 @@ def render_book_pages(
                 ),
             },
         ),
-        "reproduce.md": (
-            "reproduce.md",
-            {
-                "attestation_url": base + "attestation/",
-                "site_ref": base if data.site_url else "<site folder or URL>",
-                "vendored": _table(
-                    ["Component", "Version", "Licence", "From"],
-                    [[c.name, c.version, c.license, c.source] for c in data.vendored],
-                )
-                + "\n\n"
-                + _table(
-                    ["File", "Subresource integrity"],
-                    [[md_code(path), md_code(pin)] for path, pin in sorted(data.pins.items())],
-                ),
-            },
-        ),
+        "reproduce.md": ("reproduce.md", reproduce_values(data, base)),
         "history.md": ("history.md", {"history_body": book_history_body(data)}),
     }
     view = m.reserves_view

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from importlib.resources.abc import Traversable
 from string import Template
+from typing import Protocol
 
 from publisher.site.chart import Coverage, coverage_bars, coverage_over_time, percent
 from publisher.site.escape import md_code, md_link, md_text
@@ -157,24 +158,45 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def dev_setup_banner(figures: str) -> str:
+    """Return the warning of an insecure setup: the ``figures`` below are not proven."""
+    return (
+        '!!! danger "INSECURE development setup"\n'
+        "    The proving keys of this attestation come from a single-party development\n"
+        "    setup (`--insecure-dev-setup`). Whoever ran it can forge proofs of any\n"
+        f"    totals: the {figures} below are NOT proven. Use a ceremony.\n"
+    )
+
+
+def unknown_phase1_banner(figures: str) -> str:
+    """Return the warning of a phase 1 zkpor does not pin: the ``figures`` below are not
+    proven."""
+    return (
+        '!!! danger "Phase 1 is not a public Powers of Tau ceremony"\n'
+        "    The keys come from a phase-1 file that is not one of the public ceremonies\n"
+        "    zkpor pins (a demo makes its own, offline). Whoever made it can forge proofs\n"
+        f"    of any totals: the {figures} below are NOT proven.\n"
+    )
+
+
+def under_backed_banner(under_backed: Sequence[str]) -> str:
+    """Return the warning of the wrapped tokens ``under_backed`` (Markdown-safe symbols)."""
+    return (
+        '!!! failure "Under-backed: ' + ", ".join(under_backed) + '"\n'
+        "    The collateral of " + ", ".join(under_backed) + " is below its issued "
+        "supply: it is not backed 1:1.\n"
+        "    See the [Wrapped tokens](wrapped.md) page.\n"
+    )
+
+
 def banners(data: SiteData) -> str:
     """Return the warnings every page shows first: an insecure setup, an under-covered
     asset, an under-backed wrapped token."""
     out = []
     if data.dev_setup:
-        out.append(
-            '!!! danger "INSECURE development setup"\n'
-            "    The proving keys of this attestation come from a single-party development\n"
-            "    setup (`--insecure-dev-setup`). Whoever ran it can forge proofs of any\n"
-            "    totals: the liabilities below are NOT proven. Use a ceremony.\n"
-        )
+        out.append(dev_setup_banner("liabilities"))
     if data.unknown_phase1:
-        out.append(
-            '!!! danger "Phase 1 is not a public Powers of Tau ceremony"\n'
-            "    The keys come from a phase-1 file that is not one of the public ceremonies\n"
-            "    zkpor pins (a demo makes its own, offline). Whoever made it can forge proofs\n"
-            "    of any totals: the liabilities below are NOT proven.\n"
-        )
+        out.append(unknown_phase1_banner("liabilities"))
     short = [
         md_text(a.symbol)
         for a in data.manifest.assets
@@ -188,12 +210,7 @@ def banners(data: SiteData) -> str:
         )
     under_backed = [md_text(symbol) for symbol in _under_backed(data.manifest)]
     if under_backed:
-        out.append(
-            '!!! failure "Under-backed: ' + ", ".join(under_backed) + '"\n'
-            "    The collateral of " + ", ".join(under_backed) + " is below its issued "
-            "supply: it is not backed 1:1.\n"
-            "    See the [Wrapped tokens](wrapped.md) page.\n"
-        )
+        out.append(under_backed_banner(under_backed))
     return "\n".join(out)
 
 
@@ -677,6 +694,69 @@ def history_body(data: SiteData) -> str:
     )
 
 
+class _Issued(Protocol):
+    """What the pages' heading shows of either format's manifest."""
+
+    @property
+    def attestation_id(self) -> str: ...
+
+    @property
+    def issuer_name(self) -> str: ...
+
+    @property
+    def issuer_url(self) -> str: ...
+
+    @property
+    def as_of(self) -> str: ...
+
+
+class _Reproducible(Protocol):
+    """What the Reproduce page shows of either format's site data."""
+
+    @property
+    def site_url(self) -> str | None: ...
+
+    @property
+    def vendored(self) -> Sequence[Component]: ...
+
+    @property
+    def pins(self) -> Mapping[str, str]: ...
+
+
+def site_base(site_url: str | None) -> str:
+    """Return the site's address ending in ``/`` (a placeholder when it has none)."""
+    return site_url.rstrip("/") + "/" if site_url else "https://<this site>/"
+
+
+def heading_values(m: _Issued, version: str) -> dict[str, str]:
+    """Return the template values of who issued the attestation, when, and its id."""
+    return {
+        "issuer": md_text(m.issuer_name),
+        "issuer_link": md_link(m.issuer_name, m.issuer_url),
+        "as_of": md_text(m.as_of),
+        "attestation_id": md_code(m.attestation_id),
+        "version": version,
+    }
+
+
+def reproduce_values(data: _Reproducible, base: str) -> dict[str, str]:
+    """Return the Reproduce page's values (either format): where the attestation and the
+    site are, and the vendored components and pinned files."""
+    return {
+        "attestation_url": base + "attestation/",
+        "site_ref": base if data.site_url else "<site folder or URL>",
+        "vendored": _table(
+            ["Component", "Version", "Licence", "From"],
+            [[c.name, c.version, c.license, c.source] for c in data.vendored],
+        )
+        + "\n\n"
+        + _table(
+            ["File", "Subresource integrity"],
+            [[md_code(path), md_code(pin)] for path, pin in sorted(data.pins.items())],
+        ),
+    }
+
+
 def render_pages(
     data: SiteData, templates: Traversable, verify_js_sri: str, verify_js_path: str
 ) -> dict[str, str]:
@@ -685,14 +765,10 @@ def render_pages(
     site path of verify.js, whose subresource integrity is ``verify_js_sri``."""
     m = data.manifest
     files = dict(m.files)
-    base = data.site_url.rstrip("/") + "/" if data.site_url else "https://<this site>/"
+    base = site_base(data.site_url)
     common = {
         "banners": banners(data),
-        "issuer": md_text(m.issuer_name),
-        "issuer_link": md_link(m.issuer_name, m.issuer_url),
-        "as_of": md_text(m.as_of),
-        "attestation_id": md_code(m.attestation_id),
-        "version": data.version,
+        **heading_values(m, data.version),
         "batches": str(m.tree.batches),
         "arity": str(m.tree.arity),
         "top_depth": str(m.tree.top_depth),
@@ -748,19 +824,7 @@ def render_pages(
                 f"{md_text(a.symbol)} ({a.decimals} decimals)" for a in m.assets
             ),
         },
-        "reproduce.md": {
-            "attestation_url": base + "attestation/",
-            "site_ref": base if data.site_url else "<site folder or URL>",
-            "vendored": _table(
-                ["Component", "Version", "Licence", "From"],
-                [[c.name, c.version, c.license, c.source] for c in data.vendored],
-            )
-            + "\n\n"
-            + _table(
-                ["File", "Subresource integrity"],
-                [[md_code(path), md_code(pin)] for path, pin in sorted(data.pins.items())],
-            ),
-        },
+        "reproduce.md": reproduce_values(data, base),
         "history.md": {"history_body": history_body(data)},
     }
     out = {}
