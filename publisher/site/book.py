@@ -54,7 +54,7 @@ from verifier.ceremony_format import Transcript
 from verifier.errors import VerificationError
 from verifier.manifest import MANIFEST, SETUP_INSECURE_DEV, Cosigner, Manifest
 from verifier.manifest import format_units as units
-from verifier.manifest2 import Manifest2
+from verifier.manifest2 import Manifest2, ceremony_name, proofs_name, tree_name, vk_name
 from verifier.report import StepResult
 from verifier.reserves import Wallet
 from verifier.segregation import CUSTOMER
@@ -131,11 +131,11 @@ class BookShape:
     def files(self) -> tuple[str, str, str]:
         """Return its verification key, proofs and tree files (flat names)."""
         k = self.slots
-        return f"vk-s{k}.json", f"proofs-s{k}.json", f"tree-s{k}.json"
+        return vk_name(k), proofs_name(k), tree_name(k)
 
     @property
     def transcript(self) -> str:
-        return f"ceremony-s{self.slots}.json"
+        return ceremony_name(self.slots)
 
 
 @dataclass(frozen=True)
