@@ -95,10 +95,10 @@ from publisher.attest.executors import open_executor
 from publisher.attest.ingest2 import read_liabilities2
 from publisher.attest.pipeline import StageProgress, _no_stage
 from publisher.attest.pipeline2 import BookShape, assign_shapes, dev_book_keys, prove_book
-from publisher.attest.registry import Registry, load_registry
+from publisher.attest.registry import Registry, load_registry, reserves_config
 from publisher.ceremony.book import load_book_keys, setup_book_keys
 from publisher.ceremony.demo_ptau import demo_ptau
-from publisher.config import Asset, Config, Config2, load_config2
+from publisher.config import Config2, load_config2
 from publisher.crypto import NaclBackend
 from publisher.demo import (
     CEREMONY_DIR,
@@ -692,22 +692,6 @@ def book_wallets(
         label = f"book-{asset.symbol.lower()}"
         wallets.append(DemoWallet(chain, asset.symbol, label, balance, DEMO_BLOCKS[chain]))
     return wallets
-
-
-def reserves_config(config: Config2, registry: Registry) -> Config:
-    """Return the zkpor/1 view of a zkpor/2 config that ``read_reserves`` takes: the
-    registry's assets, no wrapped token (as ``zkpor prove --registry --reserves``)."""
-    return Config(
-        issuer_name=config.issuer_name,
-        issuer_url=config.issuer_url,
-        attestation_id=config.attestation_id,
-        as_of=config.as_of,
-        assets=tuple(Asset(a.symbol, a.decimals) for a in registry.assets),
-        arity=config.arity,
-        batch_depth=1,
-        pad_to=0,
-        site_url=config.site_url,
-    )
 
 
 def write_book_reserves(

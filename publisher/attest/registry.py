@@ -97,6 +97,9 @@ from typing import Any
 from publisher.config import (
     MAX_DECIMALS,
     MAX_ISSUER_NAME,
+    Asset,
+    Config,
+    Config2,
     _array,
     _https_url,
     _parse,
@@ -210,6 +213,22 @@ class Registry:
     def digest(self) -> str:
         """Return the SHA-256 of ``canonical_json()``, in hex."""
         return hashlib.sha256(self.canonical_json()).hexdigest()
+
+
+def reserves_config(config: Config2, registry: Registry) -> Config:
+    """Return the zkpor/1 view of a zkpor/2 config that ``read_reserves`` takes: the
+    registry's assets, no wrapped token (``zkpor prove --registry --reserves``, the demo)."""
+    return Config(
+        issuer_name=config.issuer_name,
+        issuer_url=config.issuer_url,
+        attestation_id=config.attestation_id,
+        as_of=config.as_of,
+        assets=tuple(Asset(a.symbol, a.decimals) for a in registry.assets),
+        arity=config.arity,
+        batch_depth=1,
+        pad_to=0,
+        site_url=config.site_url,
+    )
 
 
 def format_units(units: int, decimals: int) -> str:
@@ -559,4 +578,5 @@ __all__ = [
     "format_units",
     "load_registry",
     "parse_decimal",
+    "reserves_config",
 ]

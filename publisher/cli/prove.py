@@ -34,14 +34,14 @@ from publisher.attest.pipeline2 import (
     prove_book,
     shapes_for,
 )
-from publisher.attest.registry import Registry, load_registry
+from publisher.attest.registry import load_registry, reserves_config
 from publisher.ceremony.book import book_keys_for_prove
 from publisher.ceremony.demo_ptau import DEMO_PTAU_WARNING, cached_path, demo_ptau
 from publisher.ceremony.directory import keys_for_prove
 from publisher.cli import site as cli_site
 from publisher.cli.progress import counting_bar
 from publisher.cli.verify import print_report
-from publisher.config import Asset, Config, Config2, load_config, load_config2
+from publisher.config import Config, load_config, load_config2
 from publisher.crypto import NaclBackend
 from publisher.demo import (
     CEREMONY_DIR,
@@ -215,22 +215,6 @@ def _book_ceremony_keys(keys: Path) -> Callable[[BookShape], Keys]:
             return load(shape.circuit_id)
 
     return keys_for
-
-
-def reserves_config(config: Config2, registry: Registry) -> Config:
-    """Return the zkpor/1 view of a zkpor/2 config that ``read_reserves`` takes: the
-    registry's assets, no wrapped token."""
-    return Config(
-        issuer_name=config.issuer_name,
-        issuer_url=config.issuer_url,
-        attestation_id=config.attestation_id,
-        as_of=config.as_of,
-        assets=tuple(Asset(a.symbol, a.decimals) for a in registry.assets),
-        arity=config.arity,
-        batch_depth=1,
-        pad_to=0,
-        site_url=config.site_url,
-    )
 
 
 def run_prove_book(
