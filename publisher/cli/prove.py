@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -98,6 +98,33 @@ def _dev_keys(shape: CircuitShape) -> Keys:
     return Keys(pk_path, vk, SETUP_INSECURE_DEV, DEV_SETUP_WARNING)
 
 
+def _read_reserves(reserves_path: Path | None, config: Config) -> list[Wallet] | None:
+    """Return the wallets of ``reserves_path`` (None without one), every signature
+    checked, saying how many and which balances were rounded down."""
+    if reserves_path is None:
+        return None
+    with console.status(f"reading {reserves_path} and checking its signatures"):
+        reserves, rounded_down = read_reserves(reserves_path, config)
+    console.print(f"{len(reserves)} reserve wallets, every signature valid")
+    for symbol, count in rounded_down.items():
+        if count:
+            console.print(f"  {symbol}: {count} reserve balances rounded down")
+    return reserves
+
+
+def _input_failed(
+    exc: InputError, snapshot: Snapshot | Snapshot2 | None, created: bool, private: Path
+) -> NoReturn:
+    """Close the snapshot read so far, remove the private directory if this run made it
+    and nothing is in it, print the error and exit 2: bad input leaves nothing behind."""
+    if snapshot is not None:
+        snapshot.close()
+    if created and private.exists() and not any(private.iterdir()):
+        private.rmdir()  # bad input leaves nothing behind
+    err_console.print(f"error: {exc}", markup=False)
+    raise typer.Exit(2) from exc
+
+
 def run_prove(
     liabilities: Path,
     config_path: Path,
@@ -119,21 +146,9 @@ def run_prove(
             # The accounts go to a private file in the private directory, not to memory.
             private.mkdir(parents=True, exist_ok=True, mode=0o700)
             snapshot = read_liabilities(liabilities, config, workdir=private)
-        reserves = None
-        if reserves_path is not None:
-            with console.status(f"reading {reserves_path} and checking its signatures"):
-                reserves, rounded_down = read_reserves(reserves_path, config)
-            console.print(f"{len(reserves)} reserve wallets, every signature valid")
-            for symbol, count in rounded_down.items():
-                if count:
-                    console.print(f"  {symbol}: {count} reserve balances rounded down")
+        reserves = _read_reserves(reserves_path, config)
     except InputError as exc:
-        if snapshot is not None:
-            snapshot.close()
-        if created and private.exists() and not any(private.iterdir()):
-            private.rmdir()  # bad input leaves nothing behind
-        err_console.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from exc
+        _input_failed(exc, snapshot, created, private)
     with snapshot:
         return _prove(
             snapshot,
@@ -243,23 +258,9 @@ def run_prove_book(
         with console.status("checking that every account's collateral covers its debt"):
             snapshot.check_collateral()
             shapes_for(snapshot, registry, config)  # every account fits a shape
-        reserves = None
-        if reserves_path is not None:
-            with console.status(f"reading {reserves_path} and checking its signatures"):
-                reserves, rounded_down = read_reserves(
-                    reserves_path, reserves_config(config, registry)
-                )
-            console.print(f"{len(reserves)} reserve wallets, every signature valid")
-            for symbol, count in rounded_down.items():
-                if count:
-                    console.print(f"  {symbol}: {count} reserve balances rounded down")
+        reserves = _read_reserves(reserves_path, reserves_config(config, registry))
     except InputError as exc:
-        if snapshot is not None:
-            snapshot.close()
-        if created and private.exists() and not any(private.iterdir()):
-            private.rmdir()  # bad input leaves nothing behind
-        err_console.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from exc
+        _input_failed(exc, snapshot, created, private)
     with snapshot:
         console.print(
             f"{len(snapshot)} accounts, {snapshot.rows} rows, {len(registry)} registry assets"
