@@ -510,14 +510,28 @@ def _site_data(
         wallets=_wallets(attestation, manifest),
         cosignatures=cosignature_statuses(attestation, manifest),
         transcript=_transcript(attestation),
-        history=[Earlier(m, name) for name, m in load_history(history)],  # type: ignore[arg-type]
-        version=zkpor_version(),
-        site_url=options.site_url,
-        vendored=VENDORED,
-        pins=_site_spec(extra)["pins"],
-        # What a first visit of the Verify page fetches: every file it may load, pinned.
-        download_bytes=sum(len(b) for b in extra.values()) + len(verify_js.encode()),
+        **_site_fields(history, options, extra, verify_js),
     )
+
+
+def _site_fields(
+    history: Sequence[tuple[str, bytes]],
+    options: BuildOptions,
+    extra: dict[str, bytes],
+    verify_js: str,
+) -> dict[str, Any]:
+    """Return what the site data of either format takes of the build, not of the
+    attestation: the earlier attestations, this zkpor, the site's address, vendored code
+    and pins, and the bytes a first visit of the Verify page downloads."""
+    return {
+        "history": [Earlier(m, name) for name, m in load_history(history)],  # type: ignore[arg-type]
+        "version": zkpor_version(),
+        "site_url": options.site_url,
+        "vendored": VENDORED,
+        "pins": _site_spec(extra)["pins"],
+        # What a first visit of the Verify page fetches: every file it may load, pinned.
+        "download_bytes": sum(len(b) for b in extra.values()) + len(verify_js.encode()),
+    }
 
 
 def book_site_data(
@@ -547,15 +561,10 @@ def book_site_data(
         results=results,
         wallets=wallets,
         transcripts=transcripts,
-        history=[Earlier(m, name) for name, m in load_history(history)],  # type: ignore[arg-type]
-        version=zkpor_version(),
-        site_url=options.site_url,
-        vendored=VENDORED,
-        pins=_site_spec(extra)["pins"],
+        **_site_fields(history, options, extra, verify_js),
         user_steps=BOOK_USER_STEPS,
         attestation_steps=BOOK_ATTESTATION_STEPS,
         samples=SAMPLES,
-        download_bytes=sum(len(b) for b in extra.values()) + len(verify_js.encode()),
         cosignatures=cosignature_statuses(attestation, parsed),
     )
 
