@@ -90,18 +90,8 @@ class _Attestation(CheckedFiles[Manifest]):
     need it then raise ``StepSkipped``.
     """
 
-    def __init__(
-        self,
-        read: Reader,
-        crypto: SignatureBackend | None = None,
-        allow_dev: bool = False,
-        on_proofs: ProofProgress | None = None,
-        allow_unknown_phase1: bool = False,
-        ops: CurveOps | None = None,
-    ) -> None:
-        super().__init__(read, crypto, allow_dev, on_proofs, allow_unknown_phase1, ops)
-        self.vk: VerifyingKey | None = None
-        self.entries: list[BatchEntry] | None = None
+    vk: VerifyingKey | None = None
+    entries: list[BatchEntry] | None = None
 
     def need_vk(self) -> VerifyingKey:
         """Return the verification key, or skip the step if step 2 rejected it."""

@@ -115,18 +115,8 @@ def _shape_names(shape: Shape2) -> dict[str, str]:
 class _Attestation2(CheckedFiles[Manifest2]):
     """The files of one zkpor/2 attestation and what the steps parsed from them."""
 
-    def __init__(
-        self,
-        read: Reader,
-        crypto: SignatureBackend | None = None,
-        allow_dev: bool = False,
-        on_proofs: ProofProgress | None = None,
-        allow_unknown_phase1: bool = False,
-        ops: CurveOps | None = None,
-    ) -> None:
-        super().__init__(read, crypto, allow_dev, on_proofs, allow_unknown_phase1, ops)
-        self.vks: dict[int, VerifyingKey] | None = None
-        self.entries: dict[int, list[BatchEntry]] | None = None
+    vks: dict[int, VerifyingKey] | None = None
+    entries: dict[int, list[BatchEntry]] | None = None
 
     def need_vks(self) -> dict[int, VerifyingKey]:
         if self.vks is None:
