@@ -80,8 +80,23 @@ USER_STEP_NAMES2 = (
     "totals",
     "trusted setup",
 )
-#: What a passed check establishes about the account (shown with the figures).
+#: What a passed check that verified every batch proof establishes about the account.
 STATEMENT = "your net balance is non-negative and counted in every asset's totals"
+#: What a passed check establishes when it verified only the account's batch and samples:
+#: another batch's proof, unverified here, could offset any amount in the totals.
+STATEMENT_SAMPLED = (
+    "your net balance is non-negative and your account is in a proven batch under the "
+    "published root; that it is counted in every asset's totals is proven only when every "
+    "batch proof is verified (Verify all, or zkpor verify-user --all)"
+)
+
+
+def statement(passed: bool, totals_proven: bool) -> str | None:
+    """Return what a run established about the account, claiming no more than it checked:
+    nothing unless every step passed, the totals only if every batch proof was verified."""
+    if not passed:
+        return None
+    return STATEMENT if totals_proven else STATEMENT_SAMPLED
 #: The exact words of a claim made only when every batch proof was verified in the run.
 TOTALS_PROVEN = "the published totals are proven"
 #: A batch of one shape: (slots K, batch j).
@@ -494,12 +509,12 @@ class UserReport2:
 
     def to_json(self) -> dict[str, Any]:
         """Return ``{"format", "passed", "totals_proven", "statement", "proofs", "user",
-        "steps"}``; ``statement`` is ``STATEMENT`` once every step passed, else None."""
+        "steps"}``; ``statement`` as ``statement(passed, totals_proven)``."""
         return {
             "format": "zkpor/2",
             "passed": self.passed,
             "totals_proven": self.totals_proven,
-            "statement": STATEMENT if self.passed else None,
+            "statement": statement(self.passed, self.totals_proven),
             "proofs": [
                 {"slots": k, "batch": j, "status": s}
                 for (k, j), s in sorted(self.proof_status.items())

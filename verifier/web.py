@@ -48,7 +48,7 @@ from verifier.manifest import MANIFEST
 from verifier.manifest2 import ceremony_name, is_zkpor2
 from verifier.report import StepResult, passed, run_step
 from verifier.user import SAMPLES, UserCheck, UserOptions, UserReport, any_user_steps
-from verifier.user2 import STATEMENT, USER_STEP_NAMES2, UserCheck2, holdings
+from verifier.user2 import USER_STEP_NAMES2, UserCheck2, holdings
 
 __all__ = ["SAMPLES", "JsBackend", "js_reader", "known_phase1_list", "verify_all", "verify_code"]
 
@@ -255,7 +255,6 @@ def _book_user_json(check: UserCheck2) -> dict[str, Any]:
         "collateral_value": figures["collateral_value"],
         "debt_value": figures["debt_value"],
         "margin": None if margin == NO_DEBT else margin,
-        "statement": STATEMENT,
     }
 
 

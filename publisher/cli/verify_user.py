@@ -29,7 +29,7 @@ from publisher.crypto import NaclBackend
 from verifier.codes import parse_code
 from verifier.errors import InvalidCode
 from verifier.user import SAMPLES, UserCheck, UserOptions, UserReport, any_user_steps
-from verifier.user2 import STATEMENT, UserCheck2, UserReport2
+from verifier.user2 import UserCheck2, UserReport2, statement
 
 
 def _print_whose(report: UserReport | UserReport2) -> dict[str, Any] | None:
@@ -96,8 +96,8 @@ def print_user2(report: UserReport2) -> None:
             )
         )
     )
-    if report.passed:
-        console.print(Text(f"{STATEMENT}.", style="bold green"))
+    if (said := statement(report.passed, report.totals_proven)) is not None:
+        console.print(Text(f"{said}.", style="bold green"))
 
 
 def print_verdict(report: UserReport | UserReport2) -> None:

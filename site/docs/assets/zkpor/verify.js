@@ -148,14 +148,24 @@ function bookValues(user) {
   return frame;
 }
 
+// verifier.user2.STATEMENT and STATEMENT_SAMPLED: the first only when this run verified
+// every batch proof (another batch, unverified, could offset any amount in the totals).
 const BOOK_STATEMENT = "Your net balance is non-negative and counted in every asset's totals.";
+const BOOK_STATEMENT_SAMPLED = "Your net balance is non-negative and your account is in a " +
+  "proven batch under the published root; that it is counted in every asset's totals is " +
+  "proven only when every batch proof is verified (Verify all, or zkpor verify-user --all).";
 
-// The one sentence of a zkpor/2 check that the proofs back: shown once every step passed.
+// The sentence of a zkpor/2 check that the proofs back, or null before every step passed.
+function bookStatement() {
+  if (!run || !run.allOK) return null;
+  return run.done && run.done.totals_proven ? BOOK_STATEMENT : BOOK_STATEMENT_SAMPLED;
+}
+
 function showBookStatement() {
   const box = $("zkpor-account");
   box.querySelector("#zkpor-book-statement")?.remove();
-  if (!run || !run.user || run.user.format !== "zkpor/2" || !run.allOK) return;
-  const line = element("p", BOOK_STATEMENT, "zkpor-ok");
+  if (!run || !run.user || run.user.format !== "zkpor/2" || !bookStatement()) return;
+  const line = element("p", bookStatement(), "zkpor-ok");
   line.id = "zkpor-book-statement";
   box.append(line);
 }
@@ -261,7 +271,7 @@ function receipt() {
       ...(user.format === "zkpor/2" ? {
         slots: user.slots, entries: user.entries, quote: user.quote,
         collateral_value: user.collateral_value, debt_value: user.debt_value,
-        margin: user.margin, statement: run.allOK ? BOOK_STATEMENT : null,
+        margin: user.margin, statement: bookStatement(),
       } : { balances: user.balances }),
       confirmed_as_mine: run.confirmed,
     } : null,
