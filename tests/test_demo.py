@@ -186,6 +186,13 @@ def test_a_damaged_cached_copy_is_caught(small_ptau: Path, tmp_path: Path) -> No
 SMALL_CONTRIBUTORS = ("alice",)
 
 
+def quick_zkpor1_demo(out: Path) -> list[str]:
+    """Return the arguments of a quick zkpor/1 demo into ``out``: 6 users, one worker, the
+    development setup."""
+    options = ["--format", "zkpor/1", "--users", "6", "--workers", "1", "--insecure-dev-setup"]
+    return ["demo", "--out", str(out), *options]
+
+
 def _small_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the demo prove batches of 2 accounts of 2 assets (a 2^11 domain) instead of 16
     of 4 (2^14), with one contributor: the same code path, a ceremony ~20 times cheaper.
@@ -282,18 +289,7 @@ def test_the_development_setup_is_an_explicit_opt_in(
 ) -> None:
     _small_inputs(monkeypatch)
     out = tmp_path / "demo"
-    args = [
-        "demo",
-        "--format",
-        "zkpor/1",
-        "--out",
-        str(out),
-        "--users",
-        "6",
-        "--workers",
-        "1",
-        "--insecure-dev-setup",
-    ]
+    args = quick_zkpor1_demo(out)
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "WARNING: single-party development setup" in result.output
@@ -310,18 +306,7 @@ def test_the_demo_shows_segregated_reserves_and_a_pinned_co_signature(
 ) -> None:
     _small_inputs(monkeypatch)
     out = tmp_path / "demo"
-    args = [
-        "demo",
-        "--format",
-        "zkpor/1",
-        "--out",
-        str(out),
-        "--users",
-        "6",
-        "--workers",
-        "1",
-        "--insecure-dev-setup",
-    ]
+    args = quick_zkpor1_demo(out)
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     text = result.output
@@ -371,18 +356,7 @@ def test_the_failure_variant_shows_a_wallet_in_two_roles_and_an_under_backed_tok
 ) -> None:
     _small_inputs(monkeypatch)
     out = tmp_path / "demo"
-    args = [
-        "demo",
-        "--format",
-        "zkpor/1",
-        "--out",
-        str(out),
-        "--users",
-        "6",
-        "--workers",
-        "1",
-        "--insecure-dev-setup",
-    ]
+    args = quick_zkpor1_demo(out)
     result = runner.invoke(app, [*args, "--segregation-failures"])
     assert result.exit_code == 0, result.output
     text = result.output
@@ -433,18 +407,7 @@ def test_the_failure_variant_stops_if_prove_accepted_a_wallet_in_two_roles(
 
     monkeypatch.setattr(cli_prove, "write_demo_reserves", without_the_row)
     out = tmp_path / "demo"
-    args = [
-        "demo",
-        "--format",
-        "zkpor/1",
-        "--out",
-        str(out),
-        "--users",
-        "6",
-        "--workers",
-        "1",
-        "--insecure-dev-setup",
-    ]
+    args = quick_zkpor1_demo(out)
     result = runner.invoke(app, [*args, "--segregation-failures"])
     assert result.exit_code == 1
     assert "error: prove accepted a wallet declared in two roles" in result.output
